@@ -1,0 +1,185 @@
+#pragma once
+// Daemon configuration: plain structs with defaults, loaded from a JSON file, then
+// environment overrides, then command-line options. Validation errors name the key.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace camrelay::config {
+
+struct Bandwidth {
+  int min_kbps = 500;   // seed 000 MIN_VIDEO_BANDWIDTH
+  int max_kbps = 5000;  // seed 000 MAX_VIDEO_BANDWIDTH
+};
+
+// Built-in test pattern (videotestsrc + clock overlay + x264enc), also the "mock camera".
+struct TestSource {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 2000;
+  double keyframe_interval_s = 1.0;
+  std::string pattern = "smpte";  // any videotestsrc pattern nick: smpte, ball, snow, ...
+  bool overlay_clock = true;
+  std::string profile = "constrained-baseline";  // constrained-baseline | main | high
+};
+
+// Plain RTP camera (seed 000 BCGH). negotiation "mqtt": SDP offer/answer over MQTT;
+// "static": listen on a fixed port for a given payload type (like a Janus RTP mountpoint).
+struct RtpSource {
+  std::string negotiation = "mqtt";  // mqtt | static
+  int video_port = 0;                // 0 = allocate from the daemon's rtp port range
+  int payload_type = 96;
+  std::string codec = "H264";
+  int clock_rate = 90000;
+  bool audio = false;
+  int rtp_timeout_s = 5;
+};
+
+// RTSP camera (seed 003). Either url, or host/port/path (+ credentials).
+struct RtspSource {
+  std::string url;  // rtsp://[user:pass@]host[:port]/path ; overrides host/port/path
+  std::string host;
+  int port = 554;
+  std::string path = "/stream1";
+  std::string username;
+  std::string password;
+  std::string transport = "tcp";  // tcp | udp | auto
+  int latency_ms = 200;
+};
+
+struct V4l2Source {
+  std::string device = "/dev/video0";
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 2000;
+  double keyframe_interval_s = 1.0;
+};
+
+using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source>;
+
+// "test" | "rtp" | "rtsp" | "v4l2"
+const char* source_type_name(const Source& s) noexcept;
+
+struct Camera {
+  std::string id;    // [A-Za-z0-9_-]{1,64}, unique
+  std::string name;  // defaults to id
+  Source source = TestSource{};
+  bool auto_start = false;
+  Bandwidth bandwidth;
+};
+
+struct Http {
+  std::string host = "0.0.0.0";       // env API_SERVER_HOST
+  int port = 8080;                    // env API_SERVER_PORT
+  int signaling_port = 0;             // env SIGNALING_SERVER_PORT; 0 = only /signaling on `port`
+  std::string web_root;               // empty = auto-detect (next to the binary / source tree)
+  std::size_t body_limit_bytes = 64 * 1024;
+  int header_timeout_s = 10;          // time to receive a complete request header
+  int idle_timeout_s = 60;            // keep-alive idle time
+  int threads = 2;                    // Asio threads
+};
+
+struct IceServer {
+  std::string url;  // stun:host:port | turn:host:port[?transport=udp|tcp]
+  std::string username;
+  std::string credential;
+};
+
+struct Webrtc {
+  std::vector<IceServer> ice_servers;          // env STUN_SERVER (comma list of stun: urls)
+  std::vector<std::string> announced_ips;      // env EXTERNAL_IP (comma list)
+  std::vector<std::string> local_ips = {"127.0.0.1"};  // added to libnice (it skips loopback)
+  int udp_port_min = 0;                        // 0/0 = any port (env WEBRTC_UDP_PORT_MIN/MAX)
+  int udp_port_max = 0;
+  int max_viewers_per_stream = 10;             // env MAX_VIEWERS_PER_STREAM
+  int max_viewers_total = 100;                 // env MAX_VIEWERS_TOTAL
+};
+
+struct Mqtt {
+  std::string url;  // tcp://host:1883 | ssl://host:8883; empty = MQTT disabled. env MQTT_URL
+  std::string client_id = "camrelay";
+  std::string username;  // env MQTT_USERNAME
+  std::string password;  // env MQTT_PASSWORD
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string topic_prefix = "cameras";
+  int answer_timeout_s = 10;
+  int keepalive_interval_s = 10;
+};
+
+struct Rtp {
+  int port_min = 5000;  // seed 001 forwards 5000-5050
+  int port_max = 5050;
+  bool remb_enabled = true;
+};
+
+struct Hls {
+  double target_duration_s = 1.0;
+  int playlist_length = 3;
+  int max_files = 6;
+  int idle_stop_s = 30;  // stop HLS this long after the last request
+};
+
+struct Mjpeg {
+  int fps = 15;        // seed 004 frame_rate
+  int quality = 85;    // seed 004 quality
+  int width = 0;       // 0 = source size
+  int height = 0;
+};
+
+struct Config {
+  std::string config_path;  // the file it was loaded from ("" = defaults only)
+  std::string data_dir = "/var/lib/camrelay";  // SQLite db, HLS segments, recordings
+  std::string log_level = "info";              // env LOG_LEVEL
+  Http http;
+  Webrtc webrtc;
+  Mqtt mqtt;
+  Rtp rtp;
+  Hls hls;
+  Mjpeg mjpeg;
+  std::vector<Camera> cameras;
+
+  const Camera* find_camera(const std::string& id) const;
+};
+
+// What the command line asked for besides the configuration itself.
+struct CliAction {
+  bool show_help = false;
+  bool show_version = false;
+};
+
+// Thrown for any configuration problem. what() names the key, e.g.
+// "cameras[1].source.type: must be one of test, rtp, rtsp, v4l2 (got \"foo\")".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses a JSON document (file contents) into a Config, starting from defaults.
+// Unknown keys are errors (typos must not be silently ignored).
+Config parse_json(const std::string& text, const std::string& origin = "config");
+
+// Applies environment overrides (see docs/configuration.md) from `env` (name -> value).
+void apply_env(Config& cfg, const std::map<std::string, std::string>& env);
+
+// Validates cross-field rules (unique ids, port ranges, min<=max, ...). Throws ConfigError.
+void validate(const Config& cfg);
+
+// Full load: argv (--config PATH, --data-dir DIR, --log-level L, --version, --help),
+// file, env, validation. `env` is usually the process environment.
+Config load(int argc, const char* const* argv, const std::map<std::string, std::string>& env,
+            CliAction& action);
+
+// Text printed by --help.
+std::string usage();
+
+// Process environment as a map.
+std::map<std::string, std::string> process_env();
+
+}  // namespace camrelay::config

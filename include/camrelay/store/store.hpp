@@ -1,0 +1,103 @@
+#pragma once
+// SQLite persistence of cameras, stream sessions and viewer sessions (seed 000 schema).
+// The Store owns one sqlite3 connection and one worker thread: every statement runs on
+// that thread, never on a network or GLib thread. Writes are queued and executed in
+// order; reads deliver their result through a callback invoked ON THE WORKER THREAD
+// (callers post the result back to their own executor).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace camrelay::store {
+
+struct CameraRow {
+  std::string id;
+  std::string name;
+  std::string source_type;  // test | rtp | rtsp | v4l2
+  std::string config_json;  // the camera's config with secrets removed
+};
+
+struct StreamSessionRow {
+  std::string session_id;
+  std::string camera_id;
+  std::string pipeline_id;         // GStreamer pipeline name
+  std::string rtp_endpoint_id;     // ingest element / RTP receiver id (rtp cameras)
+  std::string webrtc_endpoint_id;  // unused by camrelay (seed column), kept for compatibility
+  std::string stream_id;           // stable per camera (= camera id)
+  std::string status;              // starting | active | reconnecting | stopping | stopped | error
+  std::int64_t created_at = 0;     // unix seconds
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> ended_at;
+  std::optional<std::string> error_message;
+  int min_kbps = 0;
+  int max_kbps = 0;
+};
+
+struct ViewerSessionRow {
+  std::string viewer_id;
+  std::string stream_session_id;
+  std::string camera_id;
+  std::string webrtc_endpoint_id;  // webrtcbin element name
+  std::string kind;                // webrtc (WebSocket signaling) | whep
+  std::string user_agent;
+  std::string ip_address;
+  std::int64_t connected_at = 0;
+  std::optional<std::int64_t> disconnected_at;
+  std::optional<std::string> close_reason;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database file, enables WAL and foreign keys, runs
+  // pending migrations, starts the worker thread. Throws camrelay::Error(Errc::unavailable)
+  // with the SQLite message if the file cannot be opened or migrated.
+  static std::unique_ptr<Store> open(const std::string& path);
+
+  // Drains queued writes, then stops the worker and closes the connection.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  static int latest_schema_version();
+  int schema_version() const;  // PRAGMA user_version after migration
+
+  // Synchronous, for startup before anything else runs: marks every stream session left in
+  // starting/active/reconnecting/stopping as status 'error', error_message 'daemon restarted',
+  // ended_at = updated_at = now; closes open viewer sessions (disconnected_at = now,
+  // close_reason 'daemon restarted'). Returns the number of stream sessions closed.
+  int recover_stale_sessions(std::int64_t now_s);
+
+  // ---- asynchronous writes (queued, in order) ----
+  void sync_cameras(std::vector<CameraRow> cameras);  // upsert these; keep rows of removed ones
+  void insert_stream_session(StreamSessionRow row);
+  void update_stream_session(std::string session_id, std::string status, std::int64_t updated_at,
+                             std::optional<std::int64_t> ended_at,
+                             std::optional<std::string> error_message);
+  void insert_viewer_session(ViewerSessionRow row);
+  void close_viewer_session(std::string viewer_id, std::int64_t disconnected_at,
+                            std::string reason);
+
+  // ---- asynchronous reads (callback on the worker thread) ----
+  // Newest first. camera_id empty = all cameras.
+  void list_stream_sessions(std::string camera_id, int limit,
+                            std::function<void(std::vector<StreamSessionRow>)> done);
+  void list_viewer_sessions(std::string camera_id, bool only_open, int limit,
+                            std::function<void(std::vector<ViewerSessionRow>)> done);
+
+  // Blocks until everything queued before this call has run.
+  void flush();
+
+  // False after a statement failed (disk full, I/O error); last_error() says why.
+  bool healthy() const;
+  std::string last_error() const;
+
+ private:
+  Store();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace camrelay::store

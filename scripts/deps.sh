@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package camrelay needs to build, run and test.
+# Idempotent: installs only what is missing; runs `apt-get update` only then.
+# Usage: scripts/deps.sh [--runtime-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PKGS=(
+  build-essential cmake pkg-config
+  libboost1.81-dev libboost-system1.81-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libgstrtspserver-1.0-dev
+  libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
+  libspdlog-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev
+  libgtest-dev libgmock-dev
+)
+RUNTIME_PKGS=(
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  sqlite3 curl
+)
+TEST_PKGS=(
+  mosquitto mosquitto-clients ffmpeg chromium openssl iproute2 procps
+  nodejs npm python3
+)
+
+want=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${TEST_PKGS[@]}")
+if [ "${1:-}" = "--runtime-only" ]; then want=("${RUNTIME_PKGS[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # a tool may already be present outside dpkg (e.g. node from another source)
+    case "$p" in
+      nodejs) command -v node >/dev/null && continue ;;
+      npm) command -v npm >/dev/null && continue ;;
+      python3) command -v python3 >/dev/null && continue ;;
+    esac
+    missing+=("$p")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "deps: all Debian packages present"
+fi
+
+# npm packages for the web client (hls.js, served by the daemon) and browser tests
+# (playwright-core drives Debian's chromium; it never downloads a browser).
+if [ "${1:-}" != "--runtime-only" ] || [ ! -d web/vendor ]; then
+  if [ ! -f node_modules/.camrelay-stamp ] || [ package.json -nt node_modules/.camrelay-stamp ]; then
+    echo "deps: npm install"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
+    touch node_modules/.camrelay-stamp
+  fi
+fi
