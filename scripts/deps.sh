@@ -17,7 +17,7 @@ BUILD_PKGS=(
 RUNTIME_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
-  sqlite3 curl
+  gstreamer1.0-x sqlite3 curl
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium openssl iproute2 procps

@@ -1,1 +1,122 @@
-int main() { return 0; }
+// camrelay: wiring, signals, systemd notify, ordered shutdown.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#ifdef CAMRELAY_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/gst/main_loop.hpp"
+#include "camrelay/http/server.hpp"
+#include "camrelay/service/stream_manager.hpp"
+#include "camrelay/store/store.hpp"
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "camrelay_version.hpp"
+#include "wiring.hpp"
+
+namespace {
+void notify(const char* state) {
+#ifdef CAMRELAY_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace camrelay;
+  config::Config cfg;
+  try {
+    config::CliAction action;
+    cfg = config::load(argc, argv, config::process_env(), action);
+    if (action.show_help) {
+      std::cout << config::usage();
+      return 0;
+    }
+    if (action.show_version) {
+      std::cout << "camrelay " << CAMRELAY_VERSION << "\n";
+      return 0;
+    }
+  } catch (const config::ConfigError& e) {
+    std::cerr << "camrelay: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+
+  spdlog::level::level_enum level = spdlog::level::info;
+  log::parse_level(cfg.log_level, level);
+  log::init(level);
+  auto lg = log::get("app");
+  lg->info("camrelay {} starting (config: {})", CAMRELAY_VERSION,
+           cfg.config_path.empty() ? "built-in defaults" : cfg.config_path);
+
+  try {
+    const std::string gst_status = app::init_gstreamer(cfg);
+
+    std::filesystem::create_directories(cfg.data_dir);
+    auto store = store::Store::open((std::filesystem::path(cfg.data_dir) / "camrelay.db").string());
+    if (int n = store->recover_stale_sessions(unix_now_s())) {
+      lg->warn("closed {} stream session(s) left open by a previous run (daemon restarted)", n);
+    }
+
+    boost::asio::io_context io;
+    auto loop = std::make_unique<gst::MainLoop>();
+    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loop, gst_status);
+    auto server = std::make_unique<http::Server>(io, cfg, manager);
+    app::wire_extensions(*server, manager, cfg);
+    server->start();
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    bool stopping = false;
+    std::function<void()> wait_signal;
+    wait_signal = [&] {
+      signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (stopping) {
+          lg->warn("second signal: exiting immediately");
+          std::_Exit(1);
+        }
+        stopping = true;
+        lg->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        notify("STOPPING=1");
+        server->stop();
+        manager->shutdown(3000, [&] { io.stop(); });
+        wait_signal();
+      });
+    };
+    wait_signal();
+
+    manager->boot();
+    notify("READY=1");
+    lg->info("ready: http://{}:{}/ (viewer: /viewer?camera=ID)", cfg.http.host, server->port());
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < cfg.http.threads; ++i) threads.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+
+    server.reset();
+    manager.reset();
+    loop.reset();   // joins the GLib thread after the pipelines were released
+    store->flush();
+    store.reset();
+    lg->info("stopped");
+    spdlog::shutdown();
+    return 0;
+  } catch (const Error& e) {
+    lg->critical("{}", e.what());
+    spdlog::shutdown();
+    return 1;
+  } catch (const std::exception& e) {
+    lg->critical("fatal: {}", e.what());
+    spdlog::shutdown();
+    return 1;
+  }
+}

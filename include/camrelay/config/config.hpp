@@ -1,9 +1,11 @@
 #pragma once
 // Daemon configuration: plain structs with defaults, loaded from a JSON file, then
 // environment overrides, then command-line options. Validation errors name the key.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>

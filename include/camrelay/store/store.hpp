@@ -94,6 +94,10 @@ class Store {
   bool healthy() const;
   std::string last_error() const;
 
+  // Jobs (writes and reads) rejected because the worker queue was full. A rejected write
+  // is lost (logged); a rejected read gets an empty vector, on the caller's thread.
+  std::uint64_t dropped_jobs() const;
+
  private:
   Store();
   struct Impl;

@@ -1,0 +1,63 @@
+#pragma once
+// The embedded HTTP/WebSocket server: one listener per port (main API port and the
+// optional signaling port), one coroutine per connection on its own strand.
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/http/router.hpp"
+#include "camrelay/http/static_files.hpp"
+
+namespace camrelay::service {
+class StreamManager;
+}
+
+namespace camrelay::http {
+
+// Takes over a connection whose request is a WebSocket upgrade.
+using UpgradeHandler =
+    std::function<void(beast::tcp_stream stream, Request req, Params params)>;
+
+class Server {
+ public:
+  Server(asio::io_context& io, const config::Config& cfg,
+         std::shared_ptr<service::StreamManager> manager);
+  ~Server();
+
+  // Binds and starts accepting. Throws camrelay::Error(unavailable) if a port is taken.
+  void start();
+  // Closes the listeners and every open connection. Thread-safe, idempotent.
+  void stop();
+
+  Router& router() { return router_; }
+  // Registers a WebSocket endpoint (path pattern as in Router).
+  void add_upgrade(std::string pattern, UpgradeHandler h);
+  unsigned short port() const { return port_; }
+
+  struct Conn;
+
+ private:
+  asio::awaitable<void> accept_loop(std::shared_ptr<void> acceptor, bool signaling_only);
+  asio::awaitable<void> serve(std::shared_ptr<Conn> conn, bool signaling_only);
+  asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip);
+
+  asio::io_context& io_;
+  const config::Config& cfg_;
+  std::shared_ptr<service::StreamManager> manager_;
+  Router router_;
+  Router upgrade_router_;
+  std::vector<UpgradeHandler> upgrades_;  // indexed like upgrade_router_'s routes
+  StaticFiles files_;
+  unsigned short port_ = 0;
+
+  std::mutex mu_;
+  bool stopped_ = false;
+  std::vector<std::shared_ptr<void>> acceptors_;
+  std::unordered_map<Conn*, std::weak_ptr<Conn>> conns_;
+};
+
+}  // namespace camrelay::http

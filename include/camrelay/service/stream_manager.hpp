@@ -1,0 +1,116 @@
+#pragma once
+// StreamManager: the one owner of every stream (and, later, viewer). It lives on one
+// Asio strand; public methods may be called from any thread — they post to the strand —
+// and their replies are invoked on the strand. Media callbacks (GLib/streaming threads)
+// are posted to the strand too, carrying a generation number so that late events from
+// a stopped pipeline are ignored.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/gst/main_loop.hpp"
+#include "camrelay/media/stream.hpp"
+#include "camrelay/service/state.hpp"
+#include "camrelay/store/store.hpp"
+
+namespace camrelay::service {
+
+namespace asio = boost::asio;
+
+template <class T>
+using Reply = std::function<void(std::exception_ptr, T)>;
+
+struct StartOptions {
+  std::optional<int> min_kbps;
+  std::optional<int> max_kbps;
+};
+
+struct StreamInfo {
+  std::string camera_id;
+  std::string name;
+  std::string source_type;
+  StreamState state = StreamState::stopped;
+  std::string error;              // last error message (state error/reconnecting)
+  std::string session_id;         // current or last stream session
+  std::int64_t started_at = 0;    // unix s of the current/last start
+  std::int64_t stopped_at = 0;
+  double uptime_s = 0;            // since the first frame, while running
+  bool auto_start = false;
+  config::Bandwidth bandwidth;
+  media::StreamStats stats;       // of the current (or last) pipeline
+  int viewers = 0;
+  bool changed = true;            // false when start/stop found the stream already there
+};
+
+struct HealthInfo {
+  std::string status;  // healthy | degraded
+  int active_streams = 0;
+  int total_viewers = 0;
+  double uptime_s = 0;
+  std::string gstreamer;  // "ok (GStreamer 1.22.0)" | "missing elements: ..."
+  std::string database;   // "ok" | error text
+  std::string mqtt;       // "disabled" | "connected" | "disconnected: ..."
+};
+
+nlohmann::json to_json(const StreamInfo& s);
+nlohmann::json to_json(const HealthInfo& h);
+
+class StreamManager : public std::enable_shared_from_this<StreamManager> {
+ public:
+  using Strand = asio::strand<asio::io_context::executor_type>;
+
+  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
+                gst::MainLoop& loop, std::string gst_status);
+  ~StreamManager();
+
+  // Records cameras in the database and starts the auto_start ones.
+  void boot();
+
+  void start(std::string camera_id, StartOptions opts, Reply<StreamInfo> reply);
+  // Replies once the stream has reached `stopped` (idempotent for stopped/error streams).
+  void stop(std::string camera_id, Reply<StreamInfo> reply);
+  void get(std::string camera_id, Reply<StreamInfo> reply);
+  void list(Reply<std::vector<StreamInfo>> reply);
+  void health(Reply<HealthInfo> reply);
+  // Stops everything; `done` runs on the strand when all pipelines are released
+  // or after `timeout_ms`.
+  void shutdown(int timeout_ms, std::function<void()> done);
+
+  Strand& strand() { return strand_; }
+
+ private:
+  struct Entry;
+  Entry& entry(const std::string& id);  // throws Error(not_found)
+  StreamInfo info(const Entry& e) const;
+  void do_start(Entry& e, const StartOptions& opts);
+  void do_stop(Entry& e, std::function<void()> stopped);
+  void set_state(Entry& e, StreamState s, std::string error = {});
+  void on_active(const std::string& id, std::uint64_t gen);
+  void on_failed(const std::string& id, std::uint64_t gen, const std::string& why);
+  void on_reconnecting(const std::string& id, std::uint64_t gen, const std::string& why);
+  template <class F>
+  void post(F&& f);
+
+  asio::io_context& io_;
+  Strand strand_;
+  const config::Config& cfg_;
+  store::Store& store_;
+  gst::MainLoop& loop_;
+  std::string gst_status_;
+  std::int64_t boot_mono_ms_;
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace camrelay::service

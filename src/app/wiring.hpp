@@ -1,0 +1,23 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "camrelay/config/config.hpp"
+
+namespace camrelay::http {
+class Server;
+}
+namespace camrelay::service {
+class StreamManager;
+}
+
+namespace camrelay::app {
+
+// gst_init, checks the elements the configured cameras need; returns the health text.
+std::string init_gstreamer(const config::Config& cfg);
+
+// Hooks optional subsystems (WebSocket signaling, WHEP, MQTT, ...) into the server.
+void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
+                     const config::Config& cfg);
+
+}  // namespace camrelay::app

@@ -1,0 +1,105 @@
+#pragma once
+// Private helpers shared by the config module's translation units (not installed).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "camrelay/config/config.hpp"
+
+namespace camrelay::config::detail {
+
+// Value ranges shared by the JSON reader (early, with the key path) and validate().
+struct IntRange {
+  std::int64_t lo;
+  std::int64_t hi;
+};
+struct RealRange {
+  double lo;
+  double hi;
+};
+
+inline constexpr IntRange kPort{1, 65535};
+inline constexpr IntRange kPortOrZero{0, 65535};
+inline constexpr IntRange kBodyLimit{1024, 64 * 1024 * 1024};
+inline constexpr IntRange kHeaderTimeout{1, 3600};
+inline constexpr IntRange kIdleTimeout{1, 86400};
+inline constexpr IntRange kHttpThreads{1, 16};
+inline constexpr IntRange kViewersPerStream{1, 1000};
+inline constexpr IntRange kViewersTotal{1, 10000};
+inline constexpr IntRange kMqttAnswerTimeout{1, 300};
+inline constexpr IntRange kMqttKeepalive{1, 3600};
+inline constexpr RealRange kHlsTargetDuration{0.2, 10.0};
+inline constexpr IntRange kHlsPlaylistLength{1, 20};
+inline constexpr IntRange kHlsMaxFiles{1, 1000};
+inline constexpr IntRange kHlsIdleStop{1, 86400};
+inline constexpr IntRange kMjpegFps{1, 60};
+inline constexpr IntRange kMjpegQuality{1, 100};
+inline constexpr IntRange kVideoDimOrZero{0, 7680};
+inline constexpr IntRange kVideoDim{16, 7680};
+inline constexpr IntRange kBandwidthKbps{1, 1000000};
+inline constexpr IntRange kVideoFps{1, 120};
+inline constexpr IntRange kVideoBitrate{50, 100000};
+inline constexpr RealRange kKeyframeInterval{0.1, 60.0};
+inline constexpr IntRange kPayloadType{0, 127};
+inline constexpr IntRange kClockRate{1000, 1000000};
+inline constexpr IntRange kRtpTimeout{1, 3600};
+inline constexpr IntRange kRtspLatency{0, 10000};
+
+inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
+                                                  "error", "critical", "off"};
+inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2"};
+inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
+                                                 "high"};
+inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
+inline constexpr std::string_view kRtspTransports[] = {"tcp", "udp", "auto"};
+inline constexpr std::string_view kMqttSchemes[] = {"tcp://", "ssl://", "mqtt://",
+                                                   "mqtts://", "ws://",  "wss://"};
+inline constexpr std::string_view kIceSchemes[] = {"stun:", "stuns:", "turn:", "turns:"};
+
+// Which bandwidth values a camera's JSON set explicitly (index = camera index).
+struct BandwidthExplicit {
+  bool min_kbps = false;
+  bool max_kbps = false;
+};
+using ExplicitBandwidth = std::vector<BandwidthExplicit>;
+
+// parse_json() that also reports which bandwidth values were explicit.
+Config parse_json_tracked(const std::string& text, const std::string& origin,
+                          ExplicitBandwidth* explicit_bw);
+
+// apply_env() with exact knowledge of explicit bandwidth values. With nullptr a camera
+// value equal to the built-in default counts as "not set".
+void apply_env_tracked(Config& cfg, const std::map<std::string, std::string>& env,
+                       const ExplicitBandwidth* explicit_bw);
+
+// Reads a whole file; ConfigError "cannot read config file PATH: <strerror>".
+std::string read_file(const std::string& path);
+
+// ---- message helpers ----
+// A short printable rendering of a value for "(got ...)": quoted, escaped, truncated.
+std::string quote(std::string_view s);
+std::string int_range_msg(const IntRange& r);    // "must be an integer in 1..65535"
+std::string real_range_msg(const RealRange& r);  // "must be a number in 0.2..10"
+std::string one_of_msg(const std::string_view* first, std::size_t n);  // "must be one of a, b"
+std::string fmt_real(double v);
+bool in_list(std::string_view v, const std::string_view* first, std::size_t n);
+bool starts_with_any(std::string_view v, const std::string_view* first, std::size_t n);
+
+template <std::size_t N>
+std::string one_of_msg(const std::string_view (&a)[N]) {
+  return one_of_msg(a, N);
+}
+template <std::size_t N>
+bool in_list(std::string_view v, const std::string_view (&a)[N]) {
+  return in_list(v, a, N);
+}
+template <std::size_t N>
+bool starts_with_any(std::string_view v, const std::string_view (&a)[N]) {
+  return starts_with_any(v, a, N);
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem);
+
+}  // namespace camrelay::config::detail

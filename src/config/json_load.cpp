@@ -1,0 +1,391 @@
+// JSON file -> Config. Every value is type-checked; errors name the key path.
+#include <cstdint>
+#include <limits>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/util/ids.hpp"
+#include "detail.hpp"
+
+namespace camrelay::config {
+namespace detail {
+namespace {
+
+using json = nlohmann::json;
+
+std::string got(const json& v) {
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return "(got " + s + ")";
+}
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// Reads the members of one JSON object; remembers which keys were consumed so that
+// finish() can reject the rest as unknown.
+class Obj {
+ public:
+  Obj(const json& j, std::string path, const std::string& origin)
+      : j_(j), path_(std::move(path)), origin_(origin) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw ConfigError(origin_ + ": " + join(path_, key) + ": " + problem);
+  }
+  std::string path(const std::string& key) const { return join(path_, key); }
+
+  const json* find(const std::string& key) {
+    known_.insert(key);
+    auto it = j_.find(key);
+    return it == j_.end() ? nullptr : &*it;
+  }
+
+  bool get_i64(const std::string& key, std::int64_t& out, const IntRange& r) {
+    const json* v = find(key);
+    if (!v) return false;
+    bool ok = false;
+    std::int64_t x = 0;
+    if (v->is_number_unsigned()) {
+      auto u = v->get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        x = static_cast<std::int64_t>(u);
+        ok = true;
+      }
+    } else if (v->is_number_integer()) {
+      x = v->get<std::int64_t>();
+      ok = true;
+    }
+    if (!ok || x < r.lo || x > r.hi) fail(key, int_range_msg(r) + " " + got(*v));
+    out = x;
+    return true;
+  }
+  bool get_int(const std::string& key, int& out, const IntRange& r) {
+    std::int64_t x = 0;
+    if (!get_i64(key, x, r)) return false;
+    out = static_cast<int>(x);
+    return true;
+  }
+  bool get_size(const std::string& key, std::size_t& out, const IntRange& r) {
+    std::int64_t x = 0;
+    if (!get_i64(key, x, r)) return false;
+    out = static_cast<std::size_t>(x);
+    return true;
+  }
+  bool get_real(const std::string& key, double& out, const RealRange& r) {
+    const json* v = find(key);
+    if (!v) return false;
+    if (!v->is_number()) fail(key, real_range_msg(r) + " " + got(*v));
+    double x = v->get<double>();
+    if (!(x >= r.lo && x <= r.hi)) fail(key, real_range_msg(r) + " " + got(*v));
+    out = x;
+    return true;
+  }
+  bool get_bool(const std::string& key, bool& out) {
+    const json* v = find(key);
+    if (!v) return false;
+    if (!v->is_boolean()) fail(key, "must be true or false " + got(*v));
+    out = v->get<bool>();
+    return true;
+  }
+  bool get_string(const std::string& key, std::string& out) {
+    const json* v = find(key);
+    if (!v) return false;
+    if (!v->is_string()) fail(key, "must be a string " + got(*v));
+    out = v->get<std::string>();
+    return true;
+  }
+  template <std::size_t N>
+  bool get_enum(const std::string& key, std::string& out, const std::string_view (&allowed)[N]) {
+    const json* v = find(key);
+    if (!v) return false;
+    if (!v->is_string() || !in_list(v->get<std::string>(), allowed)) {
+      fail(key, one_of_msg(allowed) + " " + got(*v));
+    }
+    out = v->get<std::string>();
+    return true;
+  }
+  bool get_string_list(const std::string& key, std::vector<std::string>& out) {
+    const json* v = find(key);
+    if (!v) return false;
+    if (!v->is_array()) fail(key, "must be an array of strings " + got(*v));
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& e = (*v)[i];
+      if (!e.is_string()) {
+        fail(key + "[" + std::to_string(i) + "]", "must be a string " + got(e));
+      }
+      list.push_back(e.get<std::string>());
+    }
+    out = std::move(list);
+    return true;
+  }
+  // Returns the member if present, after checking that it is an object.
+  const json* get_object(const std::string& key) {
+    const json* v = find(key);
+    if (v && !v->is_object()) fail(key, "must be an object " + got(*v));
+    return v;
+  }
+
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (!known_.count(it.key())) fail(it.key(), "unknown key");
+    }
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+  const std::string& origin_;
+  std::set<std::string> known_;
+};
+
+void read_http(Obj o, Http& h) {
+  o.get_string("host", h.host);
+  o.get_int("port", h.port, kPort);
+  o.get_int("signaling_port", h.signaling_port, kPortOrZero);
+  o.get_string("web_root", h.web_root);
+  o.get_size("body_limit_bytes", h.body_limit_bytes, kBodyLimit);
+  o.get_int("header_timeout_s", h.header_timeout_s, kHeaderTimeout);
+  o.get_int("idle_timeout_s", h.idle_timeout_s, kIdleTimeout);
+  o.get_int("threads", h.threads, kHttpThreads);
+  o.finish();
+}
+
+void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
+  if (const json* list = o.find("ice_servers")) {
+    if (!list->is_array()) o.fail("ice_servers", "must be an array " + got(*list));
+    std::vector<IceServer> servers;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json& e = (*list)[i];
+      std::string p = o.path("ice_servers") + "[" + std::to_string(i) + "]";
+      IceServer s;
+      if (e.is_string()) {
+        s.url = e.get<std::string>();
+      } else if (e.is_object()) {
+        Obj so(e, p, origin);
+        if (!so.get_string("url", s.url)) so.fail("url", "required");
+        so.get_string("username", s.username);
+        so.get_string("credential", s.credential);
+        so.finish();
+      } else {
+        throw ConfigError(origin + ": " + p + ": must be an object {\"url\", \"username\", " +
+                          "\"credential\"} or a url string " + got(e));
+      }
+      servers.push_back(std::move(s));
+    }
+    w.ice_servers = std::move(servers);
+  }
+  o.get_string_list("announced_ips", w.announced_ips);
+  o.get_string_list("local_ips", w.local_ips);
+  o.get_int("udp_port_min", w.udp_port_min, kPortOrZero);
+  o.get_int("udp_port_max", w.udp_port_max, kPortOrZero);
+  o.get_int("max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
+  o.get_int("max_viewers_total", w.max_viewers_total, kViewersTotal);
+  o.finish();
+}
+
+void read_mqtt(Obj o, Mqtt& m) {
+  o.get_string("url", m.url);
+  o.get_string("client_id", m.client_id);
+  o.get_string("username", m.username);
+  o.get_string("password", m.password);
+  o.get_string("ca_file", m.ca_file);
+  o.get_string("cert_file", m.cert_file);
+  o.get_string("key_file", m.key_file);
+  o.get_string("topic_prefix", m.topic_prefix);
+  o.get_int("answer_timeout_s", m.answer_timeout_s, kMqttAnswerTimeout);
+  o.get_int("keepalive_interval_s", m.keepalive_interval_s, kMqttKeepalive);
+  o.finish();
+}
+
+void read_rtp(Obj o, Rtp& r) {
+  o.get_int("port_min", r.port_min, kPort);
+  o.get_int("port_max", r.port_max, kPort);
+  o.get_bool("remb_enabled", r.remb_enabled);
+  o.finish();
+}
+
+void read_hls(Obj o, Hls& h) {
+  o.get_real("target_duration_s", h.target_duration_s, kHlsTargetDuration);
+  o.get_int("playlist_length", h.playlist_length, kHlsPlaylistLength);
+  o.get_int("max_files", h.max_files, kHlsMaxFiles);
+  o.get_int("idle_stop_s", h.idle_stop_s, kHlsIdleStop);
+  o.finish();
+}
+
+void read_mjpeg(Obj o, Mjpeg& m) {
+  o.get_int("fps", m.fps, kMjpegFps);
+  o.get_int("quality", m.quality, kMjpegQuality);
+  o.get_int("width", m.width, kVideoDimOrZero);
+  o.get_int("height", m.height, kVideoDimOrZero);
+  o.finish();
+}
+
+Source read_source(const json& j, const std::string& path, const std::string& origin) {
+  Obj o(j, path, origin);
+  std::string type;
+  if (!o.find("type")) o.fail("type", "required (" + one_of_msg(kSourceTypes) + ")");
+  o.get_enum("type", type, kSourceTypes);
+  if (type == "test") {
+    TestSource s;
+    o.get_int("width", s.width, kVideoDim);
+    o.get_int("height", s.height, kVideoDim);
+    o.get_int("fps", s.fps, kVideoFps);
+    o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+    o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+    o.get_string("pattern", s.pattern);
+    o.get_bool("overlay_clock", s.overlay_clock);
+    o.get_enum("profile", s.profile, kProfiles);
+    o.finish();
+    return s;
+  }
+  if (type == "rtp") {
+    RtpSource s;
+    o.get_enum("negotiation", s.negotiation, kNegotiations);
+    o.get_int("video_port", s.video_port, kPortOrZero);
+    o.get_int("payload_type", s.payload_type, kPayloadType);
+    o.get_string("codec", s.codec);
+    o.get_int("clock_rate", s.clock_rate, kClockRate);
+    o.get_bool("audio", s.audio);
+    o.get_int("rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
+    o.finish();
+    return s;
+  }
+  if (type == "rtsp") {
+    RtspSource s;
+    o.get_string("url", s.url);
+    o.get_string("host", s.host);
+    o.get_int("port", s.port, kPort);
+    o.get_string("path", s.path);
+    o.get_string("username", s.username);
+    o.get_string("password", s.password);
+    o.get_enum("transport", s.transport, kRtspTransports);
+    o.get_int("latency_ms", s.latency_ms, kRtspLatency);
+    o.finish();
+    return s;
+  }
+  V4l2Source s;
+  o.get_string("device", s.device);
+  o.get_int("width", s.width, kVideoDim);
+  o.get_int("height", s.height, kVideoDim);
+  o.get_int("fps", s.fps, kVideoFps);
+  o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  o.finish();
+  return s;
+}
+
+Camera read_camera(const json& j, const std::string& path, const std::string& origin,
+                   BandwidthExplicit& bw_explicit) {
+  if (!j.is_object()) throw ConfigError(origin + ": " + path + ": must be an object " + got(j));
+  Obj o(j, path, origin);
+  Camera c;
+  if (!o.get_string("id", c.id)) o.fail("id", "required");
+  if (!valid_camera_id(c.id)) o.fail("id", "must match [A-Za-z0-9_-]{1,64} " + got(j["id"]));
+  o.get_string("name", c.name);
+  if (c.name.empty()) c.name = c.id;
+  o.get_bool("auto_start", c.auto_start);
+  if (const json* bw = o.get_object("bandwidth")) {
+    Obj b(*bw, o.path("bandwidth"), origin);
+    bw_explicit.min_kbps = b.get_int("min_kbps", c.bandwidth.min_kbps, kBandwidthKbps);
+    bw_explicit.max_kbps = b.get_int("max_kbps", c.bandwidth.max_kbps, kBandwidthKbps);
+    b.finish();
+  }
+  if (const json* src = o.get_object("source")) c.source = read_source(*src, o.path("source"), origin);
+  o.finish();
+  return c;
+}
+
+void read_root(const json& doc, Config& cfg, const std::string& origin,
+               ExplicitBandwidth& bw_explicit) {
+  if (!doc.is_object()) {
+    throw ConfigError(origin + ": the top level must be a JSON object " + got(doc));
+  }
+  Obj o(doc, "", origin);
+  o.get_string("data_dir", cfg.data_dir);
+  o.get_enum("log_level", cfg.log_level, kLogLevels);
+  if (const json* v = o.get_object("http")) read_http(Obj(*v, "http", origin), cfg.http);
+  if (const json* v = o.get_object("webrtc")) {
+    read_webrtc(Obj(*v, "webrtc", origin), cfg.webrtc, origin);
+  }
+  if (const json* v = o.get_object("mqtt")) read_mqtt(Obj(*v, "mqtt", origin), cfg.mqtt);
+  if (const json* v = o.get_object("rtp")) read_rtp(Obj(*v, "rtp", origin), cfg.rtp);
+  if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
+  if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);
+  if (const json* list = o.find("cameras")) {
+    if (!list->is_array()) o.fail("cameras", "must be an array " + got(*list));
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      BandwidthExplicit e;
+      cfg.cameras.push_back(
+          read_camera((*list)[i], "cameras[" + std::to_string(i) + "]", origin, e));
+      bw_explicit.push_back(e);
+    }
+  }
+  o.finish();
+}
+
+// Makes a library message printable ASCII: it may quote raw (even invalid UTF-8) input.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    out += (c >= 0x20 && c < 0x7f) ? ch : '?';
+  }
+  return out;
+}
+
+// Strips nlohmann's "[json.exception.parse_error.101] parse error at " prefix.
+std::string strip_prefix(std::string what) {
+  static const std::string kMarker = "parse error at ";
+  if (auto pos = what.find(kMarker); pos != std::string::npos) return what.substr(pos + kMarker.size());
+  if (what.starts_with("[json.exception.")) {
+    if (auto pos = what.find("] "); pos != std::string::npos) return what.substr(pos + 2);
+  }
+  return what;
+}
+
+// The message for text that json::parse(text, nullptr, false) rejected.
+std::string invalid_json_message(const std::string& text, const std::string& origin) {
+  try {
+    json tmp = json::parse(text);
+    (void)tmp;
+  } catch (const json::parse_error& e) {
+    return origin + ": invalid JSON at byte " + std::to_string(e.byte) + ", " +
+           printable(strip_prefix(e.what()));
+  } catch (const std::exception& e) {
+    return origin + ": invalid JSON: " + printable(strip_prefix(e.what()));
+  }
+  return origin + ": invalid JSON";
+}
+
+}  // namespace
+
+Config parse_json_tracked(const std::string& text, const std::string& origin,
+                          ExplicitBandwidth* explicit_bw) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    throw ConfigError(invalid_json_message(text, origin));
+  }
+  Config cfg;
+  ExplicitBandwidth bw;
+  try {
+    read_root(doc, cfg, origin, bw);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {  // nlohmann::json::exception and friends
+    throw ConfigError(origin + ": " + printable(strip_prefix(e.what())));
+  }
+  if (explicit_bw) *explicit_bw = std::move(bw);
+  return cfg;
+}
+
+}  // namespace detail
+
+Config parse_json(const std::string& text, const std::string& origin) {
+  return detail::parse_json_tracked(text, origin, nullptr);
+}
+
+}  // namespace camrelay::config

@@ -1,0 +1,212 @@
+// validate(): every range and cross-field rule, on the final (file + env + CLI) values.
+#include <set>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/util/ids.hpp"
+#include "detail.hpp"
+
+namespace camrelay::config {
+namespace detail {
+namespace {
+
+void check_int(const std::string& path, std::int64_t v, const IntRange& r) {
+  if (v < r.lo || v > r.hi) fail(path, int_range_msg(r) + " (got " + std::to_string(v) + ")");
+}
+
+void check_real(const std::string& path, double v, const RealRange& r) {
+  if (!(v >= r.lo && v <= r.hi)) fail(path, real_range_msg(r) + " (got " + fmt_real(v) + ")");
+}
+
+template <std::size_t N>
+void check_enum(const std::string& path, const std::string& v, const std::string_view (&a)[N]) {
+  if (!in_list(v, a)) fail(path, one_of_msg(a) + " (got " + quote(v) + ")");
+}
+
+void check_non_empty(const std::string& path, const std::string& v) {
+  if (v.empty()) fail(path, "must not be empty");
+}
+
+void check_dim(const std::string& path, int v, bool even) {
+  check_int(path, v, kVideoDim);
+  if (even && v % 2 != 0) fail(path, "must be even (got " + std::to_string(v) + ")");
+}
+
+void check_http(const Http& h) {
+  check_non_empty("http.host", h.host);
+  check_int("http.port", h.port, kPort);
+  check_int("http.signaling_port", h.signaling_port, kPortOrZero);
+  if (h.signaling_port != 0 && h.signaling_port == h.port) {
+    fail("http.signaling_port", "must differ from http.port (use 0 to serve /signaling on "
+                                "http.port) (got " + std::to_string(h.signaling_port) + ")");
+  }
+  check_int("http.body_limit_bytes", static_cast<std::int64_t>(h.body_limit_bytes), kBodyLimit);
+  check_int("http.header_timeout_s", h.header_timeout_s, kHeaderTimeout);
+  check_int("http.idle_timeout_s", h.idle_timeout_s, kIdleTimeout);
+  check_int("http.threads", h.threads, kHttpThreads);
+}
+
+void check_webrtc(const Webrtc& w) {
+  for (std::size_t i = 0; i < w.ice_servers.size(); ++i) {
+    const std::string p = "webrtc.ice_servers[" + std::to_string(i) + "].url";
+    const auto& url = w.ice_servers[i].url;
+    if (!starts_with_any(url, kIceSchemes) || url.size() <= url.find(':') + 1) {
+      fail(p, "must be stun:host[:port], stuns:, turn: or turns: (got " + quote(url) + ")");
+    }
+  }
+  for (std::size_t i = 0; i < w.announced_ips.size(); ++i) {
+    check_non_empty("webrtc.announced_ips[" + std::to_string(i) + "]", w.announced_ips[i]);
+  }
+  for (std::size_t i = 0; i < w.local_ips.size(); ++i) {
+    check_non_empty("webrtc.local_ips[" + std::to_string(i) + "]", w.local_ips[i]);
+  }
+  if (w.udp_port_min != 0 || w.udp_port_max != 0) {
+    const std::string rule = "udp_port_min/udp_port_max must both be 0 (any port) or "
+                             "satisfy 1024 <= min <= max <= 65535";
+    if (w.udp_port_min < 1024 || w.udp_port_min > 65535) {
+      fail("webrtc.udp_port_min", rule + " (got " + std::to_string(w.udp_port_min) + ")");
+    }
+    if (w.udp_port_max < w.udp_port_min || w.udp_port_max > 65535) {
+      fail("webrtc.udp_port_max", rule + " (got min " + std::to_string(w.udp_port_min) +
+                                      ", max " + std::to_string(w.udp_port_max) + ")");
+    }
+  }
+  check_int("webrtc.max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
+  check_int("webrtc.max_viewers_total", w.max_viewers_total, kViewersTotal);
+}
+
+void check_mqtt(const Mqtt& m) {
+  if (!m.url.empty()) {
+    if (!starts_with_any(m.url, kMqttSchemes)) {
+      fail("mqtt.url", "must start with tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// (got " +
+                           quote(m.url) + ")");
+    }
+    check_non_empty("mqtt.client_id", m.client_id);
+  }
+  check_non_empty("mqtt.topic_prefix", m.topic_prefix);
+  check_int("mqtt.answer_timeout_s", m.answer_timeout_s, kMqttAnswerTimeout);
+  check_int("mqtt.keepalive_interval_s", m.keepalive_interval_s, kMqttKeepalive);
+}
+
+void check_rtp(const Rtp& r) {
+  check_int("rtp.port_min", r.port_min, kPort);
+  check_int("rtp.port_max", r.port_max, kPort);
+  if (r.port_min % 2 != 0) {
+    fail("rtp.port_min", "must be even (RTP uses even ports, RTCP the next odd one) (got " +
+                             std::to_string(r.port_min) + ")");
+  }
+  if (r.port_max < r.port_min) {
+    fail("rtp.port_max", "must be >= rtp.port_min (got min " + std::to_string(r.port_min) +
+                             ", max " + std::to_string(r.port_max) + ")");
+  }
+  if (r.port_max - r.port_min + 1 < 4) {
+    fail("rtp.port_max", "the range rtp.port_min..rtp.port_max must hold at least 4 ports (got " +
+                             std::to_string(r.port_min) + ".." + std::to_string(r.port_max) + ")");
+  }
+}
+
+void check_hls(const Hls& h) {
+  check_real("hls.target_duration_s", h.target_duration_s, kHlsTargetDuration);
+  check_int("hls.playlist_length", h.playlist_length, kHlsPlaylistLength);
+  check_int("hls.max_files", h.max_files, kHlsMaxFiles);
+  if (h.max_files < h.playlist_length) {
+    fail("hls.max_files", "must be >= hls.playlist_length (" + std::to_string(h.playlist_length) +
+                              ") (got " + std::to_string(h.max_files) + ")");
+  }
+  check_int("hls.idle_stop_s", h.idle_stop_s, kHlsIdleStop);
+}
+
+void check_mjpeg(const Mjpeg& m) {
+  check_int("mjpeg.fps", m.fps, kMjpegFps);
+  check_int("mjpeg.quality", m.quality, kMjpegQuality);
+  if (m.width != 0) check_int("mjpeg.width", m.width, kVideoDim);
+  if (m.height != 0) check_int("mjpeg.height", m.height, kVideoDim);
+}
+
+void check_source(const std::string& p, const TestSource& s, const Config&) {
+  check_dim(p + ".width", s.width, true);
+  check_dim(p + ".height", s.height, true);
+  check_int(p + ".fps", s.fps, kVideoFps);
+  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  check_non_empty(p + ".pattern", s.pattern);
+  check_enum(p + ".profile", s.profile, kProfiles);
+}
+
+void check_source(const std::string& p, const RtpSource& s, const Config& cfg) {
+  check_enum(p + ".negotiation", s.negotiation, kNegotiations);
+  check_int(p + ".video_port", s.video_port, kPortOrZero);
+  if (s.negotiation == "static" && s.video_port == 0) {
+    fail(p + ".video_port", "must be set (1..65535) when negotiation is \"static\"");
+  }
+  if (s.negotiation == "mqtt" && cfg.mqtt.url.empty()) {
+    fail(p + ".negotiation",
+         "\"mqtt\" needs an MQTT broker: set mqtt.url (or env MQTT_URL), or use "
+         "negotiation \"static\"");
+  }
+  check_int(p + ".payload_type", s.payload_type, kPayloadType);
+  if (s.codec != "H264") {
+    fail(p + ".codec", "only H264 is supported for now (got " + quote(s.codec) + ")");
+  }
+  check_int(p + ".clock_rate", s.clock_rate, kClockRate);
+  check_int(p + ".rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
+}
+
+void check_source(const std::string& p, const RtspSource& s, const Config&) {
+  if (!s.url.empty()) {
+    if (!s.url.starts_with("rtsp://") && !s.url.starts_with("rtsps://")) {
+      fail(p + ".url", "must start with rtsp:// or rtsps:// (got " + quote(s.url) + ")");
+    }
+  } else if (s.host.empty()) {
+    fail(p + ".url", "either url or host must be set");
+  }
+  check_int(p + ".port", s.port, kPort);
+  check_enum(p + ".transport", s.transport, kRtspTransports);
+  check_int(p + ".latency_ms", s.latency_ms, kRtspLatency);
+}
+
+void check_source(const std::string& p, const V4l2Source& s, const Config&) {
+  check_non_empty(p + ".device", s.device);
+  check_dim(p + ".width", s.width, false);
+  check_dim(p + ".height", s.height, false);
+  check_int(p + ".fps", s.fps, kVideoFps);
+  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+}
+
+void check_cameras(const Config& cfg) {
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < cfg.cameras.size(); ++i) {
+    const Camera& c = cfg.cameras[i];
+    const std::string p = "cameras[" + std::to_string(i) + "]";
+    if (!valid_camera_id(c.id)) {
+      fail(p + ".id", "must match [A-Za-z0-9_-]{1,64} (got " + quote(c.id) + ")");
+    }
+    if (!seen.insert(c.id).second) fail(p + ".id", "duplicate id " + quote(c.id));
+    check_int(p + ".bandwidth.min_kbps", c.bandwidth.min_kbps, kBandwidthKbps);
+    check_int(p + ".bandwidth.max_kbps", c.bandwidth.max_kbps, kBandwidthKbps);
+    if (c.bandwidth.min_kbps > c.bandwidth.max_kbps) {
+      fail(p + ".bandwidth.min_kbps",
+           "must be <= max_kbps (got min " + std::to_string(c.bandwidth.min_kbps) + ", max " +
+               std::to_string(c.bandwidth.max_kbps) + ")");
+    }
+    std::visit([&](const auto& s) { check_source(p + ".source", s, cfg); }, c.source);
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+void validate(const Config& cfg) {
+  using namespace detail;
+  check_non_empty("data_dir", cfg.data_dir);
+  check_enum("log_level", cfg.log_level, kLogLevels);
+  check_http(cfg.http);
+  check_webrtc(cfg.webrtc);
+  check_mqtt(cfg.mqtt);
+  check_rtp(cfg.rtp);
+  check_hls(cfg.hls);
+  check_mjpeg(cfg.mjpeg);
+  check_cameras(cfg);
+}
+
+}  // namespace camrelay::config

@@ -1,0 +1,123 @@
+#include "camrelay/gst/main_loop.hpp"
+
+#include <gst/gst.h>
+
+#include <future>
+#include <mutex>
+
+#include "camrelay/gst/ptr.hpp"
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::gst {
+
+std::string init() {
+  static std::once_flag once;
+  std::call_once(once, [] { gst_init(nullptr, nullptr); });
+  gchar* v = gst_version_string();
+  std::string out = v ? v : "";
+  g_free(v);
+  return out;
+}
+
+std::vector<std::string> missing_elements(const std::vector<std::string>& factories) {
+  std::vector<std::string> out;
+  for (const auto& f : factories) {
+    GstElementFactory* fac = gst_element_factory_find(f.c_str());
+    if (!fac) {
+      out.push_back(f);
+    } else {
+      gst_object_unref(fac);
+    }
+  }
+  return out;
+}
+
+ElementPtr make_element(const char* factory, const char* name) {
+  GstElement* e = gst_element_factory_make(factory, name);
+  if (!e) {
+    throw Error(Errc::internal, std::string("GStreamer element '") + factory +
+                                    "' is missing (install the gstreamer1.0-plugins-* packages; "
+                                    "see scripts/deps.sh)");
+  }
+  return ElementPtr::ref_sink(e);
+}
+
+namespace {
+struct Call {
+  std::function<void()> fn;
+};
+
+gboolean run_call(gpointer data) {
+  auto* c = static_cast<Call*>(data);
+  try {
+    c->fn();
+  } catch (const std::exception& e) {
+    log::get("gst")->error("exception on the GLib thread: {}", e.what());
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void free_call(gpointer data) { delete static_cast<Call*>(data); }
+}  // namespace
+
+MainLoop::MainLoop() {
+  context_ = g_main_context_new();
+  loop_ = g_main_loop_new(context_, FALSE);
+  std::promise<std::thread::id> started;
+  auto fut = started.get_future();
+  thread_ = std::thread([this, &started] {
+    g_main_context_push_thread_default(context_);
+    started.set_value(std::this_thread::get_id());
+    g_main_loop_run(loop_);
+    g_main_context_pop_thread_default(context_);
+  });
+  thread_id_ = fut.get();
+}
+
+MainLoop::~MainLoop() {
+  // Quit from inside the loop so that everything posted before runs first.
+  post([this] { g_main_loop_quit(loop_); });
+  if (thread_.joinable()) thread_.join();
+  g_main_loop_unref(loop_);
+  g_main_context_unref(context_);
+}
+
+void MainLoop::post(std::function<void()> fn) {
+  GSource* src = g_idle_source_new();
+  g_source_set_priority(src, G_PRIORITY_DEFAULT);
+  g_source_set_callback(src, run_call, new Call{std::move(fn)}, free_call);
+  g_source_attach(src, context_);
+  g_source_unref(src);
+}
+
+guint MainLoop::post_delayed(unsigned delay_ms, std::function<void()> fn) {
+  GSource* src = g_timeout_source_new(delay_ms);
+  g_source_set_callback(src, run_call, new Call{std::move(fn)}, free_call);
+  guint id = g_source_attach(src, context_);
+  g_source_unref(src);
+  return id;
+}
+
+void MainLoop::cancel(guint source_id) {
+  if (!source_id) return;
+  GSource* src = g_main_context_find_source_by_id(context_, source_id);
+  if (src) g_source_destroy(src);
+}
+
+void MainLoop::run_sync(std::function<void()> fn) {
+  std::promise<void> done;
+  auto fut = done.get_future();
+  post([&] {
+    try {
+      fn();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+      return;
+    }
+    done.set_value();
+  });
+  fut.get();
+}
+
+}  // namespace camrelay::gst

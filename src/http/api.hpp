@@ -1,0 +1,18 @@
+#pragma once
+#include <memory>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/http/router.hpp"
+#include "camrelay/http/static_files.hpp"
+
+namespace camrelay::service {
+class StreamManager;
+}
+
+namespace camrelay::http {
+
+// Registers every REST endpoint and the static pages (docs: README "API").
+void register_api(Router& r, std::shared_ptr<service::StreamManager> mgr, const config::Config& cfg,
+                  const StaticFiles& files);
+
+}  // namespace camrelay::http

@@ -1,0 +1,161 @@
+// REST: /health, /streams, /cameras and the seed-000 /api/stream aliases.
+#include "api.hpp"
+#include "await_reply.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay_version.hpp"
+
+namespace camrelay::http {
+namespace {
+using service::Reply;
+using service::StreamInfo;
+using service::StreamManager;
+
+service::StartOptions parse_start_options(const Request& req) {
+  nlohmann::json body = parse_json_body(req);
+  service::StartOptions o;
+  auto read_kbps = [&](const char* key) -> std::optional<int> {
+    if (!body.contains(key)) return std::nullopt;
+    const auto& v = body.at(key);
+    if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000000) {
+      throw Error(Errc::invalid_argument,
+                  std::string(key) + ": must be an integer number of kbps in 1..1000000");
+    }
+    return static_cast<int>(v.get<long long>());
+  };
+  o.max_kbps = read_kbps("max_bandwidth");
+  o.min_kbps = read_kbps("min_bandwidth");
+  for (const auto& [k, v] : body.items()) {
+    if (k != "max_bandwidth" && k != "min_bandwidth") {
+      throw Error(Errc::invalid_argument, "unknown field '" + k +
+                                              "' (accepted: max_bandwidth, min_bandwidth)");
+    }
+  }
+  return o;
+}
+
+void check_id(const std::string& id) {
+  if (!valid_camera_id(id)) {
+    throw Error(Errc::not_found, "unknown camera '" + id.substr(0, 64) + "'");
+  }
+}
+}  // namespace
+
+void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::Config& cfg,
+                  const StaticFiles& files) {
+  using V = bhttp::verb;
+  auto m = mgr;
+
+  r.add(V::get, "/health", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+    auto h_op = await_reply<service::HealthInfo>(
+        [m](Reply<service::HealthInfo> cb) { m->health(std::move(cb)); });
+    auto h = co_await std::move(h_op);
+    auto j = to_json(h);
+    j["version"] = CAMRELAY_VERSION;
+    co_return json_response(req, j);
+  });
+
+  auto list_streams = [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+    auto all_op = await_reply<std::vector<StreamInfo>>(
+        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
+    auto all = co_await std::move(all_op);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : all) arr.push_back(to_json(s));
+    co_return json_response(req, {{"streams", arr}, {"count", arr.size()}});
+  };
+  r.add(V::get, "/streams", list_streams);
+
+  auto active_streams = [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+    auto all_op = await_reply<std::vector<StreamInfo>>(
+        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
+    auto all = co_await std::move(all_op);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : all) {
+      if (service::is_running(s.state)) arr.push_back(to_json(s));
+    }
+    co_return json_response(req, {{"streams", arr}, {"count", arr.size()}});
+  };
+  r.add(V::get, "/api/stream/active", active_streams);
+
+  auto get_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const std::string id = p.at("id");
+    check_id(id);
+    auto s_op = await_reply<StreamInfo>(
+        [m, id](Reply<StreamInfo> cb) { m->get(id, std::move(cb)); });
+    auto s = co_await std::move(s_op);
+    co_return json_response(req, to_json(s));
+  };
+  r.add(V::get, "/streams/{id}", get_stream);
+  r.add(V::get, "/api/stream/status/{id}", get_stream);
+
+  auto start_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const std::string id = p.at("id");
+    check_id(id);
+    auto opts = parse_start_options(req);
+    auto s_op = await_reply<StreamInfo>(
+        [m, id, opts](Reply<StreamInfo> cb) { m->start(id, opts, std::move(cb)); });
+    auto s = co_await std::move(s_op);
+    // 202: a new start is under way (poll GET /streams/{id}); 200: it was already running.
+    co_return json_response(req, to_json(s),
+                            s.changed ? bhttp::status::accepted : bhttp::status::ok);
+  };
+  r.add(V::post, "/streams/{id}/start", start_stream);
+  r.add(V::post, "/api/stream/start/{id}", start_stream);
+
+  auto stop_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const std::string id = p.at("id");
+    check_id(id);
+    auto s_op = await_reply<StreamInfo>(
+        [m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
+    auto s = co_await std::move(s_op);
+    co_return json_response(req, to_json(s));
+  };
+  r.add(V::post, "/streams/{id}/stop", stop_stream);
+  r.add(V::post, "/api/stream/stop/{id}", stop_stream);
+
+  r.add(V::get, "/cameras", [m, &cfg](const Request& req, const Params&) -> asio::awaitable<Response> {
+    auto all_op = await_reply<std::vector<StreamInfo>>(
+        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
+    auto all = co_await std::move(all_op);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : all) {
+      const config::Camera* cam = cfg.find_camera(s.camera_id);
+      arr.push_back({{"id", s.camera_id},
+                     {"name", s.name},
+                     {"source_type", s.source_type},
+                     {"auto_start", cam && cam->auto_start},
+                     {"state", service::to_string(s.state)},
+                     {"bandwidth", {{"min_kbps", s.bandwidth.min_kbps}, {"max_kbps", s.bandwidth.max_kbps}}},
+                     {"urls",
+                      {{"stream", "/streams/" + s.camera_id},
+                       {"viewer", "/viewer?camera=" + s.camera_id}}}});
+    }
+    co_return json_response(req, {{"cameras", arr}, {"count", arr.size()}});
+  });
+
+  // Static pages.
+  const StaticFiles* f = &files;
+  auto page = [f](std::string file) {
+    return [f, file](const Request& req, const Params&) -> asio::awaitable<Response> {
+      co_return f->serve(req, file);
+    };
+  };
+  r.add(V::get, "/", page("index.html"));
+  r.add(V::get, "/viewer", page("viewer.html"));
+  r.add(V::get, "/stream/view/{id}", page("viewer.html"));
+  for (int depth = 1; depth <= 4; ++depth) {
+    std::string pattern;
+    for (int i = 0; i < depth; ++i) pattern += "/{p" + std::to_string(i) + "}";
+    r.add(V::get, pattern, [f, depth](const Request& req, const Params& p) -> asio::awaitable<Response> {
+      std::string rel;
+      for (int i = 0; i < depth; ++i) {
+        if (i) rel += '/';
+        rel += p.at("p" + std::to_string(i));
+      }
+      co_return f->serve(req, rel);
+    });
+  }
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,263 @@
+#include "camrelay/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "api.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::http {
+namespace {
+using tcp = asio::ip::tcp;
+auto lg() {
+  static auto l = log::get("http");
+  return l;
+}
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+struct Server::Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool taken = false;  // handed over to a WebSocket session
+};
+
+Server::Server(asio::io_context& io, const config::Config& cfg,
+               std::shared_ptr<service::StreamManager> manager)
+    : io_(io), cfg_(cfg), manager_(std::move(manager)), files_(find_web_root(cfg.http.web_root)) {
+  register_api(router_, manager_, cfg_, files_);
+  lg()->info("serving web files from {}", files_.root().string());
+}
+
+Server::~Server() { stop(); }
+
+void Server::add_upgrade(std::string pattern, UpgradeHandler h) {
+  upgrade_router_.add(bhttp::verb::get, std::move(pattern),
+                      [](const Request&, const Params&) -> asio::awaitable<Response> {
+                        co_return Response{};
+                      });
+  upgrades_.push_back(std::move(h));
+}
+
+void Server::start() {
+  auto listen = [&](const std::string& host, int port, bool signaling_only) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) throw Error(Errc::invalid_argument, "http.host: not an IP address: " + host);
+    auto acc = std::make_shared<tcp::acceptor>(io_);
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw Error(Errc::unavailable,
+                  "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    unsigned short bound = acc->local_endpoint().port();
+    lg()->info("listening on http://{}:{}{}", host, bound, signaling_only ? " (signaling)" : "");
+    {
+      std::lock_guard lk(mu_);
+      acceptors_.push_back(acc);
+    }
+    asio::co_spawn(io_, accept_loop(acc, signaling_only), asio::detached);
+    return bound;
+  };
+  port_ = listen(cfg_.http.host, cfg_.http.port, false);
+  if (cfg_.http.signaling_port > 0 && cfg_.http.signaling_port != cfg_.http.port) {
+    listen(cfg_.http.host, cfg_.http.signaling_port, true);
+  }
+}
+
+void Server::stop() {
+  std::vector<std::shared_ptr<Conn>> conns;
+  std::vector<std::shared_ptr<void>> accs;
+  {
+    std::lock_guard lk(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    accs.swap(acceptors_);
+    for (auto& [p, w] : conns_) {
+      if (auto c = w.lock()) conns.push_back(c);
+    }
+  }
+  for (auto& a : accs) {
+    auto acc = std::static_pointer_cast<tcp::acceptor>(a);
+    asio::post(acc->get_executor(), [acc] {
+      boost::system::error_code ec;
+      acc->close(ec);
+    });
+  }
+  for (auto& c : conns) {
+    asio::post(c->stream.get_executor(), [c] {
+      if (c->taken) return;
+      boost::system::error_code ec;
+      c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      c->stream.close();
+    });
+  }
+}
+
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, bool signaling_only) {
+  auto acc = std::static_pointer_cast<tcp::acceptor>(a);
+  for (;;) {
+    auto [ec, sock] = co_await acc->async_accept(asio::make_strand(io_), kUseTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acc->is_open()) co_return;
+      lg()->warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto conn = std::make_shared<Conn>(std::move(sock));
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) co_return;
+      conns_[conn.get()] = conn;
+    }
+    auto ex = conn->stream.get_executor();
+    asio::co_spawn(ex, serve(conn, signaling_only), [this, raw = conn.get()](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          lg()->error("connection ended by exception: {}", ex.what());
+        }
+      }
+      std::lock_guard lk(mu_);
+      conns_.erase(raw);
+    });
+  }
+}
+
+asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_only) {
+  auto& stream = conn->stream;
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  std::string remote_ip;
+  {
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote_ip = ep.address().to_string();
+  }
+  bool first = true;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(cfg_.http.body_limit_bytes);
+    stream.expires_after(std::chrono::seconds(first ? cfg_.http.header_timeout_s
+                                                    : cfg_.http.idle_timeout_s));
+    first = false;
+    auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+    (void)n;
+    if (rec == bhttp::error::end_of_stream || rec == beast::error::timeout ||
+        rec == asio::error::operation_aborted || rec == asio::error::connection_reset ||
+        rec == asio::error::eof) {
+      break;
+    }
+    if (rec) {
+      Request bad{bhttp::verb::get, "/", 11};
+      bad.keep_alive(false);
+      Response res = rec == bhttp::error::body_limit
+                         ? error_response(bad, bhttp::status::payload_too_large,
+                                          "payload_too_large",
+                                          "request body exceeds " +
+                                              std::to_string(cfg_.http.body_limit_bytes) + " bytes")
+                     : rec == bhttp::error::header_limit
+                         ? error_response(bad, bhttp::status::request_header_fields_too_large,
+                                          "headers_too_large", "request headers too large")
+                         : error_response(bad, bhttp::status::bad_request, "bad_request",
+                                          "malformed HTTP request: " + rec.message());
+      res.keep_alive(false);
+      stream.expires_after(std::chrono::seconds(5));
+      co_await bhttp::async_write(stream, res, kUseTuple);
+      break;
+    }
+    Request req = parser.release();
+
+    if (beast::websocket::is_upgrade(req)) {
+      auto m = upgrade_router_.match(bhttp::verb::get, req.target());
+      if (m.outcome == Router::Outcome::found) {
+        m.params.remote_ip = remote_ip;
+        conn->taken = true;
+        stream.expires_never();
+        // The WebSocket session owns the socket from here; leftover bytes in `buffer`
+        // cannot exist because a client waits for 101 before sending frames.
+        upgrades_[m.index](std::move(stream), std::move(req), std::move(m.params));
+        co_return;
+      }
+    }
+
+    Response res;
+    if (signaling_only && !beast::websocket::is_upgrade(req)) {
+      res = error_response(req, bhttp::status::not_found, "not_found",
+                           "this port only serves WebSocket signaling");
+    } else {
+      res = co_await dispatch(req, remote_ip);
+    }
+    const bool keep = res.keep_alive();
+    stream.expires_after(std::chrono::seconds(30));
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, kUseTuple);
+    (void)wn;
+    if (wec || !keep) break;
+  }
+  if (!conn->taken) {
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  }
+}
+
+asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip) {
+  try {
+    if (req.method() == bhttp::verb::options) {
+      Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
+      res.set(bhttp::field::access_control_max_age, "600");
+      co_return res;
+    }
+    const bool head = req.method() == bhttp::verb::head;
+    auto m = router_.match(head ? bhttp::verb::get : req.method(), req.target());
+    switch (m.outcome) {
+      case Router::Outcome::found: {
+        m.params.remote_ip = remote_ip;
+        Response res = co_await (*m.handler)(req, m.params);
+        if (head) {
+          auto len = res.body().size();
+          res.body().clear();
+          res.content_length(len);
+        }
+        co_return res;
+      }
+      case Router::Outcome::method_not_allowed: {
+        std::string allow;
+        for (auto v : m.allowed) {
+          if (!allow.empty()) allow += ", ";
+          allow += std::string(bhttp::to_string(v));
+        }
+        Response res = error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
+                                      "method " + std::string(req.method_string()) +
+                                          " not allowed here (allowed: " + allow + ")");
+        res.set(bhttp::field::allow, allow);
+        co_return res;
+      }
+      case Router::Outcome::bad_path:
+        co_return error_response(req, bhttp::status::bad_request, "bad_request", "malformed path");
+      case Router::Outcome::not_found:
+        co_return error_response(req, bhttp::status::not_found, "not_found",
+                                 "no such endpoint: " + std::string(req.target()));
+    }
+  } catch (const Error& e) {
+    if (e.code() == Errc::internal) lg()->error("{} {}: {}", req.method_string(), req.target(), e.what());
+    co_return error_response(req, e);
+  } catch (const std::exception& e) {
+    lg()->error("{} {}: unexpected: {}", req.method_string(), req.target(), e.what());
+    co_return error_response(req, bhttp::status::internal_server_error, "internal", e.what());
+  }
+  co_return error_response(req, bhttp::status::internal_server_error, "internal", "unreachable");
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,90 @@
+#include "camrelay/http/static_files.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "camrelay/http/response.hpp"
+
+namespace camrelay::http {
+namespace fs = std::filesystem;
+
+std::string_view mime_type(std::string_view path) {
+  auto ext = path.substr(std::min(path.rfind('.'), path.size()));
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
+      {".png", "image/png"},                 {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},               {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"},              {".txt", "text/plain; charset=utf-8"},
+      {".m3u8", "application/vnd.apple.mpegurl"}, {".ts", "video/mp2t"},
+      {".mp4", "video/mp4"},                 {".map", "application/json"},
+      {".wasm", "application/wasm"}};
+  for (const auto& [e, t] : kTypes) {
+    if (ext == e) return t;
+  }
+  return "application/octet-stream";
+}
+
+StaticFiles::StaticFiles(fs::path root) {
+  std::error_code ec;
+  root_ = fs::weakly_canonical(root, ec);
+  if (ec) root_ = root;
+}
+
+std::optional<fs::path> StaticFiles::resolve(std::string_view rel) const {
+  if (rel.empty() || rel.size() > 512) return std::nullopt;
+  if (rel.find('\0') != std::string_view::npos || rel.find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  fs::path p(rel);
+  if (p.is_absolute()) return std::nullopt;
+  for (const auto& part : p) {
+    if (part == ".." || part == ".") return std::nullopt;
+    if (!part.empty() && part.native().front() == '.') return std::nullopt;  // hidden files
+  }
+  std::error_code ec;
+  fs::path full = fs::weakly_canonical(root_ / p, ec);
+  if (ec) return std::nullopt;
+  // The canonical path (symlinks resolved) must still be inside the root.
+  auto [r, f] = std::mismatch(root_.begin(), root_.end(), full.begin(), full.end());
+  if (r != root_.end()) return std::nullopt;
+  if (!fs::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
+Response StaticFiles::serve(const Request& req, std::string_view rel) const {
+  auto file = resolve(rel);
+  if (!file) return error_response(req, bhttp::status::not_found, "not_found", "no such file");
+  std::ifstream in(*file, std::ios::binary);
+  if (!in) return error_response(req, bhttp::status::not_found, "not_found", "no such file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Response res = text_response(req, bhttp::status::ok, ss.str(), mime_type(file->native()));
+  res.set(bhttp::field::cache_control, "no-cache");
+  if (req.method() == bhttp::verb::head) {
+    res.body().clear();
+    res.content_length(fs::file_size(*file));
+  }
+  return res;
+}
+
+fs::path find_web_root(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) {
+    auto dir = exe.parent_path();
+    candidates = {dir / "../web", dir / "../../web", dir / "../share/camrelay/web"};
+  }
+  candidates.emplace_back("/usr/share/camrelay/web");
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c / "index.html", ec)) return fs::weakly_canonical(c, ec);
+  }
+  return candidates.empty() ? fs::path("web") : candidates.front();
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,252 @@
+#include "camrelay/media/stream.hpp"
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <fmt/format.h>
+
+#include "camrelay/gst/ptr.hpp"
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "source.hpp"
+
+namespace camrelay::media {
+namespace {
+auto lg() {
+  static auto l = log::get("media");
+  return l;
+}
+constexpr std::int64_t kKeyframeRequestMinIntervalMs = 500;
+}  // namespace
+
+std::shared_ptr<Stream> Stream::create(gst::MainLoop& loop, const config::Config& cfg,
+                                       const config::Camera& cam, StreamCallbacks cb) {
+  return std::shared_ptr<Stream>(new Stream(loop, cfg, cam, std::move(cb)));
+}
+
+Stream::Stream(gst::MainLoop& loop, const config::Config& cfg, const config::Camera& cam,
+               StreamCallbacks cb)
+    : loop_(loop),
+      cfg_(cfg),
+      cam_(cam),
+      camera_id_(cam.id),
+      name_("cam-" + cam.id + "-" + random_id().substr(0, 6)),
+      cb_(std::move(cb)) {}
+
+Stream::~Stream() {
+  // Normally stop() already tore everything down; this is a safety net that must not
+  // touch state from a foreign thread, so it only logs.
+  if (pipeline_) lg()->error("stream {} destroyed without stop()", name_);
+}
+
+void Stream::start() {
+  loop_.post([self = shared_from_this()] { self->build_and_play(); });
+}
+
+void Stream::stop(std::function<void()> done) {
+  loop_.post([self = shared_from_this(), done = std::move(done)] {
+    self->teardown();
+    if (done) done();
+  });
+}
+
+void Stream::build_and_play() {
+  try {
+    source_ = make_source(cfg_, cam_);
+    pipeline_ = gst_pipeline_new(name_.c_str());
+    gst_object_ref_sink(pipeline_);
+    auto* bin = GST_BIN(pipeline_);
+
+    auto parse = gst::make_element("h264parse");
+    g_object_set(parse.get(), "config-interval", -1, nullptr);  // SPS/PPS before every IDR
+    auto caps = gst::make_element("capsfilter");
+    GstCaps* c = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
+    g_object_set(caps.get(), "caps", c, nullptr);
+    gst_caps_unref(c);
+    auto tee = gst::make_element("tee", "tee");
+    g_object_set(tee.get(), "allow-not-linked", TRUE, nullptr);
+    // The always-present branch keeps the stream live with no viewers.
+    auto q = gst::make_element("queue");
+    g_object_set(q.get(), "leaky", 2 /*downstream*/, "max-size-buffers", 8u, "max-size-bytes", 0u,
+                 "max-size-time", guint64(0), nullptr);
+    auto sink = gst::make_element("fakesink");
+    g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
+
+    for (GstElement* e : {parse.get(), caps.get(), tee.get(), q.get(), sink.get()}) gst_bin_add(bin, e);
+    if (!gst_element_link_many(parse.get(), caps.get(), tee.get(), nullptr) ||
+        !gst_element_link_many(q.get(), sink.get(), nullptr)) {
+      throw Error(Errc::internal, "cannot link the stream core");
+    }
+    GstPad* tee_src = gst_element_request_pad_simple(tee.get(), "src_%u");
+    GstPad* q_sink = gst_element_get_static_pad(q.get(), "sink");
+    gst_pad_link(tee_src, q_sink);
+    gst_object_unref(q_sink);
+    gst_object_unref(tee_src);
+    tee_ = tee.get();
+
+    // Count real buffers entering the tee.
+    GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
+    gst_pad_add_probe(
+        tee_sink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+          auto* s = static_cast<Stream*>(ud);
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+            s->on_buffer(GST_PAD_PROBE_INFO_BUFFER(info));
+          } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+            GstCaps* caps = nullptr;
+            gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+            s->on_caps(caps);
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+    gst_object_unref(tee_sink);
+    // A dropped buffer counter on the leaky queue.
+    g_signal_connect(q.get(), "overrun", G_CALLBACK(+[](GstElement*, gpointer ud) {
+                       static_cast<Stream*>(ud)->dropped_.fetch_add(1, std::memory_order_relaxed);
+                     }), this);
+
+    source_->build(bin, parse.get());
+
+    GstBus* bus = gst_element_get_bus(pipeline_);
+    GSource* watch = gst_bus_create_watch(bus);
+    g_source_set_callback(
+        watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(+[](GstBus*, GstMessage* m, gpointer ud) -> gboolean {
+          static_cast<Stream*>(ud)->on_bus_message(m);
+          return G_SOURCE_CONTINUE;
+        })),
+        this, nullptr);
+    bus_watch_ = g_source_attach(watch, loop_.context());
+    g_source_unref(watch);
+    gst_object_unref(bus);
+
+    lg()->info("camera {}: starting {} ({})", camera_id_, name_, source_->describe());
+    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      // The bus usually carries the reason; give it a moment via the error message path.
+      fail("pipeline refused to start (see log for the element error)");
+    }
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+}
+
+void Stream::teardown() {
+  if (bus_watch_) {
+    loop_.cancel(bus_watch_);
+    bus_watch_ = 0;
+  }
+  if (pipeline_) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+    pipeline_ = nullptr;
+    tee_ = nullptr;
+    lg()->info("camera {}: pipeline {} released", camera_id_, name_);
+  }
+  source_.reset();
+}
+
+void Stream::fail(const std::string& why) {
+  if (failed_) return;
+  failed_ = true;
+  lg()->error("camera {}: {}", camera_id_, why);
+  if (cb_.on_error) cb_.on_error(why);
+}
+
+void Stream::on_bus_message(GstMessage* msg) {
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR: {
+      if (source_ && source_->handle_error(msg)) return;
+      GError* err = nullptr;
+      gchar* dbg = nullptr;
+      gst_message_parse_error(msg, &err, &dbg);
+      std::string text = fmt::format("{}: {}", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+                                     err ? err->message : "unknown error");
+      lg()->debug("camera {}: error detail: {}", camera_id_, dbg ? dbg : "");
+      g_clear_error(&err);
+      g_free(dbg);
+      fail(text);
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      lg()->warn("camera {}: {}: {}", camera_id_, GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+                 err ? err->message : "");
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      fail("source ended (end of stream)");
+      break;
+    default:
+      break;
+  }
+}
+
+void Stream::on_buffer(GstBuffer* buf) {
+  const std::int64_t now = mono_now_ms();
+  const auto size = gst_buffer_get_size(buf);
+  frames_.fetch_add(1, std::memory_order_relaxed);
+  if (!GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    keyframes_.fetch_add(1, std::memory_order_relaxed);
+  }
+  bytes_.fetch_add(size, std::memory_order_relaxed);
+  last_ms_.store(now, std::memory_order_relaxed);
+  if (window_start_ms_ == 0) window_start_ms_ = now;
+  window_bytes_ += size;
+  if (now - window_start_ms_ >= 1000) {
+    bitrate_kbps_.store(double(window_bytes_) * 8.0 / double(now - window_start_ms_),
+                        std::memory_order_relaxed);
+    window_start_ms_ = now;
+    window_bytes_ = 0;
+  }
+  if (!active_sent_.exchange(true)) {
+    first_ms_.store(now);
+    if (cb_.on_active) cb_.on_active();
+  }
+}
+
+void Stream::on_caps(GstCaps* caps) {
+  if (!caps || gst_caps_get_size(caps) == 0) return;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  std::lock_guard lk(caps_mu_);
+  gst_structure_get_int(s, "width", &width_);
+  gst_structure_get_int(s, "height", &height_);
+  if (const char* p = gst_structure_get_string(s, "profile")) profile_ = p;
+}
+
+StreamStats Stream::stats() const {
+  StreamStats s;
+  s.frames = frames_.load(std::memory_order_relaxed);
+  s.keyframes = keyframes_.load(std::memory_order_relaxed);
+  s.bytes = bytes_.load(std::memory_order_relaxed);
+  s.first_frame_mono_ms = first_ms_.load(std::memory_order_relaxed);
+  s.last_frame_mono_ms = last_ms_.load(std::memory_order_relaxed);
+  s.dropped_sink_buffers = dropped_.load(std::memory_order_relaxed);
+  // A stalled source must not keep reporting its last rate.
+  s.bitrate_kbps = (s.last_frame_mono_ms && mono_now_ms() - s.last_frame_mono_ms > 2000)
+                       ? 0.0
+                       : bitrate_kbps_.load(std::memory_order_relaxed);
+  std::lock_guard lk(caps_mu_);
+  s.width = width_;
+  s.height = height_;
+  s.profile = profile_;
+  return s;
+}
+
+void Stream::request_keyframe() {
+  const std::int64_t now = mono_now_ms();
+  std::int64_t last = last_keyframe_request_ms_.load();
+  if (now - last < kKeyframeRequestMinIntervalMs) return;
+  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return;
+  loop_.post([self = shared_from_this()] {
+    if (!self->tee_) return;
+    GstPad* sinkpad = gst_element_get_static_pad(self->tee_, "sink");
+    GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+    gst_pad_push_event(sinkpad, ev);
+    gst_object_unref(sinkpad);
+  });
+}
+
+}  // namespace camrelay::media

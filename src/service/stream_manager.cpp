@@ -1,0 +1,353 @@
+#include "camrelay/service/stream_manager.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::service {
+namespace {
+auto lg() {
+  static auto l = log::get("service");
+  return l;
+}
+// A stream that has produced no frame after this long has failed to start.
+constexpr int kStartTimeoutS = 20;
+}  // namespace
+
+struct StreamManager::Entry {
+  config::Camera cam;
+  StreamState state = StreamState::stopped;
+  std::string error;
+  std::string session_id;
+  std::int64_t started_at = 0;
+  std::int64_t stopped_at = 0;
+  std::uint64_t gen = 0;
+  config::Bandwidth bandwidth;
+  std::shared_ptr<media::Stream> stream;
+  media::StreamStats last_stats;
+  std::unique_ptr<asio::steady_timer> start_timer;
+  std::vector<std::function<void()>> on_stopped;  // waiters for the end of `stopping`
+};
+
+template <class F>
+void StreamManager::post(F&& f) {
+  asio::post(strand_, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
+    if (auto self = w.lock()) f(*self);
+  });
+}
+
+StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
+                             gst::MainLoop& loop, std::string gst_status)
+    : io_(io),
+      strand_(asio::make_strand(io)),
+      cfg_(cfg),
+      store_(store),
+      loop_(loop),
+      gst_status_(std::move(gst_status)),
+      boot_mono_ms_(mono_now_ms()) {
+  for (const auto& cam : cfg_.cameras) {
+    auto e = std::make_unique<Entry>();
+    e->cam = cam;
+    e->bandwidth = cam.bandwidth;
+    entries_.emplace(cam.id, std::move(e));
+  }
+}
+
+StreamManager::~StreamManager() = default;
+
+void StreamManager::boot() {
+  post([](StreamManager& self) {
+    std::vector<store::CameraRow> rows;
+    for (const auto& [id, e] : self.entries_) {
+      nlohmann::json j = {{"auto_start", e->cam.auto_start},
+                          {"bandwidth", {{"min_kbps", e->cam.bandwidth.min_kbps},
+                                         {"max_kbps", e->cam.bandwidth.max_kbps}}}};
+      rows.push_back({id, e->cam.name, config::source_type_name(e->cam.source), j.dump()});
+    }
+    self.store_.sync_cameras(std::move(rows));
+    for (auto& [id, e] : self.entries_) {
+      if (e->cam.auto_start) {
+        lg()->info("camera {}: auto_start", id);
+        self.do_start(*e, {});
+      }
+    }
+  });
+}
+
+StreamManager::Entry& StreamManager::entry(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) throw Error(Errc::not_found, "unknown camera '" + id + "'");
+  return *it->second;
+}
+
+void StreamManager::set_state(Entry& e, StreamState s, std::string error) {
+  if (e.state == s) return;
+  if (!can_transition(e.state, s)) {
+    lg()->warn("camera {}: ignoring transition {} -> {}", e.cam.id, to_string(e.state), to_string(s));
+    return;
+  }
+  lg()->info("camera {}: {} -> {}{}{}", e.cam.id, to_string(e.state), to_string(s),
+             error.empty() ? "" : ": ", error);
+  e.state = s;
+  if (s == StreamState::error || s == StreamState::reconnecting) {
+    e.error = std::move(error);
+  } else if (s == StreamState::starting || s == StreamState::active) {
+    e.error.clear();
+  }
+  const std::int64_t now = unix_now_s();
+  std::optional<std::int64_t> ended;
+  std::optional<std::string> msg;
+  if (s == StreamState::stopped || s == StreamState::error) {
+    ended = now;
+    e.stopped_at = now;
+  }
+  if (!e.error.empty()) msg = e.error;
+  if (!e.session_id.empty()) {
+    store_.update_stream_session(e.session_id, std::string(to_string(s)), now, ended, msg);
+  }
+}
+
+void StreamManager::do_start(Entry& e, const StartOptions& opts) {
+  if (shutting_down_) throw Error(Errc::unavailable, "the daemon is shutting down");
+  config::Bandwidth bw = e.cam.bandwidth;
+  if (opts.min_kbps) bw.min_kbps = *opts.min_kbps;
+  if (opts.max_kbps) bw.max_kbps = *opts.max_kbps;
+  if (bw.min_kbps < 1 || bw.max_kbps < bw.min_kbps || bw.max_kbps > 1000000) {
+    throw Error(Errc::invalid_argument,
+                "bandwidth: need 1 <= min_bandwidth <= max_bandwidth <= 1000000 kbps (got " +
+                    std::to_string(bw.min_kbps) + ".." + std::to_string(bw.max_kbps) + ")");
+  }
+  e.bandwidth = bw;
+  e.gen++;
+  e.session_id = random_id("ss_");
+  e.started_at = unix_now_s();
+  e.stopped_at = 0;
+  e.last_stats = {};
+  const std::string id = e.cam.id;
+  const std::uint64_t gen = e.gen;
+
+  media::StreamCallbacks cb;
+  auto w = weak_from_this();
+  cb.on_active = [w, id, gen] {
+    if (auto s = w.lock()) s->post([id, gen](StreamManager& m) { m.on_active(id, gen); });
+  };
+  cb.on_error = [w, id, gen](std::string why) {
+    if (auto s = w.lock())
+      s->post([id, gen, why = std::move(why)](StreamManager& m) { m.on_failed(id, gen, why); });
+  };
+  cb.on_reconnecting = [w, id, gen](std::string why) {
+    if (auto s = w.lock())
+      s->post([id, gen, why = std::move(why)](StreamManager& m) { m.on_reconnecting(id, gen, why); });
+  };
+  e.stream = media::Stream::create(loop_, cfg_, e.cam, std::move(cb));
+
+  store::StreamSessionRow row;
+  row.session_id = e.session_id;
+  row.camera_id = id;
+  row.pipeline_id = e.stream->pipeline_name();
+  row.stream_id = id;
+  row.status = "starting";
+  row.created_at = row.updated_at = e.started_at;
+  row.min_kbps = bw.min_kbps;
+  row.max_kbps = bw.max_kbps;
+  store_.insert_stream_session(std::move(row));
+  // insert already carries 'starting'; record the in-memory transition without a 2nd write.
+  lg()->info("camera {}: {} -> starting (session {})", id, to_string(e.state), e.session_id);
+  e.state = StreamState::starting;
+  e.error.clear();
+
+  e.start_timer = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(kStartTimeoutS));
+  e.start_timer->async_wait([w, id, gen](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = w.lock()) {
+      s->on_failed(id, gen, "no video from the source within " + std::to_string(kStartTimeoutS) + " s");
+    }
+  });
+  e.stream->start();
+}
+
+void StreamManager::do_stop(Entry& e, std::function<void()> stopped) {
+  if (stopped) e.on_stopped.push_back(std::move(stopped));
+  if (e.state == StreamState::stopping) return;  // already on its way
+  if (e.start_timer) e.start_timer->cancel();
+  auto stream = std::move(e.stream);
+  if (!stream) {
+    auto waiters = std::move(e.on_stopped);
+    for (auto& f : waiters) f();
+    return;
+  }
+  e.last_stats = stream->stats();
+  const bool failed = e.state == StreamState::error;
+  if (!failed) set_state(e, StreamState::stopping);
+  const std::string id = e.cam.id;
+  const std::uint64_t gen = e.gen;
+  auto w = weak_from_this();
+  stream->stop([w, id, gen, failed, stream] {
+    // GLib thread: the pipeline is released. Hand the result back to the strand.
+    if (auto s = w.lock()) {
+      s->post([id, gen, failed](StreamManager& m) {
+        auto it = m.entries_.find(id);
+        if (it == m.entries_.end()) return;
+        Entry& e = *it->second;
+        if (e.gen != gen) return;
+        if (!failed) m.set_state(e, StreamState::stopped);
+        auto waiters = std::move(e.on_stopped);
+        for (auto& f : waiters) f();
+      });
+    }
+  });
+}
+
+void StreamManager::on_active(const std::string& id, std::uint64_t gen) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second->gen != gen) return;
+  Entry& e = *it->second;
+  if (e.start_timer) e.start_timer->cancel();
+  if (e.state == StreamState::starting || e.state == StreamState::reconnecting) {
+    set_state(e, StreamState::active);
+  }
+}
+
+void StreamManager::on_failed(const std::string& id, std::uint64_t gen, const std::string& why) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second->gen != gen) return;
+  Entry& e = *it->second;
+  if (!is_running(e.state)) return;
+  set_state(e, StreamState::error, why);
+  do_stop(e, {});  // release the pipeline; the state stays `error`
+}
+
+void StreamManager::on_reconnecting(const std::string& id, std::uint64_t gen, const std::string& why) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second->gen != gen) return;
+  Entry& e = *it->second;
+  if (e.state == StreamState::active || e.state == StreamState::starting) {
+    set_state(e, StreamState::reconnecting, why);
+  } else if (e.state == StreamState::reconnecting) {
+    e.error = why;
+  }
+}
+
+StreamInfo StreamManager::info(const Entry& e) const {
+  StreamInfo i;
+  i.camera_id = e.cam.id;
+  i.name = e.cam.name;
+  i.source_type = config::source_type_name(e.cam.source);
+  i.state = e.state;
+  i.error = e.error;
+  i.session_id = e.session_id;
+  i.started_at = e.started_at;
+  i.stopped_at = e.stopped_at;
+  i.auto_start = e.cam.auto_start;
+  i.bandwidth = e.bandwidth;
+  i.stats = e.stream ? e.stream->stats() : e.last_stats;
+  if (e.stream && i.stats.first_frame_mono_ms) {
+    i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
+  }
+  return i;
+}
+
+void StreamManager::start(std::string camera_id, StartOptions opts, Reply<StreamInfo> reply) {
+  post([camera_id = std::move(camera_id), opts, reply = std::move(reply)](StreamManager& m) {
+    try {
+      Entry& e = m.entry(camera_id);
+      if (is_running(e.state)) {
+        StreamInfo i = m.info(e);
+        i.changed = false;
+        return reply(nullptr, i);
+      }
+      if (e.state == StreamState::stopping) {
+        throw Error(Errc::conflict, "camera '" + camera_id + "' is stopping; retry in a moment");
+      }
+      m.do_start(e, opts);
+      reply(nullptr, m.info(e));
+    } catch (...) {
+      reply(std::current_exception(), {});
+    }
+  });
+}
+
+void StreamManager::stop(std::string camera_id, Reply<StreamInfo> reply) {
+  post([camera_id = std::move(camera_id), reply = std::move(reply)](StreamManager& m) {
+    try {
+      Entry& e = m.entry(camera_id);
+      if (!e.stream && e.state != StreamState::stopping) {
+        StreamInfo i = m.info(e);
+        i.changed = false;
+        return reply(nullptr, i);
+      }
+      m.do_stop(e, [&m, camera_id, reply] {
+        auto it = m.entries_.find(camera_id);
+        reply(nullptr, m.info(*it->second));
+      });
+    } catch (...) {
+      reply(std::current_exception(), {});
+    }
+  });
+}
+
+void StreamManager::get(std::string camera_id, Reply<StreamInfo> reply) {
+  post([camera_id = std::move(camera_id), reply = std::move(reply)](StreamManager& m) {
+    try {
+      reply(nullptr, m.info(m.entry(camera_id)));
+    } catch (...) {
+      reply(std::current_exception(), {});
+    }
+  });
+}
+
+void StreamManager::list(Reply<std::vector<StreamInfo>> reply) {
+  post([reply = std::move(reply)](StreamManager& m) {
+    std::vector<StreamInfo> out;
+    for (const auto& [id, e] : m.entries_) out.push_back(m.info(*e));
+    reply(nullptr, std::move(out));
+  });
+}
+
+void StreamManager::health(Reply<HealthInfo> reply) {
+  post([reply = std::move(reply)](StreamManager& m) {
+    HealthInfo h;
+    for (const auto& [id, e] : m.entries_) {
+      if (e->state == StreamState::active) h.active_streams++;
+    }
+    h.uptime_s = double(mono_now_ms() - m.boot_mono_ms_) / 1000.0;
+    h.gstreamer = m.gst_status_;
+    h.database = m.store_.healthy() ? "ok" : "error: " + m.store_.last_error();
+    h.mqtt = m.cfg_.mqtt.url.empty() ? "disabled" : "not connected";
+    const bool ok = m.store_.healthy() && m.gst_status_.rfind("ok", 0) == 0;
+    h.status = ok ? "healthy" : "degraded";
+    reply(nullptr, h);
+  });
+}
+
+void StreamManager::shutdown(int timeout_ms, std::function<void()> done) {
+  post([timeout_ms, done = std::move(done)](StreamManager& m) mutable {
+    m.shutting_down_ = true;
+    auto remaining = std::make_shared<int>(0);
+    auto fired = std::make_shared<bool>(false);
+    auto finish = std::make_shared<std::function<void()>>([fired, done = std::move(done)] {
+      if (*fired) return;
+      *fired = true;
+      done();
+    });
+    for (auto& [id, e] : m.entries_) {
+      if (e->stream) {
+        ++*remaining;
+        m.do_stop(*e, [remaining, finish] {
+          if (--*remaining == 0) (*finish)();
+        });
+      }
+    }
+    if (*remaining == 0) return (*finish)();
+    auto t = std::make_shared<asio::steady_timer>(m.strand_, std::chrono::milliseconds(timeout_ms));
+    t->async_wait([t, finish](const boost::system::error_code& ec) {
+      if (ec) return;
+      lg()->warn("shutdown: pipelines did not stop in time; exiting anyway");
+      (*finish)();
+    });
+  });
+}
+
+}  // namespace camrelay::service

@@ -1,0 +1,254 @@
+#include "camrelay/store/store.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "migrations.hpp"
+#include "queries.hpp"
+#include "sqlite_util.hpp"
+#include "worker.hpp"
+
+namespace camrelay::store {
+
+using detail::SqliteError;
+using detail::Worker;
+
+struct Store::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  int schema_version = 0;
+  std::shared_ptr<spdlog::logger> log = log::get("store");
+  std::atomic<bool> healthy{true};
+  mutable std::mutex err_mu;
+  std::string last_error;
+  std::unique_ptr<Worker> worker;  // reset (drained, joined) before db is closed
+
+  ~Impl() {
+    worker.reset();  // drains the queue and joins
+    if (db) {
+      if (sqlite3_close(db) != SQLITE_OK) {
+        log->error("database {}: close failed: {}", path, sqlite3_errmsg(db));
+        sqlite3_close_v2(db);
+      }
+    }
+  }
+
+  void fail(const char* what, const char* message) {
+    log->error("database {}: {} failed: {}", path, what, message);
+    {
+      std::lock_guard lk(err_mu);
+      last_error = std::string(what) + ": " + message;
+    }
+    healthy.store(false);
+  }
+
+  // Queues a write; a failure is logged and recorded, a success restores health.
+  template <class F>
+  void write(const char* what, F fn) {
+    worker->post([this, what, fn = std::move(fn)](sqlite3* conn) {
+      try {
+        fn(conn);
+      } catch (const std::exception& e) {
+        fail(what, e.what());
+        return;
+      }
+      healthy.store(true);
+    });
+  }
+
+  // Queues a read whose rows go to done on the worker thread; on a full queue done gets an
+  // empty vector right away, on the caller's thread.
+  template <class Row, class Query>
+  void read(const char* what, Query query, std::function<void(std::vector<Row>)> done) {
+    auto job = [this, what, query = std::move(query), done](sqlite3* conn) {
+      std::vector<Row> rows;
+      try {
+        rows = query(conn);
+      } catch (const std::exception& e) {
+        fail(what, e.what());
+        rows.clear();
+      }
+      if (done) done(std::move(rows));  // exceptions are caught and logged by the worker
+    };
+    if (worker->post(std::move(job)) || !done) return;
+    try {
+      done({});
+    } catch (const std::exception& e) {
+      log->error("{} callback threw: {}", what, e.what());
+    } catch (...) {
+      log->error("{} callback threw an unknown exception", what);
+    }
+  }
+
+  // Runs fn on the worker after everything queued so far and returns its result.
+  template <class F>
+  auto run_sync(F fn) -> decltype(fn(db)) {
+    if (worker->on_worker_thread()) return fn(db);
+    std::packaged_task<decltype(fn(db))(sqlite3*)> task(std::move(fn));
+    auto fut = task.get_future();
+    worker->post_unbounded([&task](sqlite3* conn) { task(conn); });
+    return fut.get();
+  }
+};
+
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+
+Error open_error(const std::string& path, const std::string& message) {
+  return Error(Errc::unavailable, "database " + path + ": " + message);
+}
+
+}  // namespace
+
+Store::Store() : impl_(std::make_unique<Impl>()) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::open(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) throw open_error(path, "cannot create directory " + p.parent_path().string() +
+                                       ": " + ec.message());
+  }
+
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw, SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  std::unique_ptr<sqlite3, DbCloser> db(raw);
+  if (rc != SQLITE_OK) throw open_error(path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  sqlite3_extended_result_codes(db.get(), 1);
+
+  int version = 0;
+  try {
+    // busy_timeout first, so switching to WAL waits for another process's lock.
+    detail::exec(db.get(), "PRAGMA busy_timeout = 5000");
+    const auto mode = detail::pragma_text(db.get(), "PRAGMA journal_mode = WAL");
+    if (mode != "wal") {
+      throw open_error(path, "cannot enable WAL journal mode (journal_mode is '" + mode + "')");
+    }
+    detail::exec(db.get(), "PRAGMA synchronous = NORMAL");
+    detail::exec(db.get(), "PRAGMA foreign_keys = ON");
+    if (detail::pragma_int(db.get(), "PRAGMA foreign_keys") != 1) {
+      throw open_error(path, "this SQLite build does not enforce foreign keys");
+    }
+    version = detail::migrate(db.get());
+  } catch (const SqliteError& e) {
+    throw open_error(path, e.what());
+  }
+
+  std::unique_ptr<Store> store(new Store());
+  auto& impl = *store->impl_;
+  impl.path = path;
+  impl.schema_version = version;
+  impl.db = db.release();
+  impl.worker = std::make_unique<Worker>(impl.db);
+  impl.log->info("database {} opened (schema version {})", path, version);
+  return store;
+}
+
+int Store::latest_schema_version() { return detail::latest_version(); }
+
+int Store::schema_version() const { return impl_->schema_version; }
+
+int Store::recover_stale_sessions(std::int64_t now_s) {
+  auto& impl = *impl_;
+  try {
+    const int n = impl.run_sync(
+        [now_s](sqlite3* db) { return detail::recover_stale_sessions(db, now_s); });
+    impl.healthy.store(true);
+    if (n > 0) impl.log->warn("closed {} stream session(s) left open by a previous run", n);
+    return n;
+  } catch (const SqliteError& e) {
+    impl.fail("recover_stale_sessions", e.what());
+    throw Error(Errc::unavailable, "database " + impl.path + ": " + e.what());
+  }
+}
+
+void Store::sync_cameras(std::vector<CameraRow> cameras) {
+  impl_->write("sync_cameras", [cameras = std::move(cameras), now = unix_now_s()](sqlite3* db) {
+    detail::upsert_cameras(db, cameras, now);
+  });
+}
+
+void Store::insert_stream_session(StreamSessionRow row) {
+  impl_->write("insert_stream_session", [row = std::move(row)](sqlite3* db) {
+    detail::insert_stream_session(db, row);
+  });
+}
+
+void Store::update_stream_session(std::string session_id, std::string status,
+                                  std::int64_t updated_at, std::optional<std::int64_t> ended_at,
+                                  std::optional<std::string> error_message) {
+  impl_->write("update_stream_session",
+               [log = impl_->log, id = std::move(session_id), status = std::move(status), updated_at,
+                ended_at, msg = std::move(error_message)](sqlite3* db) {
+                 if (detail::update_stream_session(db, id, status, updated_at, ended_at, msg) ==
+                     0) {
+                   log->warn("update_stream_session: no stream session {}", id);
+                 }
+               });
+}
+
+void Store::insert_viewer_session(ViewerSessionRow row) {
+  impl_->write("insert_viewer_session", [row = std::move(row)](sqlite3* db) {
+    detail::insert_viewer_session(db, row);
+  });
+}
+
+void Store::close_viewer_session(std::string viewer_id, std::int64_t disconnected_at,
+                                 std::string reason) {
+  impl_->write("close_viewer_session",
+               [log = impl_->log, id = std::move(viewer_id), disconnected_at,
+                reason = std::move(reason)](sqlite3* db) {
+                 if (detail::close_viewer_session(db, id, disconnected_at, reason) == 0) {
+                   log->debug("close_viewer_session: no open viewer session {}", id);
+                 }
+               });
+}
+
+void Store::list_stream_sessions(std::string camera_id, int limit,
+                                 std::function<void(std::vector<StreamSessionRow>)> done) {
+  impl_->read<StreamSessionRow>(
+      "list_stream_sessions",
+      [camera_id = std::move(camera_id), limit](sqlite3* db) {
+        return detail::list_stream_sessions(db, camera_id, limit);
+      },
+      std::move(done));
+}
+
+void Store::list_viewer_sessions(std::string camera_id, bool only_open, int limit,
+                                 std::function<void(std::vector<ViewerSessionRow>)> done) {
+  impl_->read<ViewerSessionRow>(
+      "list_viewer_sessions",
+      [camera_id = std::move(camera_id), only_open, limit](sqlite3* db) {
+        return detail::list_viewer_sessions(db, camera_id, only_open, limit);
+      },
+      std::move(done));
+}
+
+void Store::flush() { impl_->worker->flush(); }
+
+bool Store::healthy() const { return impl_->healthy.load(); }
+
+std::string Store::last_error() const {
+  std::lock_guard lk(impl_->err_mu);
+  return impl_->last_error;
+}
+
+std::uint64_t Store::dropped_jobs() const { return impl_->worker->dropped(); }
+
+}  // namespace camrelay::store

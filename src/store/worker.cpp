@@ -1,0 +1,86 @@
+#include "worker.hpp"
+
+#include <exception>
+#include <future>
+
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::store::detail {
+
+Worker::Worker(sqlite3* db, std::size_t capacity)
+    : db_(db), capacity_(capacity == 0 ? 1 : capacity), log_(log::get("store")) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Worker::post(Job job) {
+  std::uint64_t dropped = 0;
+  {
+    std::lock_guard lk(mu_);
+    if (!stopping_ && queue_.size() < capacity_) {
+      queue_.push_back(std::move(job));
+      cv_.notify_one();
+      return true;
+    }
+    dropped = ++dropped_;
+  }
+  // Under sustained overload, log the first drop and then every 1000th.
+  if (dropped == 1 || dropped % 1000 == 0) {
+    log_->error("database queue full ({} jobs): dropping work ({} dropped so far)", capacity_,
+                dropped);
+  }
+  return false;
+}
+
+void Worker::post_unbounded(Job job) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void Worker::flush() {
+  if (on_worker_thread()) return;  // everything earlier has already run
+  std::promise<void> done;
+  auto fut = done.get_future();
+  post_unbounded([&done](sqlite3*) { done.set_value(); });
+  fut.wait();
+}
+
+bool Worker::on_worker_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+std::uint64_t Worker::dropped() const {
+  std::lock_guard lk(mu_);
+  return dropped_;
+}
+
+void Worker::run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    try {
+      job(db_);
+    } catch (const std::exception& e) {
+      log_->error("database job failed: {}", e.what());
+    } catch (...) {
+      log_->error("database job failed with an unknown exception");
+    }
+  }
+}
+
+}  // namespace camrelay::store::detail
