@@ -53,7 +53,7 @@ fi
 
 # npm packages for the web client (hls.js, served by the daemon) and browser tests
 # (playwright-core drives Debian's chromium; it never downloads a browser).
-if [ "${1:-}" != "--runtime-only" ] || [ ! -d web/vendor ]; then
+if [ "${1:-}" != "--runtime-only" ]; then
   if [ ! -f node_modules/.camrelay-stamp ] || [ package.json -nt node_modules/.camrelay-stamp ]; then
     echo "deps: npm install"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error

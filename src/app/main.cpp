@@ -13,6 +13,7 @@
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/store/store.hpp"
 #include "camrelay/util/error.hpp"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     auto loop = std::make_unique<gst::MainLoop>();
+    media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loop, gst_status);
     auto server = std::make_unique<http::Server>(io, cfg, manager);
     app::wire_extensions(*server, manager, cfg);

@@ -4,13 +4,15 @@
 
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "../http/signaling.hpp"
 #include "camrelay/util/log.hpp"
 
 namespace camrelay::app {
 
 std::string init_gstreamer(const config::Config& cfg) {
   const std::string version = gst::init();
-  std::vector<std::string> need = {"h264parse", "tee", "queue", "fakesink", "capsfilter"};
+  std::vector<std::string> need = {"h264parse", "tee", "queue", "fakesink", "capsfilter",
+                                   "webrtcbin", "rtph264pay", "capssetter", "nicesrc", "dtlssrtpenc"};
   for (const auto& cam : cfg.cameras) {
     if (std::holds_alternative<config::TestSource>(cam.source)) {
       for (const char* e : {"videotestsrc", "x264enc", "clockoverlay"}) need.emplace_back(e);
@@ -24,6 +26,9 @@ std::string init_gstreamer(const config::Config& cfg) {
   return "missing elements: " + list;
 }
 
-void wire_extensions(http::Server&, std::shared_ptr<service::StreamManager>, const config::Config&) {}
+void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
+                     const config::Config& cfg) {
+  http::register_signaling(server, mgr, cfg);
+}
 
 }  // namespace camrelay::app

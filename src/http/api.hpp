@@ -15,4 +15,8 @@ namespace camrelay::http {
 void register_api(Router& r, std::shared_ptr<service::StreamManager> mgr, const config::Config& cfg,
                   const StaticFiles& files);
 
+// /viewers and WHEP (api_viewers.cpp).
+void register_viewer_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                        const config::Config& cfg);
+
 }  // namespace camrelay::http

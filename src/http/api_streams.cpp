@@ -134,6 +134,8 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
     co_return json_response(req, {{"cameras", arr}, {"count", arr.size()}});
   });
 
+  register_viewer_api(r, mgr, cfg);
+
   // Static pages.
   const StaticFiles* f = &files;
   auto page = [f](std::string file) {

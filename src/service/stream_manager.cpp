@@ -5,6 +5,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "entry.hpp"
 
 namespace camrelay::service {
 namespace {
@@ -16,27 +17,6 @@ auto lg() {
 constexpr int kStartTimeoutS = 20;
 }  // namespace
 
-struct StreamManager::Entry {
-  config::Camera cam;
-  StreamState state = StreamState::stopped;
-  std::string error;
-  std::string session_id;
-  std::int64_t started_at = 0;
-  std::int64_t stopped_at = 0;
-  std::uint64_t gen = 0;
-  config::Bandwidth bandwidth;
-  std::shared_ptr<media::Stream> stream;
-  media::StreamStats last_stats;
-  std::unique_ptr<asio::steady_timer> start_timer;
-  std::vector<std::function<void()>> on_stopped;  // waiters for the end of `stopping`
-};
-
-template <class F>
-void StreamManager::post(F&& f) {
-  asio::post(strand_, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
-    if (auto self = w.lock()) f(*self);
-  });
-}
 
 StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
                              gst::MainLoop& loop, std::string gst_status)
@@ -172,6 +152,7 @@ void StreamManager::do_stop(Entry& e, std::function<void()> stopped) {
   if (stopped) e.on_stopped.push_back(std::move(stopped));
   if (e.state == StreamState::stopping) return;  // already on its way
   if (e.start_timer) e.start_timer->cancel();
+  drop_all_viewers(e, e.state == StreamState::error ? "stream failed: " + e.error : "stream stopped");
   auto stream = std::move(e.stream);
   if (!stream) {
     auto waiters = std::move(e.on_stopped);
@@ -243,6 +224,7 @@ StreamInfo StreamManager::info(const Entry& e) const {
   i.auto_start = e.cam.auto_start;
   i.bandwidth = e.bandwidth;
   i.stats = e.stream ? e.stream->stats() : e.last_stats;
+  i.viewers = static_cast<int>(e.viewers.size());
   if (e.stream && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
   }
@@ -312,6 +294,7 @@ void StreamManager::health(Reply<HealthInfo> reply) {
     for (const auto& [id, e] : m.entries_) {
       if (e->state == StreamState::active) h.active_streams++;
     }
+    h.total_viewers = m.total_viewers();
     h.uptime_s = double(mono_now_ms() - m.boot_mono_ms_) / 1000.0;
     h.gstreamer = m.gst_status_;
     h.database = m.store_.healthy() ? "ok" : "error: " + m.store_.last_error();

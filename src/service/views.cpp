@@ -32,6 +32,33 @@ nlohmann::json to_json(const StreamInfo& s) {
   return j;
 }
 
+nlohmann::json to_json(const ViewerInfo& v) {
+  const auto& s = v.stats;
+  auto opt = [](double x) { return x < 0 ? nlohmann::json(nullptr) : nlohmann::json(x); };
+  return {{"viewer_id", v.id},
+          {"camera_id", v.camera_id},
+          {"stream_session_id", v.session_id},
+          {"kind", v.kind},
+          {"user_agent", v.user_agent},
+          {"ip_address", v.ip},
+          {"connected_at", v.connected_at},
+          {"state", v.state},
+          {"ice_state", s.ice_state},
+          {"stats",
+           {{"bytes_sent", s.bytes_sent},
+            {"packets_sent", s.packets_sent},
+            {"packets_lost", s.packets_lost},
+            {"fraction_lost", s.fraction_lost},
+            {"rtt_ms", opt(s.rtt_ms)},
+            {"jitter_ms", opt(s.jitter_ms)},
+            {"send_kbps", s.send_kbps},
+            {"twcc_recv_kbps", opt(s.twcc_recv_kbps)},
+            {"twcc_loss_pct", opt(s.twcc_loss_pct)},
+            {"estimated_kbps", s.estimated_kbps},
+            {"dropped_buffers", s.dropped_buffers},
+            {"keyframe_requests", s.keyframe_requests}}}};
+}
+
 nlohmann::json to_json(const HealthInfo& h) {
   return {{"status", h.status},
           {"active_streams", h.active_streams},

@@ -5,6 +5,7 @@
 // are posted to the strand too, carrying a generation number so that late events from
 // a stopped pipeline are ignored.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -21,12 +22,15 @@
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/service/state.hpp"
 #include "camrelay/store/store.hpp"
 
 namespace camrelay::service {
 
 namespace asio = boost::asio;
+
+struct ViewerEntry;
 
 template <class T>
 using Reply = std::function<void(std::exception_ptr, T)>;
@@ -61,9 +65,38 @@ struct HealthInfo {
   std::string gstreamer;  // "ok (GStreamer 1.22.0)" | "missing elements: ..."
   std::string database;   // "ok" | error text
   std::string mqtt;       // "disabled" | "connected" | "disconnected: ..."
+  std::string webrtc;     // "ok" | missing elements
+};
+
+// A browser asking to watch a camera. The callbacks are invoked on the manager's strand
+// (or a media thread for SDP/candidates) and must only post to their own owner.
+struct ViewerRequest {
+  std::string id;           // empty = generated
+  std::string camera_id;
+  std::string kind;         // webrtc (WebSocket signaling) | whep
+  std::string user_agent;
+  std::string ip;
+  std::string offer_sdp;    // WHEP: the browser's offer; empty = the server offers
+  std::function<void(std::string sdp)> on_local_description;
+  std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
+  std::function<void(std::string state)> on_state;
+  std::function<void(std::string reason)> on_closed;  // the viewer has ended (any cause)
+};
+
+struct ViewerInfo {
+  std::string id;
+  std::string camera_id;
+  std::string session_id;  // stream session watched
+  std::string kind;
+  std::string user_agent;
+  std::string ip;
+  std::int64_t connected_at = 0;
+  std::string state;
+  media::ViewerStats stats;
 };
 
 nlohmann::json to_json(const StreamInfo& s);
+nlohmann::json to_json(const ViewerInfo& v);
 nlohmann::json to_json(const HealthInfo& h);
 
 class StreamManager : public std::enable_shared_from_this<StreamManager> {
@@ -83,6 +116,15 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void get(std::string camera_id, Reply<StreamInfo> reply);
   void list(Reply<std::vector<StreamInfo>> reply);
   void health(Reply<HealthInfo> reply);
+  // ---- viewers ----
+  // Admits a viewer (limits, on-demand start of a stopped stream) and starts negotiation.
+  void add_viewer(ViewerRequest req, Reply<ViewerInfo> reply);
+  void viewer_answer(std::string viewer_id, std::string sdp, Reply<bool> reply);
+  void viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate);
+  void remove_viewer(std::string viewer_id, std::string reason, Reply<bool> reply);
+  // camera_id empty = all cameras. Throws not_found (via reply) for an unknown camera.
+  void list_viewers(std::string camera_id, Reply<std::vector<ViewerInfo>> reply);
+
   // Stops everything; `done` runs on the strand when all pipelines are released
   // or after `timeout_ms`.
   void shutdown(int timeout_ms, std::function<void()> done);
@@ -99,8 +141,21 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void on_active(const std::string& id, std::uint64_t gen);
   void on_failed(const std::string& id, std::uint64_t gen, const std::string& why);
   void on_reconnecting(const std::string& id, std::uint64_t gen, const std::string& why);
+  // Runs f(*this) on the strand if the manager still exists.
   template <class F>
-  void post(F&& f);
+  void post(F&& f) {
+    asio::post(strand_, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
+      if (auto self = w.lock()) f(*self);
+    });
+  }
+  // viewers (viewers.cpp)
+  void drop_viewer(Entry& e, const std::string& viewer_id, const std::string& reason);
+  void drop_all_viewers(Entry& e, const std::string& reason);
+  void on_viewer_state(const std::string& viewer_id, const std::string& state);
+  void on_viewer_error(const std::string& viewer_id, const std::string& why);
+  void viewer_tick();
+  ViewerInfo viewer_info(const ViewerEntry& v) const;
+  int total_viewers() const;
 
   asio::io_context& io_;
   Strand strand_;
@@ -110,6 +165,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   std::string gst_status_;
   std::int64_t boot_mono_ms_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::map<std::string, std::string> viewer_camera_;  // viewer id -> camera id
+  std::unique_ptr<asio::steady_timer> viewer_timer_;
   bool shutting_down_ = false;
 };
 

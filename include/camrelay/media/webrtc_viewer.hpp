@@ -1,0 +1,132 @@
+#pragma once
+// One WebRTC viewer: a branch  queue(leaky) → rtph264pay(+TWCC) → capssetter → webrtcbin
+// on a running Stream's tee. No re-encoding: every viewer sends the camera's H.264.
+// Two negotiation modes: the server offers (WebSocket signaling) or the browser offers
+// (WHEP). Graph work runs on the GLib thread; webrtcbin answers on its own threads and
+// every callback below may come from any thread (the owner must post to itself).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/media/stream.hpp"
+
+namespace camrelay::media {
+
+struct ViewerStats {
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t packets_sent = 0;
+  std::int64_t packets_lost = 0;     // reported by the browser (RTCP RR)
+  double fraction_lost = 0;          // 0..1, last RR
+  double rtt_ms = -1;                // from RR/DLSR; -1 unknown
+  double jitter_ms = -1;
+  double send_kbps = 0;              // measured over the last stats interval
+  double twcc_recv_kbps = -1;        // what the browser reports receiving (TWCC); -1 none
+  double twcc_loss_pct = -1;
+  double estimated_kbps = 0;         // available bandwidth estimate (loss/TWCC based)
+  std::uint64_t dropped_buffers = 0; // frames dropped by the leaky queue (slow viewer)
+  std::uint64_t keyframe_requests = 0;  // PLI/FIR from the browser
+  std::int64_t last_rtcp_mono_ms = 0;
+  std::string connection_state = "new";
+  std::string ice_state = "new";
+};
+
+struct ViewerCallbacks {
+  // The local SDP to hand to the browser: the offer (server-offer mode) or the complete
+  // answer with candidates (WHEP mode).
+  std::function<void(std::string sdp)> on_local_description;
+  std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
+  std::function<void(std::string state)> on_connection_state;  // new|connecting|connected|disconnected|failed|closed
+  std::function<void(std::string error)> on_error;
+};
+
+struct ViewerOptions {
+  std::string id;
+  std::string remote_offer;  // non-empty = browser offers (WHEP): answer it
+  int bandwidth_max_kbps = 5000;
+  int bandwidth_min_kbps = 500;
+};
+
+class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
+ public:
+  static std::shared_ptr<WebrtcViewer> create(std::shared_ptr<Stream> stream,
+                                              const config::Webrtc& cfg, ViewerOptions opts,
+                                              ViewerCallbacks cb);
+  ~WebrtcViewer();
+
+  void start();                                             // any thread
+  void set_remote_answer(std::string sdp);                  // any thread (server-offer mode)
+  void add_ice_candidate(unsigned mline, std::string cand); // any thread; "" = end of candidates
+  void stop(std::function<void()> done);                    // any thread; done on GLib thread
+
+  ViewerStats stats() const;
+  const std::string& id() const { return opts_.id; }
+  const std::string& element_name() const { return name_; }
+
+ private:
+  WebrtcViewer(std::shared_ptr<Stream> stream, const config::Webrtc& cfg, ViewerOptions opts,
+               ViewerCallbacks cb);
+  void build();  // GLib thread
+  void create_offer();
+  void on_offer_created(struct _GstPromise* p);
+  void answer_remote_offer();
+  void on_answer_created(struct _GstPromise* p);
+  void maybe_send_answer();  // sends the WHEP answer once gathering finished (or timed out)
+  void on_ice_candidate_cb(unsigned mline, const char* cand);
+  void poll_stats();        // GLib thread, every second
+  void on_stats(const struct _GstStructure* s);
+  void fail(const std::string& why);
+  void update_estimate();
+
+  std::shared_ptr<Stream> stream_;
+  const config::Webrtc& cfg_;
+  ViewerOptions opts_;
+  ViewerCallbacks cb_;
+  std::string name_;
+  int payload_type_ = 96;
+
+  // GLib thread
+  GstElement* bin_ = nullptr;
+  GstElement* webrtc_ = nullptr;
+  GstPad* tee_pad_ = nullptr;
+  GObject* rtp_session_ = nullptr;
+  unsigned stats_timer_ = 0;
+  unsigned gather_timer_ = 0;
+  bool stopped_ = false;
+
+  // Shared with webrtcbin threads
+  mutable std::mutex mu_;
+  ViewerStats stats_;
+  std::vector<std::pair<unsigned, std::string>> local_candidates_;
+  bool gathering_done_ = false;
+  bool answer_sent_ = false;
+  bool offer_sent_ = false;
+  std::string pending_answer_sdp_;
+  std::int64_t last_stats_ms_ = 0;
+  std::uint64_t last_bytes_ = 0;
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> key_requests_{0};
+  std::atomic<std::int64_t> last_rtcp_ms_{0};
+  std::atomic<bool> failed_{false};
+};
+
+// Creates and discards one offer so that the DTLS certificate exists before the first
+// viewer arrives (the first costs 100-200 ms). GLib thread work; call once at startup.
+void warm_up_webrtc(gst::MainLoop& loop);
+
+// SDP helpers (unit-tested).
+// The payload type of the browser's H.264 (packetization-mode=1) in an offer; prefers
+// constrained-baseline 42e01f, then 42001f, then any. -1 if none.
+int find_h264_payload_type(const std::string& sdp);
+// Adds a copy of each host candidate with the address replaced by each announced IP.
+std::vector<std::string> announce_candidates(const std::string& candidate,
+                                             const std::vector<std::string>& announced_ips);
+// Inserts "a=candidate" lines (by m-line index) and a=end-of-candidates into an SDP.
+std::string add_candidates_to_sdp(const std::string& sdp,
+                                  const std::vector<std::pair<unsigned, std::string>>& cands);
+
+}  // namespace camrelay::media

@@ -1,0 +1,142 @@
+// REST: WHEP (draft-ietf-wish-whep) and /viewers.
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <sstream>
+
+#include "api.hpp"
+#include "await_reply.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/ids.hpp"
+
+namespace camrelay::http {
+namespace {
+using service::Reply;
+using service::StreamManager;
+using service::ViewerInfo;
+
+std::string ice_link_header(const config::Config& cfg) {
+  std::string out;
+  for (const auto& s : cfg.webrtc.ice_servers) {
+    if (!out.empty()) out += ", ";
+    out += "<" + s.url + ">; rel=\"ice-server\"";
+    if (!s.username.empty()) out += "; username=\"" + s.username + "\"; credential=\"" + s.credential + "\"; credential-type=\"password\"";
+  }
+  return out;
+}
+
+bool content_type_is(const Request& req, std::string_view want) {
+  std::string_view ct = req[bhttp::field::content_type];
+  return ct.substr(0, ct.find(';')) == want;
+}
+
+Response sdp_response(const Request& req, bhttp::status st, std::string sdp) {
+  return text_response(req, st, std::move(sdp), "application/sdp");
+}
+
+// Parses a trickle-ice-sdpfrag (RFC 8840): candidate lines, by m-section order.
+std::vector<std::pair<unsigned, std::string>> parse_sdpfrag(const std::string& body) {
+  std::vector<std::pair<unsigned, std::string>> out;
+  std::istringstream in(body);
+  std::string line;
+  int mline = -1;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("m=", 0) == 0) ++mline;
+    if (line.rfind("a=candidate:", 0) == 0) out.emplace_back(mline < 0 ? 0u : unsigned(mline), line.substr(2));
+  }
+  return out;
+}
+}  // namespace
+
+void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
+  using V = bhttp::verb;
+
+  auto list = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    std::string cam = p.path.count("id") ? p.at("id") : "";
+    if (!cam.empty() && !valid_camera_id(cam)) throw Error(Errc::not_found, "unknown camera");
+    auto op = await_reply<std::vector<ViewerInfo>>(
+        [m, cam](Reply<std::vector<ViewerInfo>> cb) { m->list_viewers(cam, std::move(cb)); });
+    auto all = co_await std::move(op);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& v : all) arr.push_back(to_json(v));
+    co_return json_response(req, {{"viewers", arr}, {"count", arr.size()}});
+  };
+  r.add(V::get, "/viewers", list);
+  r.add(V::get, "/viewers/{id}", list);
+
+  // WHEP: POST an SDP offer → 201 + Location + SDP answer (with all our candidates).
+  r.add(V::post, "/streams/{id}/whep", [m, &cfg](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const std::string cam = p.at("id");
+    if (!valid_camera_id(cam)) throw Error(Errc::not_found, "unknown camera");
+    if (!content_type_is(req, "application/sdp")) {
+      co_return error_response(req, bhttp::status::unsupported_media_type, "unsupported_media_type",
+                               "WHEP offers must be Content-Type: application/sdp");
+    }
+    if (req.body().rfind("v=0", 0) != 0) throw Error(Errc::invalid_argument, "the body is not an SDP offer (must start with v=0)");
+    const std::string vid = random_id("v_");
+    auto ex = co_await asio::this_coro::executor;
+    auto op = await_reply<std::string>([m, cam, vid, &req, p, ex](Reply<std::string> done) {
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      auto finish = [done, once](std::exception_ptr e, std::string sdp) {
+        if (!once->exchange(true)) done(e, std::move(sdp));
+      };
+      service::ViewerRequest vr;
+      vr.id = vid;
+      vr.camera_id = cam;
+      vr.kind = "whep";
+      vr.user_agent = std::string(req[bhttp::field::user_agent]);
+      vr.ip = p.remote_ip;
+      vr.offer_sdp = req.body();
+      vr.on_local_description = [finish](std::string sdp) { finish(nullptr, std::move(sdp)); };
+      vr.on_closed = [finish](std::string reason) {
+        finish(std::make_exception_ptr(Error(Errc::invalid_argument, "negotiation failed: " + reason)), {});
+      };
+      m->add_viewer(std::move(vr), [finish](std::exception_ptr e, ViewerInfo) {
+        if (e) finish(e, {});
+      });
+      // Never hang the HTTP request: give up after 10 s.
+      auto t = std::make_shared<asio::steady_timer>(ex, std::chrono::seconds(10));
+      t->async_wait([t, finish, m, vid](const boost::system::error_code& ec) {
+        if (ec) return;
+        m->remove_viewer(vid, "no answer within 10 s", {});
+        finish(std::make_exception_ptr(Error(Errc::timeout, "could not create an answer within 10 s")), {});
+      });
+    });
+    std::string answer = co_await std::move(op);
+    Response res = sdp_response(req, bhttp::status::created, std::move(answer));
+    res.set(bhttp::field::location, "/streams/" + cam + "/whep/" + vid);
+    res.set(bhttp::field::etag, "\"" + vid + "\"");
+    res.set("Accept-Patch", "application/trickle-ice-sdpfrag");
+    if (auto link = ice_link_header(cfg); !link.empty()) res.set(bhttp::field::link, link);
+    co_return res;
+  });
+
+  auto del = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const std::string vid = p.at("vid");
+    auto op = await_reply<bool>([m, vid](Reply<bool> cb) { m->remove_viewer(vid, "WHEP resource deleted", std::move(cb)); });
+    co_await std::move(op);
+    co_return text_response(req, bhttp::status::ok, "", "text/plain");
+  };
+  r.add(V::delete_, "/streams/{id}/whep/{vid}", del);
+
+  r.add(V::patch, "/streams/{id}/whep/{vid}", [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    if (!content_type_is(req, "application/trickle-ice-sdpfrag")) {
+      co_return error_response(req, bhttp::status::unsupported_media_type, "unsupported_media_type",
+                               "PATCH needs Content-Type: application/trickle-ice-sdpfrag (ICE restarts are not supported)");
+    }
+    const std::string vid = p.at("vid");
+    // Confirm the resource exists (404 otherwise) before applying candidates.
+    auto op = await_reply<std::vector<ViewerInfo>>(
+        [m](Reply<std::vector<ViewerInfo>> cb) { m->list_viewers("", std::move(cb)); });
+    auto all = co_await std::move(op);
+    bool found = false;
+    for (const auto& v : all) found = found || v.id == vid;
+    if (!found) throw Error(Errc::not_found, "unknown WHEP session");
+    for (auto& [mline, cand] : parse_sdpfrag(req.body())) m->viewer_candidate(vid, mline, cand);
+    co_return text_response(req, bhttp::status::no_content, "", "text/plain");
+  });
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,84 @@
+#include "camrelay/media/branch.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::media {
+
+GstPad* attach_branch(GstElement* pipeline, GstElement* tee, GstElement* bin) {
+  gst_bin_add(GST_BIN(pipeline), bin);
+  GstPad* teepad = gst_element_request_pad_simple(tee, "src_%u");
+  GstPad* sinkpad = gst_element_get_static_pad(bin, "sink");
+  GstPadLinkReturn r = gst_pad_link(teepad, sinkpad);
+  gst_object_unref(sinkpad);
+  if (r != GST_PAD_LINK_OK) {
+    log::get("media")->error("cannot link branch {}: {}", GST_OBJECT_NAME(bin), gst_pad_link_get_name(r));
+    gst_element_release_request_pad(tee, teepad);
+    gst_object_unref(teepad);
+    gst_element_set_state(bin, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(pipeline), bin);
+    return nullptr;
+  }
+  gst_element_sync_state_with_parent(bin);
+  return teepad;
+}
+
+namespace {
+struct DetachCtx {
+  gst::MainLoop* loop;
+  GstElement* pipeline;
+  GstElement* tee;
+  GstPad* pad;
+  GstElement* bin;
+  std::function<void()> done;
+  std::atomic<bool> fired{false};
+};
+
+void finish(DetachCtx* c) {
+  gst_element_set_state(c->bin, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(c->pipeline), c->bin);
+  gst_element_release_request_pad(c->tee, c->pad);
+  gst_object_unref(c->pad);
+  gst_object_unref(c->bin);
+  gst_object_unref(c->tee);
+  gst_object_unref(c->pipeline);
+  auto done = std::move(c->done);
+  delete c;
+  if (done) done();
+}
+}  // namespace
+
+void detach_branch(gst::MainLoop& loop, GstElement* pipeline, GstElement* tee, GstPad* tee_pad,
+                   GstElement* bin, std::function<void()> done) {
+  auto* c = new DetachCtx{&loop, GST_ELEMENT(gst_object_ref(pipeline)), GST_ELEMENT(gst_object_ref(tee)),
+                          tee_pad, GST_ELEMENT(gst_object_ref(bin)), std::move(done)};
+  gst_pad_add_probe(
+      tee_pad, GST_PAD_PROBE_TYPE_IDLE,
+      [](GstPad* pad, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
+        auto* c = static_cast<DetachCtx*>(ud);
+        if (c->fired.exchange(true)) return GST_PAD_PROBE_REMOVE;
+        if (GstPad* peer = gst_pad_get_peer(pad)) {
+          gst_pad_unlink(pad, peer);
+          gst_object_unref(peer);
+        }
+        c->loop->post([c] { finish(c); });
+        return GST_PAD_PROBE_REMOVE;
+      },
+      c, nullptr);
+}
+
+GstElement* make_leaky_queue(const char* name, guint max_buffers, void* drop_counter) {
+  GstElement* q = gst_element_factory_make("queue", name);
+  g_object_set(q, "leaky", 2 /*downstream: drop old*/, "max-size-buffers", max_buffers,
+               "max-size-bytes", 0u, "max-size-time", guint64(0), nullptr);
+  if (drop_counter) {
+    g_signal_connect(q, "overrun", G_CALLBACK(+[](GstElement*, gpointer ud) {
+                       static_cast<std::atomic<std::uint64_t>*>(ud)->fetch_add(1, std::memory_order_relaxed);
+                     }), drop_counter);
+  }
+  return q;
+}
+
+}  // namespace camrelay::media

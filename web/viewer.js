@@ -1,0 +1,242 @@
+// camrelay browser viewer: WebSocket signaling + WebRTC (docs/signaling.md).
+// URLs are derived from the page's own location, so it works on http://localhost and
+// behind https (wss) alike. `window.camrelayViewer` exposes state for tests/debugging.
+const $ = (id) => document.getElementById(id);
+const video = $('video');
+const statusEl = $('status');
+const messageEl = $('message');
+const overlay = $('overlay');
+const cameraSelect = $('camera');
+
+const params = new URLSearchParams(location.search);
+const pathMatch = location.pathname.match(/^\/stream\/view\/([A-Za-z0-9_-]{1,64})$/);
+const initialCamera = params.get('camera') || (pathMatch && pathMatch[1]) || '';
+const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signaling`;
+
+const state = {
+  camera: initialCamera,
+  ws: null,
+  pc: null,
+  viewerId: null,
+  wanted: false,
+  retries: 0,
+  retryTimer: null,
+  startedAt: 0,
+  firstFrameMs: null,
+  connectedMs: null,
+  lastBytes: 0,
+  lastTs: 0,
+  kbps: 0,
+  fps: 0,
+};
+window.camrelayViewer = state;
+
+function setStatus(text, cls = text) {
+  statusEl.textContent = text;
+  statusEl.className = `pill ${cls}`;
+}
+function say(text) { messageEl.textContent = text || ''; }
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(json.error ? json.error.message : `${res.status} ${res.statusText}`);
+  return json;
+}
+
+async function loadCameras() {
+  try {
+    const { cameras } = await api('GET', '/cameras');
+    cameraSelect.replaceChildren(...cameras.map((c) => {
+      const o = document.createElement('option');
+      o.value = c.id;
+      o.textContent = `${c.name} (${c.state})`;
+      return o;
+    }));
+    if (!state.camera && cameras.length) state.camera = cameras[0].id;
+    cameraSelect.value = state.camera;
+  } catch (e) {
+    say(`Cannot list cameras: ${e.message}`);
+  }
+}
+
+function send(msg) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
+}
+
+function closePeer() {
+  if (state.pc) {
+    state.pc.ontrack = state.pc.onicecandidate = state.pc.onconnectionstatechange = null;
+    state.pc.close();
+  }
+  state.pc = null;
+  state.viewerId = null;
+}
+
+function scheduleRetry(reason) {
+  closePeer();
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
+  if (!state.wanted) return;
+  const delay = Math.min(30000, 1000 * 2 ** state.retries);
+  state.retries += 1;
+  setStatus('reconnecting', 'error');
+  say(`${reason} — retrying in ${Math.round(delay / 1000)} s`);
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(connect, delay);
+}
+
+function makePeer(iceServers) {
+  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.ontrack = (ev) => {
+    if (video.srcObject !== ev.streams[0]) video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+  };
+  pc.onicecandidate = (ev) => {
+    if (ev.candidate) send({ type: 'candidate', candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex });
+  };
+  pc.onconnectionstatechange = () => {
+    setStatus(pc.connectionState, pc.connectionState);
+    if (pc.connectionState === 'connected') {
+      state.retries = 0;
+      state.connectedMs = performance.now() - state.startedAt;
+      say('');
+    }
+    if (pc.connectionState === 'failed') scheduleRetry('connection failed');
+  };
+  return pc;
+}
+
+async function onMessage(msg) {
+  switch (msg.type) {
+    case 'hello':
+      state.pc = makePeer(msg.ice_servers || []);
+      send({ type: 'watch', camera: state.camera });
+      break;
+    case 'watching':
+      state.viewerId = msg.viewer_id;
+      setStatus('negotiating', 'starting');
+      break;
+    case 'offer': {
+      const pc = state.pc;
+      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      send({ type: 'answer', sdp: pc.localDescription.sdp });
+      break;
+    }
+    case 'candidate':
+      if (state.pc && msg.candidate) {
+        await state.pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex || 0 }).catch(() => {});
+      }
+      break;
+    case 'state':
+      break;
+    case 'stopped':
+      if (state.wanted) scheduleRetry(`stream ended: ${msg.reason}`);
+      break;
+    case 'error':
+      say(`${msg.code}: ${msg.message}`);
+      setStatus('error');
+      if (state.wanted) scheduleRetry(msg.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function connect() {
+  closePeer();
+  state.startedAt = performance.now();
+  state.firstFrameMs = null;
+  state.connectedMs = null;
+  setStatus('connecting', 'starting');
+  const ws = new WebSocket(wsUrl);
+  state.ws = ws;
+  ws.onmessage = (ev) => {
+    let msg;
+    try { msg = JSON.parse(ev.data); } catch { return; }
+    onMessage(msg).catch((e) => say(e.message));
+  };
+  ws.onclose = () => { if (state.ws === ws) scheduleRetry('signaling connection closed'); };
+  ws.onerror = () => say('Failed to connect to the signaling server');
+}
+
+async function start() {
+  state.camera = cameraSelect.value || state.camera;
+  if (!state.camera) return say('No camera selected');
+  history.replaceState(null, '', `/viewer?camera=${encodeURIComponent(state.camera)}`);
+  state.wanted = true;
+  state.retries = 0;
+  $('start').disabled = true;
+  $('stop').disabled = false;
+  try {
+    const s = await api('GET', `/streams/${encodeURIComponent(state.camera)}`);
+    if (!['starting', 'active', 'reconnecting'].includes(s.state)) {
+      say('Starting the camera stream…');
+      await api('POST', `/streams/${encodeURIComponent(state.camera)}/start`);
+    }
+  } catch (e) {
+    say(e.message);
+  }
+  connect();
+}
+
+function stop() {
+  state.wanted = false;
+  clearTimeout(state.retryTimer);
+  send({ type: 'stop' });
+  closePeer();
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
+  video.srcObject = null;
+  setStatus('idle');
+  $('start').disabled = false;
+  $('stop').disabled = true;
+  overlay.hidden = true;
+}
+
+function onFrame() {
+  if (state.firstFrameMs === null && state.startedAt) {
+    state.firstFrameMs = performance.now() - state.startedAt;
+  }
+  video.requestVideoFrameCallback(onFrame);
+}
+if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVideoFrameCallback(onFrame);
+
+async function updateOverlay() {
+  const pc = state.pc;
+  if (!pc) return;
+  const report = await pc.getStats();
+  let rtt = null;
+  report.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      const now = s.timestamp;
+      if (state.lastTs) state.kbps = ((s.bytesReceived - state.lastBytes) * 8) / (now - state.lastTs);
+      state.lastBytes = s.bytesReceived;
+      state.lastTs = now;
+      state.fps = s.framesPerSecond || 0;
+      state.framesDecoded = s.framesDecoded || 0;
+      state.width = s.frameWidth || 0;
+      state.height = s.frameHeight || 0;
+    }
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
+  });
+  overlay.hidden = false;
+  overlay.textContent = [
+    `${state.width || '?'}x${state.height || '?'} @ ${Math.round(state.fps)} fps`,
+    `${Math.round(state.kbps)} kbps`,
+    `RTT ${rtt === null ? '?' : Math.round(rtt * 1000) + ' ms'}`,
+    state.firstFrameMs !== null ? `first frame ${Math.round(state.firstFrameMs)} ms` : '',
+  ].filter(Boolean).join('\n');
+}
+setInterval(() => updateOverlay().catch(() => {}), 1000);
+
+$('start').onclick = start;
+$('stop').onclick = stop;
+cameraSelect.onchange = () => { if (state.wanted) { stop(); start(); } };
+
+await loadCameras();
+if (initialCamera || params.has('autoplay')) start();
