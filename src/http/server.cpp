@@ -48,6 +48,14 @@ void Server::add_upgrade(std::string pattern, UpgradeHandler h) {
   upgrades_.push_back(std::move(h));
 }
 
+void Server::add_takeover(bhttp::verb method, std::string pattern, UpgradeHandler h) {
+  takeover_router_.add(method, std::move(pattern),
+                       [](const Request&, const Params&) -> asio::awaitable<Response> {
+                         co_return Response{};
+                       });
+  takeovers_.push_back(std::move(h));
+}
+
 void Server::start() {
   auto listen = [&](const std::string& host, int port, bool signaling_only) {
     boost::system::error_code ec;
@@ -190,6 +198,17 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
         // The WebSocket session owns the socket from here; leftover bytes in `buffer`
         // cannot exist because a client waits for 101 before sending frames.
         upgrades_[m.index](std::move(stream), std::move(req), std::move(m.params));
+        co_return;
+      }
+    }
+
+    if (!signaling_only && !takeovers_.empty()) {
+      auto m = takeover_router_.match(req.method(), req.target());
+      if (m.outcome == Router::Outcome::found) {
+        m.params.remote_ip = remote_ip;
+        conn->taken = true;
+        stream.expires_never();
+        takeovers_[m.index](std::move(stream), std::move(req), std::move(m.params));
         co_return;
       }
     }

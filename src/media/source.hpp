@@ -1,6 +1,8 @@
 #pragma once
 // A camera source: adds its elements to the pipeline and links its H.264 output to
 // `sink` (an h264parse), now or later (dynamic pads). Runs on the GLib thread.
+// One implementation per file: test_source.cpp, rtp_source.cpp, rtsp_source.cpp,
+// v4l2_source.cpp; make_source() in source_factory.cpp picks by config type.
 #include <gst/gst.h>
 
 #include <functional>
@@ -8,8 +10,16 @@
 #include <string>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/gst/main_loop.hpp"
 
 namespace camrelay::media {
+
+// How a source reports its life to its Stream. May be called from any thread.
+struct SourceEvents {
+  std::function<void(std::string why)> reconnecting;  // lost; retrying on its own
+  std::function<void()> recovered;                    // frames flow again (after reconnecting)
+  std::function<void(std::string why)> failed;        // gave up: the stream goes to error
+};
 
 class Source {
  public:
@@ -23,8 +33,30 @@ class Source {
   virtual bool handle_error(GstMessage* /*msg*/) { return false; }
   // A short description for logs and the API, with credentials masked.
   virtual std::string describe() const = 0;
+  // The bitrate the viewers can take (kbps), updated about once a second by the
+  // manager: RTP cameras turn it into REMB. GLib thread.
+  virtual void set_target_bitrate(int /*kbps*/) {}
+  // Called once before build(). GLib thread. Sources publish their own figures (shown as
+  // "source" in GET /streams/{id}) through Stream::update_source_stats.
+  void set_context(gst::MainLoop* loop, SourceEvents ev) {
+    loop_ = loop;
+    events_ = std::move(ev);
+  }
+
+ protected:
+  gst::MainLoop* loop_ = nullptr;
+  SourceEvents events_;
 };
 
 std::unique_ptr<Source> make_source(const config::Config& cfg, const config::Camera& cam);
+
+// Per-type factories (each in its own file).
+std::unique_ptr<Source> make_test_source(const config::TestSource& c);
+std::unique_ptr<Source> make_rtp_source(const config::Config& cfg, const config::Camera& cam,
+                                        const config::RtpSource& c);
+std::unique_ptr<Source> make_rtsp_source(const config::Config& cfg, const config::Camera& cam,
+                                         const config::RtspSource& c);
+std::unique_ptr<Source> make_v4l2_source(const config::Config& cfg, const config::Camera& cam,
+                                         const config::V4l2Source& c);
 
 }  // namespace camrelay::media

@@ -54,6 +54,20 @@ void Stream::stop(std::function<void()> done) {
 void Stream::build_and_play() {
   try {
     source_ = make_source(cfg_, cam_);
+    {
+      std::weak_ptr<Stream> w = weak_from_this();
+      SourceEvents ev;
+      ev.reconnecting = [w](std::string why) {
+        if (auto s = w.lock(); s && s->cb_.on_reconnecting) s->cb_.on_reconnecting(std::move(why));
+      };
+      ev.recovered = [w] {
+        if (auto s = w.lock(); s && s->cb_.on_active) s->cb_.on_active();
+      };
+      ev.failed = [w](std::string why) {
+        if (auto s = w.lock()) s->loop_.post([s, why] { s->fail(why); });
+      };
+      source_->set_context(&loop_, std::move(ev));
+    }
     pipeline_ = gst_pipeline_new(name_.c_str());
     gst_object_ref_sink(pipeline_);
     auto* bin = GST_BIN(pipeline_);
@@ -233,6 +247,17 @@ StreamStats Stream::stats() const {
   s.height = height_;
   s.profile = profile_;
   return s;
+}
+
+void Stream::set_target_bitrate(int kbps) {
+  loop_.post([self = shared_from_this(), kbps] {
+    if (self->source_ && self->pipeline_) self->source_->set_target_bitrate(kbps);
+  });
+}
+
+std::string Stream::source_stats_json() const {
+  std::lock_guard lk(caps_mu_);
+  return source_stats_;
 }
 
 void Stream::request_keyframe() {

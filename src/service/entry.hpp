@@ -43,6 +43,7 @@ struct StreamManager::Entry {
   std::unique_ptr<asio::steady_timer> start_timer;
   std::vector<std::function<void()>> on_stopped;  // waiters for the end of `stopping`
   std::map<std::string, std::unique_ptr<ViewerEntry>> viewers;
+  int target_kbps = 0;
 };
 
 }  // namespace camrelay::service

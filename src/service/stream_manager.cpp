@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -47,6 +49,7 @@ void StreamManager::boot() {
       rows.push_back({id, e->cam.name, config::source_type_name(e->cam.source), j.dump()});
     }
     self.store_.sync_cameras(std::move(rows));
+    self.bitrate_tick();
     for (auto& [id, e] : self.entries_) {
       if (e->cam.auto_start) {
         lg()->info("camera {}: auto_start", id);
@@ -225,6 +228,8 @@ StreamInfo StreamManager::info(const Entry& e) const {
   i.bandwidth = e.bandwidth;
   i.stats = e.stream ? e.stream->stats() : e.last_stats;
   i.viewers = static_cast<int>(e.viewers.size());
+  i.target_kbps = e.target_kbps;
+  if (e.stream) i.source_json = e.stream->source_stats_json();
   if (e.stream && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
   }
@@ -267,6 +272,45 @@ void StreamManager::stop(std::string camera_id, Reply<StreamInfo> reply) {
     } catch (...) {
       reply(std::current_exception(), {});
     }
+  });
+}
+
+void StreamManager::with_stream(std::string camera_id, bool start_if_stopped,
+                                Reply<std::shared_ptr<media::Stream>> reply) {
+  post([camera_id = std::move(camera_id), start_if_stopped, reply = std::move(reply)](StreamManager& m) {
+    try {
+      Entry& e = m.entry(camera_id);
+      if (!is_running(e.state) && start_if_stopped) {
+        if (e.state == StreamState::stopping) {
+          throw Error(Errc::conflict, "camera '" + camera_id + "' is stopping; retry in a moment");
+        }
+        m.do_start(e, {});
+      }
+      reply(nullptr, is_running(e.state) ? e.stream : nullptr);
+    } catch (...) {
+      reply(std::current_exception(), nullptr);
+    }
+  });
+}
+
+void StreamManager::bitrate_tick() {
+  for (auto& [id, e] : entries_) {
+    if (!e->stream || !is_running(e->state)) {
+      e->target_kbps = 0;
+      continue;
+    }
+    // The lowest estimate among connected viewers (Janus does the same); none → max.
+    double target = e->bandwidth.max_kbps;
+    for (const auto& [vid, v] : e->viewers) {
+      if (v->ever_connected && v->media) target = std::min(target, v->media->stats().estimated_kbps);
+    }
+    e->target_kbps = std::clamp(static_cast<int>(target), e->bandwidth.min_kbps, e->bandwidth.max_kbps);
+    e->stream->set_target_bitrate(e->target_kbps);
+  }
+  bitrate_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(1));
+  bitrate_timer_->async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = w.lock(); s && !s->shutting_down_) s->bitrate_tick();
   });
 }
 

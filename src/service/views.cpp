@@ -28,6 +28,9 @@ nlohmann::json to_json(const StreamInfo& s) {
         {"height", s.stats.height},
         {"profile", s.stats.profile}}},
   };
+  j["target_kbps"] = s.target_kbps;
+  j["source"] = nlohmann::json::parse(s.source_json, nullptr, false);
+  if (j["source"].is_discarded()) j["source"] = nlohmann::json::object();
   j["error"] = s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error);
   return j;
 }

@@ -36,6 +36,10 @@ class Server {
   Router& router() { return router_; }
   // Registers a WebSocket endpoint (path pattern as in Router).
   void add_upgrade(std::string pattern, UpgradeHandler h);
+  // Registers an endpoint that takes over the connection for a long-lived response
+  // (e.g. MJPEG multipart). The handler owns the socket from then on; it must write a
+  // complete HTTP response itself and close when done. Matched before normal routes.
+  void add_takeover(bhttp::verb method, std::string pattern, UpgradeHandler h);
   unsigned short port() const { return port_; }
 
   struct Conn;
@@ -51,6 +55,8 @@ class Server {
   Router router_;
   Router upgrade_router_;
   std::vector<UpgradeHandler> upgrades_;  // indexed like upgrade_router_'s routes
+  Router takeover_router_;
+  std::vector<UpgradeHandler> takeovers_;  // indexed like takeover_router_'s routes
   StaticFiles files_;
   unsigned short port_ = 0;
 

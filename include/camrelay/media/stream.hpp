@@ -54,6 +54,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const std::string& pipeline_name() const { return name_; }
   const std::string& camera_id() const { return camera_id_; }
 
+  // The bitrate (kbps) viewers can take; the source may act on it (REMB to RTP cameras).
+  void set_target_bitrate(int kbps);
+  // Source-specific figures as a JSON object text (e.g. REMB counters), "{}" if none.
+  std::string source_stats_json() const;
+
   // Asks the source for a keyframe as soon as possible (rate-limited). Any thread.
   void request_keyframe();
 
@@ -98,6 +103,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   mutable std::mutex caps_mu_;
   int width_ = 0, height_ = 0;
   std::string profile_;
+  std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
+ public:
+  // Sources publish their figures here (any thread).
+  void update_source_stats(std::string json) {
+    std::lock_guard lk(caps_mu_);
+    source_stats_ = std::move(json);
+  }
 };
 
 }  // namespace camrelay::media

@@ -54,6 +54,8 @@ struct StreamInfo {
   config::Bandwidth bandwidth;
   media::StreamStats stats;       // of the current (or last) pipeline
   int viewers = 0;
+  int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
+  std::string source_json = "{}"; // source-specific figures (REMB counters, reconnects, ...)
   bool changed = true;            // false when start/stop found the stream already there
 };
 
@@ -116,6 +118,12 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void get(std::string camera_id, Reply<StreamInfo> reply);
   void list(Reply<std::vector<StreamInfo>> reply);
   void health(Reply<HealthInfo> reply);
+  // Runs `fn` on the strand with the camera's running Stream (nullptr if not running).
+  // With start_if_stopped, a stopped/failed stream is started first (on-demand outputs).
+  // Throws not_found through the reply for an unknown camera.
+  void with_stream(std::string camera_id, bool start_if_stopped,
+                   Reply<std::shared_ptr<media::Stream>> reply);
+
   // ---- viewers ----
   // Admits a viewer (limits, on-demand start of a stopped stream) and starts negotiation.
   void add_viewer(ViewerRequest req, Reply<ViewerInfo> reply);
@@ -154,6 +162,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void on_viewer_state(const std::string& viewer_id, const std::string& state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
+  void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate
   ViewerInfo viewer_info(const ViewerEntry& v) const;
   int total_viewers() const;
 
@@ -167,6 +176,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::map<std::string, std::string> viewer_camera_;  // viewer id -> camera id
   std::unique_ptr<asio::steady_timer> viewer_timer_;
+  std::unique_ptr<asio::steady_timer> bitrate_timer_;
   bool shutting_down_ = false;
 };
 
