@@ -141,7 +141,7 @@ async function onMessage(msg) {
     case 'error':
       say(`${msg.code}: ${msg.message}`);
       setStatus('error');
-      if (state.wanted) scheduleRetry(msg.message);
+      if (state.wanted) scheduleRetry(`${msg.code}: ${msg.message}`);
       break;
     default:
       break;

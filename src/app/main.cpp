@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     auto loop = std::make_unique<gst::MainLoop>();
-    media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
+    auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loop, gst_status);
     auto server = std::make_unique<http::Server>(io, cfg, manager);
     app::wire_extensions(*server, manager, cfg);
@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
 
     server.reset();
     manager.reset();
+    if (warmed.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
+      lg->warn("DTLS warm-up still running at shutdown");
+    }
     loop.reset();   // joins the GLib thread after the pipelines were released
     store->flush();
     store.reset();

@@ -98,10 +98,10 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
       });
       // Never hang the HTTP request: give up after 10 s.
       auto t = std::make_shared<asio::steady_timer>(ex, std::chrono::seconds(10));
-      t->async_wait([t, finish, m, vid](const boost::system::error_code& ec) {
-        if (ec) return;
+      t->async_wait([t, once, done, m, vid](const boost::system::error_code& ec) {
+        if (ec || once->exchange(true)) return;  // answered (or failed) in time
         m->remove_viewer(vid, "no answer within 10 s", {});
-        finish(std::make_exception_ptr(Error(Errc::timeout, "could not create an answer within 10 s")), {});
+        done(std::make_exception_ptr(Error(Errc::timeout, "could not create an answer within 10 s")), {});
       });
     });
     std::string answer = co_await std::move(op);

@@ -244,7 +244,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
       case Router::Outcome::found: {
         m.params.remote_ip = remote_ip;
         Response res = co_await (*m.handler)(req, m.params);
-        if (head) {
+        if (head && !res.body().empty()) {  // handlers may have done HEAD themselves
           auto len = res.body().size();
           res.body().clear();
           res.content_length(len);

@@ -62,6 +62,18 @@ int find_h264_payload_type(const std::string& sdp) {
   return best;
 }
 
+int find_extmap_id(const std::string& sdp, const std::string& uri) {
+  for (const auto& l : split_lines(sdp)) {
+    int id = -1;
+    char u[256] = {0};
+    if (std::sscanf(l.c_str(), "a=extmap:%d%*[^ ] %255s", &id, u) == 2 ||
+        std::sscanf(l.c_str(), "a=extmap:%d %255s", &id, u) == 2) {
+      if (uri == u) return id;
+    }
+  }
+  return -1;
+}
+
 std::vector<std::string> announce_candidates(const std::string& candidate,
                                              const std::vector<std::string>& announced_ips) {
   std::vector<std::string> out{candidate};

@@ -261,13 +261,25 @@ std::string Stream::source_stats_json() const {
 }
 
 void Stream::request_keyframe() {
+  // At most one request per interval; a request inside the interval is not dropped but
+  // deferred to its end (a browser's PLI right after the join request must still count).
   const std::int64_t now = mono_now_ms();
-  std::int64_t last = last_keyframe_request_ms_.load();
-  if (now - last < kKeyframeRequestMinIntervalMs) return;
-  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return;
+  const std::int64_t last = last_keyframe_request_ms_.load();
+  const std::int64_t wait = last + kKeyframeRequestMinIntervalMs - now;
+  if (wait > 0) {
+    if (keyframe_pending_.exchange(true)) return;
+    loop_.post_delayed(static_cast<unsigned>(wait), [self = shared_from_this()] {
+      self->keyframe_pending_ = false;
+      self->request_keyframe();
+    });
+    return;
+  }
+  last_keyframe_request_ms_.store(now);
   loop_.post([self = shared_from_this()] {
     if (!self->tee_) return;
     GstPad* sinkpad = gst_element_get_static_pad(self->tee_, "sink");
+    // No SSRC/stream identity: upstream this becomes an encoder keyframe, or a FIR/PLI
+    // that rtpbin addresses to the camera's SSRC (design.md §4).
     GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
     gst_pad_push_event(sinkpad, ev);
     gst_object_unref(sinkpad);

@@ -126,13 +126,16 @@ ViewerStats WebrtcViewer::stats() const {
   return s;
 }
 
-void warm_up_webrtc(gst::MainLoop& loop) {
-  loop.post([&loop] {
+std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::shared_future<void> fut = done->get_future().share();
+  loop.post([&loop, done] {
     const std::int64_t t0 = mono_now_ms();
     GstElement* pipe = gst_pipeline_new("dtls-warmup");
     GstElement* wb = gst_element_factory_make("webrtcbin", nullptr);
     if (!wb) {
       gst_object_unref(pipe);
+      done->set_value();
       return;
     }
     gst_bin_add(GST_BIN(pipe), wb);
@@ -147,6 +150,7 @@ void warm_up_webrtc(gst::MainLoop& loop) {
       gst::MainLoop* loop;
       GstElement* pipe;
       std::int64_t t0;
+      std::shared_ptr<std::promise<void>> done;
     };
     auto* p = gst_promise_new_with_change_func(
         [](GstPromise* p, gpointer ud) {
@@ -158,16 +162,19 @@ void warm_up_webrtc(gst::MainLoop& loop) {
           if (offer) gst_webrtc_session_description_free(offer);
           GstElement* pipe = c->pipe;
           std::int64_t t0 = c->t0;
-          c->loop->post([pipe, t0] {
+          auto done = c->done;
+          c->loop->post([pipe, t0, done] {
             gst_element_set_state(pipe, GST_STATE_NULL);
             gst_object_unref(pipe);
             log::get("webrtc")->info("DTLS certificate ready ({} ms)", mono_now_ms() - t0);
+            done->set_value();
           });
           gst_promise_unref(p);
         },
-        new Ctx{&loop, pipe, t0}, [](gpointer d) { delete static_cast<Ctx*>(d); });
+        new Ctx{&loop, pipe, t0, done}, [](gpointer d) { delete static_cast<Ctx*>(d); });
     g_signal_emit_by_name(wb, "create-offer", nullptr, p);
   });
+  return fut;
 }
 
 }  // namespace camrelay::media

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -28,13 +30,14 @@ using Weak = std::weak_ptr<WebrtcViewer>;
 void free_weak(gpointer p, GClosure*) { delete static_cast<Weak*>(p); }
 void free_weak1(gpointer p) { delete static_cast<Weak*>(p); }
 
-std::string rtp_caps(int pt) {
-  return fmt::format(
+std::string rtp_caps(int pt, int twcc_id) {
+  std::string caps = fmt::format(
       "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload={},"
       "packetization-mode=(string)1,profile-level-id=(string){},level-asymmetry-allowed=(string)1,"
-      "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true,"
-      "rtcp-fb-transport-cc=(boolean)true,extmap-1=(string){}",
-      pt, kOfferedProfile, kTwccUri);
+      "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true",
+      pt, kOfferedProfile);
+  if (twcc_id > 0) caps += fmt::format(",rtcp-fb-transport-cc=(boolean)true,extmap-{}=(string){}", twcc_id, kTwccUri);
+  return caps;
 }
 
 const char* conn_state_name(GstWebRTCPeerConnectionState s) {
@@ -116,6 +119,8 @@ void WebrtcViewer::build() {
     if (payload_type_ < 0) {
       return fail("the offer has no H.264 video with packetization-mode=1");
     }
+    // Use the browser's id for TWCC; without it in the offer, no TWCC.
+    twcc_ext_id_ = std::max(0, find_extmap_id(opts_.remote_offer, kTwccUri));
   }
 
   bin_ = gst_bin_new(name_.c_str());
@@ -127,8 +132,8 @@ void WebrtcViewer::build() {
   if (!q || !pay || !setter || !webrtc_) return fail("missing GStreamer elements (rtph264pay, capssetter, webrtcbin)");
   g_object_set(pay, "config-interval", -1, "pt", guint(payload_type_), "mtu", 1200u, nullptr);
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
-  if (GstRTPHeaderExtension* ext = gst_rtp_header_extension_create_from_uri(kTwccUri)) {
-    gst_rtp_header_extension_set_id(ext, 1);
+  if (GstRTPHeaderExtension* ext = twcc_ext_id_ > 0 ? gst_rtp_header_extension_create_from_uri(kTwccUri) : nullptr) {
+    gst_rtp_header_extension_set_id(ext, guint(twcc_ext_id_));
     g_signal_emit_by_name(pay, "add-extension", ext);
     gst_object_unref(ext);
   }
@@ -185,7 +190,7 @@ void WebrtcViewer::build() {
   gst_object_unref(qsink);
 
   GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");
-  GstCaps* caps = gst_caps_from_string(rtp_caps(payload_type_).c_str());
+  GstCaps* caps = gst_caps_from_string(rtp_caps(payload_type_, twcc_ext_id_).c_str());
   GstPad* wsink = gst_element_request_pad(webrtc_, templ, "sink_0", caps);
   if (!wsink) {
     gst_caps_unref(caps);

@@ -96,6 +96,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::atomic<double> bitrate_kbps_{0};
   std::atomic<bool> active_sent_{false};
   std::atomic<std::int64_t> last_keyframe_request_ms_{0};
+  std::atomic<bool> keyframe_pending_{false};
   // Streaming-thread-only window for the bitrate.
   std::int64_t window_start_ms_ = 0;
   std::uint64_t window_bytes_ = 0;

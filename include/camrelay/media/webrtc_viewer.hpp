@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -88,6 +89,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   ViewerCallbacks cb_;
   std::string name_;
   int payload_type_ = 96;
+  int twcc_ext_id_ = 1;  // 0 = no TWCC (the browser's offer lacks it)
 
   // GLib thread
   GstElement* bin_ = nullptr;
@@ -115,13 +117,17 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
 };
 
 // Creates and discards one offer so that the DTLS certificate exists before the first
-// viewer arrives (the first costs 100-200 ms). GLib thread work; call once at startup.
-void warm_up_webrtc(gst::MainLoop& loop);
+// viewer arrives (the first costs 100-200 ms). Call once at startup; the future is ready
+// when the throw-away webrtcbin is gone — wait for it before shutting the loop down
+// (OpenSSL must not be torn down by exit() while webrtcbin still uses it).
+std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop);
 
 // SDP helpers (unit-tested).
 // The payload type of the browser's H.264 (packetization-mode=1) in an offer; prefers
 // constrained-baseline 42e01f, then 42001f, then any. -1 if none.
 int find_h264_payload_type(const std::string& sdp);
+// The id the SDP gives an RTP header extension (a=extmap:ID[/dir] URI), -1 if absent.
+int find_extmap_id(const std::string& sdp, const std::string& uri);
 // Adds a copy of each host candidate with the address replaced by each announced IP.
 std::vector<std::string> announce_candidates(const std::string& candidate,
                                              const std::vector<std::string>& announced_ips);
