@@ -9,6 +9,10 @@ namespace camrelay::media {
 
 GstPad* attach_branch(GstElement* pipeline, GstElement* tee, GstElement* bin) {
   gst_bin_add(GST_BIN(pipeline), bin);
+  // Bring the branch up BEFORE linking it: a buffer the tee pushes into a still-flushing
+  // pad returns FLUSHING, which the tee passes upstream and the source's task then pauses
+  // for good — the whole stream would freeze.
+  gst_element_sync_state_with_parent(bin);
   GstPad* teepad = gst_element_request_pad_simple(tee, "src_%u");
   GstPad* sinkpad = gst_element_get_static_pad(bin, "sink");
   GstPadLinkReturn r = gst_pad_link(teepad, sinkpad);
@@ -21,7 +25,6 @@ GstPad* attach_branch(GstElement* pipeline, GstElement* tee, GstElement* bin) {
     gst_bin_remove(GST_BIN(pipeline), bin);
     return nullptr;
   }
-  gst_element_sync_state_with_parent(bin);
   return teepad;
 }
 

@@ -34,7 +34,10 @@ class TestSource final : public Source {
     g_object_set(enc.get(), "bitrate", static_cast<guint>(c_.bitrate_kbps), "key-int-max",
                  static_cast<guint>(gop), "bframes", 0u, "threads", 1u, nullptr);
     gst_util_set_object_arg(G_OBJECT(enc.get()), "tune", "zerolatency");
-    gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", "ultrafast");
+    // ultrafast drops CABAC and 8x8 transforms, so its SPS always says baseline; a Main or
+    // High test camera (to test what real cameras send) needs a preset that keeps them.
+    const bool baseline = c_.profile == "constrained-baseline" || c_.profile == "baseline";
+    gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", baseline ? "ultrafast" : "veryfast");
 
     auto enccaps = gst::make_element("capsfilter");
     set_caps(enccaps.get(), fmt::format("video/x-h264,profile={}", c_.profile));

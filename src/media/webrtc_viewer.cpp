@@ -204,6 +204,16 @@ void WebrtcViewer::build() {
   }
   gst_caps_unref(caps);
   GstPad* setsrc = gst_element_get_static_pad(setter, "src");
+  // Until the peer connection is up, webrtcbin's sink pad has no target and a push
+  // returns NOT_LINKED — which would pause the queue's task for good. Drop media (not
+  // events) here until then; nothing sent earlier could be decrypted anyway.
+  gst_pad_add_probe(
+      setsrc, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
+        auto s = static_cast<Weak*>(ud)->lock();
+        return s && s->media_ready_.load(std::memory_order_relaxed) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      new Weak(weak_from_this()), free_weak1);
   GstPadLinkReturn lr = gst_pad_link(setsrc, wsink);
   gst_object_unref(setsrc);
   gst_object_unref(wsink);
@@ -224,7 +234,17 @@ void WebrtcViewer::build() {
                             std::lock_guard lk(s->mu_);
                             s->stats_.connection_state = conn_state_name(st);
                           }
-                          if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) s->stream_->request_keyframe();
+                          if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+                            s->media_ready_ = true;
+                            // A keyframe now, and again shortly after in case the first
+                            // one is lost while the browser's receiver is still settling.
+                            s->stream_->request_keyframe();
+                            for (unsigned delay : {700u, 1500u}) {
+                              s->stream_->loop().post_delayed(delay, [w = std::weak_ptr<WebrtcViewer>(s)] {
+                                if (auto v = w.lock(); v && !v->stopped_) v->stream_->request_keyframe();
+                              });
+                            }
+                          }
                           if (s->cb_.on_connection_state) s->cb_.on_connection_state(conn_state_name(st));
                         }),
                         new Weak(weak_from_this()), free_weak, GConnectFlags(0));

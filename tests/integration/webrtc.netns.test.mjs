@@ -193,3 +193,54 @@ test('200 join/leave cycles keep RSS within +10 MB', withDaemons(async (t, h) =>
   assert.ok(end - start < 10 * 1024, `RSS grew by ${end - start} kB`);
   assert.equal((await d.get('/streams/demo')).body.state, 'active');
 }));
+
+test('a High-profile camera plays in the browser (offered as 42e01f)', withDaemons(async (t, h) => {
+  const d = await h.start({ config: { cameras: [{ id: 'high', name: 'High', auto_start: true, source: { type: 'test', profile: 'high', width: 640, height: 360, keyframe_interval_s: 2 } }] } });
+  await waitFor(async () => (await d.get('/streams/high')).body.stats.profile === 'high', 5000);
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openViewer(browser, d, 'high');
+  const s = await waitDecoding(page);
+  assert.equal(s.videoWidth, 640);
+  const sdp = await page.evaluate(() => window.camrelayViewer.pc.remoteDescription.sdp);
+  assert.match(sdp, /profile-level-id=42e01f/);
+}));
+
+test('signaling: separate port (seed 001), protocol errors, limits on messages', withDaemons(async (t, h) => {
+  const { freePort } = await import('./lib/daemon.mjs');
+  const sigPort = await freePort();
+  const d = await h.start({ config: { cameras: [camera()], http: { signaling_port: sigPort } } });
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(d.url('/'));
+  const replies = await page.evaluate(async (port) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const got = [];
+    ws.onmessage = (e) => got.push(JSON.parse(e.data));
+    await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
+    const until = async (n) => { for (let i = 0; i < 100 && got.length < n; i++) await new Promise((r) => setTimeout(r, 50)); };
+    await until(1);
+    ws.send('{not json');
+    ws.send(JSON.stringify({ type: 'dance' }));
+    ws.send(JSON.stringify({ type: 'answer', sdp: 'v=0' }));
+    ws.send(JSON.stringify({ type: 'watch', camera: '../etc' }));
+    ws.send(JSON.stringify({ type: 'watch', camera: 'nope' }));
+    ws.send(JSON.stringify({ type: 'ping' }));
+    await until(7);
+    const closed = new Promise((r) => { ws.onclose = (e) => r(e.code); });
+    ws.send('x'.repeat(70 * 1024));  // over the 64 KiB message limit
+    const code = await Promise.race([closed, new Promise((r) => setTimeout(() => r('open'), 3000))]);
+    return { got, code };
+  }, sigPort);
+  const types = replies.got.map((m) => m.type + (m.code ? `:${m.code}` : ''));
+  // `watch` is answered from the manager's strand, the rest at once: compare as sets.
+  assert.equal(types[0], 'hello');
+  assert.deepEqual([...types].sort(), ['error:invalid_json', 'error:invalid_message', 'error:no_viewer',
+    'error:not_found', 'error:unknown_type', 'hello', 'pong']);
+  assert.notEqual(replies.code, 'open', 'an oversized message closes the socket');
+  // The plain API is not served on the signaling port, and the daemon is fine.
+  const other = await httpRequest({ port: sigPort, target: '/health' });
+  assert.equal(other.status, 404);
+  assert.equal((await d.get('/health')).body.status, 'healthy');
+}));

@@ -114,6 +114,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   std::atomic<std::uint64_t> key_requests_{0};
   std::atomic<std::int64_t> last_rtcp_ms_{0};
   std::atomic<bool> failed_{false};
+  std::atomic<bool> media_ready_{false};  // connected: let buffers into webrtcbin
 };
 
 // Creates and discards one offer so that the DTLS certificate exists before the first
