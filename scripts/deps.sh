@@ -60,3 +60,10 @@ if [ "${1:-}" != "--runtime-only" ]; then
     touch node_modules/.camrelay-stamp
   fi
 fi
+# The daemon serves hls.js from web/vendor/ (GET /vendor/hls.min.js): never from a CDN.
+if [ -f node_modules/hls.js/dist/hls.min.js ] &&
+   { [ ! -f web/vendor/hls.min.js ] || [ node_modules/hls.js/dist/hls.min.js -nt web/vendor/hls.min.js ]; }; then
+  mkdir -p web/vendor
+  cp node_modules/hls.js/dist/hls.min.js web/vendor/hls.min.js
+  echo "deps: copied hls.js $(node -p "require('./node_modules/hls.js/package.json').version" 2>/dev/null) to web/vendor/"
+fi

@@ -1,12 +1,16 @@
 // camrelay browser viewer: WebSocket signaling + WebRTC (docs/signaling.md).
 // URLs are derived from the page's own location, so it works on http://localhost and
 // behind https (wss) alike. `window.camrelayViewer` exposes state for tests/debugging.
+import { playHls, playMjpeg, hlsUrl, mjpegUrl } from './hls-player.js';
+
 const $ = (id) => document.getElementById(id);
 const video = $('video');
 const statusEl = $('status');
 const messageEl = $('message');
 const overlay = $('overlay');
 const cameraSelect = $('camera');
+const modeSelect = $('mode');
+const mjpegImg = $('mjpeg');
 
 const params = new URLSearchParams(location.search);
 const pathMatch = location.pathname.match(/^\/stream\/view\/([A-Za-z0-9_-]{1,64})$/);
@@ -30,6 +34,12 @@ const state = {
   fps: 0,
 };
 window.camrelayViewer = state;
+// HLS / MJPEG modes (web/hls-player.js); ?mode=hls|mjpeg selects one. When WebRTC cannot
+// connect, the page falls back to HLS.
+state.mode = ['webrtc', 'hls', 'mjpeg'].includes(params.get('mode')) ? params.get('mode') : 'webrtc';
+state.player = null;     // the running HLS/MJPEG player ({ stop(), hls })
+state.fellBack = false;  // WebRTC failed and HLS took over
+modeSelect.value = state.mode;
 
 function setStatus(text, cls = text) {
   statusEl.textContent = text;
@@ -77,10 +87,42 @@ function closePeer() {
   state.viewerId = null;
 }
 
+function stopPlayer() {
+  if (state.player) state.player.stop();
+  state.player = null;
+  mjpegImg.hidden = true;
+}
+
+async function startPlayer(mode) {
+  stopPlayer();
+  state.startedAt = performance.now();
+  state.firstFrameMs = null;
+  setStatus('connecting', 'starting');
+  try {
+    state.player = mode === 'mjpeg'
+      ? playMjpeg(mjpegImg, mjpegUrl(state.camera), setStatus)
+      : await playHls(video, hlsUrl(state.camera), setStatus);
+  } catch (e) {
+    say(e.message);
+    setStatus('error');
+  }
+}
+
+function fallbackToHls(reason) {
+  state.fellBack = true;
+  state.mode = 'hls';
+  modeSelect.value = 'hls';
+  // Keep what the server said (e.g. "limit_reached: …") in front of the notice.
+  const said = messageEl.textContent;
+  say(`${said && said.includes(reason) ? said : reason} — WebRTC did not connect; playing HLS instead`);
+  startPlayer('hls');
+}
+
 function scheduleRetry(reason) {
   closePeer();
   if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
   if (!state.wanted) return;
+  if (state.mode === 'webrtc' && state.connectedMs === null) return fallbackToHls(reason);
   const delay = Math.min(30000, 1000 * 2 ** state.retries);
   state.retries += 1;
   setStatus('reconnecting', 'error');
@@ -168,7 +210,9 @@ function connect() {
 async function start() {
   state.camera = cameraSelect.value || state.camera;
   if (!state.camera) return say('No camera selected');
-  history.replaceState(null, '', `/viewer?camera=${encodeURIComponent(state.camera)}`);
+  state.mode = modeSelect.value || 'webrtc';
+  const modeParam = state.mode === 'webrtc' ? '' : `&mode=${state.mode}`;
+  history.replaceState(null, '', `/viewer?camera=${encodeURIComponent(state.camera)}${modeParam}`);
   state.wanted = true;
   state.retries = 0;
   $('start').disabled = true;
@@ -182,7 +226,8 @@ async function start() {
   } catch (e) {
     say(e.message);
   }
-  connect();
+  if (state.mode === 'webrtc') connect();
+  else startPlayer(state.mode);
 }
 
 function stop() {
@@ -192,6 +237,7 @@ function stop() {
   closePeer();
   if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
   video.srcObject = null;
+  stopPlayer();
   setStatus('idle');
   $('start').disabled = false;
   $('stop').disabled = true;
@@ -237,6 +283,7 @@ setInterval(() => updateOverlay().catch(() => {}), 1000);
 $('start').onclick = start;
 $('stop').onclick = stop;
 cameraSelect.onchange = () => { if (state.wanted) { stop(); start(); } };
+modeSelect.onchange = () => { if (state.wanted) { stop(); start(); } };
 
 await loadCameras();
 if (initialCamera || params.has('autoplay')) start();

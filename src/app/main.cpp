@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
@@ -71,6 +72,14 @@ int main(int argc, char** argv) {
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loop, gst_status);
+    // MQTT (BCGH cameras): connects in the background and keeps reconnecting; the rest of
+    // the daemon works while the broker is down.
+    std::shared_ptr<camera::MqttClient> mqtt;
+    if (!cfg.mqtt.url.empty()) {
+      mqtt = std::make_shared<camera::MqttClient>(camera::MqttOptions::from_config(cfg.mqtt));
+      manager->set_mqtt(mqtt);
+      mqtt->start();
+    }
     auto server = std::make_unique<http::Server>(io, cfg, manager);
     app::wire_extensions(*server, manager, cfg);
     server->start();
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
     io.run();
     for (auto& t : threads) t.join();
 
+    if (mqtt) mqtt->stop();  // after the stop messages of the BCGH sessions were queued
     server.reset();
     manager.reset();
     if (warmed.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {

@@ -4,6 +4,7 @@
 
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "../http/api_outputs.hpp"
 #include "../http/signaling.hpp"
 #include "camrelay/util/log.hpp"
 
@@ -17,6 +18,20 @@ std::string init_gstreamer(const config::Config& cfg) {
     if (std::holds_alternative<config::TestSource>(cam.source)) {
       for (const char* e : {"videotestsrc", "x264enc", "clockoverlay"}) need.emplace_back(e);
     }
+    if (std::holds_alternative<config::RtpSource>(cam.source)) {
+      for (const char* e : {"udpsrc", "rtpbin", "multiudpsink", "funnel", "rtph264depay"}) need.emplace_back(e);
+    }
+    if (std::holds_alternative<config::RtspSource>(cam.source)) {
+      for (const char* e : {"rtspsrc", "rtph264depay"}) need.emplace_back(e);
+    }
+    if (std::holds_alternative<config::V4l2Source>(cam.source)) {
+      for (const char* e : {"v4l2src", "jpegdec", "videoconvert", "x264enc"}) need.emplace_back(e);
+    }
+  }
+  // HLS, MJPEG and snapshots (hls_output.cpp, mjpeg_output.cpp, snapshot.cpp).
+  for (const char* e : {"mpegtsmux", "avdec_h264", "videoconvert", "videorate", "videoscale", "jpegenc",
+                        "jpegdec", "appsink", "appsrc"}) {
+    need.emplace_back(e);
   }
   auto missing = gst::missing_elements(need);
   if (missing.empty()) return "ok (" + version + ")";
@@ -29,6 +44,7 @@ std::string init_gstreamer(const config::Config& cfg) {
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
                      const config::Config& cfg) {
   http::register_signaling(server, mgr, cfg);
+  http::register_output_takeovers(server, mgr, cfg);  // MJPEG streams; cleans <data_dir>/hls
 }
 
 }  // namespace camrelay::app

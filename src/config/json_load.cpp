@@ -187,7 +187,7 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
   o.finish();
 }
 
-void read_mqtt(Obj o, Mqtt& m) {
+void read_mqtt(Obj o, Mqtt& m, const std::string& origin) {
   o.get_string("url", m.url);
   o.get_string("client_id", m.client_id);
   o.get_string("username", m.username);
@@ -198,6 +198,15 @@ void read_mqtt(Obj o, Mqtt& m) {
   o.get_string("topic_prefix", m.topic_prefix);
   o.get_int("answer_timeout_s", m.answer_timeout_s, kMqttAnswerTimeout);
   o.get_int("keepalive_interval_s", m.keepalive_interval_s, kMqttKeepalive);
+  if (const json* t = o.get_object("topics")) {
+    Obj to(*t, o.path("topics"), origin);
+    to.get_string("offer", m.topics.offer);
+    to.get_string("answer", m.topics.answer);
+    to.get_string("keepalive", m.topics.keepalive);
+    to.get_string("stop", m.topics.stop);
+    to.get_string("status", m.topics.status);
+    to.finish();
+  }
   o.finish();
 }
 
@@ -213,6 +222,7 @@ void read_hls(Obj o, Hls& h) {
   o.get_int("playlist_length", h.playlist_length, kHlsPlaylistLength);
   o.get_int("max_files", h.max_files, kHlsMaxFiles);
   o.get_int("idle_stop_s", h.idle_stop_s, kHlsIdleStop);
+  o.get_bool("always", h.always);
   o.finish();
 }
 
@@ -311,7 +321,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("webrtc")) {
     read_webrtc(Obj(*v, "webrtc", origin), cfg.webrtc, origin);
   }
-  if (const json* v = o.get_object("mqtt")) read_mqtt(Obj(*v, "mqtt", origin), cfg.mqtt);
+  if (const json* v = o.get_object("mqtt")) read_mqtt(Obj(*v, "mqtt", origin), cfg.mqtt, origin);
   if (const json* v = o.get_object("rtp")) read_rtp(Obj(*v, "rtp", origin), cfg.rtp);
   if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
   if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);

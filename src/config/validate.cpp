@@ -1,5 +1,7 @@
 // validate(): every range and cross-field rule, on the final (file + env + CLI) values.
+#include <iterator>
 #include <set>
+#include <utility>
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/util/ids.hpp"
@@ -74,6 +76,39 @@ void check_webrtc(const Webrtc& w) {
   check_int("webrtc.max_viewers_total", w.max_viewers_total, kViewersTotal);
 }
 
+// A topic template: {prefix} and {camera_id} only, {camera_id} required, no wildcards.
+void check_topic_template(const std::string& path, const std::string& t) {
+  check_non_empty(path, t);
+  if (t.find_first_of("+#") != std::string::npos) {
+    fail(path, "must not contain the wildcards + or # (got " + quote(t) + ")");
+  }
+  for (std::size_t i = t.find('{'); i != std::string::npos; i = t.find('{', i + 1)) {
+    const auto end = t.find('}', i);
+    const std::string name = end == std::string::npos ? "" : t.substr(i + 1, end - i - 1);
+    if (name != "prefix" && name != "camera_id") {
+      fail(path, "may only use the placeholders {prefix} and {camera_id} (got " + quote(t) + ")");
+    }
+  }
+  if (t.find("{camera_id}") == std::string::npos) {
+    fail(path, "must contain {camera_id} (got " + quote(t) + ")");
+  }
+}
+
+void check_topic_templates(const MqttTopics& t) {
+  const std::pair<const char*, const std::string*> all[] = {
+      {"offer", &t.offer}, {"answer", &t.answer}, {"keepalive", &t.keepalive},
+      {"stop", &t.stop},   {"status", &t.status}};
+  for (const auto& [name, v] : all) check_topic_template(std::string("mqtt.topics.") + name, *v);
+  for (std::size_t i = 0; i < std::size(all); ++i) {
+    for (std::size_t j = i + 1; j < std::size(all); ++j) {
+      if (*all[i].second == *all[j].second) {
+        fail(std::string("mqtt.topics.") + all[j].first,
+             std::string("must differ from mqtt.topics.") + all[i].first + " (got " + quote(*all[j].second) + ")");
+      }
+    }
+  }
+}
+
 void check_mqtt(const Mqtt& m) {
   if (!m.url.empty()) {
     if (!starts_with_any(m.url, kMqttSchemes)) {
@@ -83,8 +118,12 @@ void check_mqtt(const Mqtt& m) {
     check_non_empty("mqtt.client_id", m.client_id);
   }
   check_non_empty("mqtt.topic_prefix", m.topic_prefix);
+  if (m.topic_prefix.find_first_of("+#") != std::string::npos) {
+    fail("mqtt.topic_prefix", "must not contain the wildcards + or # (got " + quote(m.topic_prefix) + ")");
+  }
   check_int("mqtt.answer_timeout_s", m.answer_timeout_s, kMqttAnswerTimeout);
   check_int("mqtt.keepalive_interval_s", m.keepalive_interval_s, kMqttKeepalive);
+  check_topic_templates(m.topics);
 }
 
 void check_rtp(const Rtp& r) {

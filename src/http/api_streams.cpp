@@ -1,5 +1,6 @@
 // REST: /health, /streams, /cameras and the seed-000 /api/stream aliases.
 #include "api.hpp"
+#include "api_outputs.hpp"
 #include "await_reply.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -135,6 +136,7 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
   });
 
   register_viewer_api(r, mgr, cfg);
+  register_output_api(r, mgr, cfg, files);  // HLS, MJPEG, snapshots (api_hls.cpp, api_mjpeg.cpp)
 
   // Static pages.
   const StaticFiles* f = &files;

@@ -1,12 +1,309 @@
-// Replaced by the rtp source implementation (issue tracker: rtp cameras).
+// Plain RTP camera (BCGH / static): the camera pushes H.264 RTP to our UDP ports; we
+// receive it through rtpbin (jitter buffer, RTCP) and send RTCP receiver reports plus REMB
+// back so that the camera keeps sending (design.md §4 "REMB toward a camera").
+//
+//   udpsrc(video_port, caps H264 + rtcp-fb) ─▶ rtpbin.recv_rtp_sink_0
+//   udpsrc(video_port+1)                     ─▶ rtpbin.recv_rtcp_sink_0
+//   rtpbin.recv_rtp_src_0_<ssrc>_<pt> ─▶ funnel ─▶ rtph264depay ─▶ the stream's h264parse
+//   rtpbin.send_rtcp_src_0 ─▶ multiudpsink(socket = the RTCP socket) ─▶ the camera's RTCP address
+//
+// One UDP socket per port is shared by the receiving udpsrc and the sending multiudpsink,
+// so our RTCP leaves from the port announced in the offer (symmetric RTCP).
+// REMB: `on-sending-rtcp` of rtpbin's internal session appends a PSFB/FMT 15 packet to
+// every RTCP compound packet (rtcp-min-interval 1 s, AVPF profile for immediate FIR/PLI).
+// Where RTCP goes: negotiation "mqtt" → the answer's RTCP address (a=rtcp: or port+1);
+// "static" (or an answer without a usable address) → learned: the source address of the
+// camera's own RTCP packets if it sends any, else the RTP source address with port+1.
+#include <gio/gio.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "camrelay/gst/ptr.hpp"
+#include "camrelay/media/rtp_link.hpp"
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "rtp_state.hpp"
 #include "source.hpp"
 
 namespace camrelay::media {
+namespace {
+using namespace rtp;
+auto lg() {
+  static auto l = log::get("rtp");
+  return l;
+}
 
-std::unique_ptr<Source> make_rtp_source(const config::Config&, const config::Camera& cam,
-                                        const config::RtpSource&) {
-  throw Error(Errc::conflict, "camera '" + cam.id + "': rtp sources are not available in this build yet");
+constexpr unsigned kTickMs = 500;
+constexpr int kJitterBufferMs = 50;
+constexpr guint64 kRtcpMinInterval = GST_SECOND;  // REMB about once a second
+
+// A UDP socket bound to 0.0.0.0:port. Throws Error(unavailable) naming the port.
+GSocket* bind_udp(int port) {
+  GError* err = nullptr;
+  GSocket* s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+  if (!s) {
+    std::string m = err ? err->message : "unknown error";
+    g_clear_error(&err);
+    throw Error(Errc::unavailable, "cannot create a UDP socket: " + m);
+  }
+  GInetAddress* any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress* sa = g_inet_socket_address_new(any, static_cast<guint16>(port));
+  const gboolean ok = g_socket_bind(s, sa, FALSE, &err);
+  g_object_unref(sa);
+  g_object_unref(any);
+  if (!ok) {
+    std::string m = err ? err->message : "unknown error";
+    g_clear_error(&err);
+    g_object_unref(s);
+    throw Error(Errc::unavailable, fmt::format("cannot listen on UDP port {}: {}", port, m));
+  }
+  return s;
+}
+
+class RtpSource final : public Source {
+ public:
+  RtpSource(const config::Config& cfg, const config::Camera& cam, config::RtpSource c)
+      : c_(std::move(c)), st_(std::make_shared<State>()) {
+    st_->camera_id = cam.id;
+    st_->mqtt = c_.negotiation == "mqtt";
+    st_->remb_enabled = cfg.rtp.remb_enabled;
+    st_->video_port = c_.video_port;
+    st_->fallback_kbps = cam.bandwidth.max_kbps;
+    audio_ = c_.audio && st_->mqtt;
+  }
+
+  ~RtpSource() override {
+    if (loop_ && timer_) loop_->cancel(timer_);
+    if (link_) link_->set_listener(nullptr);
+    for (GSocket* s : sockets_) g_object_unref(s);
+    if (session_) g_object_unref(session_);
+  }
+
+  void set_rtp_link(std::shared_ptr<RtpLink> link) override { link_ = std::move(link); }
+
+  void build(GstBin* pipe, GstElement* sink) override {
+    if (c_.video_port <= 0 || c_.video_port >= 65535) {
+      throw Error(Errc::internal, fmt::format("camera {}: no RTP port assigned", st_->camera_id));
+    }
+    if (c_.codec != "H264") throw Error(Errc::invalid_argument, "rtp source: only H264 is supported");
+    GSocket* rtp_sock = own(bind_udp(c_.video_port));
+    GSocket* rtcp_sock = own(bind_udp(c_.video_port + 1));
+
+    auto rtp_src = gst::make_element("udpsrc");
+    const std::string caps = fmt::format(
+        "application/x-rtp,media=video,clock-rate={},encoding-name=H264,payload={},"
+        "rtcp-fb-nack-pli=true,rtcp-fb-ccm-fir=true,rtcp-fb-goog-remb=true",
+        c_.clock_rate, c_.payload_type);
+    set_caps(rtp_src.get(), caps);
+    g_object_set(rtp_src.get(), "socket", rtp_sock, "close-socket", FALSE, "buffer-size", 4 * 1024 * 1024,
+                 nullptr);
+    auto rtcp_src = gst::make_element("udpsrc");
+    set_caps(rtcp_src.get(), "application/x-rtcp");
+    g_object_set(rtcp_src.get(), "socket", rtcp_sock, "close-socket", FALSE, nullptr);
+
+    auto rtpbin = gst::make_element("rtpbin");
+    g_object_set(rtpbin.get(), "latency", guint(kJitterBufferMs), "autoremove", TRUE, "do-lost", TRUE, nullptr);
+    gst_util_set_object_arg(G_OBJECT(rtpbin.get()), "rtp-profile", "avpf");
+
+    auto rtcp_sink = gst::make_element("multiudpsink");
+    g_object_set(rtcp_sink.get(), "socket", rtcp_sock, "close-socket", FALSE, "sync", FALSE, "async", FALSE,
+                 nullptr);
+    {
+      std::lock_guard lk(st_->mu);
+      st_->rtcp_sink = GST_ELEMENT(gst_object_ref(rtcp_sink.get()));
+    }
+
+    auto funnel = gst::make_element("funnel");
+    auto depay = gst::make_element("rtph264depay");
+    // Packet loss → a PLI/FIR to the camera at once, and no broken pictures until the keyframe.
+    g_object_set(depay.get(), "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
+
+    for (GstElement* e : {rtp_src.get(), rtcp_src.get(), rtpbin.get(), rtcp_sink.get(), funnel.get(), depay.get()}) {
+      gst_bin_add(pipe, e);
+    }
+    st_->funnel = GST_ELEMENT(gst_object_ref(funnel.get()));
+    if (!gst_element_link_pads(rtp_src.get(), "src", rtpbin.get(), "recv_rtp_sink_0") ||
+        !gst_element_link_pads(rtcp_src.get(), "src", rtpbin.get(), "recv_rtcp_sink_0") ||
+        !gst_element_link_pads(rtpbin.get(), "send_rtcp_src_0", rtcp_sink.get(), "sink") ||
+        !gst_element_link_many(funnel.get(), depay.get(), sink, nullptr)) {
+      throw Error(Errc::internal, "rtp source: cannot link rtpbin");
+    }
+    g_signal_connect_data(rtpbin.get(), "pad-added", G_CALLBACK(&rtp::on_pad_added), hold(st_),
+                          &rtp::release, GConnectFlags(0));
+    g_signal_connect_data(rtpbin.get(), "pad-removed", G_CALLBACK(&rtp::on_pad_removed), hold(st_),
+                          &rtp::release, GConnectFlags(0));
+
+    // The internal RTP session: RTCP interval and the REMB hook.
+    GObject* session = nullptr;
+    g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
+    if (!session) throw Error(Errc::internal, "rtp source: rtpbin has no internal session");
+    session_ = session;  // we own the returned reference
+    g_object_set(session_, "rtcp-min-interval", kRtcpMinInterval, nullptr);
+    g_signal_connect_data(session_, "on-sending-rtcp", G_CALLBACK(&rtp::on_sending_rtcp), hold(st_),
+                          &rtp::release, GConnectFlags(0));
+
+    add_probe(rtp_src.get(), &rtp::on_rtp);
+    add_probe(rtcp_src.get(), &rtp::on_rtcp);
+
+    if (audio_) build_audio(pipe);
+
+    // Where RTCP goes.
+    const std::int64_t now = mono_now_ms();
+    if (st_->mqtt && link_) {
+      std::weak_ptr<State> w = st_;
+      link_->set_listener([w](const RtpLink::Endpoint& e) {
+        auto st = w.lock();
+        if (!st) return;
+        st->clock_start_ms = mono_now_ms();  // the camera gets rtp_timeout_s from the answer on
+        if (!unknown_host(e.host) && e.port > 0) st->set_remote(e.host, e.port, "answer", true);
+      });
+      if (auto r = link_->camera_rtcp()) {
+        st_->clock_start_ms = now;
+        if (!unknown_host(r->host) && r->port > 0) st_->set_remote(r->host, r->port, "answer", true);
+      }
+    } else {
+      st_->clock_start_ms = now;  // static: the camera should already be sending
+    }
+
+    timer_ = loop_->post_delayed(kTickMs, [this] { tick(); });
+    lg()->info("camera {}: listening for RTP on UDP {} (RTCP {}){}, REMB {}", st_->camera_id, c_.video_port,
+               c_.video_port + 1, audio_ ? fmt::format(", audio {}", c_.video_port + 2) : "",
+               st_->remb_enabled ? "on" : "OFF (rtp.remb_enabled=false)");
+  }
+
+  bool honours_keyframe_requests() const override { return true; }  // FIR/PLI to the camera
+
+  std::string describe() const override {
+    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}", c_.negotiation, c_.clock_rate, c_.payload_type,
+                       c_.video_port, c_.video_port + 1);
+  }
+
+  void set_target_bitrate(int kbps) override { st_->target_kbps = kbps; }
+
+ private:
+  GSocket* own(GSocket* s) {
+    sockets_.push_back(s);
+    return s;
+  }
+
+  static void set_caps(GstElement* e, const std::string& s) {
+    GstCaps* caps = gst_caps_from_string(s.c_str());
+    if (!caps) throw Error(Errc::internal, "bad caps: " + s);
+    g_object_set(e, "caps", caps, nullptr);
+    gst_caps_unref(caps);
+  }
+
+  void add_probe(GstElement* src, GstPadProbeReturn (*fn)(GstPad*, GstPadProbeInfo*, gpointer)) {
+    GstPad* pad = gst_element_get_static_pad(src, "src");
+    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), fn,
+                      hold(st_), &rtp::release_notify);
+    gst_object_unref(pad);
+  }
+
+  // Audio is accepted (so the camera's packets are not refused) but not relayed: the
+  // stream is video-only.
+  void build_audio(GstBin* pipe) {
+    for (int port : {c_.video_port + 2, c_.video_port + 3}) {
+      GSocket* s = own(bind_udp(port));
+      auto src = gst::make_element("udpsrc");
+      g_object_set(src.get(), "socket", s, "close-socket", FALSE, nullptr);
+      auto sink = gst::make_element("fakesink");
+      g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
+      gst_bin_add_many(pipe, src.get(), sink.get(), nullptr);
+      if (!gst_element_link(src.get(), sink.get())) throw Error(Errc::internal, "rtp source: audio link");
+      if (port == c_.video_port + 2) {
+        GstPad* pad = gst_element_get_static_pad(src.get(), "src");
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &rtp::on_audio, hold(st_), &rtp::release_notify);
+        gst_object_unref(pad);
+      }
+    }
+  }
+
+  // ---- GLib thread ----
+  void tick() {
+    timer_ = loop_->post_delayed(kTickMs, [this] { tick(); });
+    const std::int64_t now = mono_now_ms();
+    const std::int64_t start = st_->clock_start_ms.load();
+    const std::int64_t last = st_->last_rtp_ms.load();
+    const std::int64_t ref = std::max(start, last);
+    const std::int64_t limit = std::int64_t(c_.rtp_timeout_s) * 1000;
+    if (!lost_ && start > 0 && now - ref > limit) {
+      lost_ = true;
+      lost_since_ = now;
+      const std::string why = last > 0 && last >= start
+                                  ? fmt::format("no RTP from the camera for {} s", c_.rtp_timeout_s)
+                                  : fmt::format("no RTP from the camera within {} s", c_.rtp_timeout_s);
+      lg()->warn("camera {}: {}", st_->camera_id, why);
+      if (events_.reconnecting) events_.reconnecting(why);
+    } else if (lost_ && last > lost_since_ && now - last < 1000) {
+      lost_ = false;
+      lg()->info("camera {}: RTP flows again", st_->camera_id);
+      if (events_.recovered) events_.recovered();
+    }
+    if (++ticks_ % 2 == 0) publish_stats();
+  }
+
+  void publish_stats() {
+    if (!events_.stats) return;
+    nlohmann::json j = {
+        {"type", "rtp"},
+        {"negotiation", c_.negotiation},
+        {"video_port", c_.video_port},
+        {"rtcp_port", c_.video_port + 1},
+        {"packets", st_->packets.load()},
+        {"bytes", st_->bytes.load()},
+        {"rtcp_received", st_->rtcp_received.load()},
+        {"remb_enabled", st_->remb_enabled},
+        {"rembs_sent", st_->rembs_sent.load()},
+        {"last_remb_kbps", st_->last_remb_kbps.load()},
+        {"target_kbps", st_->target_kbps.load()},
+        {"firs_sent", st_->firs_sent.load()},
+        {"plis_sent", st_->plis_sent.load()},
+        {"ssrc_changes", st_->ssrc_changes.load()},
+        {"receiving", !lost_ && st_->last_rtp_ms.load() > 0},
+    };
+    j["camera_ssrc"] = st_->have_ssrc ? nlohmann::json(fmt::format("{:08x}", st_->ssrc.load())) : nlohmann::json();
+    const std::int64_t last = st_->last_rtp_ms.load();
+    j["last_rtp_ms_ago"] = last ? nlohmann::json(mono_now_ms() - last) : nlohmann::json();
+    if (audio_) {
+      j["audio_port"] = c_.video_port + 2;
+      j["audio_packets"] = st_->audio_packets.load();
+    }
+    {
+      std::lock_guard lk(st_->mu);
+      j["rtp_from"] = st_->rtp_from_host.empty() ? nlohmann::json()
+                                                 : nlohmann::json(fmt::format("{}:{}", st_->rtp_from_host, st_->rtp_from_port));
+      j["rtcp_to"] = st_->remote_host.empty() ? nlohmann::json()
+                                              : nlohmann::json(fmt::format("{}:{}", st_->remote_host, st_->remote_port));
+      j["rtcp_to_origin"] = st_->remote_origin;
+    }
+    events_.stats(j.dump());
+  }
+
+  config::RtpSource c_;
+  std::shared_ptr<State> st_;
+  std::shared_ptr<RtpLink> link_;
+  bool audio_ = false;
+  std::vector<GSocket*> sockets_;
+  GObject* session_ = nullptr;
+  guint timer_ = 0;
+  unsigned ticks_ = 0;
+  bool lost_ = false;
+  std::int64_t lost_since_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> make_rtp_source(const config::Config& cfg, const config::Camera& cam,
+                                        const config::RtpSource& c) {
+  return std::make_unique<RtpSource>(cfg, cam, c);
 }
 
 }  // namespace camrelay::media

@@ -1,12 +1,376 @@
-// Replaced by the rtsp source implementation (issue tracker: rtsp cameras).
+// RTSP camera: rtspsrc → rtph264depay, linked to the stream's h264parse.
+//
+// The source part lives in its own bin ("rtspbin-N"). When the camera is lost (error,
+// EOS, or no data for kStallMs) only that bin is replaced; h264parse, the tee and every
+// attached output stay, so viewers resume when the camera returns. Retries back off
+// 1 s, 2 s, 4 s ... 30 s. Credentials go to rtspsrc as user-id/user-pw, never in the
+// location, so no URL we log or report contains them.
+#include <gst/rtsp/gstrtsp.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "rtsp_url.hpp"
 #include "source.hpp"
 
 namespace camrelay::media {
+namespace {
+auto lg() {
+  static auto l = log::get("rtsp");
+  return l;
+}
+constexpr std::int64_t kStallMs = 5000;         // no buffer for this long while flowing: lost
+constexpr std::int64_t kConnectTimeoutMs = 10000;  // (re)connect must bring a buffer by then
+constexpr unsigned kFirstBackoffMs = 1000;
+constexpr unsigned kMaxBackoffMs = 30000;
+constexpr const char* kBinPrefix = "rtspbin-";
+
+// The "rtspbin-N" ancestor name of a message source, or "" if it has none.
+std::string bin_of(GstObject* o) {
+  for (GstObject* p = o; p; p = GST_OBJECT_PARENT(p)) {
+    const char* n = GST_OBJECT_NAME(p);
+    if (n && g_str_has_prefix(n, kBinPrefix)) return n;
+  }
+  return {};
+}
+
+class RtspSource;
+
+// Shared with callbacks from streaming threads (weak) and posted GLib work (strong).
+struct Core : std::enable_shared_from_this<Core> {
+  enum class Phase { connecting, flowing, waiting, failed };
+
+  RtspUrl url;
+  config::RtspSource cfg;
+  std::string camera_id;
+  gst::MainLoop* loop = nullptr;
+  SourceEvents events;
+  GstBin* pipe = nullptr;     // borrowed: the stream's pipeline (alive while we are built)
+  GstElement* parse = nullptr;  // borrowed: the stream's h264parse
+  GstElement* bin = nullptr;    // own ref; the current source bin (nullptr while waiting)
+  std::string bin_name;
+  int bin_counter = 0;
+  Phase phase = Phase::connecting;
+  bool ever_flowed = false;
+  bool reconnecting = false;  // reported reconnecting, not recovered yet
+  bool dead = false;
+  unsigned backoff_ms = kFirstBackoffMs;
+  std::int64_t phase_since_ms = 0;
+  guint watchdog = 0, retry_timer = 0;
+  std::uint64_t reconnects = 0;
+  std::string last_error;
+  std::string codec;
+  // Written by streaming threads.
+  std::atomic<std::int64_t> last_buffer_ms{0};
+  std::atomic<std::uint64_t> buffers{0};
+  std::atomic<bool> flow_reported{false};  // first buffer of the current bin was posted
+
+  void publish() {
+    if (!events.stats) return;
+    nlohmann::json j = {{"url", url.masked()},
+                        {"transport", cfg.transport},
+                        {"latency_ms", cfg.latency_ms},
+                        {"connected", phase == Phase::flowing},
+                        {"reconnects", reconnects},
+                        {"retry_in_ms", phase == Phase::waiting ? backoff_ms : 0},
+                        {"last_error", last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error)}};
+    events.stats(j.dump());
+  }
+
+  void build_bin() {
+    bin_name = fmt::format("{}{}", kBinPrefix, ++bin_counter);
+    GstElement* b = gst_bin_new(bin_name.c_str());
+    auto src = gst::make_element("rtspsrc");
+    auto depay = gst::make_element("rtph264depay", "depay");
+    g_object_set(src.get(), "location", url.location().c_str(), "latency", guint(cfg.latency_ms),
+                 "drop-on-latency", TRUE, "tcp-timeout", guint64(5'000'000), "teardown-timeout",
+                 guint64(100 * GST_MSECOND), "user-agent", "camrelay", nullptr);
+    if (url.has_credentials) {
+      g_object_set(src.get(), "user-id", url.username.c_str(), "user-pw", url.password.c_str(), nullptr);
+    }
+    const char* protocols = cfg.transport == "tcp"   ? "tcp"
+                            : cfg.transport == "udp" ? "udp"
+                                                     : "udp+udp-mcast+tcp";
+    gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", protocols);
+    if (cfg.transport != "tcp") g_object_set(src.get(), "timeout", guint64(5'000'000), nullptr);
+
+    gst_bin_add_many(GST_BIN(b), src.get(), depay.get(), nullptr);  // the bin adds its own refs
+    // Only set up H.264 video; skip audio and other streams.
+    g_signal_connect(src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint, GstCaps* caps, gpointer) -> gboolean {
+                       const GstStructure* s = gst_caps_get_structure(caps, 0);
+                       const char* media = gst_structure_get_string(s, "media");
+                       return media && g_str_equal(media, "video");
+                     }), nullptr);
+    auto* weak = new std::weak_ptr<Core>(weak_from_this());
+    g_signal_connect_data(
+        src.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer ud) {
+          auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
+          if (!core) return;
+          GstCaps* caps = gst_pad_get_current_caps(pad);
+          if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+          const GstStructure* s = gst_caps_get_structure(caps, 0);
+          const char* enc = gst_structure_get_string(s, "encoding-name");
+          std::string encoding = enc ? enc : "?";
+          gst_caps_unref(caps);
+          GstElement* parent = GST_ELEMENT(gst_object_get_parent(GST_OBJECT(pad)));
+          std::string owner = parent ? bin_of(GST_OBJECT(parent)) : "";
+          if (encoding != "H264") {
+            if (parent) gst_object_unref(parent);
+            core->loop->post([core, encoding, owner] {
+              if (core->dead || owner != core->bin_name) return;
+              core->codec = encoding;
+              core->fail_now(fmt::format("the camera sends {} video; only H.264 is supported", encoding));
+            });
+            return;
+          }
+          GstElement* bin = parent ? GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent))) : nullptr;
+          if (bin) {
+            GstElement* depay = gst_bin_get_by_name(GST_BIN(bin), "depay");
+            if (depay) {
+              GstPad* sink = gst_element_get_static_pad(depay, "sink");
+              if (!gst_pad_is_linked(sink)) gst_pad_link(pad, sink);
+              gst_object_unref(sink);
+              gst_object_unref(depay);
+            }
+            gst_object_unref(bin);
+          }
+          if (parent) gst_object_unref(parent);
+        }),
+        weak, [](gpointer p, GClosure*) { delete static_cast<std::weak_ptr<Core>*>(p); }, GConnectFlags(0));
+
+    // Watch the data: count buffers, turn EOS into a loss (it must never reach the tee:
+    // a sink that got EOS accepts nothing more).
+    GstPad* dsrc = gst_element_get_static_pad(depay.get(), "src");
+    gst_pad_add_probe(
+        dsrc, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+          auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
+          if (!core) return GST_PAD_PROBE_OK;
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+            core->last_buffer_ms.store(mono_now_ms(), std::memory_order_relaxed);
+            core->buffers.fetch_add(1, std::memory_order_relaxed);
+            if (!core->flow_reported.exchange(true)) {
+              core->loop->post([core] { core->on_flowing(); });
+            }
+            return GST_PAD_PROBE_OK;
+          }
+          GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+          switch (GST_EVENT_TYPE(ev)) {
+            case GST_EVENT_EOS:
+              core->loop->post([core] { core->lost("the camera ended the stream (EOS)"); });
+              return GST_PAD_PROBE_DROP;
+            case GST_EVENT_STREAM_START:
+            case GST_EVENT_SEGMENT:
+              // A replacement source continues the same stream in the same running time:
+              // downstream keeps the first source's stream-start and segment (a new
+              // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
+              if (core->bin_counter > 1) {
+                if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
+                  const GstSegment* seg = nullptr;
+                  gst_event_parse_segment(ev, &seg);
+                  if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
+                  return GST_PAD_PROBE_OK;
+                }
+                return GST_PAD_PROBE_DROP;
+              }
+              return GST_PAD_PROBE_OK;
+            default:
+              return GST_PAD_PROBE_OK;
+          }
+        },
+        new std::weak_ptr<Core>(weak_from_this()),
+        [](gpointer p) { delete static_cast<std::weak_ptr<Core>*>(p); });
+    GstPad* ghost = gst_ghost_pad_new("src", dsrc);
+    gst_object_unref(dsrc);
+    gst_element_add_pad(b, ghost);
+
+    flow_reported = false;
+    gst_bin_add(pipe, b);  // the pipeline takes the floating ref
+    bin = GST_ELEMENT(gst_object_ref(b));
+    if (!gst_element_link(bin, parse)) {
+      throw Error(Errc::internal, "rtsp source: cannot link rtph264depay to h264parse");
+    }
+    phase = Phase::connecting;
+    phase_since_ms = mono_now_ms();
+  }
+
+  // Removes the current bin from the running pipeline. rtspsrc may take a while to stop
+  // (TEARDOWN to a dead camera), so its NULL transition runs on a GStreamer worker thread.
+  void drop_bin() {
+    if (!bin) return;
+    GstElement* b = bin;
+    bin = nullptr;
+    bin_name.clear();
+    gst_element_set_locked_state(b, TRUE);
+    gst_bin_remove(pipe, b);  // unlinks it from h264parse
+    gst_element_call_async(
+        b, [](GstElement* e, gpointer) { gst_element_set_state(e, GST_STATE_NULL); }, nullptr, nullptr);
+    gst_object_unref(b);  // call_async holds its own reference
+  }
+
+  void on_flowing() {
+    if (dead || phase == Phase::failed || !bin) return;
+    if (phase == Phase::connecting) {
+      phase = Phase::flowing;
+      phase_since_ms = mono_now_ms();
+      ever_flowed = true;
+      backoff_ms = kFirstBackoffMs;
+      if (reconnecting) {
+        reconnecting = false;
+        lg()->info("camera {}: {} is back (after {} reconnect attempt(s))", camera_id, url.masked(),
+                   reconnects);
+        if (events.recovered) events.recovered();
+      }
+      publish();
+    }
+  }
+
+  void fail_now(const std::string& why) {
+    if (phase == Phase::failed) return;
+    phase = Phase::failed;
+    last_error = why;
+    publish();
+    if (events.failed) events.failed(why);
+  }
+
+  // The camera is gone (GLib thread). Before the first frame ever, it is an error (wrong
+  // address, path, or camera offline at start); afterwards we keep retrying.
+  void lost(const std::string& why) {
+    if (dead || phase == Phase::failed || phase == Phase::waiting) {
+      if (phase == Phase::waiting) last_error = why;
+      return;
+    }
+    last_error = why;
+    if (!ever_flowed) return fail_now(fmt::format("{}: {}", url.masked(), why));
+    drop_bin();
+    phase = Phase::waiting;
+    phase_since_ms = mono_now_ms();
+    reconnects++;
+    lg()->warn("camera {}: {} lost ({}); reconnecting in {} ms", camera_id, url.masked(), why, backoff_ms);
+    reconnecting = true;
+    if (events.reconnecting) events.reconnecting(why);
+    publish();
+    retry_timer = loop->post_delayed(backoff_ms, [self = shared_from_this()] { self->retry(); });
+    backoff_ms = std::min(kMaxBackoffMs, backoff_ms * 2);
+  }
+
+  void retry() {
+    retry_timer = 0;
+    if (dead || phase != Phase::waiting) return;
+    try {
+      build_bin();
+      // Same clock and base time as the running pipeline, so the new source's timestamps
+      // continue the stream's running time (muxers and synced sinks depend on it).
+      gst_element_set_base_time(bin, gst_element_get_base_time(GST_ELEMENT(pipe)));
+      if (GstClock* clock = gst_element_get_clock(GST_ELEMENT(pipe))) {
+        gst_element_set_clock(bin, clock);
+        gst_object_unref(clock);
+      }
+      if (!gst_element_sync_state_with_parent(bin)) {
+        lost("cannot restart the RTSP source");
+      }
+    } catch (const std::exception& e) {
+      fail_now(e.what());
+    }
+  }
+
+  void tick() {
+    watchdog = 0;
+    if (dead) return;
+    watchdog = loop->post_delayed(1000, [self = shared_from_this()] { self->tick(); });
+    const std::int64_t now = mono_now_ms();
+    if (phase == Phase::flowing && now - last_buffer_ms.load() > kStallMs) {
+      lost(fmt::format("no data for {} s", kStallMs / 1000));
+    } else if (phase == Phase::connecting && now - phase_since_ms > kConnectTimeoutMs) {
+      lost(fmt::format("no data within {} s of connecting", kConnectTimeoutMs / 1000));
+    }
+  }
+
+  bool handle_error(GstMessage* msg) {
+    const std::string owner = bin_of(GST_MESSAGE_SRC(msg));
+    if (owner.empty()) return false;  // not ours
+    if (owner != bin_name) return true;  // a bin we already replaced: ignore
+    GError* err = nullptr;
+    gchar* dbg = nullptr;
+    gst_message_parse_error(msg, &err, &dbg);
+    std::string text = err && err->message ? err->message : "unknown error";
+    const bool unauthorized =
+        (err && err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
+        text.find("Unauthorized") != std::string::npos ||
+        (dbg && std::string_view(dbg).find("(401)") != std::string_view::npos);
+    const bool not_found = text.find("Not Found") != std::string::npos ||
+                           (dbg && std::string_view(dbg).find("(404)") != std::string_view::npos);
+    lg()->debug("camera {}: rtspsrc error: {} ({})", camera_id, text, dbg ? mask_rtsp_url(dbg) : "");
+    g_clear_error(&err);
+    g_free(dbg);
+    if (unauthorized) {
+      fail_now(fmt::format("unauthorized: wrong RTSP credentials for {} (401)", url.masked()));
+    } else if (not_found && !ever_flowed) {
+      fail_now(fmt::format("{}: no such stream on the camera (404): check the path", url.masked()));
+    } else {
+      lost(text);
+    }
+    return true;
+  }
+
+  void shutdown() {
+    dead = true;
+    if (watchdog) loop->cancel(watchdog);
+    if (retry_timer) loop->cancel(retry_timer);
+    watchdog = retry_timer = 0;
+    if (bin) {
+      gst_object_unref(bin);  // the pipeline (being released) owns the element itself
+      bin = nullptr;
+    }
+  }
+};
+
+class RtspSource final : public Source {
+ public:
+  RtspSource(const config::Camera& cam, const config::RtspSource& c) : core_(std::make_shared<Core>()) {
+    core_->cfg = c;
+    core_->url = resolve_rtsp_source(c);
+    core_->camera_id = cam.id;
+    if (!c.url.empty() && !parse_rtsp_url(c.url)) {
+      throw Error(Errc::invalid_argument,
+                  "camera '" + cam.id + "': source.url is not a valid rtsp:// URL (" + mask_rtsp_url(c.url) + ")");
+    }
+  }
+  ~RtspSource() override { core_->shutdown(); }
+
+  void build(GstBin* pipe, GstElement* sink) override {
+    core_->loop = loop_;
+    core_->events = events_;
+    core_->pipe = pipe;
+    core_->parse = sink;
+    core_->build_bin();
+    core_->publish();
+    core_->watchdog = loop_->post_delayed(1000, [c = core_] { c->tick(); });
+  }
+
+  bool handle_error(GstMessage* msg) override { return core_->handle_error(msg); }
+
+  std::string describe() const override {
+    return fmt::format("rtsp {} ({}, latency {} ms)", core_->url.masked(), core_->cfg.transport,
+                       core_->cfg.latency_ms);
+  }
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace
 
 std::unique_ptr<Source> make_rtsp_source(const config::Config&, const config::Camera& cam,
-                                        const config::RtspSource&) {
-  throw Error(Errc::conflict, "camera '" + cam.id + "': rtsp sources are not available in this build yet");
+                                        const config::RtspSource& c) {
+  return std::make_unique<RtspSource>(cam, c);
 }
 
 }  // namespace camrelay::media

@@ -11,6 +11,7 @@
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
+#include "camrelay/media/rtp_link.hpp"
 
 namespace camrelay::media {
 
@@ -19,6 +20,7 @@ struct SourceEvents {
   std::function<void(std::string why)> reconnecting;  // lost; retrying on its own
   std::function<void()> recovered;                    // frames flow again (after reconnecting)
   std::function<void(std::string why)> failed;        // gave up: the stream goes to error
+  std::function<void(std::string json)> stats;        // publishes figures (Stream::update_source_stats)
 };
 
 class Source {
@@ -36,6 +38,9 @@ class Source {
   // The bitrate the viewers can take (kbps), updated about once a second by the
   // manager: RTP cameras turn it into REMB. GLib thread.
   virtual void set_target_bitrate(int /*kbps*/) {}
+  // RTP sources negotiated by a BCGH session: the session's link (camera RTCP address).
+  // Called once before build() when the stream has a link. GLib thread.
+  virtual void set_rtp_link(std::shared_ptr<RtpLink> /*link*/) {}
   // Called once before build(). GLib thread. Sources publish their own figures (shown as
   // "source" in GET /streams/{id}) through Stream::update_source_stats.
   void set_context(gst::MainLoop* loop, SourceEvents ev) {

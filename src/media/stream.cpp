@@ -4,8 +4,10 @@
 #include <gst/video/video.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "camrelay/gst/ptr.hpp"
+#include "camrelay/media/hls.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -66,7 +68,11 @@ void Stream::build_and_play() {
       ev.failed = [w](std::string why) {
         if (auto s = w.lock()) s->loop_.post([s, why] { s->fail(why); });
       };
+      ev.stats = [w](std::string json) {
+        if (auto s = w.lock()) s->update_source_stats(std::move(json));
+      };
       source_->set_context(&loop_, std::move(ev));
+      if (rtp_link_) source_->set_rtp_link(rtp_link_);
     }
     pipeline_ = gst_pipeline_new(name_.c_str());
     gst_object_ref_sink(pipeline_);
@@ -139,6 +145,8 @@ void Stream::build_and_play() {
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       // The bus usually carries the reason; give it a moment via the error message path.
       fail("pipeline refused to start (see log for the element error)");
+    } else if (cfg_.hls.always) {
+      hls_output(shared_from_this());  // HLS for as long as the stream runs
     }
   } catch (const std::exception& e) {
     fail(e.what());
@@ -150,8 +158,15 @@ void Stream::teardown() {
     loop_.cancel(bus_watch_);
     bus_watch_ = 0;
   }
+  std::map<std::string, std::shared_ptr<Output>> outputs;
+  {
+    std::lock_guard lk(outputs_mu_);
+    outputs_closed_ = true;
+    outputs.swap(outputs_);
+  }
+  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
+  for (auto& [kind, o] : outputs) o->on_stream_teardown();
   if (pipeline_) {
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
     tee_ = nullptr;
@@ -256,8 +271,43 @@ void Stream::set_target_bitrate(int kbps) {
 }
 
 std::string Stream::source_stats_json() const {
-  std::lock_guard lk(caps_mu_);
-  return source_stats_;
+  std::string src;
+  {
+    std::lock_guard lk(caps_mu_);
+    src = source_stats_;
+  }
+  std::map<std::string, std::shared_ptr<Output>> outputs;
+  {
+    std::lock_guard lk(outputs_mu_);
+    outputs = outputs_;
+  }
+  if (outputs.empty()) return src;
+  // Running outputs (HLS, MJPEG) are shown as "outputs" inside the source figures.
+  auto j = nlohmann::json::parse(src, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
+  auto& out = j["outputs"];
+  out = nlohmann::json::object();
+  for (const auto& [kind, o] : outputs) {
+    auto oj = nlohmann::json::parse(o->stats_json(), nullptr, false);
+    out[kind] = oj.is_discarded() ? nlohmann::json::object() : oj;
+  }
+  return j.dump();
+}
+
+std::shared_ptr<Output> Stream::output(const std::string& kind,
+                                       const std::function<std::shared_ptr<Output>()>& make) {
+  std::lock_guard lk(outputs_mu_);
+  if (outputs_closed_) return nullptr;
+  if (auto it = outputs_.find(kind); it != outputs_.end()) return it->second;
+  auto o = make();
+  if (o) outputs_.emplace(kind, o);
+  return o;
+}
+
+void Stream::remove_output(const std::string& kind, const Output* o) {
+  std::lock_guard lk(outputs_mu_);
+  auto it = outputs_.find(kind);
+  if (it != outputs_.end() && it->second.get() == o) outputs_.erase(it);
 }
 
 void Stream::request_keyframe() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bcgh.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/service/stream_manager.hpp"
 
@@ -44,6 +45,10 @@ struct StreamManager::Entry {
   std::vector<std::function<void()>> on_stopped;  // waiters for the end of `stopping`
   std::map<std::string, std::unique_ptr<ViewerEntry>> viewers;
   int target_kbps = 0;
+  // BCGH cameras: the negotiation session while running; presence from the status topic.
+  std::shared_ptr<BcghSession> bcgh;
+  bool wanted = false;      // started (user, auto_start, on demand) and not stopped by the user
+  int camera_online = -1;   // -1 unknown, 0 offline, 1 online (retained status topic)
 };
 
 }  // namespace camrelay::service

@@ -49,6 +49,7 @@ void StreamManager::boot() {
       rows.push_back({id, e->cam.name, config::source_type_name(e->cam.source), j.dump()});
     }
     self.store_.sync_cameras(std::move(rows));
+    self.bcgh_boot();  // RTP port allocator, MQTT subscriptions of BCGH cameras
     self.bitrate_tick();
     for (auto& [id, e] : self.entries_) {
       if (e->cam.auto_start) {
@@ -104,6 +105,8 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
   }
   e.bandwidth = bw;
   e.gen++;
+  config::Camera cam = e.cam;  // BCGH: + the allocated RTP port and the start's bandwidth
+  auto rtp_link = is_bcgh_camera(e.cam) ? bcgh_create(e, cam) : nullptr;  // throws: no free ports
   e.session_id = random_id("ss_");
   e.started_at = unix_now_s();
   e.stopped_at = 0;
@@ -124,12 +127,16 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
     if (auto s = w.lock())
       s->post([id, gen, why = std::move(why)](StreamManager& m) { m.on_reconnecting(id, gen, why); });
   };
-  e.stream = media::Stream::create(loop_, cfg_, e.cam, std::move(cb));
+  e.stream = media::Stream::create(loop_, cfg_, cam, std::move(cb));
+  if (rtp_link) e.stream->set_rtp_link(std::move(rtp_link));
 
   store::StreamSessionRow row;
   row.session_id = e.session_id;
   row.camera_id = id;
   row.pipeline_id = e.stream->pipeline_name();
+  if (const auto* rtp = std::get_if<config::RtpSource>(&cam.source)) {
+    row.rtp_endpoint_id = "udp:" + std::to_string(rtp->video_port);  // the RTP receiver's port
+  }
   row.stream_id = id;
   row.status = "starting";
   row.created_at = row.updated_at = e.started_at;
@@ -149,12 +156,15 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
     }
   });
   e.stream->start();
+  if (e.bcgh) e.bcgh->start();  // the offer: the RTP ports are being opened on the GLib thread
+  e.wanted = true;
 }
 
 void StreamManager::do_stop(Entry& e, std::function<void()> stopped) {
   if (stopped) e.on_stopped.push_back(std::move(stopped));
   if (e.state == StreamState::stopping) return;  // already on its way
   if (e.start_timer) e.start_timer->cancel();
+  bcgh_stop(e);  // stop message to a BCGH camera
   drop_all_viewers(e, e.state == StreamState::error ? "stream failed: " + e.error : "stream stopped");
   auto stream = std::move(e.stream);
   if (!stream) {
@@ -192,6 +202,7 @@ void StreamManager::on_active(const std::string& id, std::uint64_t gen) {
   if (e.state == StreamState::starting || e.state == StreamState::reconnecting) {
     set_state(e, StreamState::active);
   }
+  if (e.bcgh) e.bcgh->on_source_active();
 }
 
 void StreamManager::on_failed(const std::string& id, std::uint64_t gen, const std::string& why) {
@@ -212,6 +223,7 @@ void StreamManager::on_reconnecting(const std::string& id, std::uint64_t gen, co
   } else if (e.state == StreamState::reconnecting) {
     e.error = why;
   }
+  if (e.bcgh && is_running(e.state)) e.bcgh->on_source_lost(why);  // a fresh offer
 }
 
 StreamInfo StreamManager::info(const Entry& e) const {
@@ -230,6 +242,7 @@ StreamInfo StreamManager::info(const Entry& e) const {
   i.viewers = static_cast<int>(e.viewers.size());
   i.target_kbps = e.target_kbps;
   if (e.stream) i.source_json = e.stream->source_stats_json();
+  if (e.bcgh) i.source_json = merge_source_json(i.source_json, e.bcgh->stats());
   if (e.stream && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
   }
@@ -260,6 +273,7 @@ void StreamManager::stop(std::string camera_id, Reply<StreamInfo> reply) {
   post([camera_id = std::move(camera_id), reply = std::move(reply)](StreamManager& m) {
     try {
       Entry& e = m.entry(camera_id);
+      e.wanted = false;  // a BCGH camera coming online again must not restart it
       if (!e.stream && e.state != StreamState::stopping) {
         StreamInfo i = m.info(e);
         i.changed = false;
@@ -342,8 +356,9 @@ void StreamManager::health(Reply<HealthInfo> reply) {
     h.uptime_s = double(mono_now_ms() - m.boot_mono_ms_) / 1000.0;
     h.gstreamer = m.gst_status_;
     h.database = m.store_.healthy() ? "ok" : "error: " + m.store_.last_error();
-    h.mqtt = m.cfg_.mqtt.url.empty() ? "disabled" : "not connected";
-    const bool ok = m.store_.healthy() && m.gst_status_.rfind("ok", 0) == 0;
+    h.mqtt = m.mqtt_health();
+    const bool ok = m.store_.healthy() && m.gst_status_.rfind("ok", 0) == 0 &&
+                    (h.mqtt == "disabled" || h.mqtt == "connected");
     h.status = ok ? "healthy" : "degraded";
     reply(nullptr, h);
   });

@@ -102,6 +102,16 @@ struct Webrtc {
   int max_viewers_total = 100;                 // env MAX_VIEWERS_TOTAL
 };
 
+// MQTT topic templates of the camera contract (docs/mqtt.md): {prefix} = topic_prefix,
+// {camera_id} = the camera's id. Each must contain {camera_id}.
+struct MqttTopics {
+  std::string offer = "{prefix}/{camera_id}/stream/offer";
+  std::string answer = "{prefix}/{camera_id}/stream/answer";
+  std::string keepalive = "{prefix}/{camera_id}/stream/keepalive";
+  std::string stop = "{prefix}/{camera_id}/stream/stop";
+  std::string status = "{prefix}/{camera_id}/status";
+};
+
 struct Mqtt {
   std::string url;  // tcp://host:1883 | ssl://host:8883; empty = MQTT disabled. env MQTT_URL
   std::string client_id = "camrelay";
@@ -113,6 +123,7 @@ struct Mqtt {
   std::string topic_prefix = "cameras";
   int answer_timeout_s = 10;
   int keepalive_interval_s = 10;
+  MqttTopics topics;
 };
 
 struct Rtp {
@@ -126,6 +137,7 @@ struct Hls {
   int playlist_length = 3;
   int max_files = 6;
   int idle_stop_s = 30;  // stop HLS this long after the last request
+  bool always = false;   // run HLS whenever the stream runs (no on-demand start/idle stop)
 };
 
 struct Mjpeg {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,18 @@ struct StreamCallbacks {
 };
 
 class Source;
+class RtpLink;
+
+// An on-demand output hung off the tee (HLS, MJPEG), owned by its stream while it runs.
+class Output {
+ public:
+  virtual ~Output() = default;
+  // GLib thread: the pipeline has just been set to NULL and is about to be released.
+  // Drop element references, cancel timers, remove files, wake waiting clients.
+  virtual void on_stream_teardown() = 0;
+  // A JSON object text with the output's figures (shown in GET /streams/{id}).
+  virtual std::string stats_json() const = 0;
+};
 
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
@@ -62,6 +75,19 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Asks the source for a keyframe as soon as possible (rate-limited). Any thread.
   void request_keyframe();
 
+  // The BCGH session's link to an RTP source (where the camera wants RTCP). Before start().
+  void set_rtp_link(std::shared_ptr<RtpLink> link) { rtp_link_ = std::move(link); }
+
+  // ---- on-demand outputs (any thread) ----
+  // The output registered under `kind`, created by `make` if there is none yet; nullptr
+  // once the stream has been torn down (a late request must not resurrect anything).
+  std::shared_ptr<Output> output(const std::string& kind,
+                                 const std::function<std::shared_ptr<Output>()>& make);
+  // Unregisters `o` if it is still the output under `kind` (an idle output stopping).
+  void remove_output(const std::string& kind, const Output* o);
+  const config::Config& config() const { return cfg_; }
+  const config::Camera& camera() const { return cam_; }
+
   // ---- GLib-thread API for output branches ----
   GstElement* pipeline() const { return pipeline_; }
   GstElement* tee() const { return tee_; }
@@ -84,6 +110,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string name_;
   StreamCallbacks cb_;
   std::unique_ptr<Source> source_;
+  std::shared_ptr<RtpLink> rtp_link_;  // BCGH cameras only (set before start())
 
   GstElement* pipeline_ = nullptr;  // owned (GLib thread)
   GstElement* tee_ = nullptr;       // borrowed from pipeline_
@@ -105,6 +132,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   int width_ = 0, height_ = 0;
   std::string profile_;
   std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
+  mutable std::mutex outputs_mu_;
+  std::map<std::string, std::shared_ptr<Output>> outputs_;
+  bool outputs_closed_ = false;  // set by teardown()
  public:
   // Sources publish their figures here (any thread).
   void update_source_stats(std::string json) {

@@ -26,11 +26,16 @@
 #include "camrelay/service/state.hpp"
 #include "camrelay/store/store.hpp"
 
+namespace camrelay::camera {
+class MqttClient;
+}
+
 namespace camrelay::service {
 
 namespace asio = boost::asio;
 
 struct ViewerEntry;
+class PortAllocator;
 
 template <class T>
 using Reply = std::function<void(std::exception_ptr, T)>;
@@ -109,6 +114,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
                 gst::MainLoop& loop, std::string gst_status);
   ~StreamManager();
 
+  // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
+  // Call before boot(); nullptr (or never called) = MQTT disabled.
+  void set_mqtt(std::shared_ptr<camera::MqttClient> mqtt);
+
   // Records cameras in the database and starts the auto_start ones.
   void boot();
 
@@ -163,6 +172,13 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
   void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate
+  // BCGH cameras (bcgh_manager.cpp)
+  void bcgh_boot();  // status/answer subscriptions
+  std::shared_ptr<media::RtpLink> bcgh_create(Entry& e, config::Camera& cam);  // in do_start
+  void bcgh_stop(Entry& e);                                                     // in do_stop
+  void on_camera_status(const std::string& id, const std::string& payload);
+  void on_camera_answer(const std::string& id, const std::string& payload);
+  std::string mqtt_health() const;
   ViewerInfo viewer_info(const ViewerEntry& v) const;
   int total_viewers() const;
 
@@ -178,6 +194,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   std::unique_ptr<asio::steady_timer> viewer_timer_;
   std::unique_ptr<asio::steady_timer> bitrate_timer_;
   bool shutting_down_ = false;
+  std::shared_ptr<camera::MqttClient> mqtt_;
+  std::shared_ptr<PortAllocator> rtp_ports_;
 };
 
 }  // namespace camrelay::service

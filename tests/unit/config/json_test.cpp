@@ -44,7 +44,8 @@ TEST(ConfigJson, FullTopLevel) {
              "ca_file": "/ca", "cert_file": "/cert", "key_file": "/key", "topic_prefix": "cams",
              "answer_timeout_s": 7, "keepalive_interval_s": 20},
     "rtp": {"port_min": 6000, "port_max": 6100, "remb_enabled": false},
-    "hls": {"target_duration_s": 2, "playlist_length": 4, "max_files": 8, "idle_stop_s": 10},
+    "hls": {"target_duration_s": 2, "playlist_length": 4, "max_files": 8, "idle_stop_s": 10,
+            "always": true},
     "mjpeg": {"fps": 10, "quality": 70, "width": 640, "height": 360}
   })");
   EXPECT_EQ(c.data_dir, "/tmp/x");
@@ -78,6 +79,7 @@ TEST(ConfigJson, FullTopLevel) {
   EXPECT_FALSE(c.rtp.remb_enabled);
   EXPECT_DOUBLE_EQ(c.hls.target_duration_s, 2.0);
   EXPECT_EQ(c.hls.max_files, 8);
+  EXPECT_TRUE(c.hls.always);
   EXPECT_EQ(c.mjpeg.width, 640);
   EXPECT_NO_THROW(validate(c));
 }

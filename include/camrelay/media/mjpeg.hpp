@@ -1,0 +1,117 @@
+#pragma once
+// MJPEG and JPEG snapshots. One branch per stream, shared by every client:
+//   queue(leaky) → keyframe gate → avdec_h264 → videoconvert → videorate → videoscale →
+//   capsfilter(mjpeg.fps, mjpeg.width/height) → jpegenc(mjpeg.quality) → appsink(drop, 1)
+// The appsink's latest JPEG is kept as a shared immutable buffer; clients are woken and
+// each sends the newest frame it has not sent yet (a slow client skips frames, never
+// stalls the others or the pipeline). Started by the first client or snapshot, stopped
+// kLingerMs after the last one and whenever the stream stops.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <gst/gst.h>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/media/stream.hpp"
+
+namespace camrelay::media {
+
+using JpegData = std::shared_ptr<const std::string>;
+
+// ---- pure helpers (mjpeg_util.cpp) ----
+inline constexpr std::string_view kMjpegBoundary = "camrelayframe";
+// The HTTP/1.1 response head of a multipart/x-mixed-replace stream (ends with CRLFCRLF).
+std::string mjpeg_response_head(std::string_view boundary, std::string_view server);
+// "--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: N\r\n\r\n"; the JPEG bytes and
+// "\r\n" follow.
+std::string mjpeg_part_header(std::string_view boundary, std::size_t length);
+// "--boundary--\r\n": the end of the multipart body.
+std::string mjpeg_closing(std::string_view boundary);
+// True for data starting with SOI (FF D8) and ending with EOI (FF D9).
+bool is_complete_jpeg(std::string_view data) noexcept;
+// Width and height from the first SOF marker (baseline/progressive), nullopt if none.
+std::optional<std::pair<int, int>> jpeg_dimensions(std::string_view data) noexcept;
+// Height for `width` keeping the aspect ratio of src_w x src_h, rounded to even, >= 2.
+int scaled_height(int src_w, int src_h, int width) noexcept;
+
+// ---- snapshot scaling (snapshot.cpp) ----
+// Decodes a JPEG, scales it to `width` (aspect kept) and re-encodes it with a one-off
+// pipeline (appsrc ! jpegdec ! videoscale ! jpegenc ! appsink). Blocking (up to ~5 s):
+// call it from a worker thread, never from the network or GLib threads. Throws Error.
+std::string scale_jpeg(const std::string& jpeg, int width, int quality);
+
+class MjpegOutput final : public Output, public std::enable_shared_from_this<MjpegOutput> {
+ public:
+  static constexpr std::int64_t kLingerMs = 5000;  // keep decoding this long after the last use
+
+  struct Frame {
+    JpegData jpeg;
+    std::uint64_t seq = 0;  // 0 = no frame yet
+    std::int64_t mono_ms = 0;
+  };
+
+  MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id);
+  ~MjpegOutput() override;
+
+  Frame latest() const;
+  // `wake` is called (from a streaming or the GLib thread) for every new frame and when the
+  // output closes; it must only post to its owner. Returns an id for unsubscribe().
+  std::uint64_t subscribe(std::function<void()> wake);
+  void unsubscribe(std::uint64_t id);
+  // The output has stopped (stream stopped, idle, or failed): clients should finish.
+  bool closed() const { return closed_.load(); }
+  std::string error() const;
+  // A snapshot use: keeps the branch for kLingerMs. Any thread.
+  void touch() { last_use_ms_.store(mono_now()); }
+  // Per-client delivery figures.
+  void count_sent(std::uint64_t n, std::uint64_t skipped) {
+    sent_.fetch_add(n, std::memory_order_relaxed);
+    skipped_.fetch_add(skipped, std::memory_order_relaxed);
+  }
+  std::uint64_t frames_encoded() const { return encoded_.load(); }
+  int clients() const;
+
+  void on_stream_teardown() override;
+  std::string stats_json() const override;
+
+  void start();  // called by mjpeg_output()
+
+ private:
+  static std::int64_t mono_now();
+  void build();       // GLib thread
+  void idle_check();  // GLib thread
+  void close(const std::string& why);  // wakes every client
+  void on_sample(GstSample* sample);   // streaming thread
+
+  std::weak_ptr<Stream> stream_;
+  const config::Config& cfg_;
+  std::string camera_id_;
+  mutable std::mutex mu_;
+  Frame latest_;
+  std::map<std::uint64_t, std::function<void()>> subs_;
+  std::uint64_t next_sub_ = 1;
+  std::string error_;
+  std::atomic<bool> closed_{false};
+  std::atomic<std::int64_t> last_use_ms_;
+  std::atomic<std::uint64_t> encoded_{0}, sent_{0}, skipped_{0}, dropped_{0};
+  std::int64_t started_ms_ = 0;
+  // GLib thread only.
+  GstElement* bin_ = nullptr;
+  GstPad* tee_pad_ = nullptr;
+  guint timer_ = 0;
+};
+
+// The stream's MJPEG output, created and started if there is none; nullptr once the
+// stream has been torn down.
+std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream);
+std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream);
+
+}  // namespace camrelay::media

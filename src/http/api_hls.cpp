@@ -1,0 +1,243 @@
+// HLS endpoints: /streams/{id}/hls/index.m3u8 and segments, the seed-003 aliases
+// /api/cameras/{id}/stream/*, and hls.js from a local copy (/vendor/hls.min.js).
+
+// GCC 12 reports asio's coroutine-frame allocation (aligned_alloc in operator new, the
+// matching free in operator delete) as mismatched once both are inlined: a false positive.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "api_outputs.hpp"
+#include "await_reply.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/media/hls.hpp"
+#include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::http {
+namespace {
+namespace fs = std::filesystem;
+using service::Reply;
+using service::StreamInfo;
+using service::StreamManager;
+
+// How long a playlist request waits for the first segment of a fresh HLS output.
+constexpr auto kPlaylistWait = std::chrono::milliseconds(6000);
+constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+std::optional<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Response unavailable(const Request& req, const std::string& message, int retry_after_s = 1) {
+  Response res = error_response(req, bhttp::status::service_unavailable, "unavailable", message);
+  res.set(bhttp::field::retry_after, std::to_string(retry_after_s));
+  return res;
+}
+
+asio::awaitable<StreamInfo> stream_info(std::shared_ptr<StreamManager> m, std::string id) {
+  auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->get(id, std::move(cb)); });
+  auto info = co_await std::move(op);
+  co_return info;
+}
+
+std::string not_running_message(const StreamInfo& i) {
+  std::string msg = "camera '" + i.camera_id + "' is not running (state " +
+                    std::string(service::to_string(i.state));
+  if (!i.error.empty()) msg += ": " + i.error;
+  return msg + ")";
+}
+
+// Blocking playlist reload (?_HLS_msn=N): wait at most this long for segment N.
+constexpr auto kBlockingReloadMax = std::chrono::milliseconds(4000);
+
+// ?_HLS_msn=N (LL-HLS delivery directive), nullopt if absent. Malformed → 400.
+std::optional<long long> requested_msn(const Params& p) {
+  auto it = p.query.find("_HLS_msn");
+  if (it == p.query.end()) return std::nullopt;
+  const std::string& s = it->second;
+  long long v = 0;
+  if (s.empty() || s.size() > 12) throw Error(Errc::invalid_argument, "_HLS_msn: must be a segment number");
+  for (char c : s) {
+    if (c < '0' || c > '9') throw Error(Errc::invalid_argument, "_HLS_msn: must be a segment number");
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// GET playlist: starts the stream and the HLS output if needed, then waits (bounded) for
+// a playlist that lists at least one segment (and, for a blocking reload, segment
+// _HLS_msn). `uri_prefix` rewrites segment URIs (the seed-003 alias serves segments under
+// segment/).
+asio::awaitable<Response> serve_playlist(const Request& req, std::shared_ptr<StreamManager> m,
+                                         std::string id, std::string uri_prefix,
+                                         std::optional<long long> want_msn) {
+  check_camera_id(id);
+  auto sop = running_stream(m, id, true);
+  auto stream = co_await std::move(sop);
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + kPlaylistWait;
+  std::optional<std::string> last_ok;  // a playlist with segments, while blocking for _HLS_msn
+  for (;;) {
+    std::shared_ptr<media::HlsOutput> hls = stream ? media::hls_output(stream) : nullptr;
+    if (!hls) {
+      auto iop = stream_info(m, id);
+      auto info = co_await std::move(iop);
+      co_return unavailable(req, not_running_message(info), 2);
+    }
+    hls->touch();
+    if (hls->state() == media::HlsOutput::State::failed) {
+      throw Error(Errc::internal, "HLS output failed: " + hls->error());
+    }
+    if (auto text = read_file(hls->playlist_path()); text && text->find("#EXTINF") != std::string::npos) {
+      const auto last = media::playlist_last_msn(*text);
+      const bool blocked_long = std::chrono::steady_clock::now() - start >= kBlockingReloadMax;
+      // The segment a blocking reload asks for may be far ahead (a stale player): do not
+      // wait for more than two segments beyond the newest one.
+      const bool wait_more = want_msn && last && *want_msn > *last && *want_msn <= *last + 2 && !blocked_long;
+      if (!wait_more) {
+        std::string body = media::add_blocking_reload(*text);
+        if (!uri_prefix.empty()) body = media::prefix_playlist_uris(body, uri_prefix);
+        co_return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
+      }
+      last_ok = std::move(text);
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      co_return unavailable(req, "the first HLS segment of camera '" + id + "' is not ready yet; retry");
+    }
+    // Blocking reloads poll faster: the new segment should go out the moment it exists.
+    timer.expires_after(last_ok ? std::chrono::milliseconds(20) : kPoll);
+    auto [ec] = co_await timer.async_wait(kUseTuple);
+    (void)ec;
+  }
+}
+
+asio::awaitable<Response> serve_segment(const Request& req, std::shared_ptr<StreamManager> m,
+                                        std::string id, std::string name) {
+  if (!media::valid_hls_segment_name(name)) {
+    co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
+                             "invalid segment name (expected segmentNNNNN.ts)");
+  }
+  check_camera_id(id);
+  auto sop = running_stream(m, id, false);
+  auto stream = co_await std::move(sop);
+  auto hls = stream ? media::find_hls_output(stream) : nullptr;
+  if (!hls) throw Error(Errc::not_found, "HLS is not running for camera '" + id + "'");
+  hls->touch();
+  auto data = read_file(hls->dir() / name);
+  if (!data) throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");
+  co_return text_response(req, bhttp::status::ok, std::move(*data), "video/mp2t");
+}
+
+nlohmann::json seed_status(const StreamInfo& i, bool hls_running) {
+  const bool streaming = service::is_running(i.state);
+  return {{"camera_id", i.camera_id},
+          {"streaming", streaming},
+          {"stream_url", streaming ? nlohmann::json("/api/cameras/" + i.camera_id + "/stream/playlist.m3u8")
+                                   : nlohmann::json(nullptr)},
+          {"state", service::to_string(i.state)},
+          {"hls", hls_running},
+          {"error", i.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.error)}};
+}
+
+}  // namespace
+
+void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg,
+                      const StaticFiles& files) {
+  using V = bhttp::verb;
+  (void)cfg;
+
+  r.add(V::get, "/streams/{id}/hls/index.m3u8", [m](const Request& req, const Params& p) {
+    return serve_playlist(req, m, p.at("id"), "", requested_msn(p));
+  });
+  r.add(V::get, "/streams/{id}/hls/{name}", [m](const Request& req, const Params& p) {
+    return serve_segment(req, m, p.at("id"), p.at("name"));
+  });
+
+  // Seed-003 aliases.
+  r.add(V::get, "/api/cameras/{id}/stream/playlist.m3u8", [m](const Request& req, const Params& p) {
+    return serve_playlist(req, m, p.at("id"), "segment/", requested_msn(p));
+  });
+  r.add(V::get, "/api/cameras/{id}/stream/segment/{name}", [m](const Request& req, const Params& p) {
+    return serve_segment(req, m, p.at("id"), p.at("name"));
+  });
+  r.add(V::post, "/api/cameras/{id}/stream/start",
+        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+          const std::string id = p.at("id");
+          check_camera_id(id);
+          // The seed sent RTSP settings here; cameras are configured in the config file
+          // (cameras[].source), so these fields are accepted and reported as ignored.
+          nlohmann::json body = parse_json_body(req);
+          nlohmann::json ignored = nlohmann::json::array();
+          for (const auto& [k, v] : body.items()) {
+            if (k != "rtsp_port" && k != "rtsp_path" && k != "rtsp_username" && k != "rtsp_password") {
+              throw Error(Errc::invalid_argument,
+                          "unknown field '" + k + "' (accepted, and ignored: rtsp_port, rtsp_path, "
+                          "rtsp_username, rtsp_password)");
+            }
+            ignored.push_back(k);
+          }
+          auto op = await_reply<StreamInfo>(
+              [m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
+          auto info = co_await std::move(op);
+          // Warm the HLS output so the playlist is ready sooner.
+          auto sop = running_stream(m, id, false);
+          auto stream = co_await std::move(sop);
+          bool hls = stream && media::hls_output(stream);
+          auto j = seed_status(info, hls);
+          if (!ignored.empty()) {
+            j["ignored_fields"] = ignored;
+            j["note"] = "RTSP settings come from the camera configuration (cameras[].source)";
+          }
+          co_return json_response(req, j, info.changed ? bhttp::status::accepted : bhttp::status::ok);
+        });
+  r.add(V::post, "/api/cameras/{id}/stream/stop",
+        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+          const std::string id = p.at("id");
+          check_camera_id(id);
+          auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
+          auto info = co_await std::move(op);
+          co_return json_response(req, seed_status(info, false));
+        });
+  r.add(V::get, "/api/cameras/{id}/stream/status",
+        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+          const std::string id = p.at("id");
+          check_camera_id(id);
+          auto iop = stream_info(m, id);
+          auto info = co_await std::move(iop);
+          auto sop = running_stream(m, id, false);
+          auto stream = co_await std::move(sop);
+          const bool hls = stream && media::find_hls_output(stream);
+          co_return json_response(req, seed_status(info, hls));
+        });
+
+  // hls.js, from the copy scripts/deps.sh puts in web/vendor/, else straight from the
+  // npm package next to the web root (a source checkout). Never from a CDN.
+  const StaticFiles* f = &files;
+  r.add(V::get, "/vendor/hls.min.js", [f](const Request& req, const Params&) -> asio::awaitable<Response> {
+    if (f->resolve("vendor/hls.min.js")) co_return f->serve(req, "vendor/hls.min.js");
+    const fs::path npm = f->root().parent_path() / "node_modules" / "hls.js" / "dist" / "hls.min.js";
+    if (auto js = read_file(npm)) {
+      Response res = text_response(req, bhttp::status::ok, std::move(*js), "text/javascript; charset=utf-8");
+      res.set(bhttp::field::cache_control, "no-cache");
+      co_return res;
+    }
+    co_return error_response(req, bhttp::status::not_found, "not_found",
+                             "hls.js is not installed: run scripts/deps.sh (npm package hls.js)");
+  });
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,340 @@
+// MJPEG (multipart/x-mixed-replace) and JPEG snapshots; seed-004 /live/* aliases for the
+// first configured camera.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "api_outputs.hpp"
+#include "await_reply.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/http/server.hpp"
+#include "camrelay/media/hls.hpp"
+#include "camrelay/media/mjpeg.hpp"
+#include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "camrelay_version.hpp"
+
+namespace camrelay::http {
+namespace {
+using service::Reply;
+using service::StreamInfo;
+using service::StreamManager;
+using tcp = asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+auto lg() {
+  static auto l = log::get("mjpeg");
+  return l;
+}
+
+constexpr auto kWriteTimeout = std::chrono::seconds(15);  // a client this stuck is dropped
+constexpr auto kFrameWait = std::chrono::milliseconds(8000);  // snapshot: first frame of a fresh output
+constexpr int kMaxScaleJobs = 2;
+std::atomic<int> g_scale_jobs{0};
+
+// Woken (on the connection's strand) whenever the output has a new frame or closes.
+struct ClientState {
+  explicit ClientState(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool gone = false;  // the client closed the connection
+};
+
+asio::awaitable<void> write_response(std::shared_ptr<beast::tcp_stream> conn, Response res) {
+  res.keep_alive(false);
+  conn->expires_after(std::chrono::seconds(5));
+  auto [ec, n] = co_await bhttp::async_write(*conn, res, kUseTuple);
+  (void)ec;
+  (void)n;
+  boost::system::error_code ignored;
+  conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->close();
+}
+
+// Reads (and discards) until the client goes away, then wakes the writer.
+asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::shared_ptr<ClientState> st) {
+  std::array<char, 512> buf;
+  for (;;) {
+    auto [ec, n] = co_await conn->socket().async_read_some(asio::buffer(buf), kUseTuple);
+    (void)n;
+    if (ec) break;
+  }
+  st->gone = true;
+  st->timer.cancel();
+}
+
+// One multipart client: sends the newest frame it has not sent yet, each time the
+// output has one. Frames produced while a write is in progress are skipped.
+asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id,
+                                    std::shared_ptr<StreamManager> m) {
+  auto conn = std::make_shared<beast::tcp_stream>(std::move(raw));
+  const auto ex = conn->get_executor();
+  std::optional<Response> failure;
+  std::shared_ptr<media::Stream> stream;
+  try {
+    check_camera_id(id);
+    auto sop = running_stream(m, id, true);
+    stream = co_await std::move(sop);
+    if (!stream) throw Error(Errc::unavailable, "camera '" + id + "' is not running");
+  } catch (const Error& e) {
+    failure = error_response(req, e);
+  } catch (const std::exception& e) {
+    failure = error_response(req, bhttp::status::internal_server_error, "internal", e.what());
+  }
+  auto st = std::make_shared<ClientState>(ex);
+  std::shared_ptr<media::MjpegOutput> out;
+  std::uint64_t sub = 0;
+  for (int i = 0; !failure && i < 3 && !sub; ++i) {
+    out = media::mjpeg_output(stream);
+    if (!out) break;
+    sub = out->subscribe([w = std::weak_ptr<ClientState>(st), ex] {
+      asio::post(ex, [w] {
+        if (auto c = w.lock()) c->timer.cancel();
+      });
+    });
+  }
+  if (!failure && !sub) {
+    failure = error_response(req, bhttp::status::service_unavailable, "unavailable",
+                             "camera '" + id + "' stopped; retry");
+  }
+  if (failure) {
+    lg()->debug("MJPEG client refused: {}", failure->body());
+    auto wop = write_response(conn, std::move(*failure));
+    co_await std::move(wop);
+    co_return;
+  }
+  stream.reset();  // the output holds what it needs; a stopped stream must not linger here
+
+  const std::string head = media::mjpeg_response_head(media::kMjpegBoundary, "camrelay/" CAMRELAY_VERSION);
+  conn->expires_after(kWriteTimeout);
+  auto [hec, hn] = co_await asio::async_write(*conn, asio::buffer(head), kUseTuple);
+  (void)hn;
+  conn->expires_never();
+  if (!hec) {
+    asio::co_spawn(ex, watch_close(conn, st), asio::detached);
+    std::uint64_t last = 0;
+    static const std::string crlf = "\r\n";
+    while (!st->gone && !out->closed()) {
+      const media::MjpegOutput::Frame f = out->latest();
+      if (f.jpeg && f.seq > last) {
+        const std::uint64_t skipped = last ? f.seq - last - 1 : 0;
+        const std::string part = media::mjpeg_part_header(media::kMjpegBoundary, f.jpeg->size());
+        const std::array<asio::const_buffer, 3> bufs{asio::buffer(part), asio::buffer(*f.jpeg),
+                                                     asio::buffer(crlf)};
+        conn->expires_after(kWriteTimeout);
+        auto [wec, wn] = co_await asio::async_write(*conn, bufs, kUseTuple);
+        (void)wn;
+        conn->expires_never();
+        if (wec) break;
+        last = f.seq;
+        out->count_sent(1, skipped);
+        continue;
+      }
+      st->timer.expires_after(std::chrono::seconds(5));
+      auto [tec] = co_await st->timer.async_wait(kUseTuple);
+      (void)tec;
+    }
+    if (!st->gone && out->closed()) {
+      const std::string end = media::mjpeg_closing(media::kMjpegBoundary);
+      conn->expires_after(std::chrono::seconds(2));
+      auto [eec, en] = co_await asio::async_write(*conn, asio::buffer(end), kUseTuple);
+      (void)eec;
+      (void)en;
+    }
+  }
+  out->unsubscribe(sub);
+  boost::system::error_code ignored;
+  conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->close();
+}
+
+int parse_width(const Params& p) {
+  auto it = p.query.find("width");
+  if (it == p.query.end()) return 0;
+  const std::string& s = it->second;
+  int w = 0;
+  bool ok = !s.empty() && s.size() <= 5;
+  for (char c : s) {
+    if (c < '0' || c > '9') ok = false;
+    else w = w * 10 + (c - '0');
+  }
+  if (!ok || w < 16 || w > 3840) {
+    throw Error(Errc::invalid_argument, "width: must be an integer in 16..3840");
+  }
+  return w;
+}
+
+// Scales off the network threads: a short-lived worker thread (at most kMaxScaleJobs).
+asio::awaitable<std::string> scale_off_thread(media::JpegData jpeg, int width, int quality) {
+  if (g_scale_jobs.fetch_add(1) >= kMaxScaleJobs) {
+    g_scale_jobs.fetch_sub(1);
+    throw Error(Errc::limit_reached, "too many snapshot scalings at once; retry");
+  }
+  auto op = await_reply<std::string>([jpeg, width, quality](Reply<std::string> cb) {
+    std::thread([jpeg, width, quality, cb = std::move(cb)] {
+      std::string out;
+      std::exception_ptr err;
+      try {
+        out = media::scale_jpeg(*jpeg, width, quality);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      g_scale_jobs.fetch_sub(1);
+      cb(err, std::move(out));
+    }).detach();
+  });
+  auto scaled = co_await std::move(op);
+  co_return scaled;
+}
+
+asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamManager> m, std::string id,
+                                   int width, const config::Config& cfg) {
+  check_camera_id(id);
+  auto sop = running_stream(m, id, true);
+  auto stream = co_await std::move(sop);
+  if (!stream) throw Error(Errc::unavailable, "camera '" + id + "' is not running");
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  const auto deadline = std::chrono::steady_clock::now() + kFrameWait;
+  media::JpegData jpeg;
+  const std::int64_t asked_ms = mono_now_ms();
+  while (!jpeg) {
+    auto out = media::mjpeg_output(stream);
+    if (!out) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
+    out->touch();
+    const auto f = out->latest();
+    // The newest frame, unless it is stale (the output was idle or the camera stalled).
+    if (f.jpeg && asked_ms - f.mono_ms < 1000) {
+      jpeg = f.jpeg;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Response res = error_response(req, bhttp::status::service_unavailable, "unavailable",
+                                    "no frame from camera '" + id + "' yet; retry");
+      res.set(bhttp::field::retry_after, "1");
+      co_return res;
+    }
+    timer.expires_after(std::chrono::milliseconds(30));
+    auto [ec] = co_await timer.async_wait(kUseTuple);
+    (void)ec;
+  }
+  std::string body;
+  if (width > 0) {
+    auto op = scale_off_thread(jpeg, width, cfg.mjpeg.quality);
+    body = co_await std::move(op);
+  } else {
+    body = *jpeg;
+  }
+  Response res = text_response(req, bhttp::status::ok, std::move(body), "image/jpeg");
+  res.set(bhttp::field::content_disposition, "inline; filename=\"" + id + ".jpg\"");
+  co_return res;
+}
+
+nlohmann::json live_status(const StreamInfo& i, const std::shared_ptr<media::Stream>& stream) {
+  nlohmann::json j = {{"camera_id", i.camera_id},
+                      {"name", i.name},
+                      {"streaming", service::is_running(i.state)},
+                      {"state", service::to_string(i.state)},
+                      {"error", i.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.error)},
+                      {"stream_url", "/live/stream"},
+                      {"snapshot_url", "/streams/" + i.camera_id + "/snapshot.jpg"},
+                      {"clients", 0},
+                      {"frames_encoded", 0}};
+  if (auto out = stream ? media::find_mjpeg_output(stream) : nullptr) {
+    auto o = nlohmann::json::parse(out->stats_json(), nullptr, false);
+    if (o.is_object()) {
+      j["clients"] = o.value("clients", 0);
+      j["frames_encoded"] = o.value("frames_encoded", 0);
+      j["mjpeg"] = o;
+    }
+  }
+  return j;
+}
+
+std::string first_camera(const config::Config& cfg) {
+  if (cfg.cameras.empty()) throw Error(Errc::not_found, "no camera is configured");
+  return cfg.cameras.front().id;
+}
+
+asio::awaitable<Response> live_status_response(const Request& req, std::shared_ptr<StreamManager> m,
+                                               std::string id, bhttp::status status) {
+  auto iop = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->get(id, std::move(cb)); });
+  auto info = co_await std::move(iop);
+  auto sop = running_stream(m, id, false);
+  auto stream = co_await std::move(sop);
+  co_return json_response(req, live_status(info, stream), status);
+}
+
+}  // namespace
+
+void check_camera_id(const std::string& id) {
+  if (!valid_camera_id(id)) throw Error(Errc::not_found, "unknown camera '" + id.substr(0, 64) + "'");
+}
+
+asio::awaitable<std::shared_ptr<media::Stream>> running_stream(std::shared_ptr<StreamManager> m,
+                                                               std::string id, bool start) {
+  auto op = await_reply<std::shared_ptr<media::Stream>>(
+      [m, id, start](Reply<std::shared_ptr<media::Stream>> cb) { m->with_stream(id, start, std::move(cb)); });
+  auto s = co_await std::move(op);
+  co_return s;
+}
+
+void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
+  using V = bhttp::verb;
+  const config::Config* c = &cfg;
+  r.add(V::get, "/streams/{id}/snapshot.jpg", [m, c](const Request& req, const Params& p) {
+    return snapshot(req, m, p.at("id"), parse_width(p), *c);
+  });
+
+  // Seed-004 aliases (the first configured camera).
+  r.add(V::get, "/live/status", [m, c](const Request& req, const Params&) {
+    return live_status_response(req, m, first_camera(*c), bhttp::status::ok);
+  });
+  r.add(V::post, "/live/start", [m, c](const Request& req, const Params&) -> asio::awaitable<Response> {
+    const std::string id = first_camera(*c);
+    auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
+    auto info = co_await std::move(op);
+    auto rop = live_status_response(req, m, id, info.changed ? bhttp::status::accepted : bhttp::status::ok);
+    auto res = co_await std::move(rop);
+    co_return res;
+  });
+  r.add(V::post, "/live/stop", [m, c](const Request& req, const Params&) -> asio::awaitable<Response> {
+    const std::string id = first_camera(*c);
+    auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
+    auto info = co_await std::move(op);
+    co_return json_response(req, live_status(info, nullptr));
+  });
+}
+
+void register_output_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg,
+                         const StaticFiles& files) {
+  register_hls_api(r, m, cfg, files);
+  register_mjpeg_api(r, m, cfg);
+}
+
+void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
+  media::hls_clean_root(cfg);  // segments of a previous run are stale
+  server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", [m](beast::tcp_stream s, Request req, Params p) {
+    auto ex = s.get_executor();
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), p.at("id"), m), asio::detached);
+  });
+  const config::Config* c = &cfg;
+  server.add_takeover(bhttp::verb::get, "/live/stream", [m, c](beast::tcp_stream s, Request req, Params) {
+    auto ex = s.get_executor();
+    std::string id = c->cameras.empty() ? std::string("-") : c->cameras.front().id;
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, m), asio::detached);
+  });
+}
+
+}  // namespace camrelay::http

@@ -1,0 +1,43 @@
+#pragma once
+// HLS, MJPEG and snapshot endpoints (api_hls.cpp, api_mjpeg.cpp) and their seed aliases.
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/http/router.hpp"
+#include "camrelay/http/static_files.hpp"
+
+namespace camrelay::media {
+class Stream;
+}
+namespace camrelay::service {
+class StreamManager;
+}
+
+namespace camrelay::http {
+class Server;
+
+// Normal routes: /streams/{id}/hls/*, /api/cameras/{id}/stream/*, /vendor/hls.min.js,
+// /streams/{id}/snapshot.jpg, /live/start|stop|status. Register before the static files.
+void register_output_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                         const config::Config& cfg, const StaticFiles& files);
+void register_hls_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                      const config::Config& cfg, const StaticFiles& files);
+void register_mjpeg_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                        const config::Config& cfg);
+
+// Long-lived MJPEG responses (GET /streams/{id}/mjpeg, GET /live/stream) and the start-up
+// clean-up of <data_dir>/hls. Called from app::wire_extensions().
+void register_output_takeovers(Server& server, std::shared_ptr<service::StreamManager> mgr,
+                               const config::Config& cfg);
+
+// The camera's running stream (started first if `start` and it is stopped); nullptr if
+// it is not running. Throws not_found for an unknown camera.
+boost::asio::awaitable<std::shared_ptr<media::Stream>> running_stream(
+    std::shared_ptr<service::StreamManager> mgr, std::string camera_id, bool start);
+
+// 404 unless `id` has the shape of a camera id.
+void check_camera_id(const std::string& id);
+
+}  // namespace camrelay::http

@@ -1,0 +1,114 @@
+#include "hls_segmenter.hpp"
+
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace camrelay::media {
+namespace fs = std::filesystem;
+namespace {
+constexpr std::size_t kPacket = 188;
+constexpr std::size_t kMaxSegmentBytes = 64u << 20;  // a source without keyframes: cut anyway
+}  // namespace
+
+bool ts_has_random_access(std::string_view ts) noexcept {
+  for (std::size_t i = 0; i + kPacket <= ts.size(); i += kPacket) {
+    const auto* p = reinterpret_cast<const unsigned char*>(ts.data() + i);
+    if (p[0] != 0x47) return false;
+    const unsigned pid = ((p[1] & 0x1F) << 8) | p[2];
+    const bool unit_start = p[1] & 0x40;
+    const unsigned afc = (p[3] >> 4) & 3;
+    if (pid == 0 || pid == 0x1FFF || !unit_start || !(afc & 2)) continue;
+    if (p[4] >= 1 && (p[5] & 0x40)) return true;  // random_access_indicator
+  }
+  return false;
+}
+
+bool ts_starts_with_pat(std::string_view ts) noexcept {
+  if (ts.size() < kPacket) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(ts.data());
+  return p[0] == 0x47 && (((p[1] & 0x1F) << 8) | p[2]) == 0;
+}
+
+std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s) {
+  std::string out = fmt::format("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:{}\n",
+                                target_duration_s, segs.empty() ? 0 : segs.front().seq);
+  for (const auto& s : segs) out += fmt::format("#EXTINF:{:.3f},\n{}\n", s.duration_s, s.name);
+  return out;
+}
+
+HlsSegmenter::HlsSegmenter(Options o) : o_(std::move(o)) {
+  target_ = std::max(1, static_cast<int>(std::ceil(o_.target_duration_s - 1e-6)));
+}
+
+bool HlsSegmenter::push(std::string_view ts, std::int64_t pts_ns, std::int64_t now_ns) {
+  const std::int64_t t = pts_ns >= 0 ? pts_ns : now_ns;
+  const bool key = ts_has_random_access(ts);
+  bool completed = false;
+  if (open_ && key) {
+    const double dur = double(t - start_ns_) / 1e9;
+    // Cut at this keyframe once the segment is long enough. Keyframe intervals measured
+    // on arrival jitter (the first GOP of an RTSP session often looks 3 % short), hence
+    // the slack: a segment may end up shorter than the target, never longer than needed.
+    if (dur >= 0.75 * o_.target_duration_s) {
+      finish(t);
+      completed = true;
+    }
+  } else if (open_ && current_.size() > kMaxSegmentBytes) {
+    finish(t);
+    completed = true;
+  }
+  if (!open_) {
+    if (!key && next_seq_ == 0) return completed;  // wait for the first keyframe
+    open_ = true;
+    start_ns_ = t;
+    current_.clear();
+    if (!ts_starts_with_pat(ts)) current_ = headers_;
+  }
+  current_.append(ts.data(), ts.size());
+  last_ns_ = t;
+  return completed;
+}
+
+bool HlsSegmenter::write_atomically(const fs::path& p, std::string_view data) {
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) {
+      error_ = "cannot write " + tmp.string();
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    error_ = "cannot rename " + tmp.string() + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+void HlsSegmenter::finish(std::int64_t end_ns) {
+  HlsSegment s;
+  s.seq = next_seq_++;
+  s.duration_s = std::max(0.001, double(end_ns - start_ns_) / 1e9);
+  s.name = fmt::format("segment{:05}.ts", s.seq);
+  open_ = false;
+  if (!write_atomically(o_.dir / s.name, current_)) return;
+  current_.clear();
+  // RFC 8216: each EXTINF rounded to the nearest integer must not exceed the target.
+  target_ = std::max(target_, static_cast<int>(std::lround(s.duration_s)));
+  listed_.push_back(s);
+  while (static_cast<int>(listed_.size()) > o_.playlist_length) listed_.pop_front();
+  on_disk_.push_back(s);
+  while (static_cast<int>(on_disk_.size()) > std::max(o_.max_files, o_.playlist_length)) {
+    std::error_code ec;
+    fs::remove(o_.dir / on_disk_.front().name, ec);
+    on_disk_.pop_front();
+  }
+  write_atomically(o_.dir / "index.m3u8", render_hls_playlist(listed_, target_));
+}
+
+}  // namespace camrelay::media

@@ -1,0 +1,66 @@
+#pragma once
+// Cuts an MPEG-TS byte stream (mpegtsmux output, one buffer per access unit) into HLS
+// segments at keyframes and keeps the playlist. Segments close the moment the next
+// keyframe arrives — hlssink2 (splitmuxsink) first collects the whole next GOP, which
+// costs one extra keyframe interval of latency. Not thread-safe: one streaming thread.
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace camrelay::media {
+
+// True if a video PES starts in `ts` (188-byte packets) at a random access point
+// (adaptation field random_access_indicator), i.e. the data begins a keyframe.
+bool ts_has_random_access(std::string_view ts) noexcept;
+// True if the first packet of `ts` is a PAT (PID 0).
+bool ts_starts_with_pat(std::string_view ts) noexcept;
+
+struct HlsSegment {
+  std::uint64_t seq = 0;
+  double duration_s = 0;
+  std::string name;  // segment%05d.ts
+};
+
+// An HLS v3 media playlist for `segs` (oldest first).
+std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s);
+
+class HlsSegmenter {
+ public:
+  struct Options {
+    std::filesystem::path dir;
+    double target_duration_s = 1.0;
+    int playlist_length = 3;
+    int max_files = 6;
+  };
+  explicit HlsSegmenter(Options o);
+
+  // Stream headers (PAT/PMT from the muxer caps) written at the start of every segment.
+  void set_headers(std::string headers) { headers_ = std::move(headers); }
+  // One muxer output buffer; pts_ns may be -1 (unknown: the arrival time is used).
+  // Returns true when a segment was completed (and the playlist rewritten).
+  bool push(std::string_view ts, std::int64_t pts_ns, std::int64_t now_ns);
+
+  std::uint64_t segments_written() const { return next_seq_; }
+  const std::string& last_error() const { return error_; }
+
+ private:
+  void finish(std::int64_t end_ns);
+  bool write_atomically(const std::filesystem::path& p, std::string_view data);
+
+  Options o_;
+  std::string headers_;
+  std::string current_;
+  bool open_ = false;          // a segment (starting at a keyframe) is being collected
+  std::int64_t start_ns_ = 0;  // its first timestamp
+  std::int64_t last_ns_ = -1;
+  std::uint64_t next_seq_ = 0;
+  std::deque<HlsSegment> listed_;  // in the playlist
+  std::deque<HlsSegment> on_disk_;
+  int target_ = 1;  // EXT-X-TARGETDURATION, never decreases
+  std::string error_;
+};
+
+}  // namespace camrelay::media

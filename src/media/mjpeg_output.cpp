@@ -1,0 +1,271 @@
+// MJPEG output: one decode + one JPEG encode per stream, shared by every client
+// (include/camrelay/media/mjpeg.hpp).
+#include <gst/app/gstappsink.h>
+
+#include <chrono>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "camrelay/media/branch.hpp"
+#include "camrelay/media/mjpeg.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "output_util.hpp"
+
+namespace camrelay::media {
+namespace {
+auto lg() {
+  static auto l = log::get("mjpeg");
+  return l;
+}
+constexpr const char* kKind = "mjpeg";
+// Deep enough that a decoder briefly behind never loses references (a drop means a
+// broken picture until the next keyframe), small enough to bound the delay.
+constexpr guint kQueueBuffers = 30;
+
+using Weak = std::weak_ptr<MjpegOutput>;
+}  // namespace
+
+std::int64_t MjpegOutput::mono_now() { return mono_now_ms(); }
+
+MjpegOutput::MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
+    : stream_(std::move(stream)), cfg_(cfg), camera_id_(std::move(camera_id)), last_use_ms_(mono_now_ms()) {}
+
+MjpegOutput::~MjpegOutput() {
+  if (tee_pad_) gst_object_unref(tee_pad_);
+  if (bin_) gst_object_unref(bin_);
+}
+
+MjpegOutput::Frame MjpegOutput::latest() const {
+  std::lock_guard lk(mu_);
+  return latest_;
+}
+
+std::uint64_t MjpegOutput::subscribe(std::function<void()> wake) {
+  std::lock_guard lk(mu_);
+  if (closed_) return 0;  // ask the stream for a fresh output
+  const std::uint64_t id = next_sub_++;
+  subs_.emplace(id, std::move(wake));
+  last_use_ms_.store(mono_now_ms());
+  return id;
+}
+
+void MjpegOutput::unsubscribe(std::uint64_t id) {
+  std::lock_guard lk(mu_);
+  subs_.erase(id);
+  last_use_ms_.store(mono_now_ms());
+}
+
+int MjpegOutput::clients() const {
+  std::lock_guard lk(mu_);
+  return static_cast<int>(subs_.size());
+}
+
+std::string MjpegOutput::error() const {
+  std::lock_guard lk(mu_);
+  return error_;
+}
+
+void MjpegOutput::start() {
+  auto s = stream_.lock();
+  if (!s) return;
+  s->loop().post([self = shared_from_this()] { self->build(); });
+}
+
+void MjpegOutput::close(const std::string& why) {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_.exchange(true)) return;
+    if (error_.empty()) error_ = why;
+    for (auto& [id, w] : subs_) wakes.push_back(w);
+  }
+  if (auto s = stream_.lock()) s->remove_output(kKind, this);
+  for (auto& w : wakes) w();
+}
+
+void MjpegOutput::build() {
+  if (closed_) return;
+  auto s = stream_.lock();
+  if (!s || !s->pipeline() || !s->tee()) return close("the stream is not running");
+  const auto& m = cfg_.mjpeg;
+
+  bin_ = gst_bin_new(fmt::format("mjpeg-{}", camera_id_).c_str());
+  gst_object_ref_sink(bin_);
+  GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
+  GstElement* dec = gst_element_factory_make("avdec_h264", nullptr);
+  if (!dec) dec = gst_element_factory_make("openh264dec", nullptr);
+  GstElement* conv = gst_element_factory_make("videoconvert", nullptr);
+  GstElement* rate = gst_element_factory_make("videorate", nullptr);
+  GstElement* scale = gst_element_factory_make("videoscale", nullptr);
+  GstElement* caps = gst_element_factory_make("capsfilter", nullptr);
+  GstElement* enc = gst_element_factory_make("jpegenc", nullptr);
+  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  GstElement* all[] = {q, dec, conv, rate, scale, caps, enc, sink};
+  for (GstElement* e : all) {
+    if (!e) {
+      for (GstElement* x : all) {
+        if (x) gst_object_unref(gst_object_ref_sink(x));
+      }
+      return close("missing GStreamer elements for MJPEG (avdec_h264 from gstreamer1.0-libav, "
+                   "videoconvert/videorate/videoscale, jpegenc, appsink)");
+    }
+  }
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(dec), "output-corrupt")) {
+    g_object_set(dec, "output-corrupt", FALSE, nullptr);
+  }
+  // A fixed output rate: max-rate alone lets frames through when the input caps carry no
+  // framerate (RTSP cameras: framerate=0/1).
+  // skip-to-first: a branch joining a running stream starts counting at its first frame
+  // (otherwise videorate lets every frame through until it has "caught up" from time 0).
+  g_object_set(rate, "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
+  std::string caps_text = fmt::format("video/x-raw,framerate={}/1", m.fps);
+  if (m.width > 0) caps_text += fmt::format(",width={}", m.width);
+  if (m.height > 0) caps_text += fmt::format(",height={}", m.height);
+  GstCaps* c = gst_caps_from_string(caps_text.c_str());
+  g_object_set(caps, "caps", c, nullptr);
+  gst_caps_unref(c);
+  g_object_set(enc, "quality", gint(m.quality), nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers", 1u,
+               "emit-signals", FALSE, "enable-last-sample", FALSE, nullptr);
+  GstAppSinkCallbacks cbs{};
+  cbs.new_sample = [](GstAppSink* as, gpointer ud) -> GstFlowReturn {
+    GstSample* sample = gst_app_sink_pull_sample(as);
+    if (!sample) return GST_FLOW_OK;
+    if (auto self = static_cast<Weak*>(ud)->lock()) self->on_sample(sample);
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  };
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cbs, new Weak(weak_from_this()),
+                             [](gpointer p) { delete static_cast<Weak*>(p); });
+
+  for (GstElement* e : all) gst_bin_add(GST_BIN(bin_), e);
+  if (!gst_element_link_many(q, dec, conv, rate, scale, caps, enc, sink, nullptr)) {
+    gst_object_unref(bin_);
+    bin_ = nullptr;
+    return close("cannot link the MJPEG branch (check mjpeg.width/height)");
+  }
+  GstPad* qsink = gst_element_get_static_pad(q, "sink");
+  gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
+  add_keyframe_gate(qsink, /*drop_key_requests=*/true);
+  gst_object_unref(qsink);
+
+  tee_pad_ = attach_branch(s->pipeline(), s->tee(), bin_);
+  if (!tee_pad_) {
+    gst_object_unref(bin_);
+    bin_ = nullptr;
+    return close("cannot attach the MJPEG branch to the stream");
+  }
+  started_ms_ = mono_now_ms();
+  lg()->info("camera {}: MJPEG started ({} fps, quality {}, size {}x{})", camera_id_, m.fps,
+             m.quality, m.width ? std::to_string(m.width) : "source",
+             m.height ? std::to_string(m.height) : "source");
+  s->request_keyframe();  // decoding can only begin at a keyframe
+  timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
+}
+
+void MjpegOutput::on_sample(GstSample* sample) {
+  GstBuffer* buf = gst_sample_get_buffer(sample);
+  if (!buf) return;
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return;
+  auto jpeg = std::make_shared<const std::string>(reinterpret_cast<const char*>(map.data), map.size);
+  gst_buffer_unmap(buf, &map);
+  encoded_.fetch_add(1, std::memory_order_relaxed);
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lk(mu_);
+    latest_.jpeg = std::move(jpeg);
+    latest_.seq += 1;
+    latest_.mono_ms = mono_now_ms();
+    wakes.reserve(subs_.size());
+    for (auto& [id, w] : subs_) wakes.push_back(w);
+  }
+  for (auto& w : wakes) w();
+}
+
+void MjpegOutput::idle_check() {
+  timer_ = 0;
+  if (closed_) return;
+  auto s = stream_.lock();
+  if (!s) return;
+  {
+    // Checked and closed under one lock: a client subscribing meanwhile either keeps the
+    // output or gets 0 from subscribe() and asks for a new one.
+    std::lock_guard lk(mu_);
+    const bool idle = subs_.empty() && mono_now_ms() - last_use_ms_.load() > kLingerMs;
+    if (idle) {
+      closed_ = true;
+      error_ = "idle";
+    }
+  }
+  if (!closed_) {
+    timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
+    return;
+  }
+  lg()->info("camera {}: MJPEG stopped (no clients for {} s; {} frames encoded)", camera_id_,
+             kLingerMs / 1000, encoded_.load());
+  s->remove_output(kKind, this);
+  if (s->pipeline() && s->tee() && bin_ && tee_pad_) {
+    detach_branch(s->loop(), s->pipeline(), s->tee(), tee_pad_, bin_, {});
+    tee_pad_ = nullptr;
+  }
+  if (bin_) {
+    gst_object_unref(bin_);
+    bin_ = nullptr;
+  }
+}
+
+void MjpegOutput::on_stream_teardown() {
+  if (auto s = stream_.lock(); s && timer_) s->loop().cancel(timer_);
+  timer_ = 0;
+  close("the stream stopped");
+  if (tee_pad_) {
+    gst_object_unref(tee_pad_);
+    tee_pad_ = nullptr;
+  }
+  if (bin_) {
+    gst_object_unref(bin_);
+    bin_ = nullptr;
+  }
+}
+
+std::string MjpegOutput::stats_json() const {
+  const Frame f = latest();
+  nlohmann::json j = {{"state", closed_ ? "stopped" : (f.seq ? "running" : "starting")},
+                      {"clients", clients()},
+                      {"frames_encoded", encoded_.load()},
+                      {"frames_sent", sent_.load()},
+                      {"frames_skipped", skipped_.load()},
+                      {"dropped_buffers", dropped_.load()},
+                      {"fps", cfg_.mjpeg.fps},
+                      {"quality", cfg_.mjpeg.quality},
+                      {"last_frame_bytes", f.jpeg ? f.jpeg->size() : 0}};
+  if (f.jpeg) {
+    if (auto d = jpeg_dimensions(*f.jpeg)) {
+      j["width"] = d->first;
+      j["height"] = d->second;
+    }
+  }
+  if (auto e = error(); !e.empty() && e != "idle") j["error"] = e;
+  return j.dump();
+}
+
+std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream) {
+  std::shared_ptr<MjpegOutput> created;
+  auto o = stream->output(kKind, [&]() -> std::shared_ptr<Output> {
+    created = std::make_shared<MjpegOutput>(stream, stream->config(), stream->camera_id());
+    return created;
+  });
+  if (created) created->start();
+  return std::static_pointer_cast<MjpegOutput>(o);
+}
+
+std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream) {
+  auto o = stream->output(kKind, [] { return std::shared_ptr<Output>(); });
+  return std::static_pointer_cast<MjpegOutput>(o);
+}
+
+}  // namespace camrelay::media

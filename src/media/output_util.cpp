@@ -1,0 +1,42 @@
+#include "output_util.hpp"
+
+#include <atomic>
+
+namespace camrelay::media {
+
+void add_keyframe_gate(GstPad* pad, bool drop_key_requests) {
+  struct Gate {
+    std::atomic<bool> seen_key{false};
+    bool drop_key_requests;
+  };
+  GstPadProbeType types = GST_PAD_PROBE_TYPE_BUFFER;
+  if (drop_key_requests) {
+    types = GstPadProbeType(types | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
+  }
+  gst_pad_add_probe(
+      pad, types,
+      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+        auto* g = static_cast<Gate*>(ud);
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+          if (g->seen_key.load(std::memory_order_relaxed)) return GST_PAD_PROBE_OK;
+          if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT)) {
+            return GST_PAD_PROBE_DROP;
+          }
+          g->seen_key.store(true);
+          return GST_PAD_PROBE_OK;
+        }
+        GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+        const GstStructure* s = gst_event_get_structure(ev);
+        // Upstream: a branch's own keyframe requests. Downstream: h264parse's answers to
+        // other branches' requests, which make splitmuxsink/mpegtsmux cut or stall.
+        if ((GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_UPSTREAM ||
+             GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_DOWNSTREAM) &&
+            s && gst_structure_has_name(s, "GstForceKeyUnit")) {
+          return GST_PAD_PROBE_DROP;
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new Gate{{false}, drop_key_requests}, [](gpointer p) { delete static_cast<Gate*>(p); });
+}
+
+}  // namespace camrelay::media

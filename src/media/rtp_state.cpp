@@ -1,0 +1,201 @@
+#include "rtp_state.hpp"
+
+#include <gio/gio.h>
+#include <gst/net/gstnetaddressmeta.h>
+#include <gst/rtp/gstrtcpbuffer.h>
+
+#include <cstring>
+
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "remb.hpp"
+
+namespace camrelay::media::rtp {
+namespace {
+auto lg() {
+  static auto l = log::get("rtp");
+  return l;
+}
+
+// The sender of a buffer received by udpsrc, or false.
+bool sender_of(GstBuffer* buf, std::string& host, int& port) {
+  GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
+  if (!meta || !G_IS_INET_SOCKET_ADDRESS(meta->addr)) return false;
+  auto* isa = G_INET_SOCKET_ADDRESS(meta->addr);
+  gchar* a = g_inet_address_to_string(g_inet_socket_address_get_address(isa));
+  host = a ? a : "";
+  g_free(a);
+  port = g_inet_socket_address_get_port(isa);
+  return !host.empty();
+}
+
+
+void count_rtp(State* st, GstBuffer* buf) {
+  const std::int64_t now = mono_now_ms();
+  st->last_rtp_ms.store(now, std::memory_order_relaxed);
+  st->packets.fetch_add(1, std::memory_order_relaxed);
+  st->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+  guint8 h[12];
+  if (gst_buffer_extract(buf, 0, h, sizeof h) == sizeof h && (h[0] >> 6) == 2) {
+    const std::uint32_t ssrc = (std::uint32_t(h[8]) << 24) | (std::uint32_t(h[9]) << 16) |
+                               (std::uint32_t(h[10]) << 8) | h[11];
+    if (!st->have_ssrc || st->ssrc != ssrc) {
+      if (st->have_ssrc) st->ssrc_changes.fetch_add(1);
+      st->ssrc = ssrc;
+      st->have_ssrc = true;
+      st->rtp_sender_known = false;  // a new stream: look at its address again
+      lg()->info("camera {}: RTP from SSRC {:08x}", st->camera_id, ssrc);
+    }
+  }
+  if (!st->rtp_sender_known) {
+    std::string host;
+    int port = 0;
+    if (sender_of(buf, host, port)) {
+      st->rtp_sender_known = true;
+      {
+        std::lock_guard lk(st->mu);
+        st->rtp_from_host = host;
+        st->rtp_from_port = port;
+      }
+      lg()->info("camera {}: RTP comes from {}:{}", st->camera_id, host, port);
+      if (!st->rtcp_sender_known && port < 65535) st->set_remote(host, port + 1, "learned from RTP: port+1", false);
+    }
+  }
+}
+
+}  // namespace
+
+bool unknown_host(const std::string& h) { return h.empty() || h == "0.0.0.0" || h == "::"; }
+
+
+void State::set_remote(const std::string& host, int port, const char* origin, bool from_answer) {
+  std::lock_guard lk(mu);
+  if (!from_answer && remote_from_answer) return;  // the answer wins over learning
+  if (host == remote_host && port == remote_port) return;
+  remote_host = host;
+  remote_port = port;
+  remote_origin = origin;
+  remote_from_answer = from_answer;
+  if (rtcp_sink) {
+    g_signal_emit_by_name(rtcp_sink, "clear");
+    g_signal_emit_by_name(rtcp_sink, "add", host.c_str(), port);
+  }
+  remote_known = true;
+  lg()->info("camera {}: RTCP (receiver reports{}) → {}:{} ({})", camera_id, remb_enabled ? " + REMB" : "", host,
+             port, origin);
+}
+
+gpointer hold(const std::shared_ptr<State>& st) { return new std::shared_ptr<State>(st); }
+void release(gpointer p, GClosure*) { delete static_cast<std::shared_ptr<State>*>(p); }
+void release_notify(gpointer p) { release(p); }
+State* state_of(gpointer p) { return static_cast<std::shared_ptr<State>*>(p)->get(); }
+
+GstPadProbeReturn on_rtp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
+  auto* st = state_of(ud);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    count_rtp(st, GST_PAD_PROBE_INFO_BUFFER(info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* l = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0; i < gst_buffer_list_length(l); ++i) count_rtp(st, gst_buffer_list_get(l, i));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
+  auto* st = state_of(ud);
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_OK;
+  st->rtcp_received.fetch_add(1, std::memory_order_relaxed);
+  if (!st->rtcp_sender_known) {
+    std::string host;
+    int port = 0;
+    if (sender_of(GST_PAD_PROBE_INFO_BUFFER(info), host, port)) {
+      st->rtcp_sender_known = true;
+      st->set_remote(host, port, "learned from the camera's RTCP", false);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+// rtpbin's internal session is about to send an RTCP compound packet: count FIR/PLI and
+// append the REMB (design.md §4). Runs on rtpbin's RTCP thread, without session locks.
+gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer ud) {
+  auto* st = state_of(ud);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buf, GST_MAP_READWRITE, &rtcp)) return FALSE;
+  GstRTCPPacket pkt;
+  guint32 our_ssrc = 0;
+  if (gst_rtcp_buffer_get_first_packet(&rtcp, &pkt)) {
+    do {
+      switch (gst_rtcp_packet_get_type(&pkt)) {
+        case GST_RTCP_TYPE_RR:
+          if (!our_ssrc) our_ssrc = gst_rtcp_packet_rr_get_ssrc(&pkt);
+          break;
+        case GST_RTCP_TYPE_SR:
+          if (!our_ssrc) gst_rtcp_packet_sr_get_sender_info(&pkt, &our_ssrc, nullptr, nullptr, nullptr, nullptr);
+          break;
+        case GST_RTCP_TYPE_PSFB: {
+          if (!our_ssrc) our_ssrc = gst_rtcp_packet_fb_get_sender_ssrc(&pkt);
+          const auto t = gst_rtcp_packet_fb_get_type(&pkt);
+          if (t == GST_RTCP_PSFB_TYPE_PLI) st->plis_sent.fetch_add(1);
+          if (t == GST_RTCP_PSFB_TYPE_FIR) st->firs_sent.fetch_add(1);
+          break;
+        }
+        default:
+          break;
+      }
+    } while (gst_rtcp_packet_move_to_next(&pkt));
+  }
+  bool added = false;
+  int kbps = st->target_kbps.load();
+  if (kbps <= 0) kbps = st->fallback_kbps;
+  if (st->remb_enabled && st->have_ssrc && kbps > 0 && gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &pkt)) {
+    gst_rtcp_packet_fb_set_type(&pkt, GST_RTCP_PSFB_TYPE_AFB);
+    gst_rtcp_packet_fb_set_sender_ssrc(&pkt, our_ssrc);
+    gst_rtcp_packet_fb_set_media_ssrc(&pkt, 0);
+    const auto fci = build_remb_fci(static_cast<std::uint64_t>(kbps) * 1000, {st->ssrc.load()});
+    if (gst_rtcp_packet_fb_set_fci_length(&pkt, static_cast<guint16>(fci.size() / 4))) {
+      std::memcpy(gst_rtcp_packet_fb_get_fci(&pkt), fci.data(), fci.size());
+      added = true;
+    } else {
+      gst_rtcp_packet_remove(&pkt);
+    }
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  if (added && st->remote_known) {
+    st->rembs_sent.fetch_add(1);
+    st->last_remb_kbps = kbps;
+  }
+  return added ? TRUE : FALSE;
+}
+
+// A new SSRC/payload stream from rtpbin: into the funnel (an SSRC change after a camera
+// restart simply adds a pad; the old one is removed when rtpbin times it out).
+void on_pad_added(GstElement*, GstPad* pad, gpointer ud) {
+  auto* st = state_of(ud);
+  gchar* name = gst_pad_get_name(pad);
+  const bool rtp_out = g_str_has_prefix(name, "recv_rtp_src_0_");
+  g_free(name);
+  if (!rtp_out) return;
+  GstPad* fsink = gst_element_request_pad_simple(st->funnel, "sink_%u");
+  if (gst_pad_link(pad, fsink) != GST_PAD_LINK_OK) {
+    lg()->error("camera {}: cannot link the RTP stream to the depayloader", st->camera_id);
+    gst_element_release_request_pad(st->funnel, fsink);
+  }
+  gst_object_unref(fsink);
+}
+
+void on_pad_removed(GstElement*, GstPad* pad, gpointer ud) {
+  auto* st = state_of(ud);
+  if (GstPad* peer = gst_pad_get_peer(pad)) {
+    gst_pad_unlink(pad, peer);
+    gst_element_release_request_pad(st->funnel, peer);
+    gst_object_unref(peer);
+  }
+}
+
+GstPadProbeReturn on_audio(GstPad*, GstPadProbeInfo*, gpointer ud) {
+  state_of(ud)->audio_packets.fetch_add(1, std::memory_order_relaxed);
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace camrelay::media::rtp

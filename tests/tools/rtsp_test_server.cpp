@@ -1,0 +1,164 @@
+// A tiny RTSP test camera for the integration tests (gst-rtsp-server).
+//
+//   rtsp_test_server --port P [--host 127.0.0.1] [--path /test] [--user U --pass P]
+//                    [--width 1280 --height 720 --fps 30 --key-int 30 --bitrate 2000] [--stamp]
+//
+// --stamp writes the wall-clock time (Unix ms, 42 bits, LSB first) into the top-left of
+// every frame as 16x16 black/white blocks before encoding, so that a client on the same
+// host can measure glass-to-glass latency by reading the blocks back from the picture.
+//
+// Serves a live test pattern as H.264 (x264enc tune=zerolatency: several slices per frame,
+// like many real cameras) with basic authentication when --user is given. The media
+// factory is shared: every client sees the same encoder. Prints "READY rtsp://host:port/path"
+// on stdout once it listens; exits on SIGTERM/SIGINT (or is killed by the test).
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <glib-unix.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+gboolean on_signal(gpointer loop) {
+  g_main_loop_quit(static_cast<GMainLoop*>(loop));
+  return G_SOURCE_REMOVE;
+}
+
+constexpr int kStampBits = 42;
+constexpr int kStampBlock = 16;
+
+// Paints the current Unix time in ms into the luma plane of an I420 frame.
+GstPadProbeReturn stamp_probe(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (!caps) return GST_PAD_PROBE_OK;
+  int width = 0;
+  gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
+  gst_caps_unref(caps);
+  GstMapInfo map;
+  if (width < kStampBits * kStampBlock || !gst_buffer_map(buf, &map, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+  const std::uint64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  const int stride = (width + 3) & ~3;  // I420 luma stride (GStreamer default alignment)
+  for (int bit = 0; bit < kStampBits; ++bit) {
+    const unsigned char v = ((ms >> bit) & 1) ? 235 : 16;
+    for (int y = 0; y < kStampBlock; ++y) {
+      std::memset(map.data + y * stride + bit * kStampBlock, v, kStampBlock);
+    }
+  }
+  gst_buffer_unmap(buf, &map);
+  return GST_PAD_PROBE_OK;
+}
+
+void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) {
+  GstElement* top = gst_rtsp_media_get_element(media);
+  if (GstElement* raw = gst_bin_get_by_name(GST_BIN(top), "raw")) {
+    GstPad* pad = gst_element_get_static_pad(raw, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, nullptr, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(raw);
+  }
+  gst_object_unref(top);
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
+               "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  std::string host = "127.0.0.1", path = "/test", user, pass;
+  int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
+  bool stamp = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--stamp") {
+      stamp = true;
+      continue;
+    }
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (a == "--port") port = std::atoi(v.c_str());
+    else if (a == "--host") host = v;
+    else if (a == "--path") path = v;
+    else if (a == "--user") user = v;
+    else if (a == "--pass") pass = v;
+    else if (a == "--width") width = std::atoi(v.c_str());
+    else if (a == "--height") height = std::atoi(v.c_str());
+    else if (a == "--fps") fps = std::atoi(v.c_str());
+    else if (a == "--key-int") key_int = std::atoi(v.c_str());
+    else if (a == "--bitrate") bitrate = std::atoi(v.c_str());
+    else return usage();
+  }
+  if (port <= 0 || port > 65535 || path.empty() || path[0] != '/') return usage();
+
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  GstRTSPServer* server = gst_rtsp_server_new();
+  gst_rtsp_server_set_address(server, host.c_str());
+  gst_rtsp_server_set_service(server, std::to_string(port).c_str());
+
+  GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
+  gchar* launch = g_strdup_printf(
+      "( videotestsrc is-live=true pattern=ball ! "
+      "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! clockoverlay valignment=bottom ! "
+      "identity name=raw ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! "
+      "video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 )",
+      width, height, fps, bitrate, key_int);
+  gst_rtsp_media_factory_set_launch(factory, launch);
+  g_free(launch);
+  gst_rtsp_media_factory_set_shared(factory, TRUE);
+  if (stamp) g_signal_connect(factory, "media-configure", G_CALLBACK(on_media_configure), nullptr);
+
+  if (!user.empty()) {
+    GstRTSPAuth* auth = gst_rtsp_auth_new();
+    GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING,
+                                             "user", nullptr);
+    gchar* basic = gst_rtsp_auth_make_basic(user.c_str(), pass.c_str());
+    gst_rtsp_auth_add_basic(auth, basic, token);
+    g_free(basic);
+    gst_rtsp_token_unref(token);
+    gst_rtsp_server_set_auth(server, auth);
+    g_object_unref(auth);
+    // Only the authenticated role may see and construct the media.
+    gst_rtsp_media_factory_add_role(factory, "user", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+                                    G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                                    G_TYPE_BOOLEAN, TRUE, nullptr);
+  }
+
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+  gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);
+  g_object_unref(mounts);
+
+  GError* err = nullptr;
+  GSource* src = gst_rtsp_server_create_source(server, nullptr, &err);
+  if (!src) {
+    std::fprintf(stderr, "rtsp_test_server: cannot listen on %s:%d: %s\n", host.c_str(), port,
+                 err ? err->message : "unknown error");
+    g_clear_error(&err);
+    return 1;
+  }
+  g_source_attach(src, nullptr);
+  g_source_unref(src);
+
+  g_unix_signal_add(SIGTERM, on_signal, loop);
+  g_unix_signal_add(SIGINT, on_signal, loop);
+  std::printf("READY rtsp://%s:%d%s\n", host.c_str(), port, path.c_str());
+  std::fflush(stdout);
+  g_main_loop_run(loop);
+  g_object_unref(server);
+  g_main_loop_unref(loop);
+  return 0;
+}

@@ -1,0 +1,108 @@
+// HLS and MJPEG playback for the viewer page (docs/hls-mjpeg.md).
+// hls.js is served by the daemon itself (/vendor/hls.min.js, installed from npm by
+// scripts/deps.sh), never from a CDN. The settings favour latency over smoothness:
+// play one segment behind the live edge and catch up by playing faster.
+export const HLS_LIVE_CONFIG = {
+  // The daemon publishes a segment the moment the next keyframe arrives and answers
+  // blocking playlist reloads (?_HLS_msn=N), so the player can sit just over one segment
+  // (1 s keyframes) behind the live edge without stalling: ~1.25 s glass-to-glass here.
+  lowLatencyMode: true,           // no partial segments, but enables blocking reloads and catch-up
+  liveSyncDurationCount: 1.1,     // x target duration (1 s segments: 1.1 s) behind the live edge
+  liveMaxLatencyDurationCount: 4, // further behind: jump to the live edge
+  liveSyncOnStallIncrease: 0.2,   // after a stall, back off a little (default: a whole second)
+  maxLiveSyncPlaybackRate: 1.5,   // catch up by playing up to 1.5x instead of jumping
+  maxBufferLength: 4,
+  backBufferLength: 4,
+  enableWorker: true,
+  manifestLoadingMaxRetry: 10,    // the first playlist may answer 503 until a segment exists
+  manifestLoadingRetryDelay: 500,
+  levelLoadingMaxRetry: 10,
+  levelLoadingRetryDelay: 500,
+  fragLoadingMaxRetry: 6,
+  fragLoadingRetryDelay: 500,
+};
+
+let hlsJs = null;
+function loadHlsJs() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  if (!hlsJs) {
+    hlsJs = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = '/vendor/hls.min.js';
+      s.onload = () => resolve(window.Hls);
+      s.onerror = () => {
+        hlsJs = null;
+        reject(new Error('cannot load /vendor/hls.min.js (run scripts/deps.sh on the server)'));
+      };
+      document.head.append(s);
+    });
+  }
+  return hlsJs;
+}
+
+export const hlsUrl = (camera) => `/streams/${encodeURIComponent(camera)}/hls/index.m3u8`;
+export const mjpegUrl = (camera) => `/streams/${encodeURIComponent(camera)}/mjpeg`;
+
+// Plays `url` in `video`. `onStatus(text, cls)` reports progress. Returns { stop(), hls }.
+export async function playHls(video, url, onStatus = () => {}) {
+  const Hls = await loadHlsJs();
+  video.srcObject = null;
+  if (Hls && Hls.isSupported()) {
+    const hls = new Hls(HLS_LIVE_CONFIG);
+    let mediaRecoveries = 0;
+    hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      onStatus('buffering', 'starting');
+      video.play().catch(() => {});
+    });
+    hls.on(Hls.Events.FRAG_BUFFERED, () => onStatus('playing (HLS)', 'connected'));
+    hls.on(Hls.Events.ERROR, (_, data) => {
+      if (!data.fatal) return;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) {
+        hls.recoverMediaError();
+      } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+        onStatus('reconnecting', 'error');
+        setTimeout(() => hls.startLoad(), 1000);
+      } else {
+        onStatus(`HLS error: ${data.details}`, 'error');
+      }
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    return {
+      hls,
+      stop() {
+        hls.destroy();
+        video.removeAttribute('src');
+        video.load();
+      },
+    };
+  }
+  if (video.canPlayType('application/vnd.apple.mpegurl')) {  // Safari: native HLS
+    video.src = url;
+    video.play().catch(() => {});
+    onStatus('playing (HLS)', 'connected');
+    return {
+      hls: null,
+      stop() {
+        video.removeAttribute('src');
+        video.load();
+      },
+    };
+  }
+  throw new Error('this browser cannot play HLS');
+}
+
+// MJPEG: an <img> whose src is the multipart stream. Returns { stop() }.
+export function playMjpeg(img, url, onStatus = () => {}) {
+  img.hidden = false;
+  img.onload = () => onStatus('playing (MJPEG)', 'connected');
+  img.onerror = () => onStatus('MJPEG stream ended', 'error');
+  img.src = url;
+  return {
+    stop() {
+      img.onload = img.onerror = null;
+      img.removeAttribute('src');
+      img.hidden = true;
+    },
+  };
+}
