@@ -43,6 +43,13 @@ ElementPtr make_element(const char* factory, const char* name) {
   return ElementPtr::ref_sink(e);
 }
 
+void set_caps(GstElement* element, const std::string& caps) {
+  GstCaps* c = gst_caps_from_string(caps.c_str());
+  if (!c) throw Error(Errc::internal, "bad caps: " + caps);
+  g_object_set(element, "caps", c, nullptr);
+  gst_caps_unref(c);
+}
+
 namespace {
 struct Call {
   std::function<void()> fn;

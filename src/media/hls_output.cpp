@@ -341,18 +341,11 @@ std::string HlsOutput::stats_json() const {
 }
 
 std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream) {
-  std::shared_ptr<HlsOutput> created;
-  auto o = stream->output(kKind, [&]() -> std::shared_ptr<Output> {
-    created = std::make_shared<HlsOutput>(stream, stream->config(), stream->camera_id());
-    return created;
-  });
-  if (created) created->start();
-  return std::static_pointer_cast<HlsOutput>(o);
+  return get_or_create_output<HlsOutput>(stream, kKind);
 }
 
 std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream) {
-  auto o = stream->output(kKind, [] { return std::shared_ptr<Output>(); });
-  return std::static_pointer_cast<HlsOutput>(o);
+  return find_output<HlsOutput>(stream, kKind);
 }
 
 }  // namespace camrelay::media

@@ -254,18 +254,11 @@ std::string MjpegOutput::stats_json() const {
 }
 
 std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream) {
-  std::shared_ptr<MjpegOutput> created;
-  auto o = stream->output(kKind, [&]() -> std::shared_ptr<Output> {
-    created = std::make_shared<MjpegOutput>(stream, stream->config(), stream->camera_id());
-    return created;
-  });
-  if (created) created->start();
-  return std::static_pointer_cast<MjpegOutput>(o);
+  return get_or_create_output<MjpegOutput>(stream, kKind);
 }
 
 std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream) {
-  auto o = stream->output(kKind, [] { return std::shared_ptr<Output>(); });
-  return std::static_pointer_cast<MjpegOutput>(o);
+  return find_output<MjpegOutput>(stream, kKind);
 }
 
 }  // namespace camrelay::media

@@ -101,11 +101,11 @@ class RtpSource final : public Source {
         "application/x-rtp,media=video,clock-rate={},encoding-name=H264,payload={},"
         "rtcp-fb-nack-pli=true,rtcp-fb-ccm-fir=true,rtcp-fb-goog-remb=true",
         c_.clock_rate, c_.payload_type);
-    set_caps(rtp_src.get(), caps);
+    gst::set_caps(rtp_src.get(), caps);
     g_object_set(rtp_src.get(), "socket", rtp_sock, "close-socket", FALSE, "buffer-size", 4 * 1024 * 1024,
                  nullptr);
     auto rtcp_src = gst::make_element("udpsrc");
-    set_caps(rtcp_src.get(), "application/x-rtcp");
+    gst::set_caps(rtcp_src.get(), "application/x-rtcp");
     g_object_set(rtcp_src.get(), "socket", rtcp_sock, "close-socket", FALSE, nullptr);
 
     auto rtpbin = gst::make_element("rtpbin");
@@ -193,12 +193,6 @@ class RtpSource final : public Source {
     return s;
   }
 
-  static void set_caps(GstElement* e, const std::string& s) {
-    GstCaps* caps = gst_caps_from_string(s.c_str());
-    if (!caps) throw Error(Errc::internal, "bad caps: " + s);
-    g_object_set(e, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-  }
 
   void add_probe(GstElement* src, GstPadProbeReturn (*fn)(GstPad*, GstPadProbeInfo*, gpointer)) {
     GstPad* pad = gst_element_get_static_pad(src, "src");

@@ -20,7 +20,7 @@ class TestSource final : public Source {
     auto rawcaps = gst::make_element("capsfilter");
     std::string raw = fmt::format("video/x-raw,format=I420,width={},height={},framerate={}/1",
                                   c_.width, c_.height, c_.fps);
-    set_caps(rawcaps.get(), raw);
+    gst::set_caps(rawcaps.get(), raw);
 
     gst::ElementPtr overlay;
     if (c_.overlay_clock) {
@@ -40,7 +40,7 @@ class TestSource final : public Source {
     gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", baseline ? "ultrafast" : "veryfast");
 
     auto enccaps = gst::make_element("capsfilter");
-    set_caps(enccaps.get(), fmt::format("video/x-h264,profile={}", c_.profile));
+    gst::set_caps(enccaps.get(), fmt::format("video/x-h264,profile={}", c_.profile));
 
     GstElement* chain[] = {src.get(), rawcaps.get(), overlay.get(), enc.get(), enccaps.get()};
     GstElement* prev = nullptr;
@@ -63,12 +63,6 @@ class TestSource final : public Source {
   }
 
  private:
-  static void set_caps(GstElement* filter, const std::string& s) {
-    GstCaps* caps = gst_caps_from_string(s.c_str());
-    if (!caps) throw Error(Errc::internal, "bad caps: " + s);
-    g_object_set(filter, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-  }
   config::TestSource c_;
 };
 

@@ -79,13 +79,13 @@ class V4l2Source final : public Source {
     auto src = gst::make_element("v4l2src");
     g_object_set(src.get(), "device", c_.device.c_str(), "do-timestamp", TRUE, nullptr);
     auto incaps = gst::make_element("capsfilter");
-    set_caps(incaps.get(), fmt::format("{},width={},height={},framerate={}/1",
+    gst::set_caps(incaps.get(), fmt::format("{},width={},height={},framerate={}/1",
                                        mjpeg_ ? "image/jpeg" : "video/x-raw", c_.width, c_.height, c_.fps));
     gst::ElementPtr dec;
     if (mjpeg_) dec = gst::make_element("jpegdec");
     auto conv = gst::make_element("videoconvert");
     auto rawcaps = gst::make_element("capsfilter");
-    set_caps(rawcaps.get(), "video/x-raw,format=I420");
+    gst::set_caps(rawcaps.get(), "video/x-raw,format=I420");
     auto enc = gst::make_element("x264enc");
     const int gop = std::max(1, static_cast<int>(c_.keyframe_interval_s * c_.fps + 0.5));
     g_object_set(enc.get(), "bitrate", static_cast<guint>(c_.bitrate_kbps), "key-int-max",
@@ -93,7 +93,7 @@ class V4l2Source final : public Source {
     gst_util_set_object_arg(G_OBJECT(enc.get()), "tune", "zerolatency");
     gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", "ultrafast");
     auto enccaps = gst::make_element("capsfilter");
-    set_caps(enccaps.get(), "video/x-h264,profile=constrained-baseline");
+    gst::set_caps(enccaps.get(), "video/x-h264,profile=constrained-baseline");
 
     GstElement* chain[] = {src.get(), incaps.get(), dec.get(), conv.get(), rawcaps.get(), enc.get(), enccaps.get()};
     GstElement* prev = nullptr;
@@ -135,12 +135,6 @@ class V4l2Source final : public Source {
   }
 
  private:
-  static void set_caps(GstElement* filter, const std::string& s) {
-    GstCaps* caps = gst_caps_from_string(s.c_str());
-    if (!caps) throw Error(Errc::internal, "bad caps: " + s);
-    g_object_set(filter, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-  }
   config::V4l2Source c_;
   bool mjpeg_ = false;
   std::string src_name_;

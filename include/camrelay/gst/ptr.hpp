@@ -4,6 +4,7 @@
 // changes are explicit steps on the GLib thread, never in a deleter.
 #include <gst/gst.h>
 
+#include <string>
 #include <utility>
 
 namespace camrelay::gst {
@@ -126,5 +127,9 @@ class SignalConnection {
 // Makes an element or throws camrelay::Error(internal, "GStreamer element 'x' is missing
 // (install gstreamer1.0-plugins-...)").
 ElementPtr make_element(const char* factory, const char* name = nullptr);
+
+// Sets the "caps" property of `element` (a capsfilter, udpsrc, ...) from a caps string.
+// Throws camrelay::Error(internal) for an unparsable string.
+void set_caps(GstElement* element, const std::string& caps);
 
 }  // namespace camrelay::gst
