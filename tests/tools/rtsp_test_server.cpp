@@ -1,7 +1,18 @@
-// A tiny RTSP test camera for the integration tests (gst-rtsp-server).
+// A tiny test camera for the integration tests and benchmarks: an RTSP server
+// (gst-rtsp-server) or, with --rtp-to, a plain RTP sender (like a camera with a static
+// stream configuration).
 //
 //   rtsp_test_server --port P [--host 127.0.0.1] [--path /test] [--user U --pass P]
 //                    [--width 1280 --height 720 --fps 30 --key-int 30 --bitrate 2000] [--stamp]
+//                    [--pattern ball] [--speed 0] [--delay-ms 0]
+//   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [same picture options]
+//
+// --rtp-to sends H.264 RTP (pt 96, one SSRC) to every listed address at once, so that two
+// servers get the very same packets. It ignores RTCP (no FIR/PLI handling): viewers of
+// such a camera wait for its next keyframe unless the server keeps one.
+// --pattern is a videotestsrc pattern; --speed moves it horizontally by N px per frame
+// (motion for the encoder). --delay-ms holds each raw frame N ms after it was stamped and
+// before it is encoded: a known added delay to validate a glass-to-glass meter.
 //
 // --stamp writes the wall-clock time (Unix ms, 42 bits, LSB first) into the top-left of
 // every frame as 16x16 black/white blocks before encoding, so that a client on the same
@@ -57,12 +68,12 @@ GstPadProbeReturn stamp_probe(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   return GST_PAD_PROBE_OK;
 }
 
+void add_stamp_probe(GstElement* raw);
+
 void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) {
   GstElement* top = gst_rtsp_media_get_element(media);
   if (GstElement* raw = gst_bin_get_by_name(GST_BIN(top), "raw")) {
-    GstPad* pad = gst_element_get_static_pad(raw, "src");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, nullptr, nullptr);
-    gst_object_unref(pad);
+    add_stamp_probe(raw);
     gst_object_unref(raw);
   }
   gst_object_unref(top);
@@ -71,16 +82,60 @@ void on_media_configure(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) {
 int usage() {
   std::fprintf(stderr,
                "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
-               "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n");
+               "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n"
+               "                        [--pattern NAME --speed N --delay-ms N] [--stamp]\n"
+               "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [picture options]\n");
   return 2;
+}
+
+void add_stamp_probe(GstElement* raw) {
+  GstPad* pad = gst_element_get_static_pad(raw, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, nullptr, nullptr);
+  gst_object_unref(pad);
+}
+
+// Sends the picture as RTP to every address in `clients` until SIGTERM/SIGINT.
+int run_rtp_sender(const std::string& picture, const std::string& clients, bool stamp) {
+  gchar* launch = g_strdup_printf(
+      "%s ! rtph264pay pt=96 config-interval=-1 mtu=1200 ! "
+      "multiudpsink name=out clients=%s sync=false async=false",
+      picture.c_str(), clients.c_str());
+  GError* err = nullptr;
+  GstElement* pipeline = gst_parse_launch(launch, &err);
+  g_free(launch);
+  if (!pipeline) {
+    std::fprintf(stderr, "rtsp_test_server: %s\n", err ? err->message : "cannot build pipeline");
+    g_clear_error(&err);
+    return 1;
+  }
+  if (stamp) {
+    GstElement* raw = gst_bin_get_by_name(GST_BIN(pipeline), "raw");
+    add_stamp_probe(raw);
+    gst_object_unref(raw);
+  }
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  g_unix_signal_add(SIGTERM, on_signal, loop);
+  g_unix_signal_add(SIGINT, on_signal, loop);
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    std::fprintf(stderr, "rtsp_test_server: the RTP pipeline does not start\n");
+    return 1;
+  }
+  std::printf("READY rtp://%s\n", clients.c_str());
+  std::fflush(stdout);
+  g_main_loop_run(loop);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  g_main_loop_unref(loop);
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
-  std::string host = "127.0.0.1", path = "/test", user, pass;
+  std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to;
   int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
+  int speed = 0, delay_ms = 0;
   bool stamp = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -100,8 +155,29 @@ int main(int argc, char** argv) {
     else if (a == "--fps") fps = std::atoi(v.c_str());
     else if (a == "--key-int") key_int = std::atoi(v.c_str());
     else if (a == "--bitrate") bitrate = std::atoi(v.c_str());
+    else if (a == "--pattern") pattern = v;
+    else if (a == "--speed") speed = std::atoi(v.c_str());
+    else if (a == "--delay-ms") delay_ms = std::atoi(v.c_str());
+    else if (a == "--rtp-to") rtp_to = v;
     else return usage();
   }
+  if (delay_ms < 0 || delay_ms > 10000) return usage();
+  // The raw picture, stamped at "raw", optionally held --delay-ms, then encoded
+  // (zerolatency gives several slices per frame, like real cameras).
+  const std::string hold =
+      delay_ms > 0 ? "queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 min-threshold-time=" +
+                         std::to_string(static_cast<long long>(delay_ms) * 1000000) + " ! "
+                   : std::string();
+  gchar* pic = g_strdup_printf(
+      "videotestsrc is-live=true pattern=%s horizontal-speed=%d ! "
+      "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! clockoverlay valignment=bottom ! "
+      "identity name=raw ! %s"
+      "x264enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! "
+      "video/x-h264,profile=constrained-baseline",
+      pattern.c_str(), speed, width, height, fps, hold.c_str(), bitrate, key_int);
+  const std::string picture = pic;
+  g_free(pic);
+  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp);
   if (port <= 0 || port > 65535 || path.empty() || path[0] != '/') return usage();
 
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
@@ -110,13 +186,7 @@ int main(int argc, char** argv) {
   gst_rtsp_server_set_service(server, std::to_string(port).c_str());
 
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-  gchar* launch = g_strdup_printf(
-      "( videotestsrc is-live=true pattern=ball ! "
-      "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! clockoverlay valignment=bottom ! "
-      "identity name=raw ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! "
-      "video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 )",
-      width, height, fps, bitrate, key_int);
+  gchar* launch = g_strdup_printf("( %s ! rtph264pay name=pay0 pt=96 )", picture.c_str());
   gst_rtsp_media_factory_set_launch(factory, launch);
   g_free(launch);
   gst_rtsp_media_factory_set_shared(factory, TRUE);
