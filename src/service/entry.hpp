@@ -36,6 +36,7 @@ struct StreamManager::Entry {
   std::string error;
   std::string session_id;
   std::int64_t started_at = 0;
+  std::int64_t start_mono_ms = 0;  // when the current start was requested
   std::int64_t stopped_at = 0;
   std::uint64_t gen = 0;
   config::Bandwidth bandwidth;

@@ -109,6 +109,7 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
   auto rtp_link = is_bcgh_camera(e.cam) ? bcgh_create(e, cam) : nullptr;  // throws: no free ports
   e.session_id = random_id("ss_");
   e.started_at = unix_now_s();
+  e.start_mono_ms = mono_now_ms();
   e.stopped_at = 0;
   e.last_stats = {};
   const std::string id = e.cam.id;
@@ -245,6 +246,7 @@ StreamInfo StreamManager::info(const Entry& e) const {
   if (e.bcgh) i.source_json = merge_source_json(i.source_json, e.bcgh->stats());
   if (e.stream && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
+    i.startup_ms = i.stats.first_frame_mono_ms - e.start_mono_ms;
   }
   return i;
 }

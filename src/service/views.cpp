@@ -16,6 +16,7 @@ nlohmann::json to_json(const StreamInfo& s) {
       {"started_at", s.started_at ? nlohmann::json(s.started_at) : nlohmann::json(nullptr)},
       {"stopped_at", s.stopped_at ? nlohmann::json(s.stopped_at) : nlohmann::json(nullptr)},
       {"uptime_s", s.uptime_s},
+      {"startup_ms", s.startup_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.startup_ms)},
       {"viewers", s.viewers},
       {"bandwidth", {{"min_kbps", s.bandwidth.min_kbps}, {"max_kbps", s.bandwidth.max_kbps}}},
       {"stats",

@@ -55,6 +55,7 @@ struct StreamInfo {
   std::int64_t started_at = 0;    // unix s of the current/last start
   std::int64_t stopped_at = 0;
   double uptime_s = 0;            // since the first frame, while running
+  std::int64_t startup_ms = -1;   // start request -> first buffer in the tee; -1 = not yet
   bool auto_start = false;
   config::Bandwidth bandwidth;
   media::StreamStats stats;       // of the current (or last) pipeline
