@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
     if (mqtt) mqtt->stop();  // after the stop messages of the BCGH sessions were queued
     server.reset();
     manager.reset();
-    if (warmed.wait_for(std::chrono::seconds(3)) != std::future_status::ready) {
+    // OpenSSL must not be torn down under the warm-up's feet (a crash at exit). It takes
+    // ~0.3 s, but seconds on a machine under heavy load; systemd waits 90 s for a stop.
+    if (warmed.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
       lg->warn("DTLS warm-up still running at shutdown");
     }
     loop.reset();   // joins the GLib thread after the pipelines were released

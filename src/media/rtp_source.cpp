@@ -122,17 +122,19 @@ class RtpSource final : public Source {
 
     auto funnel = gst::make_element("funnel");
     auto depay = gst::make_element("rtph264depay");
+    auto avc = gst::make_element("capsfilter");
+    gst::set_caps(avc.get(), kDepayedH264Caps);
     // Packet loss → a PLI/FIR to the camera at once, and no broken pictures until the keyframe.
     g_object_set(depay.get(), "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
 
-    for (GstElement* e : {rtp_src.get(), rtcp_src.get(), rtpbin.get(), rtcp_sink.get(), funnel.get(), depay.get()}) {
+    for (GstElement* e : {rtp_src.get(), rtcp_src.get(), rtpbin.get(), rtcp_sink.get(), funnel.get(), depay.get(), avc.get()}) {
       gst_bin_add(pipe, e);
     }
     st_->funnel = GST_ELEMENT(gst_object_ref(funnel.get()));
     if (!gst_element_link_pads(rtp_src.get(), "src", rtpbin.get(), "recv_rtp_sink_0") ||
         !gst_element_link_pads(rtcp_src.get(), "src", rtpbin.get(), "recv_rtcp_sink_0") ||
         !gst_element_link_pads(rtpbin.get(), "send_rtcp_src_0", rtcp_sink.get(), "sink") ||
-        !gst_element_link_many(funnel.get(), depay.get(), sink, nullptr)) {
+        !gst_element_link_many(funnel.get(), depay.get(), avc.get(), sink, nullptr)) {
       throw Error(Errc::internal, "rtp source: cannot link rtpbin");
     }
     g_signal_connect_data(rtpbin.get(), "pad-added", G_CALLBACK(&rtp::on_pad_added), hold(st_),
@@ -178,7 +180,9 @@ class RtpSource final : public Source {
                st_->remb_enabled ? "on" : "OFF (rtp.remb_enabled=false)");
   }
 
-  bool honours_keyframe_requests() const override { return true; }  // FIR/PLI to the camera
+  // A keyframe request becomes a FIR to the camera, but a camera may ignore it (or answer
+  // late): the stream keeps the last GOP for new viewers instead of relying on it.
+  bool honours_keyframe_requests() const override { return false; }
 
   std::string describe() const override {
     return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}", c_.negotiation, c_.clock_rate, c_.payload_type,

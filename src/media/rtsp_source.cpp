@@ -89,6 +89,8 @@ struct Core : std::enable_shared_from_this<Core> {
     GstElement* b = gst_bin_new(bin_name.c_str());
     auto src = gst::make_element("rtspsrc");
     auto depay = gst::make_element("rtph264depay", "depay");
+    auto avc = gst::make_element("capsfilter");
+    gst::set_caps(avc.get(), kDepayedH264Caps);
     g_object_set(src.get(), "location", url.location().c_str(), "latency", guint(cfg.latency_ms),
                  "drop-on-latency", TRUE, "tcp-timeout", guint64(5'000'000), "teardown-timeout",
                  guint64(100 * GST_MSECOND), "user-agent", "camrelay", nullptr);
@@ -101,7 +103,8 @@ struct Core : std::enable_shared_from_this<Core> {
     gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", protocols);
     if (cfg.transport != "tcp") g_object_set(src.get(), "timeout", guint64(5'000'000), nullptr);
 
-    gst_bin_add_many(GST_BIN(b), src.get(), depay.get(), nullptr);  // the bin adds its own refs
+    gst_bin_add_many(GST_BIN(b), src.get(), depay.get(), avc.get(), nullptr);  // the bin adds its own refs
+    if (!gst_element_link(depay.get(), avc.get())) throw Error(Errc::internal, "rtsp source: cannot link rtph264depay");
     // Only set up H.264 video; skip audio and other streams.
     g_signal_connect(src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint, GstCaps* caps, gpointer) -> gboolean {
                        const GstStructure* s = gst_caps_get_structure(caps, 0);
@@ -187,8 +190,10 @@ struct Core : std::enable_shared_from_this<Core> {
         },
         new std::weak_ptr<Core>(weak_from_this()),
         [](gpointer p) { delete static_cast<std::weak_ptr<Core>*>(p); });
-    GstPad* ghost = gst_ghost_pad_new("src", dsrc);
     gst_object_unref(dsrc);
+    GstPad* asrc = gst_element_get_static_pad(avc.get(), "src");
+    GstPad* ghost = gst_ghost_pad_new("src", asrc);
+    gst_object_unref(asrc);
     gst_element_add_pad(b, ghost);
 
     flow_reported = false;

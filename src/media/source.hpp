@@ -15,6 +15,13 @@
 
 namespace camrelay::media {
 
+// Caps between an RTP source's rtph264depay and the stream's h264parse. In `avc` form the
+// depayloader moves in-band SPS/PPS into codec_data and h264parse puts them back once
+// before each keyframe. In byte-stream form a sender that repeats SPS/PPS before every
+// slice of a multi-slice keyframe (GStreamer's rtph264pay config-interval=-1 does) splits
+// the picture in two for every decoder downstream: half of each frame is lost.
+inline constexpr const char* kDepayedH264Caps = "video/x-h264,stream-format=avc,alignment=au";
+
 // How a source reports its life to its Stream. May be called from any thread.
 struct SourceEvents {
   std::function<void(std::string why)> reconnecting;  // lost; retrying on its own

@@ -20,6 +20,10 @@ auto lg() {
   return l;
 }
 constexpr std::int64_t kKeyframeRequestMinIntervalMs = 500;
+// Bounds of the last-GOP cache: 20 s at 30 fps, and what a high-bitrate camera sends in
+// a few seconds. A longer GOP is not cached (viewers then wait for the next keyframe).
+constexpr std::size_t kGopMaxBuffers = 600;
+constexpr std::size_t kGopMaxBytes = 16u << 20;
 }  // namespace
 
 std::shared_ptr<Stream> Stream::create(gst::MainLoop& loop, const config::Config& cfg,
@@ -40,6 +44,7 @@ Stream::~Stream() {
   // Normally stop() already tore everything down; this is a safety net that must not
   // touch state from a foreign thread, so it only logs.
   if (pipeline_) lg()->error("stream {} destroyed without stop()", name_);
+  clear_gop();
 }
 
 void Stream::start() {
@@ -113,10 +118,23 @@ void Stream::build_and_play() {
           auto* s = static_cast<Stream*>(ud);
           if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
             s->on_buffer(GST_PAD_PROBE_INFO_BUFFER(info));
-          } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-            GstCaps* caps = nullptr;
-            gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
-            s->on_caps(caps);
+            return GST_PAD_PROBE_OK;
+          }
+          switch (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info))) {
+            case GST_EVENT_CAPS: {
+              GstCaps* caps = nullptr;
+              gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+              s->on_caps(caps);
+              s->clear_gop();  // new stream parameters: the old GOP does not fit them
+              break;
+            }
+            case GST_EVENT_STREAM_START:
+            case GST_EVENT_FLUSH_STOP:
+            case GST_EVENT_SEGMENT:  // a rebuilt source (reconnect): start a fresh GOP
+              s->clear_gop();
+              break;
+            default:
+              break;
           }
           return GST_PAD_PROBE_OK;
         },
@@ -128,6 +146,7 @@ void Stream::build_and_play() {
                      }), this);
 
     source_->build(bin, parse.get());
+    gop_enabled_ = !source_->honours_keyframe_requests();
 
     GstBus* bus = gst_element_get_bus(pipeline_);
     GSource* watch = gst_bus_create_watch(bus);
@@ -173,6 +192,8 @@ void Stream::teardown() {
     lg()->info("camera {}: pipeline {} released", camera_id_, name_);
   }
   source_.reset();
+  gop_enabled_ = false;
+  clear_gop();
 }
 
 void Stream::fail(const std::string& why) {
@@ -234,6 +255,50 @@ void Stream::on_buffer(GstBuffer* buf) {
     first_ms_.store(now);
     if (cb_.on_active) cb_.on_active();
   }
+  if (gop_enabled_.load(std::memory_order_relaxed)) cache_gop(buf);
+}
+
+void Stream::cache_gop(GstBuffer* buf) {
+  const bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  std::vector<GstBuffer*> old;
+  {
+    std::lock_guard lk(gop_mu_);
+    if (key) {
+      old.swap(gop_);
+      gop_bytes_ = 0;
+      gop_overflow_ = false;
+    } else if (gop_.empty() || gop_overflow_) {
+      return;  // no keyframe to start from
+    }
+    gop_.push_back(gst_buffer_ref(buf));
+    gop_bytes_ += gst_buffer_get_size(buf);
+    if (gop_.size() > kGopMaxBuffers || gop_bytes_ > kGopMaxBytes) {
+      gop_overflow_ = true;
+      old.insert(old.end(), gop_.begin(), gop_.end());
+      gop_.clear();
+      gop_bytes_ = 0;
+    }
+  }
+  for (GstBuffer* b : old) gst_buffer_unref(b);  // outside the lock
+}
+
+void Stream::clear_gop() {
+  std::vector<GstBuffer*> old;
+  {
+    std::lock_guard lk(gop_mu_);
+    old.swap(gop_);
+    gop_bytes_ = 0;
+    gop_overflow_ = false;
+  }
+  for (GstBuffer* b : old) gst_buffer_unref(b);
+}
+
+std::vector<GstBuffer*> Stream::gop_snapshot() const {
+  std::lock_guard lk(gop_mu_);
+  std::vector<GstBuffer*> out;
+  out.reserve(gop_.size());
+  for (GstBuffer* b : gop_) out.push_back(gst_buffer_ref(b));
+  return out;
 }
 
 void Stream::on_caps(GstCaps* caps) {

@@ -122,6 +122,7 @@ ViewerStats WebrtcViewer::stats() const {
   ViewerStats s = stats_;
   s.dropped_buffers = dropped_.load(std::memory_order_relaxed);
   s.keyframe_requests = key_requests_.load(std::memory_order_relaxed);
+  s.replayed_frames = replayed_.load(std::memory_order_relaxed);
   s.last_rtcp_mono_ms = last_rtcp_ms_.load(std::memory_order_relaxed);
   return s;
 }

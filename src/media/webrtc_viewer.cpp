@@ -25,6 +25,10 @@ constexpr const char* kTwccUri =
 // anyway and decoded fine (design.md §4).
 constexpr const char* kOfferedProfile = "42e01f";
 constexpr unsigned kGatherTimeoutMs = 1500;
+constexpr guint kQueueBuffers = 90;
+// Replayed frames are squeezed into at most this spacing just before the live frame, so
+// the browser decodes them at once and shows the live picture (no 2 s built-in delay).
+constexpr GstClockTime kReplaySpacing = GST_MSECOND;
 
 using Weak = std::weak_ptr<WebrtcViewer>;
 void free_weak(gpointer p, GClosure*) { delete static_cast<Weak*>(p); }
@@ -125,7 +129,8 @@ void WebrtcViewer::build() {
 
   bin_ = gst_bin_new(name_.c_str());
   gst_object_ref_sink(bin_);
-  GstElement* q = make_leaky_queue(nullptr, 90, &dropped_);
+  GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
+  queue_ = q;
   GstElement* pay = gst_element_factory_make("rtph264pay", nullptr);
   GstElement* setter = gst_element_factory_make("capssetter", nullptr);
   webrtc_ = gst_element_factory_make("webrtcbin", name_.c_str());
@@ -187,6 +192,21 @@ void WebrtcViewer::build() {
         return GST_PAD_PROBE_DROP;
       },
       new Weak(weak_from_this()), free_weak1);
+  if (stream_->has_gop_cache()) {
+    // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
+    gst_pad_add_probe(
+        qsink, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad* pad, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+          auto s = static_cast<Weak*>(ud)->lock();
+          if (!s || s->replaying_) return GST_PAD_PROBE_OK;
+          GstBuffer* live = GST_PAD_PROBE_INFO_BUFFER(info);
+          if (s->replay_armed_.exchange(false)) s->replay_gop(pad, live);
+          const GstClockTime ts = GST_BUFFER_DTS_OR_PTS(live);
+          if (GST_CLOCK_TIME_IS_VALID(ts)) s->last_in_ts_ = ts;
+          return GST_PAD_PROBE_OK;
+        },
+        new Weak(weak_from_this()), free_weak1);
+  }
   gst_object_unref(qsink);
 
   GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");
@@ -235,6 +255,7 @@ void WebrtcViewer::build() {
                             s->stats_.connection_state = conn_state_name(st);
                           }
                           if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+                            if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
                             s->media_ready_ = true;
                             // A keyframe now, and again shortly after in case the first
                             // one is lost while the browser's receiver is still settling.
@@ -308,6 +329,51 @@ void WebrtcViewer::build() {
   } else {
     answer_remote_offer();
   }
+}
+
+// Streaming thread, inside the probe on the queue's sink pad, before `live` goes in: pushes
+// copies of the stream's cached GOP (keyframe first) into the queue, so the browser can
+// decode a picture now instead of waiting for the camera's next keyframe. Their
+// timestamps are squeezed into the gap just before `live` (at most 1 ms apart): the
+// browser decodes them at once and presents the live frame on time, without the GOP's
+// duration of built-in delay.
+void WebrtcViewer::replay_gop(GstPad* pad, GstBuffer* live) {
+  if (!GST_BUFFER_FLAG_IS_SET(live, GST_BUFFER_FLAG_DELTA_UNIT)) return;  // a keyframe anyway
+  std::vector<GstBuffer*> gop = stream_->gop_snapshot();
+  // The stream cached `live` before the tee pushed it here: it is the newest entry.
+  if (!gop.empty() && gop.back() == live) {
+    gst_buffer_unref(gop.back());
+    gop.pop_back();
+  }
+  const GstClockTime t = GST_BUFFER_DTS_OR_PTS(live);
+  if (gop.empty() || !GST_CLOCK_TIME_IS_VALID(t)) {
+    for (GstBuffer* b : gop) gst_buffer_unref(b);
+    return;
+  }
+  const GstClockTime n = gop.size();
+  GstClockTime floor = GST_CLOCK_TIME_IS_VALID(last_in_ts_) && last_in_ts_ < t ? last_in_ts_ : 0;
+  const GstClockTime step = std::min<GstClockTime>(kReplaySpacing, (t - floor) / (n + 1));
+  // Room for the whole replay in the leaky queue (it would drop the keyframe first).
+  guint cap = 0;
+  g_object_get(queue_, "max-size-buffers", &cap, nullptr);
+  if (cap < n + kQueueBuffers) g_object_set(queue_, "max-size-buffers", guint(n + kQueueBuffers), nullptr);
+  replaying_ = true;
+  GstFlowReturn flow = GST_FLOW_OK;
+  std::uint64_t sent = 0;
+  for (GstClockTime i = 0; i < n; ++i) {
+    GstBuffer* b = gop[i];
+    if (flow == GST_FLOW_OK) {
+      GstBuffer* copy = gst_buffer_copy(b);  // shares the memory; own timestamps
+      GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = t - (n - i) * step;
+      GST_BUFFER_DURATION(copy) = step;
+      flow = gst_pad_chain(pad, copy);  // takes `copy`; our probe lets it through
+      if (flow == GST_FLOW_OK) ++sent;
+    }
+    gst_buffer_unref(b);
+  }
+  replaying_ = false;
+  replayed_.fetch_add(sent, std::memory_order_relaxed);
+  lg()->debug("viewer {}: replayed {} of {} cached frame(s) of the current GOP", opts_.id, sent, n);
 }
 
 void WebrtcViewer::create_offer() {

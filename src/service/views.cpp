@@ -60,7 +60,8 @@ nlohmann::json to_json(const ViewerInfo& v) {
             {"twcc_loss_pct", opt(s.twcc_loss_pct)},
             {"estimated_kbps", s.estimated_kbps},
             {"dropped_buffers", s.dropped_buffers},
-            {"keyframe_requests", s.keyframe_requests}}}};
+            {"keyframe_requests", s.keyframe_requests},
+            {"replayed_frames", s.replayed_frames}}}};
 }
 
 nlohmann::json to_json(const HealthInfo& h) {

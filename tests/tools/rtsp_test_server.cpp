@@ -5,11 +5,14 @@
 //   rtsp_test_server --port P [--host 127.0.0.1] [--path /test] [--user U --pass P]
 //                    [--width 1280 --height 720 --fps 30 --key-int 30 --bitrate 2000] [--stamp]
 //                    [--pattern ball] [--speed 0] [--delay-ms 0]
-//   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [same picture options]
+//   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice] [same picture options]
 //
 // --rtp-to sends H.264 RTP (pt 96, one SSRC) to every listed address at once, so that two
 // servers get the very same packets. It ignores RTCP (no FIR/PLI handling): viewers of
 // such a camera wait for its next keyframe unless the server keeps one.
+// --params-every-slice makes the RTP sender repeat SPS/PPS before every slice of a keyframe
+// (GStreamer's rtph264pay config-interval=-1 on multi-slice input does; some cameras too):
+// a receiver must not split such a picture. Default: SPS/PPS once before each keyframe.
 // --pattern is a videotestsrc pattern; --speed moves it horizontally by N px per frame
 // (motion for the encoder). --delay-ms holds each raw frame N ms after it was stamped and
 // before it is encoded: a known added delay to validate a glass-to-glass meter.
@@ -84,7 +87,8 @@ int usage() {
                "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
                "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n"
                "                        [--pattern NAME --speed N --delay-ms N] [--stamp]\n"
-               "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [picture options]\n");
+               "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice]\n"
+               "                        [picture options]\n");
   return 2;
 }
 
@@ -95,11 +99,14 @@ void add_stamp_probe(GstElement* raw) {
 }
 
 // Sends the picture as RTP to every address in `clients` until SIGTERM/SIGINT.
-int run_rtp_sender(const std::string& picture, const std::string& clients, bool stamp) {
+int run_rtp_sender(const std::string& picture, const std::string& clients, bool stamp,
+                   bool params_every_slice) {
   gchar* launch = g_strdup_printf(
-      "%s ! rtph264pay pt=96 config-interval=-1 mtu=1200 ! "
-      "multiudpsink name=out clients=%s sync=false async=false",
-      picture.c_str(), clients.c_str());
+      "%s ! %s mtu=1200 ! multiudpsink name=out clients=%s sync=false async=false",
+      picture.c_str(),
+      params_every_slice ? "rtph264pay pt=96 config-interval=-1"
+                         : "h264parse config-interval=-1 ! rtph264pay pt=96",
+      clients.c_str());
   GError* err = nullptr;
   GstElement* pipeline = gst_parse_launch(launch, &err);
   g_free(launch);
@@ -136,11 +143,15 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to;
   int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
   int speed = 0, delay_ms = 0;
-  bool stamp = false;
+  bool stamp = false, params_every_slice = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--stamp") {
       stamp = true;
+      continue;
+    }
+    if (a == "--params-every-slice") {
+      params_every_slice = true;
       continue;
     }
     if (i + 1 >= argc) return usage();
@@ -177,7 +188,7 @@ int main(int argc, char** argv) {
       pattern.c_str(), speed, width, height, fps, hold.c_str(), bitrate, key_int);
   const std::string picture = pic;
   g_free(pic);
-  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp);
+  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp, params_every_slice);
   if (port <= 0 || port > 65535 || path.empty() || path[0] != '/') return usage();
 
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
@@ -75,6 +76,17 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Asks the source for a keyframe as soon as possible (rate-limited). Any thread.
   void request_keyframe();
 
+  // ---- last-GOP cache ----
+  // For sources that cannot be made to send a keyframe at once (RTSP, plain RTP cameras
+  // that may ignore FIR), the stream keeps the buffers since the last keyframe so that a
+  // new viewer can be given a decodable picture immediately (WebrtcViewer replays them).
+  // Whether this stream keeps one; fixed once start() has built the pipeline.
+  bool has_gop_cache() const { return gop_enabled_.load(std::memory_order_relaxed); }
+  // New references to the cached buffers, keyframe first; empty if none is cached (no
+  // keyframe seen yet, or the GOP outgrew the bounds). Any thread; meant for the
+  // streaming thread, where it is consistent with the buffer being pushed.
+  std::vector<GstBuffer*> gop_snapshot() const;
+
   // The BCGH session's link to an RTP source (where the camera wants RTCP). Before start().
   void set_rtp_link(std::shared_ptr<RtpLink> link) { rtp_link_ = std::move(link); }
 
@@ -101,6 +113,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void on_bus_message(GstMessage* msg);
   void on_buffer(GstBuffer* buf);
   void on_caps(GstCaps* caps);
+  void cache_gop(GstBuffer* buf);  // streaming thread
+  void clear_gop();                 // any thread
   void fail(const std::string& why);
 
   gst::MainLoop& loop_;
@@ -132,6 +146,12 @@ class Stream : public std::enable_shared_from_this<Stream> {
   int width_ = 0, height_ = 0;
   std::string profile_;
   std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
+  // Last-GOP cache (owned references; writer: the streaming thread).
+  std::atomic<bool> gop_enabled_{false};
+  mutable std::mutex gop_mu_;
+  std::vector<GstBuffer*> gop_;
+  std::size_t gop_bytes_ = 0;
+  bool gop_overflow_ = false;  // too long: nothing cached until the next keyframe
   mutable std::mutex outputs_mu_;
   std::map<std::string, std::shared_ptr<Output>> outputs_;
   bool outputs_closed_ = false;  // set by teardown()

@@ -31,6 +31,7 @@ struct ViewerStats {
   double estimated_kbps = 0;         // available bandwidth estimate (loss/TWCC based)
   std::uint64_t dropped_buffers = 0; // frames dropped by the leaky queue (slow viewer)
   std::uint64_t keyframe_requests = 0;  // PLI/FIR from the browser
+  std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
   std::int64_t last_rtcp_mono_ms = 0;
   std::string connection_state = "new";
   std::string ice_state = "new";
@@ -115,6 +116,15 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   std::atomic<std::int64_t> last_rtcp_ms_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> media_ready_{false};  // connected: let buffers into webrtcbin
+  // Last-GOP replay: armed when the peer connects, done by the next buffer entering the
+  // branch (streaming thread), which first pushes the stream's cached GOP.
+  std::atomic<bool> replay_armed_{false};
+  std::atomic<std::uint64_t> replayed_{0};
+  // Streaming-thread-only.
+  bool replaying_ = false;
+  GstClockTime last_in_ts_ = GST_CLOCK_TIME_NONE;
+  GstElement* queue_ = nullptr;  // borrowed from bin_
+  void replay_gop(GstPad* pad, GstBuffer* live);  // streaming thread
 };
 
 // Creates and discards one offer so that the DTLS certificate exists before the first
