@@ -175,9 +175,12 @@ int main(int argc, char** argv) {
   if (delay_ms < 0 || delay_ms > 10000) return usage();
   // The raw picture, stamped at "raw", optionally held --delay-ms, then encoded
   // (zerolatency gives several slices per frame, like real cameras).
+  // A queue's time level counts the newest buffer's duration, so a frame leaves when the
+  // frame (N - 1 frame) later arrives: the threshold is N plus one frame to hold N.
+  const long long hold_ns = static_cast<long long>(delay_ms) * 1000000 + 1000000000LL / (fps > 0 ? fps : 30);
   const std::string hold =
       delay_ms > 0 ? "queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 min-threshold-time=" +
-                         std::to_string(static_cast<long long>(delay_ms) * 1000000) + " ! "
+                         std::to_string(hold_ns) + " ! "
                    : std::string();
   gchar* pic = g_strdup_printf(
       "videotestsrc is-live=true pattern=%s horizontal-speed=%d ! "
