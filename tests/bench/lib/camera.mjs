@@ -1,0 +1,32 @@
+// The synthetic camera of the benchmarks: tests/tools/rtsp_test_server --rtp-to, a separate
+// process (its CPU is not counted) sending the very same H.264 RTP packets (pt 96, one
+// SSRC, x264 tune=zerolatency, constrained baseline) to every address in `to` at once. It
+// ignores RTCP: no FIR/PLI handling, viewers get keyframes every keyInt frames only.
+//
+//   const cam = await startCamera({ to: ['127.0.0.1:5000', '127.0.0.1:5002'] });
+//   ... await cam.stop();
+//
+// Options: to (required), stamp (wall-clock blocks for glass-to-glass), delayMs (hold each
+// raw frame, a known added delay), keyInt (frames, 60 = 2 s at 30 fps), bitrate (kbit/s),
+// width, height, fps, pattern ('smpte'), speed (px per frame of motion, 4).
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUILD_DIR } from '../../integration/lib/daemon.mjs';
+import { spawnProc } from './procs.mjs';
+
+export const CAMERA_BIN = path.join(BUILD_DIR, 'tests', 'rtsp_test_server');
+
+export async function startCamera({ to, stamp = false, delayMs = 0, keyInt = 60, bitrate = 2000,
+  width = 1280, height = 720, fps = 30, pattern = 'smpte', speed = 4 } = {}) {
+  if (!Array.isArray(to) || !to.length) throw new Error('startCamera: `to` must list HOST:PORT addresses');
+  if (!fs.existsSync(CAMERA_BIN)) {
+    throw new Error(`${CAMERA_BIN} not found: build with -DCAMRELAY_BUILD_TESTS=ON (or set CAMRELAY_BUILD_DIR)`);
+  }
+  const args = ['--rtp-to', to.join(','), '--pattern', pattern, '--speed', String(speed),
+    '--key-int', String(keyInt), '--bitrate', String(bitrate), '--width', String(width),
+    '--height', String(height), '--fps', String(fps)];
+  if (stamp) args.push('--stamp');
+  if (delayMs) args.push('--delay-ms', String(delayMs));
+  const p = await spawnProc('camera', CAMERA_BIN, args, { ready: (l) => l.startsWith('READY ') });
+  return { pid: p.pid, args, log: p.log, stop: () => p.stop() };
+}
