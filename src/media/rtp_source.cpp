@@ -111,6 +111,10 @@ class RtpSource final : public Source {
     auto rtpbin = gst::make_element("rtpbin");
     g_object_set(rtpbin.get(), "latency", guint(kJitterBufferMs), "autoremove", TRUE, "do-lost", TRUE, nullptr);
     gst_util_set_object_arg(G_OBJECT(rtpbin.get()), "rtp-profile", "avpf");
+    // Timestamps from the camera's RTP timestamps, not from arrival times: viewers get an
+    // even 3000-tick step per frame at 30 fps instead of the network's jitter (which the
+    // browser's jitter buffer would turn into delay). Nothing downstream syncs to a clock.
+    gst_util_set_object_arg(G_OBJECT(rtpbin.get()), "buffer-mode", "none");
 
     auto rtcp_sink = gst::make_element("multiudpsink");
     g_object_set(rtcp_sink.get(), "socket", rtcp_sock, "close-socket", FALSE, "sync", FALSE, "async", FALSE,

@@ -94,6 +94,8 @@ struct Core : std::enable_shared_from_this<Core> {
     g_object_set(src.get(), "location", url.location().c_str(), "latency", guint(cfg.latency_ms),
                  "drop-on-latency", TRUE, "tcp-timeout", guint64(5'000'000), "teardown-timeout",
                  guint64(100 * GST_MSECOND), "user-agent", "camrelay", nullptr);
+    // The camera's RTP timestamps, not arrival times (see rtp_source.cpp).
+    gst_util_set_object_arg(G_OBJECT(src.get()), "buffer-mode", "none");
     if (url.has_credentials) {
       g_object_set(src.get(), "user-id", url.username.c_str(), "user-pw", url.password.c_str(), nullptr);
     }

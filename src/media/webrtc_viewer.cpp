@@ -25,6 +25,9 @@ constexpr const char* kTwccUri =
 // anyway and decoded fine (design.md §4).
 constexpr const char* kOfferedProfile = "42e01f";
 constexpr unsigned kGatherTimeoutMs = 1500;
+// Without STUN/TURN servers only host candidates exist, and libnice reports them all at
+// once: answer this long after the first one instead of waiting ~250 ms for "complete".
+constexpr unsigned kHostCandidatesGraceMs = 15;
 constexpr guint kQueueBuffers = 90;
 // Replayed frames are squeezed into at most this spacing just before the live frame, so
 // the browser decodes them at once and shows the live picture (no 2 s built-in delay).
@@ -490,9 +493,21 @@ void WebrtcViewer::on_ice_candidate_cb(unsigned mline, const char* cand) {
   std::string c = cand;
   if (c.rfind("a=", 0) == 0) c = c.substr(2);
   std::lock_guard lk(mu_);
+  const bool first = local_candidates_.empty();
   for (auto& variant : announce_candidates(c, cfg_.announced_ips)) {
     local_candidates_.emplace_back(mline, variant);
     if (opts_.remote_offer.empty() && offer_sent_ && cb_.on_ice_candidate) cb_.on_ice_candidate(mline, variant);
+  }
+  if (first && !opts_.remote_offer.empty() && cfg_.ice_servers.empty()) {
+    stream_->loop().post_delayed(kHostCandidatesGraceMs, [w = weak_from_this()] {
+      auto s = w.lock();
+      if (!s) return;
+      {
+        std::lock_guard lk2(s->mu_);
+        s->gathering_done_ = true;
+      }
+      s->maybe_send_answer();
+    });
   }
 }
 

@@ -202,7 +202,9 @@ test('broker killed and restarted: the daemon reconnects, other cameras keep wor
   await d.post('/streams/cam1/stop');
   assert.equal((await d.post('/streams/cam1/start')).status, 202);
   const again = await waitState(d, 'cam1', 'active', 3000);
-  assert.equal(again.source.answers_accepted, 1);
+  // Media may make the stream active a moment before the answer message is processed.
+  await waitFor(async () => (await stream(d, 'cam1')).source.answers_accepted === 1,
+    { timeoutMs: 2000, message: 'the new answer is accepted' });
   const f2 = again.stats.frames;
   await sleep(1500);
   assert.ok((await stream(d, 'cam1')).stats.frames > f2 + 20);
