@@ -22,10 +22,9 @@
 // makes them 4, 4, 4.
 // Output: a table on stdout and writeResult('figures', …) ($BENCH_OUT/figures.json).
 import { execFile } from 'node:child_process';
-import dgram from 'node:dgram';
 import { startDaemon, waitFor, sleep, httpRequest } from '../integration/lib/daemon.mjs';
 import { startRtspCamera, mjpegClient } from '../integration/lib/rtsp_camera.mjs';
-import { startCamera } from './lib/camera.mjs';
+import { startCamera, freeUdpPair } from './lib/camera.mjs';
 import { cpuTicks, rssKb } from './lib/procstat.mjs';
 import { summary, row, writeResult } from './lib/stats.mjs';
 
@@ -35,24 +34,6 @@ const WINDOW_S = Number(process.env.FIG_WINDOW_S || (QUICK ? 4 : 10));
 const WRK_S = Number(process.env.FIG_WRK_S || (QUICK ? 4 : 10));
 const log = (...a) => console.error('[figures]', ...a);
 
-async function freeUdpPair() {
-  const bind = (port) => new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => resolve(null));
-    s.bind(port, '127.0.0.1', () => resolve(s));
-  });
-  for (let i = 0; i < 50; ++i) {
-    const a = await bind(0);
-    const port = a.address().port;
-    a.close();
-    if (port % 2 || port > 65000) continue;
-    const [x, y] = [await bind(port), await bind(port + 1)];
-    x?.close();
-    y?.close();
-    if (x && y) return port;
-  }
-  throw new Error('no free UDP port pair');
-}
 
 const stream = async (d, id) => (await d.get(`/streams/${id}`)).body;
 

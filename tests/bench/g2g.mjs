@@ -25,11 +25,10 @@
 // Output: a table on stdout and writeResult('g2g', …) ($BENCH_OUT/g2g.json).
 import fs from 'node:fs';
 import os from 'node:os';
-import dgram from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { startDaemon, waitFor, sleep, makeTempDir } from '../integration/lib/daemon.mjs';
 import { launchBrowser } from '../integration/lib/browser.mjs';
-import { startCamera } from './lib/camera.mjs';
+import { startCamera, freeUdpPair } from './lib/camera.mjs';
 import { startJanus } from './lib/janus.mjs';
 import { watchJanus } from './lib/janus_page.mjs';
 import { watchWhep, closeViewers, startBlankServer } from './lib/viewer_page.mjs';
@@ -45,26 +44,6 @@ const FRAME_MS = 1000 / 30;
 // GstQueue's time level includes the newest buffer's duration).
 const ADDED_MS = VALIDATION_DELAY_MS;
 const log = (...a) => console.error('[g2g]', ...a);
-
-// A free even UDP port whose odd neighbour (RTCP) is free too.
-async function freeUdpPair() {
-  const bind = (port) => new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => resolve(null));
-    s.bind(port, '127.0.0.1', () => resolve(s));
-  });
-  for (let i = 0; i < 50; ++i) {
-    const a = await bind(0);
-    const port = a.address().port;
-    a.close();
-    if (port % 2 || port > 65000) continue;
-    const [x, y] = [await bind(port), await bind(port + 1)];
-    x?.close();
-    y?.close();
-    if (x && y) return port;
-  }
-  throw new Error('no free UDP port pair');
-}
 
 function hasAddress(ip) {
   return Object.values(os.networkInterfaces()).flat().some((a) => a && a.address === ip);

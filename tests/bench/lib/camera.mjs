@@ -9,6 +9,7 @@
 // Options: to (required), stamp (wall-clock blocks for glass-to-glass), delayMs (hold each
 // raw frame, a known added delay), keyInt (frames, 60 = 2 s at 30 fps), bitrate (kbit/s),
 // width, height, fps, pattern ('smpte'), speed (px per frame of motion, 4).
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BUILD_DIR } from '../../integration/lib/daemon.mjs';
@@ -29,4 +30,24 @@ export async function startCamera({ to, stamp = false, delayMs = 0, keyInt = 60,
   if (delayMs) args.push('--delay-ms', String(delayMs));
   const p = await spawnProc('camera', CAMERA_BIN, args, { ready: (l) => l.startsWith('READY ') });
   return { pid: p.pid, args, log: p.log, stop: () => p.stop() };
+}
+
+// A free even UDP port whose odd neighbour (RTCP) is free too.
+export async function freeUdpPair() {
+  const bind = (port) => new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', () => resolve(null));
+    s.bind(port, '127.0.0.1', () => resolve(s));
+  });
+  for (let i = 0; i < 50; ++i) {
+    const a = await bind(0);
+    const port = a.address().port;
+    a.close();
+    if (port % 2 || port > 65000) continue;
+    const [x, y] = [await bind(port), await bind(port + 1)];
+    x?.close();
+    y?.close();
+    if (x && y) return port;
+  }
+  throw new Error('no free UDP port pair');
 }
