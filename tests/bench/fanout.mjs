@@ -350,8 +350,11 @@ async function runOnce(srv, name, n, blank) {
     // Teardown: hang up (WHEP DELETE / Janus destroy), close the browser, wait until the
     // server holds no viewer.
     const tDown = Date.now();
-    for (const p of pages) await closeViewers(p).catch(() => {});
-    await browser.close();
+    // A saturated renderer (N=100 on 2 cores) can take minutes to answer: bounded, then the
+    // browser goes anyway (the servers notice the hang-ups through ICE/DTLS).
+    const bounded = (pr, ms) => Promise.race([pr.catch(() => {}), sleep(ms)]);
+    for (const p of pages) await bounded(closeViewers(p), 20000);
+    await bounded(browser.close(), 20000);
     log(`${name} N=${n}: browser closed after ${Date.now() - tDown} ms`);
     try {
       await waitFor(async () => (await srv.remaining()) === 0,
