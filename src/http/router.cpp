@@ -2,15 +2,10 @@
 
 #include <algorithm>
 
+#include "camrelay/util/text.hpp"
+
 namespace camrelay::http {
 namespace {
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::vector<std::string_view> split_path(std::string_view p) {
   std::vector<std::string_view> out;
   size_t i = 0;
@@ -35,7 +30,7 @@ std::optional<std::string> url_decode(std::string_view s, bool plus_is_space) {
     char c = s[i];
     if (c == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
-      int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       char d = static_cast<char>(hi * 16 + lo);
       if (d == '\0') return std::nullopt;

@@ -197,16 +197,14 @@ void WebrtcViewer::build() {
       new Weak(weak_from_this()), free_weak1);
   if (stream_->has_gop_cache()) {
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
+    // The probe removes itself once it has replayed: no per-buffer cost afterwards.
     gst_pad_add_probe(
         qsink, GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad* pad, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
           auto s = static_cast<Weak*>(ud)->lock();
-          if (!s || s->replaying_) return GST_PAD_PROBE_OK;
-          GstBuffer* live = GST_PAD_PROBE_INFO_BUFFER(info);
-          if (s->replay_armed_.exchange(false)) s->replay_gop(pad, live);
-          const GstClockTime ts = GST_BUFFER_DTS_OR_PTS(live);
-          if (GST_CLOCK_TIME_IS_VALID(ts)) s->last_in_ts_ = ts;
-          return GST_PAD_PROBE_OK;
+          if (!s || s->replaying_ || !s->replay_armed_.exchange(false)) return GST_PAD_PROBE_OK;
+          s->replay_gop(pad, GST_PAD_PROBE_INFO_BUFFER(info));
+          return GST_PAD_PROBE_REMOVE;
         },
         new Weak(weak_from_this()), free_weak1);
   }
@@ -354,7 +352,9 @@ void WebrtcViewer::replay_gop(GstPad* pad, GstBuffer* live) {
     return;
   }
   const GstClockTime n = gop.size();
-  GstClockTime floor = GST_CLOCK_TIME_IS_VALID(last_in_ts_) && last_in_ts_ < t ? last_in_ts_ : 0;
+  // The gap between the previous frame (the newest cached one) and `live`.
+  const GstClockTime prev = GST_BUFFER_DTS_OR_PTS(gop.back());
+  const GstClockTime floor = GST_CLOCK_TIME_IS_VALID(prev) && prev < t ? prev : 0;
   const GstClockTime step = std::min<GstClockTime>(kReplaySpacing, (t - floor) / (n + 1));
   // Room for the whole replay in the leaky queue (it would drop the keyframe first).
   guint cap = 0;

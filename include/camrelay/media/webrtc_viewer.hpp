@@ -122,7 +122,6 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   std::atomic<std::uint64_t> replayed_{0};
   // Streaming-thread-only.
   bool replaying_ = false;
-  GstClockTime last_in_ts_ = GST_CLOCK_TIME_NONE;
   GstElement* queue_ = nullptr;  // borrowed from bin_
   void replay_gop(GstPad* pad, GstBuffer* live);  // streaming thread
 };
