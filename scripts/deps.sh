@@ -20,7 +20,7 @@ RUNTIME_PKGS=(
   gstreamer1.0-x sqlite3 curl
 )
 TEST_PKGS=(
-  mosquitto mosquitto-clients ffmpeg chromium openssl iproute2 procps
+  mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps
   nodejs npm python3
 )
 
@@ -52,11 +52,13 @@ else
 fi
 
 # npm packages for the web client (hls.js, served by the daemon) and browser tests
-# (playwright-core drives Debian's chromium; it never downloads a browser).
+# (playwright-core drives Debian's chromium, puppeteer-core Debian's firefox-esr; whip-whep is
+# a third-party WHEP client the tests serve to the page). Neither ever downloads a browser:
+# both skip-download variables are set, and the tests pass Debian's executables.
 if [ "${1:-}" != "--runtime-only" ]; then
   if [ ! -f node_modules/.camrelay-stamp ] || [ package.json -nt node_modules/.camrelay-stamp ]; then
     echo "deps: npm install"
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error
     touch node_modules/.camrelay-stamp
   fi
 fi
