@@ -1,0 +1,274 @@
+// WHEP as third-party players send it, in headless Debian chromium, inside a network
+// namespace: the npm `whip-whep` client (medooze) used as its README says, then raw
+// RTCPeerConnection + fetch offers in the shapes real players send (audio+video, audio first,
+// video only, video + data channel, non-trickle, trickle-only with PATCH), then viewers that
+// die without a DELETE (page closed; browser SIGKILLed) and must be reaped.
+//
+// Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/webrtc_clients.netns.test.mjs'
+//
+// The page holds a camera/microphone permission (context.grantPermissions): without one
+// Chromium gathers on the default-route address only, and the namespace has no route, so its
+// offers would carry no candidate (ICE then works only through peer-reflexive candidates).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { Daemon, waitFor } from './lib/daemon.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import { rawWhep, pageFrames, whepDelete, loadWhipWhep, installPageLib } from './lib/whep_page.mjs';
+
+const FIRST_FRAME_MS = 10000;   // deadline for the first decoded frames
+const GROW_MS = 3000;           // framesDecoded must grow by GROW_FRAMES within this
+const GROW_FRAMES = 20;         // the demo camera runs at 30 fps: 3 s = ~90 frames
+const REAP_MS = 10000;          // a dead viewer must leave /viewers within this
+
+let d;
+let browser;
+const WHEP = () => d.url('/streams/demo/whep');
+
+before(async () => {
+  d = new Daemon({
+    name: 'camrelay(clients)',
+    config: { cameras: [{ id: 'demo', name: 'Demo', auto_start: true, source: { type: 'test', keyframe_interval_s: 2 } }] },
+  });
+  await d.start();
+  await waitFor(async () => (await d.get('/streams/demo')).body.state === 'active',
+    { timeoutMs: 10000, message: 'demo stream active' });
+  browser = await launchBrowser();
+  await browser.context.grantPermissions(['camera', 'microphone']);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (d) {
+    if (process.env.CAMRELAY_TEST_LOG) d.printLog('end of webrtc_clients');
+    await d.cleanup();
+  }
+});
+
+async function newPage() {
+  const page = await browser.newPage();
+  await page.goto(d.url('/'));
+  await installPageLib(page);
+  return page;
+}
+
+// Waits for decoded frames, then for framesDecoded to grow by GROW_FRAMES within GROW_MS.
+// Fails early when the connection fails.
+async function assertDecodes(read, what) {
+  let last;
+  const wait = async (cond, timeoutMs, message) => {
+    try {
+      return await waitFor(async () => {
+        last = await read();
+        if (last.state === 'failed' || last.state === 'closed') throw new Error(`connection ${last.state}`);
+        return cond(last) ? last : null;
+      }, { timeoutMs, intervalMs: 100, message });
+    } catch (e) {
+      throw new Error(`${what}: ${e.message.split('\n')[0]}; last page state ${JSON.stringify(last)}`);
+    }
+  };
+  const first = await wait((s) => s.framesDecoded > 0, FIRST_FRAME_MS, 'first decoded video frame');
+  return wait((s) => s.framesDecoded >= first.framesDecoded + GROW_FRAMES, GROW_MS,
+    `framesDecoded grows by ${GROW_FRAMES} in ${GROW_MS} ms (from ${first.framesDecoded})`);
+}
+
+async function viewers() {
+  const r = await d.get('/viewers');
+  assert.equal(r.status, 200);
+  return r.body.viewers;
+}
+
+// A raw WHEP viewer of `shape`; asserts 201 and that video decodes; DELETEs it afterwards.
+async function rawShape(shape, gather = 'complete') {
+  const page = await newPage();
+  try {
+    const r = await rawWhep(page, WHEP(), { shape, gather, name: 'v' });
+    assert.equal(r.status, 201, `POST ${shape} offer: ${r.status} ${typeof r.body === 'string' ? r.body.slice(0, 300) : ''}`);
+    assert.match(r.location, /\/streams\/demo\/whep\/v_[0-9a-f]+$/);
+    await assertDecodes(() => pageFrames(page, 'v'), `${shape} (${gather})`);
+    return { page, r };
+  } finally {
+    await whepDelete(page, 'v').catch(() => {});
+    await page.close();
+  }
+}
+
+describe('whip-whep (npm) WHEP client', () => {
+  // Its README: new RTCPeerConnection, addTransceiver per kind, new WHEPClient(),
+  // whep.view(pc, url, token). It POSTs the createOffer() text (no candidates) and trickles
+  // the first m-line's candidates by PATCH.
+  async function viewWith(page, kinds, direction) {
+    await loadWhipWhep(page);
+    return page.evaluate(async ([url, ks, dir]) => {
+      const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      for (const k of ks) pc.addTransceiver(k, dir ? { direction: dir } : undefined);
+      const video = document.createElement('video');
+      video.muted = true;
+      video.autoplay = true;
+      document.body.append(video);
+      pc.ontrack = (event) => { if (event.track.kind === 'video') video.srcObject = event.streams[0] || new MediaStream([event.track]); };
+      const whep = new window.WHEPClient();
+      window.ww = { pc, whep, video };
+      try {
+        await whep.view(pc, url);
+        return { ok: true, resource: String(whep.resourceURL) };
+      } catch (e) {
+        return { ok: false, error: String(e) };
+      }
+    }, [WHEP(), kinds, direction]);
+  }
+  const readWw = (page) => page.evaluate(async () => {
+    const s = await window.camrelayTest.stats(window.ww.pc);
+    return { ...s, state: window.ww.pc.connectionState, width: window.ww.video.videoWidth };
+  });
+
+  it('video + audio recvonly: video decodes (framesDecoded grows over 3 s)', async () => {
+    const page = await newPage();
+    try {
+      const r = await viewWith(page, ['video', 'audio'], 'recvonly');
+      assert.ok(r.ok, `whep.view() failed: ${r.error}`);
+      await assertDecodes(() => readWw(page), 'whip-whep video+audio');
+      const v = (await viewers()).find((x) => r.resource.endsWith(x.viewer_id));
+      assert.ok(v, 'the viewer is listed');
+      assert.equal(v.kind, 'whep');
+    } finally {
+      await page.evaluate(() => window.ww && window.ww.whep.stop()).catch(() => {});
+      await page.close();
+    }
+  });
+
+  it('exactly as its README: audio then video, default direction', async () => {
+    const page = await newPage();
+    try {
+      const r = await viewWith(page, ['audio', 'video'], null);
+      assert.ok(r.ok, `whep.view() failed: ${r.error}`);
+      await assertDecodes(() => readWw(page), 'whip-whep README order');
+    } finally {
+      await page.evaluate(() => window.ww && window.ww.whep.stop()).catch(() => {});
+      await page.close();
+    }
+  });
+});
+
+describe('raw RTCPeerConnection + fetch offers', () => {
+  it('audio + video (video first) decodes video', async () => {
+    await rawShape('audio_video');
+  });
+
+  it('audio first (audio mid 0, video mid 1) decodes video', async () => {
+    await rawShape('audio_first');
+  });
+
+  it('video only decodes', async () => {
+    await rawShape('video');
+  });
+
+  it('video + data channel decodes video', async () => {
+    await rawShape('datachannel');
+  });
+
+  it('non-trickle: the offer holds its candidates (gathering complete); video decodes', async () => {
+    const { r } = await rawShape('video', 'complete');
+    assert.match(r.offer, /\r\na=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/, 'the offer holds a loopback host candidate');
+    assert.match(r.answer, /a=candidate:/, 'the answer holds the server candidates');
+  });
+
+  it('trickle-only: offer without candidates, candidates + end-of-candidates by PATCH; video decodes', async () => {
+    const { r } = await rawShape('video', 'none');
+    assert.doesNotMatch(r.offer, /a=candidate:/, 'the POSTed offer has no candidate');
+    assert.deepEqual(r.patches, [204], 'the PATCH with candidates and a=end-of-candidates is accepted');
+  });
+});
+
+// Samples /viewers every 250 ms for `ms` after a viewer died; returns
+// [{t, listed, packets_sent, state}] (t in ms since the death).
+async function sampleAfterDeath(vid, t0, ms = REAP_MS) {
+  const samples = [];
+  for (;;) {
+    const t = Date.now() - t0;
+    const v = (await viewers()).find((x) => x.viewer_id === vid);
+    samples.push({ t, listed: !!v, packets_sent: v ? v.stats.packets_sent : null, state: v ? v.state : null });
+    if (!v || t >= ms) return samples;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// A dead viewer: gone from /viewers within REAP_MS, and the server stops sending to it: among
+// the samples taken 5 s or more after the death while still listed, packets_sent is flat
+// (docs/signaling.md: a viewer ends when the browser's RTCP stops for 4 s).
+async function assertReaped(t, samples, what) {
+  const fmt = samples.map((s) => `${s.t}ms:${s.listed ? `${s.state}/${s.packets_sent}` : 'gone'}`).join(' ');
+  await t.test(`${what}: gone from /viewers within ${REAP_MS / 1000} s`, () => {
+    assert.ok(!samples.at(-1).listed, `still listed ${samples.at(-1).t} ms after: ${fmt}`);
+  });
+  await t.test(`${what}: packets_sent stops growing while it is still listed`, () => {
+    const late = samples.filter((s) => s.listed && s.t >= 5000);
+    const grew = late.length > 1 && late.at(-1).packets_sent > late[0].packets_sent;
+    assert.ok(!grew, `packets_sent still growing 5 s+ after: ${fmt}`);
+  });
+}
+
+async function liveViewer(page, name) {
+  const r = await rawWhep(page, WHEP(), { shape: 'video', gather: 'complete', name });
+  assert.equal(r.status, 201, String(r.body));
+  await assertDecodes(() => pageFrames(page, name), `dead-viewer setup ${name}`);
+  const vid = r.location.split('/').pop();
+  // The server is sending to it: packets_sent grows.
+  const p0 = (await viewers()).find((x) => x.viewer_id === vid);
+  assert.ok(p0, 'viewer listed');
+  await waitFor(async () => ((await viewers()).find((x) => x.viewer_id === vid)?.stats.packets_sent ?? 0) > p0.stats.packets_sent,
+    { timeoutMs: 5000, message: 'packets_sent grows while the viewer is alive' });
+  return vid;
+}
+
+// PIDs of processes whose parent is `ppid`, recursively (from ps).
+function descendants(ppid) {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n')
+    .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter(Boolean)
+    .map(([, pid, pp, args]) => ({ pid: Number(pid), ppid: Number(pp), args }));
+  const out = [];
+  const walk = (p) => {
+    for (const r of rows) if (r.ppid === p) { out.push(r); walk(r.pid); }
+  };
+  walk(ppid);
+  return out;
+}
+
+describe('dead viewers are reaped', () => {
+  it('a page closed without DELETE', async (t) => {
+    const page = await newPage();
+    const vid = await liveViewer(page, 'dead1');
+    const t0 = Date.now();
+    await page.close();  // no DELETE: the RTCPeerConnection just disappears
+    const samples = await sampleAfterDeath(vid, t0);
+    await assertReaped(t, samples, 'closed page');
+  });
+
+  it('the whole browser process SIGKILLed', async (t) => {
+    // A browser of its own, so killing it leaves the shared one alone. Its main process is a
+    // child of this node process (playwright spawns it): the chromium child that was not
+    // there before.
+    const before = new Set(descendants(process.pid).map((p) => p.pid));
+    const victim = await launchBrowser();
+    let killed = false;
+    try {
+      await victim.context.grantPermissions(['camera', 'microphone']);
+      const main = descendants(process.pid).find((p) => p.ppid === process.pid && !before.has(p.pid) && /chromium|chrome/.test(p.args));
+      assert.ok(main, 'found the new chromium main process');
+      const page = await victim.newPage();
+      await page.goto(d.url('/'));
+      const vid = await liveViewer(page, 'dead2');
+      const tree = [main.pid, ...descendants(main.pid).map((p) => p.pid)];
+      const t0 = Date.now();
+      for (const pid of tree) {
+        try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+      killed = true;
+      const samples = await sampleAfterDeath(vid, t0);
+      await assertReaped(t, samples, `SIGKILLed browser (pid ${main.pid}, ${tree.length} processes)`);
+    } finally {
+      if (!killed) await victim.close();
+      else await victim.close().catch(() => {});  // removes its profile dir
+    }
+  });
+});
