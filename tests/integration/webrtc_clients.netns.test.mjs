@@ -72,6 +72,16 @@ async function assertDecodes(read, what) {
     `framesDecoded grows by ${GROW_FRAMES} in ${GROW_MS} ms (from ${first.framesDecoded})`);
 }
 
+// What the answer tells the browser about the video section (for failure messages): its
+// mid, payload type, and whether it announces the SSRC or the sdes:mid header extension (the
+// browser needs one of them to route video on a BUNDLE with several RTP m-lines).
+function answerFacts(answer = '') {
+  const sec = answer.split(/\r\n(?=m=)/).find((x) => x.startsWith('m=video')) || '';
+  const order = answer.split('\r\n').filter((l) => l.startsWith('m=')).map((l) => l.split(' ')[0]).join(',');
+  return `answer: m-lines ${order}; video ${(/^m=video \S+ \S+ (\S+)/.exec(sec) || [])[1]} mid ${(/a=mid:(\S+)/.exec(sec) || [])[1]}; ` +
+    `a=ssrc ${/a=ssrc:/.test(sec) ? 'yes' : 'NO'}; sdes:mid extmap ${/sdes:mid/.test(sec) ? 'yes' : 'NO'}`;
+}
+
 async function viewers() {
   const r = await d.get('/viewers');
   assert.equal(r.status, 200);
@@ -85,7 +95,12 @@ async function rawShape(shape, gather = 'complete') {
     const r = await rawWhep(page, WHEP(), { shape, gather, name: 'v' });
     assert.equal(r.status, 201, `POST ${shape} offer: ${r.status} ${typeof r.body === 'string' ? r.body.slice(0, 300) : ''}`);
     assert.match(r.location, /\/streams\/demo\/whep\/v_[0-9a-f]+$/);
-    await assertDecodes(() => pageFrames(page, 'v'), `${shape} (${gather})`);
+    try {
+      await assertDecodes(() => pageFrames(page, 'v'), `${shape} (${gather})`);
+    } catch (e) {
+      e.message += `\n${answerFacts(r.answer)}`;
+      throw e;
+    }
     return { page, r };
   } finally {
     await whepDelete(page, 'v').catch(() => {});
@@ -127,7 +142,12 @@ describe('whip-whep (npm) WHEP client', () => {
     try {
       const r = await viewWith(page, ['video', 'audio'], 'recvonly');
       assert.ok(r.ok, `whep.view() failed: ${r.error}`);
-      await assertDecodes(() => readWw(page), 'whip-whep video+audio');
+      try {
+        await assertDecodes(() => readWw(page), 'whip-whep video+audio');
+      } catch (e) {
+        e.message += `\n${answerFacts(await page.evaluate(() => window.ww.pc.remoteDescription?.sdp))}`;
+        throw e;
+      }
       const v = (await viewers()).find((x) => r.resource.endsWith(x.viewer_id));
       assert.ok(v, 'the viewer is listed');
       assert.equal(v.kind, 'whep');
@@ -142,7 +162,12 @@ describe('whip-whep (npm) WHEP client', () => {
     try {
       const r = await viewWith(page, ['audio', 'video'], null);
       assert.ok(r.ok, `whep.view() failed: ${r.error}`);
-      await assertDecodes(() => readWw(page), 'whip-whep README order');
+      try {
+        await assertDecodes(() => readWw(page), 'whip-whep README order');
+      } catch (e) {
+        e.message += `\n${answerFacts(await page.evaluate(() => window.ww.pc.remoteDescription?.sdp))}`;
+        throw e;
+      }
     } finally {
       await page.evaluate(() => window.ww && window.ww.whep.stop()).catch(() => {});
       await page.close();

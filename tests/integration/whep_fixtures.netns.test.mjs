@@ -1,0 +1,105 @@
+// The recorded browser offers of tests/fixtures/sdp/ POSTed to /streams/demo/whep as they are
+// (no browser: the answer is checked, no media flows), inside a network namespace since every
+// accepted offer builds a webrtcbin that gathers candidates.
+//   * offers with H.264 packetization-mode=1: 201, and an answer per RFC 3264/8829: the same
+//     m-lines in the same order with the same mids, the video section on one of the offered
+//     H.264 payload types (42e01f preferred, docs/signaling.md), a=setup active|passive,
+//     server candidates, the video mid in a=group:BUNDLE;
+//   * offers without H.264 (Debian Firefox ESR): 400 whose message names H.264.
+// Regenerate the fixtures with tests/tools/record_offers.mjs (README.md there).
+//
+// Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/whep_fixtures.netns.test.mjs'
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Daemon, waitFor, httpRequest, SOURCE_DIR } from './lib/daemon.mjs';
+
+const DIR = path.join(SOURCE_DIR, 'tests', 'fixtures', 'sdp');
+const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.sdp')).sort();
+
+// [{kind, port, pts, mid, rtpmap: {pt: codec}, fmtp: {pt: line}, lines}] per m-section.
+function sections(sdp) {
+  return sdp.split(/\r?\n(?=m=)/).slice(1).map((sec) => {
+    const m = /^m=(\w+) (\d+) \S+ ?(.*)/.exec(sec);
+    return {
+      kind: m[1],
+      port: Number(m[2]),
+      pts: m[3].split(' ').filter(Boolean),
+      mid: (/a=mid:(\S+)/.exec(sec) || [])[1],
+      rtpmap: Object.fromEntries([...sec.matchAll(/a=rtpmap:(\d+) ([^/\r\n]+)/g)].map((x) => [x[1], x[2]])),
+      fmtp: Object.fromEntries([...sec.matchAll(/a=fmtp:(\d+) ([^\r\n]*)/g)].map((x) => [x[1], x[2]])),
+      text: sec,
+    };
+  });
+}
+
+const h264pm1 = (s) => Object.entries(s.rtpmap)
+  .filter(([pt, c]) => /^H264$/i.test(c) && /packetization-mode=1/.test(s.fmtp[pt] || ''))
+  .map(([pt]) => pt);
+
+let d;
+before(async () => {
+  d = new Daemon({
+    name: 'camrelay(fixtures)',
+    config: { cameras: [{ id: 'demo', name: 'Demo', auto_start: true, source: { type: 'test', keyframe_interval_s: 2 } }] },
+  });
+  await d.start();
+  await waitFor(async () => (await d.get('/streams/demo')).body.state === 'active', { timeoutMs: 10000, message: 'demo active' });
+});
+after(async () => {
+  if (d) await d.cleanup();
+});
+
+describe('recorded offers POSTed to /streams/demo/whep', () => {
+  for (const file of FILES) {
+    const offer = fs.readFileSync(path.join(DIR, file), 'utf8');
+    const offered = sections(offer);
+    const video = offered.find((s) => s.kind === 'video');
+    const pm1 = video ? h264pm1(video) : [];
+    const title = pm1.length
+      ? `${file}: 201, answer mirrors the offer's m-lines (${offered.map((s) => `${s.kind}:${s.mid}`).join(', ')}), H.264 on one of ${pm1.join('/')}`
+      : `${file}: no H.264 offered → 400 naming H.264`;
+    it(title, async () => {
+      const r = await httpRequest({ port: d.port, method: 'POST', target: '/streams/demo/whep', body: offer,
+        headers: { 'Content-Type': 'application/sdp' }, timeoutMs: 12000 });
+      try {
+        if (!pm1.length) {
+          assert.equal(r.status, 400, r.text);
+          assert.match(r.body.error.message, /H\.264/);
+          return;
+        }
+        assert.equal(r.status, 201, `${r.status} ${r.text.slice(0, 400)}`);
+        const answer = r.text;
+        const got = sections(answer);
+        assert.deepEqual(got.map((s) => `${s.kind}:${s.mid}`), offered.map((s) => `${s.kind}:${s.mid}`),
+          'same m-lines, same order, same mids (RFC 3264 §6)');
+        const av = got.find((s) => s.kind === 'video');
+        assert.equal(av.pts.length >= 1, true);
+        assert.ok(pm1.includes(av.pts[0]), `answer video PT ${av.pts[0]} is an offered H.264 packetization-mode=1 PT (${pm1})`);
+        const pref = pm1.find((pt) => /profile-level-id=42e01f/i.test(video.fmtp[pt]));
+        if (pref) assert.equal(av.pts[0], pref, 'the 42e01f payload type is preferred');
+        assert.match(av.text, /a=(sendonly|inactive)/);
+        assert.match(answer, /a=setup:(active|passive)/);
+        assert.match(answer, /a=candidate:/);
+        const bundle = (/a=group:BUNDLE ([^\r\n]*)/.exec(answer) || [])[1] || '';
+        assert.ok(bundle.split(' ').includes(av.mid), `video mid ${av.mid} in BUNDLE (${bundle})`);
+        if (got.filter((s) => s.kind === 'audio' || s.kind === 'video').length > 1) {
+          // With more than one RTP m-line on the bundled transport the browser must be able to tell
+          // which section the video RTP belongs to (RFC 8843 §9.2): by the sdes:mid header
+          // extension or by the SSRC announced in the answer. Without either, Chromium drops
+          // the video (connected, no inbound-rtp at all: webrtc_clients.netns.test.mjs).
+          const midExt = /a=extmap:\d+(\/\w+)? urn:ietf:params:rtp-hdrext:sdes:mid/.test(av.text);
+          const ssrc = /a=ssrc:\d+ /.test(av.text);
+          assert.ok(midExt || ssrc, `the answer's video section (mid ${av.mid}) has neither a=ssrc nor the sdes:mid extension:\n${av.text}`);
+        }
+      } finally {
+        if (r.headers.location) await httpRequest({ port: d.port, method: 'DELETE', target: r.headers.location });
+      }
+    });
+  }
+  it('the daemon is healthy afterwards, no viewer left', async () => {
+    assert.equal((await d.get('/health')).status, 200);
+    await waitFor(async () => (await d.get('/viewers')).body.count === 0, { timeoutMs: 5000, message: 'no viewer left' });
+  });
+});
