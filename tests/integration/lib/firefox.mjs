@@ -20,7 +20,9 @@
 //   * media.peerconnection.ice.loopback          gather candidates on 127.0.0.1 (off by default:
 //                                                 without it Firefox gathers none at all here)
 //   * media.peerconnection.ice.obfuscate_host_addresses  no mDNS .local names in candidates
-//                                                 (nothing in the netns resolves them)
+//                                                 (nothing in the netns resolves them; with the
+//                                                 permission above Firefox ESR 153 showed real
+//                                                 addresses even with it true — kept for safety)
 //   * media.peerconnection.ice.default_address_only  false: every interface, not only the one
 //                                                 holding the default route (there is no route)
 //   * media.peerconnection.ice.no_host            false: keep host candidates
