@@ -134,8 +134,13 @@ function scheduleRetry(reason) {
 function makePeer(iceServers) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   pc.addTransceiver('video', { direction: 'recvonly' });
+  // Video and audio (when the camera has some) go into one MediaStream on the <video>,
+  // muted until the user unmutes (browsers allow autoplay only for muted media).
+  const media = new MediaStream();
   pc.ontrack = (ev) => {
-    if (video.srcObject !== ev.streams[0]) video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+    media.addTrack(ev.track);
+    if (video.srcObject !== media) video.srcObject = media;
+    updateMuteButton();
   };
   pc.onicecandidate = (ev) => {
     if (ev.candidate) send({ type: 'candidate', candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex });
@@ -279,6 +284,21 @@ async function updateOverlay() {
   ].filter(Boolean).join('\n');
 }
 setInterval(() => updateOverlay().catch(() => {}), 1000);
+
+const muteButton = $('mute');
+function updateMuteButton() {
+  const stream = video.srcObject;
+  const hasAudio = !!(stream && stream.getAudioTracks && stream.getAudioTracks().length);
+  muteButton.textContent = video.muted ? 'Unmute' : 'Mute';
+  muteButton.setAttribute('aria-pressed', String(video.muted));
+  muteButton.title = hasAudio ? '' : 'This camera sends no audio';
+}
+muteButton.onclick = () => {
+  video.muted = !video.muted;
+  if (!video.muted) video.play().catch(() => {});
+  updateMuteButton();
+};
+updateMuteButton();
 
 $('start').onclick = start;
 $('stop').onclick = stop;

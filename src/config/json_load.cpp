@@ -184,6 +184,9 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
   o.get_int("udp_port_max", w.udp_port_max, kPortOrZero);
   o.get_int("max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
   o.get_int("max_viewers_total", w.max_viewers_total, kViewersTotal);
+  o.get_int("rtcp_timeout_s", w.rtcp_timeout_s, kRtcpTimeout);
+  o.get_int("disconnect_grace_s", w.disconnect_grace_s, kDisconnectGrace);
+  o.get_int("connect_timeout_s", w.connect_timeout_s, kConnectTimeout);
   o.finish();
 }
 

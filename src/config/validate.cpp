@@ -74,6 +74,9 @@ void check_webrtc(const Webrtc& w) {
   }
   check_int("webrtc.max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
   check_int("webrtc.max_viewers_total", w.max_viewers_total, kViewersTotal);
+  check_int("webrtc.rtcp_timeout_s", w.rtcp_timeout_s, kRtcpTimeout);
+  check_int("webrtc.disconnect_grace_s", w.disconnect_grace_s, kDisconnectGrace);
+  check_int("webrtc.connect_timeout_s", w.connect_timeout_s, kConnectTimeout);
 }
 
 // A topic template: {prefix} and {camera_id} only, {camera_id} required, no wildcards.

@@ -35,18 +35,40 @@ Response sdp_response(const Request& req, bhttp::status st, std::string sdp) {
   return text_response(req, st, std::move(sdp), "application/sdp");
 }
 
-// Parses a trickle-ice-sdpfrag (RFC 8840): candidate lines, by m-section order.
-std::vector<std::pair<unsigned, std::string>> parse_sdpfrag(const std::string& body) {
-  std::vector<std::pair<unsigned, std::string>> out;
+// A trickle-ice-sdpfrag (RFC 8840): the ICE credentials it names and its candidates, each
+// with the mid of its m-section; a=end-of-candidates becomes an empty candidate.
+struct SdpFrag {
+  std::string ufrag;
+  struct Cand {
+    unsigned mline;  // m-section index in the fragment (used when it has no mid)
+    std::string mid;
+    std::string candidate;
+  };
+  std::vector<Cand> cands;
+};
+
+SdpFrag parse_sdpfrag(const std::string& body) {
+  SdpFrag f;
   std::istringstream in(body);
-  std::string line;
+  std::string line, mid;
   int mline = -1;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("m=", 0) == 0) ++mline;
-    if (line.rfind("a=candidate:", 0) == 0) out.emplace_back(mline < 0 ? 0u : unsigned(mline), line.substr(2));
+    const unsigned idx = mline < 0 ? 0u : unsigned(mline);
+    if (line.rfind("m=", 0) == 0) {
+      ++mline;
+      mid.clear();
+    } else if (line.rfind("a=mid:", 0) == 0) {
+      mid = line.substr(6);
+    } else if (line.rfind("a=ice-ufrag:", 0) == 0) {
+      f.ufrag = line.substr(12);
+    } else if (line.rfind("a=candidate:", 0) == 0) {
+      f.cands.push_back({idx, mid, line.substr(2)});
+    } else if (line == "a=end-of-candidates") {
+      f.cands.push_back({idx, mid, ""});
+    }
   }
-  return out;
+  return f;
 }
 }  // namespace
 
@@ -124,17 +146,31 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
   r.add(V::patch, "/streams/{id}/whep/{vid}", [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     if (!content_type_is(req, "application/trickle-ice-sdpfrag")) {
       co_return error_response(req, bhttp::status::unsupported_media_type, "unsupported_media_type",
-                               "PATCH needs Content-Type: application/trickle-ice-sdpfrag (ICE restarts are not supported)");
+                               "PATCH needs Content-Type: application/trickle-ice-sdpfrag");
     }
     const std::string vid = p.at("vid");
     // Confirm the resource exists (404 otherwise) before applying candidates.
     auto op = await_reply<std::vector<ViewerInfo>>(
         [m](Reply<std::vector<ViewerInfo>> cb) { m->list_viewers("", std::move(cb)); });
     auto all = co_await std::move(op);
-    bool found = false;
-    for (const auto& v : all) found = found || v.id == vid;
+    const ViewerInfo* found = nullptr;
+    for (const auto& v : all) {
+      if (v.id == vid && v.kind == "whep") found = &v;
+    }
     if (!found) throw Error(Errc::not_found, "unknown WHEP session");
-    for (auto& [mline, cand] : parse_sdpfrag(req.body())) m->viewer_candidate(vid, mline, cand);
+    const SdpFrag frag = parse_sdpfrag(req.body());
+    // RFC 9725 §4.3.1: new ICE credentials ask for an ICE restart; an endpoint that only
+    // supports trickle answers 422. A stale ETag in If-Match is a 412.
+    const std::string_view if_match = req[bhttp::field::if_match];
+    if (if_match == "*" || (!frag.ufrag.empty() && frag.ufrag != found->remote_ice_ufrag)) {
+      co_return error_response(req, bhttp::status::unprocessable_entity, "ice_restart_not_supported",
+                               "ICE restarts are not supported: start a new WHEP session (POST a new offer)");
+    }
+    if (!if_match.empty() && if_match != "\"" + vid + "\"") {
+      co_return error_response(req, bhttp::status::precondition_failed, "precondition_failed",
+                               "If-Match does not match this WHEP session's ETag");
+    }
+    for (const auto& c : frag.cands) m->viewer_candidate(vid, c.mline, c.candidate, c.mid);
     co_return text_response(req, bhttp::status::no_content, "", "text/plain");
   });
 }

@@ -1,8 +1,10 @@
 // Small text-level SDP helpers for WebRTC negotiation.
-#include <cstdio>
-#include <map>
+#include <algorithm>
+#include <cctype>
 #include <sstream>
+#include <stdexcept>
 
+#include "camrelay/media/offer.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 
 namespace camrelay::media {
@@ -25,53 +27,221 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
-int find_h264_payload_type(const std::string& sdp) {
-  // Collect H264 payload types in the first video section, with their fmtp.
-  std::vector<int> h264;
-  std::map<int, std::string> fmtp;
-  bool in_video = false;
-  for (const auto& l : split_lines(sdp)) {
-    if (l.rfind("m=", 0) == 0) {
-      if (in_video) break;
-      in_video = l.rfind("m=video", 0) == 0;
-      continue;
-    }
-    if (!in_video) continue;
-    int pt = -1;
-    char name[64] = {0};
-    if (std::sscanf(l.c_str(), "a=rtpmap:%d %63[^/]", &pt, name) == 2 && lower(name) == "h264") {
-      h264.push_back(pt);
-    } else if (std::sscanf(l.c_str(), "a=fmtp:%d", &pt) == 1) {
-      auto sp = l.find(' ');
-      if (sp != std::string::npos) fmtp[pt] = lower(l.substr(sp + 1));
-    }
+namespace {
+int to_int(const std::string& s, int dflt) {
+  try {
+    std::size_t n = 0;
+    int v = std::stoi(s, &n);
+    return n == s.size() ? v : dflt;
+  } catch (...) {
+    return dflt;
   }
-  int best = -1, best_score = -1;
-  for (int pt : h264) {
-    const std::string& f = fmtp[pt];
-    if (f.find("packetization-mode=1") == std::string::npos) continue;
-    int score = 1;
-    if (f.find("profile-level-id=42e01f") != std::string::npos) score = 4;
-    else if (f.find("profile-level-id=42001f") != std::string::npos) score = 3;
-    else if (f.find("profile-level-id=42") != std::string::npos) score = 2;
-    if (score > best_score) {
-      best = pt;
-      best_score = score;
-    }
-  }
-  return best;
 }
 
-int find_extmap_id(const std::string& sdp, const std::string& uri) {
-  for (const auto& l : split_lines(sdp)) {
-    int id = -1;
-    char u[256] = {0};
-    if (std::sscanf(l.c_str(), "a=extmap:%d%*[^ ] %255s", &id, u) == 2 ||
-        std::sscanf(l.c_str(), "a=extmap:%d %255s", &id, u) == 2) {
-      if (uri == u) return id;
+std::vector<std::string> split_ws(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string t;
+  while (in >> t) out.push_back(t);
+  return out;
+}
+
+// The value of `key` in an fmtp parameter list ("a=1;b=2"), lower case; "" if absent.
+std::string fmtp_param(const std::string& fmtp, const std::string& key) {
+  std::istringstream in(fmtp);
+  std::string kv;
+  while (std::getline(in, kv, ';')) {
+    while (!kv.empty() && kv.front() == ' ') kv.erase(kv.begin());
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.substr(0, eq) == key) return kv.substr(eq + 1);
+  }
+  return {};
+}
+
+bool wants_to_receive(const OfferedMedia& m) {
+  return (m.port != 0 || m.bundle_only) && (m.direction == "recvonly" || m.direction == "sendrecv");
+}
+
+// Preference of an H.264 payload type for our answer: higher is better, -1 unusable.
+int h264_score(const OfferedCodec& c) {
+  if (c.name != "h264" || fmtp_param(c.fmtp, "packetization-mode") != "1") return -1;
+  const std::string p = fmtp_param(c.fmtp, "profile-level-id");
+  if (p == "42e01f") return 6;
+  if (p == "42001f") return 5;
+  if (p.rfind("42", 0) == 0) return 4;
+  if (p.rfind("4d", 0) == 0) return 3;
+  if (p.empty()) return 2;
+  return 1;  // High (64xxxx), Safari's 640c1f, ...
+}
+}  // namespace
+
+OfferInfo parse_offer(const std::string& sdp) {
+  if (sdp.size() > 64 * 1024) throw std::invalid_argument("the offer is larger than 64 KiB");
+  const auto lines = split_lines(sdp);
+  if (lines.empty() || lines.front() != "v=0") throw std::invalid_argument("the offer is not an SDP (it must start with v=0)");
+  OfferInfo o;
+  std::vector<std::vector<int>> formats;  // payload types listed on each m= line
+  OfferedMedia* cur = nullptr;
+  for (const auto& l : lines) {
+    if (l.size() < 2 || l[1] != '=') continue;  // tolerate junk lines, as browsers do
+    if (l.rfind("m=", 0) == 0) {
+      auto f = split_ws(l.substr(2));
+      if (f.size() < 3) throw std::invalid_argument("malformed m= line: " + l.substr(0, 80));
+      OfferedMedia m;
+      m.index = static_cast<unsigned>(o.media.size());
+      m.kind = lower(f[0]);
+      m.port = to_int(f[1].substr(0, f[1].find('/')), -1);
+      if (m.port < 0 || m.port > 65535) throw std::invalid_argument("malformed port in m= line: " + l.substr(0, 80));
+      m.proto = f[2];
+      m.ice_ufrag = o.ice_ufrag;
+      formats.emplace_back();
+      for (std::size_t k = 3; k < f.size(); ++k) formats.back().push_back(to_int(f[k], -1));
+      o.media.push_back(std::move(m));
+      cur = &o.media.back();
+      continue;
+    }
+    if (l.rfind("a=", 0) != 0) continue;
+    const std::string a = l.substr(2);
+    const auto colon = a.find(':');
+    const std::string name = a.substr(0, colon);
+    const std::string value = colon == std::string::npos ? "" : a.substr(colon + 1);
+    if (!cur) {
+      if (name == "group" && value.rfind("BUNDLE", 0) == 0) {
+        auto f = split_ws(value);
+        o.bundle_mids.assign(f.begin() + 1, f.end());
+      } else if (name == "ice-ufrag") {
+        o.ice_ufrag = value;
+      }
+      continue;
+    }
+    if (name == "mid") {
+      cur->mid = value;
+    } else if (name == "sendrecv" || name == "recvonly" || name == "sendonly" || name == "inactive") {
+      cur->direction = name;
+    } else if (name == "bundle-only") {
+      cur->bundle_only = true;
+    } else if (name == "ice-ufrag") {
+      cur->ice_ufrag = value;
+    } else if (name == "rtpmap") {
+      // rtpmap:PT NAME/CLOCK[/CHANNELS]
+      auto sp = value.find(' ');
+      if (sp == std::string::npos) continue;
+      OfferedCodec c;
+      c.pt = to_int(value.substr(0, sp), -1);
+      std::istringstream enc(value.substr(sp + 1));
+      std::string part;
+      std::vector<std::string> parts;
+      while (std::getline(enc, part, '/')) parts.push_back(part);
+      if (c.pt < 0 || c.pt > 127 || parts.empty()) continue;
+      c.name = lower(parts[0]);
+      if (parts.size() > 1) c.clock_rate = to_int(parts[1], 0);
+      if (parts.size() > 2) c.channels = to_int(parts[2], 0);
+      cur->codecs.push_back(std::move(c));
+    } else if (name == "fmtp") {
+      auto sp = value.find(' ');
+      if (sp == std::string::npos) continue;
+      const int pt = to_int(value.substr(0, sp), -1);
+      for (auto& c : cur->codecs) {
+        if (c.pt == pt) c.fmtp = lower(value.substr(sp + 1));
+      }
+    } else if (name == "extmap") {
+      // extmap:ID[/direction] URI [attributes]
+      auto f = split_ws(value);
+      if (f.size() >= 2 && f[1] == kTwccUri) cur->twcc_ext_id = to_int(f[0].substr(0, f[0].find('/')), -1);
     }
   }
-  return -1;
+  // Static payload types may come without rtpmap (RFC 3551: PCMU 0, PCMA 8).
+  for (std::size_t i = 0; i < o.media.size(); ++i) {
+    auto& m = o.media[i];
+    if (m.kind != "audio") continue;
+    for (int pt : formats[i]) {
+      if (pt != 0 && pt != 8) continue;
+      bool mapped = false;
+      for (const auto& c : m.codecs) mapped = mapped || c.pt == pt;
+      if (!mapped) m.codecs.push_back(OfferedCodec{pt, pt == 0 ? "pcmu" : "pcma", 8000, 1, ""});
+    }
+  }
+  if (o.media.empty()) throw std::invalid_argument("the offer has no m= line");
+  return o;
+}
+
+AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio) {
+  AnswerPlan p;
+  for (const auto& m : offer.media) {
+    if (m.kind != "video" || !wants_to_receive(m)) continue;
+    const OfferedCodec* best = nullptr;
+    int best_score = -1;
+    for (const auto& c : m.codecs) {
+      const int s = h264_score(c);
+      if (s > best_score) {
+        best = &c;
+        best_score = s;
+      }
+    }
+    if (!best) continue;
+    p.video_index = static_cast<int>(m.index);
+    p.video_pt = best->pt;
+    p.video_profile = fmtp_param(best->fmtp, "profile-level-id");
+    p.video_twcc_id = std::max(0, m.twcc_ext_id);
+    break;
+  }
+  if (p.video_index < 0) {
+    bool any_video = false;
+    for (const auto& m : offer.media) any_video = any_video || (m.kind == "video" && wants_to_receive(m));
+    p.error = any_video ? "the offer has no H.264 video with packetization-mode=1 (offered: " +
+                              offered_video_codecs(offer) + ")"
+                        : "the offer has no video m-line to receive the camera's H.264";
+    return p;
+  }
+  if (webrtc_audio.empty()) {
+    p.note = "the camera has no audio";
+    return p;
+  }
+  for (const auto& m : offer.media) {
+    if (m.kind != "audio" || !wants_to_receive(m)) continue;
+    for (const auto& c : m.codecs) {
+      if (c.name == webrtc_audio && (c.name != "opus" || c.clock_rate == 48000)) {
+        p.audio_index = static_cast<int>(m.index);
+        p.audio_pt = c.pt;
+        p.audio_codec = c.name;
+        return p;
+      }
+    }
+    p.note = "the browser does not accept " + webrtc_audio + " audio";
+    return p;
+  }
+  p.note = "the offer has no audio m-line that receives";
+  return p;
+}
+
+std::string offered_video_codecs(const OfferInfo& offer) {
+  std::vector<std::string> names;
+  for (const auto& m : offer.media) {
+    if (m.kind != "video") continue;
+    for (const auto& c : m.codecs) {
+      if (c.name == "rtx" || c.name == "red" || c.name == "ulpfec" || c.name == "flexfec-03") continue;
+      std::string n = c.name;
+      for (auto& ch : n) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (c.name == "h264") n += " packetization-mode=" + (fmtp_param(c.fmtp, "packetization-mode").empty() ? std::string("0") : fmtp_param(c.fmtp, "packetization-mode"));
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+  }
+  if (names.empty()) return "none";
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+unsigned transport_mline(const OfferInfo& offer, const std::string& mid, unsigned fallback) {
+  if (!offer.bundle_mids.empty()) {
+    for (const auto& m : offer.media) {
+      if (m.mid == offer.bundle_mids.front()) return m.index;
+    }
+  }
+  for (const auto& m : offer.media) {
+    if (!mid.empty() && m.mid == mid) return m.index;
+  }
+  return fallback;
 }
 
 std::vector<std::string> announce_candidates(const std::string& candidate,
@@ -117,6 +287,34 @@ std::string add_candidates_to_sdp(const std::string& sdp,
     out += l + "\r\n";
   }
   flush_section(mline);
+  return out;
+}
+
+std::string add_ssrc_to_sdp(const std::string& sdp, unsigned mline, std::uint32_t ssrc,
+                            const std::string& stream_id, const std::string& track_id) {
+  const auto lines = split_lines(sdp);
+  // Leave a section that already announces SSRCs alone.
+  int m = -1;
+  for (const auto& l : lines) {
+    if (l.rfind("m=", 0) == 0) ++m;
+    if (m == static_cast<int>(mline) && (l.rfind("a=ssrc:", 0) == 0 || l.rfind("a=msid:", 0) == 0)) return sdp;
+  }
+  std::string out;
+  m = -1;
+  auto add = [&](int idx) {
+    if (idx != static_cast<int>(mline)) return;
+    out += "a=msid:" + stream_id + " " + track_id + "\r\n";
+    out += "a=ssrc:" + std::to_string(ssrc) + " cname:" + stream_id + "\r\n";
+    out += "a=ssrc:" + std::to_string(ssrc) + " msid:" + stream_id + " " + track_id + "\r\n";
+  };
+  for (const auto& l : lines) {
+    if (l.rfind("m=", 0) == 0) {
+      add(m);
+      ++m;
+    }
+    out += l + "\r\n";
+  }
+  add(m);
   return out;
 }
 

@@ -369,6 +369,9 @@ std::shared_ptr<Output> Stream::output(const std::string& kind,
   return o;
 }
 
+AudioInfo Stream::audio_info() const { return {}; }
+GstElement* Stream::audio_tee() const { return nullptr; }
+
 void Stream::remove_output(const std::string& kind, const Output* o) {
   std::lock_guard lk(outputs_mu_);
   auto it = outputs_.find(kind);

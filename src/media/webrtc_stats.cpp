@@ -26,6 +26,7 @@ double num(const GstStructure* s, const char* field, double def = -1) {
 
 void WebrtcViewer::poll_stats() {
   if (stopped_ || !webrtc_) return;
+  find_rtp_session();
   auto* p = gst_promise_new_with_change_func(
       [](GstPromise* p, gpointer ud) {
         auto s = static_cast<Weak*>(ud)->lock();
@@ -37,9 +38,9 @@ void WebrtcViewer::poll_stats() {
       new Weak(weak_from_this()), [](gpointer d) { delete static_cast<Weak*>(d); });
   g_signal_emit_by_name(webrtc_, "get-stats", nullptr, p);
 
-  if (rtp_session_) {
+  if (twcc_session_) {
     GstStructure* twcc = nullptr;
-    g_object_get(rtp_session_, "twcc-stats", &twcc, nullptr);
+    g_object_get(twcc_session_, "twcc-stats", &twcc, nullptr);
     if (twcc) {
       double recv = num(twcc, "bitrate-recv");
       double loss = num(twcc, "packet-loss-pct");
@@ -71,8 +72,9 @@ void WebrtcViewer::on_stats(const GstStructure* r) {
         if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) return TRUE;
         auto* a = static_cast<Acc*>(ud);
         if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
-          a->bytes = std::max(a->bytes, num(s, "bytes-sent"));
-          a->packets = std::max(a->packets, num(s, "packets-sent"));
+          // Video and audio together.
+          a->bytes = std::max(0.0, a->bytes) + std::max(0.0, num(s, "bytes-sent"));
+          a->packets = std::max(0.0, a->packets) + std::max(0.0, num(s, "packets-sent"));
         } else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
           a->lost = std::max(a->lost, num(s, "packets-lost"));
           a->fraction = std::max(a->fraction, num(s, "fraction-lost"));

@@ -1,7 +1,9 @@
+// WebRTC viewer: building the branch, its life on the running stream, last-GOP replay and
+// release. Negotiation (offers, answers, candidates) is in webrtc_negotiation.cpp, stats in
+// webrtc_stats.cpp.
 #include "camrelay/media/webrtc_viewer.hpp"
 
 #include <gst/rtp/rtp.h>
-#include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -11,41 +13,41 @@
 
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/ids.hpp"
-#include "camrelay/util/log.hpp"
+#include "webrtc_audio.hpp"
+#include "webrtc_internal.hpp"
 
 namespace camrelay::media {
+using namespace webrtc_detail;
 namespace {
-auto lg() {
-  static auto l = log::get("webrtc");
-  return l;
-}
-constexpr const char* kTwccUri =
-    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-// Debian's Chromium only accepts these H.264 profiles; the camera's real profile is sent
-// anyway and decoded fine (design.md §4).
-constexpr const char* kOfferedProfile = "42e01f";
-constexpr unsigned kGatherTimeoutMs = 1500;
-// Without STUN/TURN servers only host candidates exist, and libnice reports them all at
-// once: answer this long after the first one instead of waiting ~250 ms for "complete".
-constexpr unsigned kHostCandidatesGraceMs = 15;
-constexpr guint kQueueBuffers = 90;
 // Replayed frames are squeezed into at most this spacing just before the live frame, so
 // the browser decodes them at once and shows the live picture (no 2 s built-in delay).
 constexpr GstClockTime kReplaySpacing = GST_MSECOND;
 
-using Weak = std::weak_ptr<WebrtcViewer>;
-void free_weak(gpointer p, GClosure*) { delete static_cast<Weak*>(p); }
-void free_weak1(gpointer p) { delete static_cast<Weak*>(p); }
+GstElement* make(const char* factory) { return gst_element_factory_make(factory, nullptr); }
+}  // namespace
 
-std::string rtp_caps(int pt, int twcc_id) {
+namespace webrtc_detail {
+std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id) {
   std::string caps = fmt::format(
       "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload={},"
-      "packetization-mode=(string)1,profile-level-id=(string){},level-asymmetry-allowed=(string)1,"
-      "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true",
-      pt, kOfferedProfile);
+      "packetization-mode=(string)1,rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,"
+      "rtcp-fb-nack=(boolean)true",
+      pt);
+  if (!profile.empty()) caps += fmt::format(",profile-level-id=(string){},level-asymmetry-allowed=(string)1", profile);
   if (twcc_id > 0) caps += fmt::format(",rtcp-fb-transport-cc=(boolean)true,extmap-{}=(string){}", twcc_id, kTwccUri);
   return caps;
 }
+
+std::string audio_rtp_caps(const std::string& codec, int pt) {
+  if (codec == "opus") {
+    return fmt::format("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload={},"
+                       "encoding-params=(string)2", pt);
+  }
+  return fmt::format("application/x-rtp,media=audio,encoding-name={},clock-rate=8000,payload={}",
+                     codec == "pcmu" ? "PCMU" : "PCMA", pt);
+}
+
+int default_audio_pt(const std::string& codec) { return codec == "opus" ? 111 : codec == "pcmu" ? 0 : 8; }
 
 const char* conn_state_name(GstWebRTCPeerConnectionState s) {
   switch (s) {
@@ -72,7 +74,6 @@ const char* ice_state_name(GstWebRTCICEConnectionState s) {
   return "unknown";
 }
 
-// Reply error of a webrtcbin promise, if any.
 std::string promise_error(GstPromise* p) {
   if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) return "no reply from webrtcbin";
   const GstStructure* r = gst_promise_get_reply(p);
@@ -85,7 +86,7 @@ std::string promise_error(GstPromise* p) {
   }
   return {};
 }
-}  // namespace
+}  // namespace webrtc_detail
 
 std::shared_ptr<WebrtcViewer> WebrtcViewer::create(std::shared_ptr<Stream> stream,
                                                    const config::Webrtc& cfg, ViewerOptions opts,
@@ -103,6 +104,8 @@ WebrtcViewer::WebrtcViewer(std::shared_ptr<Stream> stream, const config::Webrtc&
 WebrtcViewer::~WebrtcViewer() {
   if (bin_) gst_object_unref(bin_);
   if (rtp_session_) g_object_unref(rtp_session_);
+  if (twcc_session_) gst_object_unref(twcc_session_);
+  if (audio_tee_pad_) gst_object_unref(audio_tee_pad_);
 }
 
 void WebrtcViewer::start() {
@@ -121,34 +124,51 @@ void WebrtcViewer::build() {
   GstElement* tee = stream_->tee();
   if (!pipeline || !tee) return fail("the stream is not running");
 
+  // What goes on which m-line.
+  const std::string audio_codec = opts_.audio ? webrtc_audio_codec(*stream_) : std::string();
   if (!opts_.remote_offer.empty()) {
-    payload_type_ = find_h264_payload_type(opts_.remote_offer);
-    if (payload_type_ < 0) {
-      return fail("the offer has no H.264 video with packetization-mode=1");
+    try {
+      offer_ = parse_offer(opts_.remote_offer);
+    } catch (const std::invalid_argument& e) {
+      return fail(e.what());
     }
-    // Use the browser's id for TWCC; without it in the offer, no TWCC.
-    twcc_ext_id_ = std::max(0, find_extmap_id(opts_.remote_offer, kTwccUri));
+    plan_ = plan_answer(offer_, audio_codec);
+    if (!plan_.error.empty()) return fail(plan_.error);
+  } else {
+    plan_.video_index = 0;
+    plan_.video_pt = 96;
+    plan_.video_profile = kOfferedProfile;
+    plan_.video_twcc_id = 1;
+    if (!audio_codec.empty()) {
+      plan_.audio_index = 1;
+      plan_.audio_codec = audio_codec;
+      plan_.audio_pt = default_audio_pt(audio_codec);
+    }
   }
 
   bin_ = gst_bin_new(name_.c_str());
   gst_object_ref_sink(bin_);
   GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
   queue_ = q;
-  GstElement* pay = gst_element_factory_make("rtph264pay", nullptr);
-  GstElement* setter = gst_element_factory_make("capssetter", nullptr);
+  GstElement* pay = make("rtph264pay");
+  GstElement* setter = make("capssetter");
   webrtc_ = gst_element_factory_make("webrtcbin", name_.c_str());
   if (!q || !pay || !setter || !webrtc_) return fail("missing GStreamer elements (rtph264pay, capssetter, webrtcbin)");
-  g_object_set(pay, "config-interval", -1, "pt", guint(payload_type_), "mtu", 1200u, nullptr);
+  video_ssrc_ = g_random_int();
+  g_object_set(pay, "config-interval", -1, "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
-  if (GstRTPHeaderExtension* ext = twcc_ext_id_ > 0 ? gst_rtp_header_extension_create_from_uri(kTwccUri) : nullptr) {
-    gst_rtp_header_extension_set_id(ext, guint(twcc_ext_id_));
+  if (GstRTPHeaderExtension* ext = plan_.video_twcc_id > 0 ? gst_rtp_header_extension_create_from_uri(kTwccUri) : nullptr) {
+    gst_rtp_header_extension_set_id(ext, guint(plan_.video_twcc_id));
     g_signal_emit_by_name(pay, "add-extension", ext);
     gst_object_unref(ext);
   }
-  GstCaps* setcaps = gst_caps_from_string(
-      fmt::format("application/x-rtp,profile-level-id=(string){}", kOfferedProfile).c_str());
-  g_object_set(setter, "caps", setcaps, "join", TRUE, "replace", FALSE, nullptr);
-  gst_caps_unref(setcaps);
+  // The profile the browser accepts, whatever the camera's real one is.
+  if (!plan_.video_profile.empty()) {
+    GstCaps* setcaps = gst_caps_from_string(
+        fmt::format("application/x-rtp,profile-level-id=(string){}", plan_.video_profile).c_str());
+    g_object_set(setter, "caps", setcaps, "join", TRUE, "replace", FALSE, nullptr);
+    gst_caps_unref(setcaps);
+  }
   gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
 
   // ICE servers, local addresses (libnice skips loopback unless told) and port range.
@@ -178,6 +198,7 @@ void WebrtcViewer::build() {
 
   gst_bin_add_many(GST_BIN(bin_), q, pay, setter, webrtc_, nullptr);
   if (!gst_element_link_many(q, pay, setter, nullptr)) return fail("cannot link the viewer branch");
+  video_src_ = setter;
   GstPad* qsink = gst_element_get_static_pad(q, "sink");
   gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
   // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
@@ -210,12 +231,77 @@ void WebrtcViewer::build() {
   }
   gst_object_unref(qsink);
 
+  if (plan_.audio_index >= 0 && !build_audio_branch()) plan_.audio_index = -1;
+  {
+    std::lock_guard lk(mu_);
+    stats_.audio_codec = plan_.audio_index >= 0 ? plan_.audio_codec : "";
+  }
+  connect_signals();
+
+  tee_pad_ = attach_branch(pipeline, tee, bin_);
+  if (!tee_pad_) return fail("cannot attach the viewer to the stream");
+  if (audio_src_) {
+    audio_tee_pad_ = link_tee_to(audio_tee_, bin_, "audio_sink");
+    if (!audio_tee_pad_) lg()->warn("viewer {}: cannot attach the audio; video only", opts_.id);
+  }
+
+  poll_stats();
+
+  if (opts_.remote_offer.empty()) {
+    // Server offers: our transceivers define the m-lines (video 0, audio 1).
+    if (!link_to_webrtc(video_src_, plan_.video_index,
+                        video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id))) {
+      return fail("webrtcbin refused the video sink pad");
+    }
+    if (audio_src_ && !link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt))) {
+      return fail("webrtcbin refused the audio sink pad");
+    }
+    audio_linked_ = audio_src_ != nullptr;
+    create_offer();
+  } else {
+    // Browser offers: its m-lines exist once the offer is set; we bind to them after.
+    answer_remote_offer();
+  }
+}
+
+bool WebrtcViewer::build_audio_branch() {
+  AudioTap tap = acquire_webrtc_audio(stream_);
+  if (!tap.tee || tap.codec != plan_.audio_codec) return false;
+  GstElement* q = make_leaky_queue(nullptr, kAudioQueueBuffers, nullptr);
+  const char* payf = tap.codec == "opus" ? "rtpopuspay" : tap.codec == "pcmu" ? "rtppcmupay" : "rtppcmapay";
+  GstElement* pay = make(payf);
+  if (!q || !pay) {
+    if (q) gst_object_unref(gst_object_ref_sink(q));
+    if (pay) gst_object_unref(gst_object_ref_sink(pay));
+    lg()->warn("viewer {}: missing {}; video only", opts_.id, payf);
+    return false;
+  }
+  do audio_ssrc_ = g_random_int();
+  while (audio_ssrc_ == video_ssrc_);
+  g_object_set(pay, "pt", guint(plan_.audio_pt), "mtu", 1200u, "ssrc", audio_ssrc_, nullptr);
+  gst_bin_add_many(GST_BIN(bin_), q, pay, nullptr);
+  gst_element_link(q, pay);
+  GstPad* qsink = gst_element_get_static_pad(q, "sink");
+  gst_element_add_pad(bin_, gst_ghost_pad_new("audio_sink", qsink));
+  gst_object_unref(qsink);
+  audio_src_ = pay;
+  audio_tee_ = tap.tee;
+  audio_hold_ = std::move(tap.hold);
+  std::lock_guard lk(mu_);
+  stats_.audio_transcoded = tap.transcoded;
+  return true;
+}
+
+// Requests webrtcbin's sink pad for m-line `mline`, makes its transceiver send-only with
+// our caps, and links `from` to it. Media is held back until the peer is connected.
+bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string& caps_str) {
+  GstCaps* caps = gst_caps_from_string(caps_str.c_str());
   GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");
-  GstCaps* caps = gst_caps_from_string(rtp_caps(payload_type_, twcc_ext_id_).c_str());
-  GstPad* wsink = gst_element_request_pad(webrtc_, templ, "sink_0", caps);
+  const std::string pad_name = fmt::format("sink_{}", mline);
+  GstPad* wsink = gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps);
   if (!wsink) {
     gst_caps_unref(caps);
-    return fail("webrtcbin refused a sink pad");
+    return false;
   }
   GstWebRTCRTPTransceiver* trans = nullptr;
   g_object_get(wsink, "transceiver", &trans, nullptr);
@@ -224,22 +310,28 @@ void WebrtcViewer::build() {
     gst_object_unref(trans);
   }
   gst_caps_unref(caps);
-  GstPad* setsrc = gst_element_get_static_pad(setter, "src");
+  GstPad* src = gst_element_get_static_pad(from, "src");
   // Until the peer connection is up, webrtcbin's sink pad has no target and a push
   // returns NOT_LINKED — which would pause the queue's task for good. Drop media (not
   // events) here until then; nothing sent earlier could be decrypted anyway.
   gst_pad_add_probe(
-      setsrc, GST_PAD_PROBE_TYPE_BUFFER,
+      src, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad*, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
         auto s = static_cast<Weak*>(ud)->lock();
         return s && s->media_ready_.load(std::memory_order_relaxed) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
       },
       new Weak(weak_from_this()), free_weak1);
-  GstPadLinkReturn lr = gst_pad_link(setsrc, wsink);
-  gst_object_unref(setsrc);
+  const GstPadLinkReturn lr = gst_pad_link(src, wsink);
+  gst_object_unref(src);
   gst_object_unref(wsink);
-  if (lr != GST_PAD_LINK_OK) return fail("cannot link the payloader to webrtcbin");
+  if (lr != GST_PAD_LINK_OK) {
+    lg()->warn("viewer {}: cannot link to {}: {}", opts_.id, pad_name, gst_pad_link_get_name(lr));
+    return false;
+  }
+  return true;
+}
 
+void WebrtcViewer::connect_signals() {
   g_signal_connect_data(webrtc_, "on-ice-candidate",
                         G_CALLBACK(+[](GstElement*, guint mline, gchar* cand, gpointer ud) {
                           if (auto s = static_cast<Weak*>(ud)->lock()) s->on_ice_candidate_cb(mline, cand);
@@ -256,6 +348,10 @@ void WebrtcViewer::build() {
                             s->stats_.connection_state = conn_state_name(st);
                           }
                           if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+                            {
+                              std::lock_guard lk(s->mu_);
+                              if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
+                            }
                             if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
                             s->media_ready_ = true;
                             // A keyframe now, and again shortly after in case the first
@@ -295,19 +391,33 @@ void WebrtcViewer::build() {
                         }),
                         new Weak(weak_from_this()), free_weak, GConnectFlags(0));
 
-  tee_pad_ = attach_branch(pipeline, tee, bin_);
-  if (!tee_pad_) return fail("cannot attach the viewer to the stream");
+}
 
-  // RTCP liveness and TWCC figures live on the rtpbin session inside webrtcbin.
+// The rtpbin session inside webrtcbin that carries our media: its RTCP tells whether the
+// browser is still there, and it holds the TWCC figures. It exists only once a description
+// has been applied, so this is tried from the stats timer until found.
+void WebrtcViewer::find_rtp_session() {
+  if (rtp_session_ || !webrtc_) return;
   GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtc_));
   GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+  while (!rtp_session_ && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     GstElement* child = GST_ELEMENT(g_value_get_object(&item));
     GstElementFactory* f = gst_element_get_factory(child);
     if (f && g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) {
-      GObject* session = nullptr;
-      g_signal_emit_by_name(child, "get-internal-session", 0u, &session);
-      rtp_session_ = session;
+      // With BUNDLE every m-line shares the session of the bundle's first m-line.
+      for (guint id = 0; id < 8 && !rtp_session_; ++id) {
+        GstElement* elem = nullptr;  // the rtpsession element: TWCC figures
+        g_signal_emit_by_name(child, "get-session", id, &elem);
+        if (!elem) continue;
+        GObject* session = nullptr;  // its RTPSession: RTCP signals
+        g_object_get(elem, "internal-session", &session, nullptr);
+        if (session) {
+          rtp_session_ = session;
+          twcc_session_ = elem;
+        } else {
+          gst_object_unref(elem);
+        }
+      }
     }
     g_value_reset(&item);
   }
@@ -321,14 +431,6 @@ void WebrtcViewer::build() {
                             }
                           }),
                           new Weak(weak_from_this()), free_weak, GConnectFlags(0));
-  }
-
-  poll_stats();
-
-  if (opts_.remote_offer.empty()) {
-    create_offer();
-  } else {
-    answer_remote_offer();
   }
 }
 
@@ -379,171 +481,6 @@ void WebrtcViewer::replay_gop(GstPad* pad, GstBuffer* live) {
   lg()->debug("viewer {}: replayed {} of {} cached frame(s) of the current GOP", opts_.id, sent, n);
 }
 
-void WebrtcViewer::create_offer() {
-  auto* p = gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        if (auto s = static_cast<Weak*>(ud)->lock()) s->on_offer_created(p);
-        gst_promise_unref(p);
-      },
-      new Weak(weak_from_this()), free_weak1);
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
-}
-
-void WebrtcViewer::on_offer_created(GstPromise* p) {
-  if (auto err = promise_error(p); !err.empty()) return fail("create-offer: " + err);
-  GstWebRTCSessionDescription* offer = nullptr;
-  gst_structure_get(gst_promise_get_reply(p), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
-  if (!offer) return fail("create-offer returned nothing");
-  g_signal_emit_by_name(webrtc_, "set-local-description", offer, nullptr);
-  gchar* text = gst_sdp_message_as_text(offer->sdp);
-  std::string sdp = text;
-  g_free(text);
-  gst_webrtc_session_description_free(offer);
-  // Trickle ICE: the offer goes out at once; candidates follow one by one. Candidates
-  // gathered before this point were held back so they cannot overtake the offer.
-  std::lock_guard lk(mu_);
-  if (cb_.on_local_description) cb_.on_local_description(std::move(sdp));
-  offer_sent_ = true;
-  if (cb_.on_ice_candidate) {
-    for (const auto& [m, c] : local_candidates_) cb_.on_ice_candidate(m, c);
-  }
-}
-
-void WebrtcViewer::answer_remote_offer() {
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(opts_.remote_offer.c_str(), &msg) != GST_SDP_OK || !msg ||
-      gst_sdp_message_medias_len(msg) == 0) {
-    if (msg) gst_sdp_message_free(msg);
-    return fail("the offer is not a valid SDP");
-  }
-  auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-  auto* p = gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        auto s = static_cast<Weak*>(ud)->lock();
-        if (s) {
-          if (auto err = promise_error(p); !err.empty()) {
-            s->fail("set-remote-description: " + err);
-          } else {
-            auto* p2 = gst_promise_new_with_change_func(
-                [](GstPromise* p2, gpointer ud2) {
-                  if (auto s2 = static_cast<Weak*>(ud2)->lock()) s2->on_answer_created(p2);
-                  gst_promise_unref(p2);
-                },
-                new Weak(s), free_weak1);
-            g_signal_emit_by_name(s->webrtc_, "create-answer", nullptr, p2);
-          }
-        }
-        gst_promise_unref(p);
-      },
-      new Weak(weak_from_this()), free_weak1);
-  g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
-  gst_webrtc_session_description_free(desc);
-}
-
-void WebrtcViewer::on_answer_created(GstPromise* p) {
-  if (auto err = promise_error(p); !err.empty()) return fail("create-answer: " + err);
-  GstWebRTCSessionDescription* answer = nullptr;
-  gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-  if (!answer) return fail("create-answer returned nothing");
-  gchar* text = gst_sdp_message_as_text(answer->sdp);
-  {
-    std::lock_guard lk(mu_);
-    pending_answer_sdp_ = text;
-  }
-  g_free(text);
-  if (pending_answer_sdp_.find("m=video 0 ") != std::string::npos) {
-    gst_webrtc_session_description_free(answer);
-    return fail("the browser rejected every H.264 profile we can send");
-  }
-  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
-  gst_webrtc_session_description_free(answer);
-  // WHEP has no server-to-client trickle: answer once gathering is complete (fast on a
-  // LAN), or after a bound with whatever was gathered.
-  auto w = weak_from_this();
-  stream_->loop().post([w] {
-    auto s = w.lock();
-    if (!s || s->stopped_) return;
-    s->gather_timer_ = s->stream_->loop().post_delayed(kGatherTimeoutMs, [w] {
-      if (auto s2 = w.lock()) {
-        s2->gather_timer_ = 0;
-        {
-          std::lock_guard lk(s2->mu_);
-          s2->gathering_done_ = true;
-        }
-        s2->maybe_send_answer();
-      }
-    });
-  });
-  maybe_send_answer();
-}
-
-void WebrtcViewer::maybe_send_answer() {
-  std::string sdp;
-  {
-    std::lock_guard lk(mu_);
-    if (answer_sent_ || !gathering_done_ || pending_answer_sdp_.empty()) return;
-    answer_sent_ = true;
-    sdp = add_candidates_to_sdp(pending_answer_sdp_, local_candidates_);
-  }
-  if (cb_.on_local_description) cb_.on_local_description(std::move(sdp));
-}
-
-void WebrtcViewer::on_ice_candidate_cb(unsigned mline, const char* cand) {
-  if (!cand || !*cand) return;
-  std::string c = cand;
-  if (c.rfind("a=", 0) == 0) c = c.substr(2);
-  std::lock_guard lk(mu_);
-  const bool first = local_candidates_.empty();
-  for (auto& variant : announce_candidates(c, cfg_.announced_ips)) {
-    local_candidates_.emplace_back(mline, variant);
-    if (opts_.remote_offer.empty() && offer_sent_ && cb_.on_ice_candidate) cb_.on_ice_candidate(mline, variant);
-  }
-  if (first && !opts_.remote_offer.empty() && cfg_.ice_servers.empty()) {
-    stream_->loop().post_delayed(kHostCandidatesGraceMs, [w = weak_from_this()] {
-      auto s = w.lock();
-      if (!s) return;
-      {
-        std::lock_guard lk2(s->mu_);
-        s->gathering_done_ = true;
-      }
-      s->maybe_send_answer();
-    });
-  }
-}
-
-void WebrtcViewer::set_remote_answer(std::string sdp) {
-  stream_->loop().post([self = shared_from_this(), sdp = std::move(sdp)] {
-    if (self->stopped_ || !self->webrtc_) return;
-    GstSDPMessage* msg = nullptr;
-    if (sdp.rfind("v=0", 0) != 0 || gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK ||
-        !msg || gst_sdp_message_medias_len(msg) == 0) {
-      if (msg) gst_sdp_message_free(msg);
-      return self->fail("the answer is not a valid SDP");
-    }
-    auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-    auto* p = gst_promise_new_with_change_func(
-        [](GstPromise* p, gpointer ud) {
-          if (auto s = static_cast<Weak*>(ud)->lock()) {
-            if (auto err = promise_error(p); !err.empty()) s->fail("set-remote-description: " + err);
-          }
-          gst_promise_unref(p);
-        },
-        new Weak(self), free_weak1);
-    g_signal_emit_by_name(self->webrtc_, "set-remote-description", desc, p);
-    gst_webrtc_session_description_free(desc);
-  });
-}
-
-void WebrtcViewer::add_ice_candidate(unsigned mline, std::string cand) {
-  stream_->loop().post([self = shared_from_this(), mline, cand = std::move(cand)] {
-    if (self->stopped_ || !self->webrtc_) return;
-    std::string c = cand;
-    if (c.rfind("a=", 0) == 0) c = c.substr(2);
-    if (c.empty()) return;  // end of candidates: nothing to do for libnice
-    g_signal_emit_by_name(self->webrtc_, "add-ice-candidate", mline, c.c_str());
-  });
-}
-
 void WebrtcViewer::stop(std::function<void()> done) {
   stream_->loop().post([self = shared_from_this(), done = std::move(done)]() mutable {
     if (self->stopped_) {
@@ -554,20 +491,31 @@ void WebrtcViewer::stop(std::function<void()> done) {
     if (self->stats_timer_) self->stream_->loop().cancel(self->stats_timer_);
     if (self->gather_timer_) self->stream_->loop().cancel(self->gather_timer_);
     self->stats_timer_ = self->gather_timer_ = 0;
-    GstElement* pipeline = self->stream_->pipeline();
-    if (self->tee_pad_ && pipeline && self->stream_->tee()) {
-      GstPad* pad = std::exchange(self->tee_pad_, nullptr);
-      detach_branch(self->stream_->loop(), pipeline, self->stream_->tee(), pad, self->bin_,
-                    [self, done = std::move(done)] {
-                      lg()->debug("viewer {}: released", self->opts_.id);
-                      if (done) done();
-                    });
+    // Video: the whole bin goes with the last tee pad. Audio first, so no buffer arrives
+    // through it into a bin that is shutting down.
+    auto detach_video = [self, done = std::move(done)]() mutable {
+      self->audio_hold_.reset();  // a shared transcoder may stop now
+      GstElement* pipeline = self->stream_->pipeline();
+      if (self->tee_pad_ && pipeline && self->stream_->tee()) {
+        GstPad* pad = std::exchange(self->tee_pad_, nullptr);
+        detach_branch(self->stream_->loop(), pipeline, self->stream_->tee(), pad, self->bin_,
+                      [self, done = std::move(done)] {
+                        lg()->debug("viewer {}: released", self->opts_.id);
+                        if (done) done();
+                      });
+        return;
+      }
+      // The pipeline is gone (stream stopped first) or we never attached.
+      if (self->bin_ && !GST_OBJECT_PARENT(self->bin_)) gst_element_set_state(self->bin_, GST_STATE_NULL);
+      if (self->tee_pad_) gst_object_unref(std::exchange(self->tee_pad_, nullptr));
+      if (done) done();
+    };
+    if (self->audio_tee_pad_ && self->stream_->pipeline()) {
+      unlink_tee_pad(self->stream_->loop(), self->audio_tee_, std::exchange(self->audio_tee_pad_, nullptr),
+                     std::move(detach_video));
       return;
     }
-    // The pipeline is gone (stream stopped first) or we never attached.
-    if (self->bin_ && !GST_OBJECT_PARENT(self->bin_)) gst_element_set_state(self->bin_, GST_STATE_NULL);
-    if (self->tee_pad_) gst_object_unref(std::exchange(self->tee_pad_, nullptr));
-    if (done) done();
+    detach_video();
   });
 }
 

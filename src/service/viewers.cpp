@@ -12,9 +12,6 @@ auto lg() {
   static auto l = log::get("viewers");
   return l;
 }
-constexpr std::int64_t kConnectTimeoutMs = 20000;    // ICE+DTLS must complete by then
-constexpr std::int64_t kDisconnectGraceMs = 3000;    // ICE "disconnected" may recover
-constexpr std::int64_t kRtcpSilenceMs = 4000;        // browsers send RTCP every ~1 s
 }  // namespace
 
 int StreamManager::total_viewers() const {
@@ -33,6 +30,7 @@ ViewerInfo StreamManager::viewer_info(const ViewerEntry& v) const {
   i.ip = v.ip;
   i.connected_at = v.connected_at;
   i.state = v.state;
+  i.remote_ice_ufrag = v.remote_ice_ufrag;
   if (v.media) i.stats = v.media->stats();
   return i;
 }
@@ -70,6 +68,13 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       v->connected_at = unix_now_s();
       v->created_mono_ms = mono_now_ms();
       v->on_closed = std::move(req.on_closed);
+      if (!req.offer_sdp.empty()) {
+        try {
+          v->remote_ice_ufrag = media::parse_offer(req.offer_sdp).ice_ufrag_of_first();
+        } catch (const std::invalid_argument& ex) {
+          throw Error(Errc::invalid_argument, ex.what());
+        }
+      }
 
       const std::string vid = v->id;
       auto w = m.weak_from_this();
@@ -128,11 +133,11 @@ void StreamManager::viewer_answer(std::string viewer_id, std::string sdp, Reply<
   });
 }
 
-void StreamManager::viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate) {
-  post([viewer_id = std::move(viewer_id), mline, candidate = std::move(candidate)](StreamManager& m) mutable {
+void StreamManager::viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate, std::string mid) {
+  post([viewer_id = std::move(viewer_id), mline, candidate = std::move(candidate), mid = std::move(mid)](StreamManager& m) mutable {
     auto it = m.viewer_camera_.find(viewer_id);
     if (it == m.viewer_camera_.end()) return;
-    m.entries_.at(it->second)->viewers.at(viewer_id)->media->add_ice_candidate(mline, std::move(candidate));
+    m.entries_.at(it->second)->viewers.at(viewer_id)->media->add_ice_candidate(mline, std::move(candidate), std::move(mid));
   });
 }
 
@@ -208,18 +213,29 @@ void StreamManager::on_viewer_error(const std::string& viewer_id, const std::str
   drop_viewer(*entries_.at(it->second), viewer_id, "error: " + why);
 }
 
+// Dead viewers: a browser that vanished without a goodbye (tab closed, process killed,
+// network gone) sends nothing more. libnice 0.1.21 has no ICE consent checks (RFC 7675), so
+// its RTCP receiver reports (every ~1 s from browsers) are the liveness signal.
 void StreamManager::viewer_tick() {
   const std::int64_t now = mono_now_ms();
+  const auto& w = cfg_.webrtc;
+  const std::int64_t connect_ms = std::int64_t(w.connect_timeout_s) * 1000;
+  const std::int64_t grace_ms = std::int64_t(w.disconnect_grace_s) * 1000;
+  const std::int64_t rtcp_ms = std::int64_t(w.rtcp_timeout_s) * 1000;
   for (auto& [cid, e] : entries_) {
     std::vector<std::pair<std::string, std::string>> gone;
     for (const auto& [vid, v] : e->viewers) {
-      if (!v->ever_connected && now - v->created_mono_ms > kConnectTimeoutMs) {
-        gone.emplace_back(vid, "did not connect within " + std::to_string(kConnectTimeoutMs / 1000) + " s");
-      } else if (v->disconnected_since_ms && now - v->disconnected_since_ms > kDisconnectGraceMs) {
-        gone.emplace_back(vid, "connection lost");
+      if (!v->ever_connected && now - v->created_mono_ms > connect_ms) {
+        gone.emplace_back(vid, "did not connect within " + std::to_string(w.connect_timeout_s) + " s");
+      } else if (v->disconnected_since_ms && now - v->disconnected_since_ms > grace_ms) {
+        gone.emplace_back(vid, "connection lost (disconnected for " + std::to_string(w.disconnect_grace_s) + " s)");
       } else if (v->ever_connected && v->media) {
-        auto last = v->media->stats().last_rtcp_mono_ms;
-        if (last && now - last > kRtcpSilenceMs) gone.emplace_back(vid, "no RTCP from the browser for 4 s");
+        const auto st = v->media->stats();
+        // Silence counts from the last RTCP packet, or from "connected" if none ever came.
+        const std::int64_t since = st.last_rtcp_mono_ms ? st.last_rtcp_mono_ms : st.connected_mono_ms;
+        if (since && now - since > rtcp_ms) {
+          gone.emplace_back(vid, "no RTCP from the browser for " + std::to_string(w.rtcp_timeout_s) + " s");
+        }
       }
     }
     for (const auto& [vid, why] : gone) drop_viewer(*e, vid, why);

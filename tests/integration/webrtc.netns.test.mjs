@@ -110,9 +110,13 @@ test('WHEP client decodes; DELETE ends it; PATCH and errors', withDaemons(async 
   assert.equal((await d.get('/viewers')).body.viewers[0].kind, 'whep');
 
   // Trickle candidates via PATCH are accepted for a live resource, 404 for an unknown one.
-  const frag = 'a=ice-ufrag:x\r\na=ice-pwd:y\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n';
+  const frag = 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n';
   const patch = await httpRequest({ port: d.port, method: 'PATCH', target: r.location, body: frag, headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
   assert.equal(patch.status, 204);
+  // New ICE credentials ask for an ICE restart, which is refused as RFC 9725 says (422).
+  const restart = await httpRequest({ port: d.port, method: 'PATCH', target: r.location, body: 'a=ice-ufrag:new1\r\na=ice-pwd:newpassword0123456789\r\n' + frag, headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' } });
+  assert.equal(restart.status, 422);
+  assert.equal(restart.body.error.code, 'ice_restart_not_supported');
   const patch404 = await httpRequest({ port: d.port, method: 'PATCH', target: '/streams/demo/whep/v_nope', body: frag, headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
   assert.equal(patch404.status, 404);
 

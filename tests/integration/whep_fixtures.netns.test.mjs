@@ -13,7 +13,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Daemon, waitFor, httpRequest, SOURCE_DIR } from './lib/daemon.mjs';
+import { execFileSync } from 'node:child_process';
+import { Daemon, waitFor, httpRequest, SOURCE_DIR, BUILD_DIR } from './lib/daemon.mjs';
+
+// GStreamer's SDP parser (tests/tools/sdp_parse.cpp): the answer must parse with it too.
+const SDP_PARSE = process.env.CAMRELAY_SDP_PARSE || path.join(BUILD_DIR, 'tests', 'sdp_parse');
+const gstParse = (sdp) => JSON.parse(execFileSync(SDP_PARSE, { input: sdp, encoding: 'utf8' }));
 
 const DIR = path.join(SOURCE_DIR, 'tests', 'fixtures', 'sdp');
 const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.sdp')).sort();
@@ -71,6 +76,15 @@ describe('recorded offers POSTed to /streams/demo/whep', () => {
         }
         assert.equal(r.status, 201, `${r.status} ${r.text.slice(0, 400)}`);
         const answer = r.text;
+        const parsed = gstParse(answer);
+        assert.equal(parsed.media.length, offered.length, 'GStreamer parses as many m-lines as were offered');
+        const pv = parsed.media.find((m) => m.media === 'video' && m.port !== 0 && m.direction === 'sendonly');
+        assert.ok(pv, `GStreamer sees a sendonly video m-line: ${JSON.stringify(parsed)}`);
+        assert.ok(pm1.includes(pv.formats[0]) && /^H264\/90000$/i.test(pv.rtpmap[pv.formats[0]]), JSON.stringify(pv));
+        assert.equal(pv.ssrcs, 1, 'our video SSRC is announced');
+        for (const m of parsed.media.filter((x) => x.media === 'audio')) {
+          assert.equal(m.direction, 'inactive', 'the demo camera has no audio: audio m-lines are inactive');
+        }
         const got = sections(answer);
         assert.deepEqual(got.map((s) => `${s.kind}:${s.mid}`), offered.map((s) => `${s.kind}:${s.mid}`),
           'same m-lines, same order, same mids (RFC 3264 §6)');

@@ -100,6 +100,11 @@ struct Webrtc {
   int udp_port_max = 0;
   int max_viewers_per_stream = 10;             // env MAX_VIEWERS_PER_STREAM
   int max_viewers_total = 100;                 // env MAX_VIEWERS_TOTAL
+  // Dead-viewer reaping (docs/signaling.md): no RTCP from the browser for this long while
+  // connected; ICE/peer "disconnected" for longer than the grace; not connected in time.
+  int rtcp_timeout_s = 8;
+  int disconnect_grace_s = 3;
+  int connect_timeout_s = 20;
 };
 
 // MQTT topic templates of the camera contract (docs/mqtt.md): {prefix} = topic_prefix,

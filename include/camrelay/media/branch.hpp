@@ -15,6 +15,15 @@ namespace camrelay::media {
 // or nullptr if linking failed (the bin is then removed again).
 GstPad* attach_branch(GstElement* pipeline, GstElement* tee, GstElement* bin);
 
+// Links a new request pad of `tee` to the ghost pad `pad_name` of `bin`, which is already
+// in the pipeline and running (a second input of a branch, e.g. a viewer's audio).
+// Returns the tee pad (caller owns the ref) or nullptr.
+GstPad* link_tee_to(GstElement* tee, GstElement* bin, const char* pad_name);
+
+// Unlinks one tee pad at an idle moment and releases it on the GLib thread (the branch
+// stays); takes over `tee_pad`'s reference; `done` runs on the GLib thread afterwards.
+void unlink_tee_pad(gst::MainLoop& loop, GstElement* tee, GstPad* tee_pad, std::function<void()> done);
+
 // Unlinks the branch at an idle moment of the tee pad (never mid-buffer), then on the
 // GLib thread sets the bin to NULL, removes it and releases the tee pad. Takes over
 // `tee_pad`'s reference. `done` runs on the GLib thread at the end.

@@ -33,6 +33,13 @@ struct StreamStats {
   std::string profile;  // from the parsed caps, e.g. "constrained-baseline", "high"
 };
 
+struct AudioInfo {
+  std::string codec;      // "opus" | "pcmu" | "pcma" | "aac" | "" (no audio seen yet / none)
+  int clock_rate = 0;     // Hz
+  int channels = 0;
+  std::uint64_t packets = 0;  // buffers that entered atee
+};
+
 struct StreamCallbacks {
   std::function<void()> on_active;                    // first frame reached the tee
   std::function<void(std::string)> on_error;          // fatal: the stream has failed
@@ -65,6 +72,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void stop(std::function<void()> done);
 
   StreamStats stats() const;
+  AudioInfo audio_info() const;        // any thread
+  GstElement* audio_tee() const;       // GLib thread; nullptr when the camera's audio is off
   const std::string& pipeline_name() const { return name_; }
   const std::string& camera_id() const { return camera_id_; }
 

@@ -1,9 +1,12 @@
 #pragma once
-// One WebRTC viewer: a branch  queue(leaky) → rtph264pay(+TWCC) → capssetter → webrtcbin
-// on a running Stream's tee. No re-encoding: every viewer sends the camera's H.264.
+// One WebRTC viewer: a bin on a running Stream with
+//   video: tee ─▶ queue(leaky) → rtph264pay(+TWCC) → capssetter ─▶ webrtcbin.sink_<video m-line>
+//   audio: audio tee (or the shared Opus transcoder) ─▶ queue(leaky) → rtp{opus,pcmu,pcma}pay
+//          ─▶ webrtcbin.sink_<audio m-line>                       (only when both sides can)
+// No re-encoding per viewer: every viewer sends the camera's H.264 (and its Opus/G.711).
 // Two negotiation modes: the server offers (WebSocket signaling) or the browser offers
-// (WHEP). Graph work runs on the GLib thread; webrtcbin answers on its own threads and
-// every callback below may come from any thread (the owner must post to itself).
+// (WHEP, any m-line order). Graph work runs on the GLib thread; webrtcbin answers on its
+// own threads and every callback below may come from any thread (the owner must post).
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/media/offer.hpp"
 #include "camrelay/media/stream.hpp"
 
 namespace camrelay::media {
@@ -32,7 +36,11 @@ struct ViewerStats {
   std::uint64_t dropped_buffers = 0; // frames dropped by the leaky queue (slow viewer)
   std::uint64_t keyframe_requests = 0;  // PLI/FIR from the browser
   std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
-  std::int64_t last_rtcp_mono_ms = 0;
+  std::int64_t last_rtcp_mono_ms = 0;  // last RTCP packet from the browser (0 = none yet)
+  std::int64_t connected_mono_ms = 0;  // when the peer connection reached "connected"
+  std::string video_codec = "H264";
+  std::string audio_codec;             // opus | pcmu | pcma | "" (no audio to this viewer)
+  bool audio_transcoded = false;
   std::string connection_state = "new";
   std::string ice_state = "new";
 };
@@ -49,6 +57,7 @@ struct ViewerCallbacks {
 struct ViewerOptions {
   std::string id;
   std::string remote_offer;  // non-empty = browser offers (WHEP): answer it
+  bool audio = true;         // offer/answer the camera's audio when it has some
   int bandwidth_max_kbps = 5000;
   int bandwidth_min_kbps = 500;
 };
@@ -62,7 +71,9 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
 
   void start();                                             // any thread
   void set_remote_answer(std::string sdp);                  // any thread (server-offer mode)
-  void add_ice_candidate(unsigned mline, std::string cand); // any thread; "" = end of candidates
+  // Any thread. "" = end of candidates. `mid` (WHEP trickle) maps the candidate to its
+  // m-line in the offer; with BUNDLE every candidate belongs to the bundle's transport.
+  void add_ice_candidate(unsigned mline, std::string cand, std::string mid = {});
   void stop(std::function<void()> done);                    // any thread; done on GLib thread
 
   ViewerStats stats() const;
@@ -73,10 +84,16 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   WebrtcViewer(std::shared_ptr<Stream> stream, const config::Webrtc& cfg, ViewerOptions opts,
                ViewerCallbacks cb);
   void build();  // GLib thread
+  bool build_audio_branch();  // GLib thread; false = no audio for this viewer
+  bool link_to_webrtc(GstElement* from, int mline, const std::string& caps);  // GLib thread
+  void connect_signals();
+  void find_rtp_session();  // GLib thread; the rtpbin session carrying our media
   void create_offer();
   void on_offer_created(struct _GstPromise* p);
   void answer_remote_offer();
+  void bind_transceivers();  // GLib thread, after the remote offer is set
   void on_answer_created(struct _GstPromise* p);
+  std::string announce_ssrcs(const std::string& sdp) const;
   void maybe_send_answer();  // sends the WHEP answer once gathering finished (or timed out)
   void on_ice_candidate_cb(unsigned mline, const char* cand);
   void poll_stats();        // GLib thread, every second
@@ -89,14 +106,23 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   ViewerOptions opts_;
   ViewerCallbacks cb_;
   std::string name_;
-  int payload_type_ = 96;
-  int twcc_ext_id_ = 1;  // 0 = no TWCC (the browser's offer lacks it)
+  AnswerPlan plan_;  // which m-lines carry our video/audio, with which payload types
+  OfferInfo offer_;  // WHEP: the browser's offer, parsed
+  std::uint32_t video_ssrc_ = 0;  // chosen here and announced in our SDP
+  std::uint32_t audio_ssrc_ = 0;
+  bool audio_linked_ = false;     // webrtcbin took our audio pad
 
   // GLib thread
   GstElement* bin_ = nullptr;
   GstElement* webrtc_ = nullptr;
   GstPad* tee_pad_ = nullptr;
-  GObject* rtp_session_ = nullptr;
+  GstElement* video_src_ = nullptr;   // borrowed: the capssetter feeding webrtcbin
+  GstElement* audio_src_ = nullptr;   // borrowed: the audio payloader (nullptr: no audio)
+  GstElement* audio_tee_ = nullptr;   // borrowed: where the audio comes from
+  GstPad* audio_tee_pad_ = nullptr;
+  std::shared_ptr<void> audio_hold_;  // keeps a shared transcoder alive
+  GObject* rtp_session_ = nullptr;       // RTPSession (RTCP signals)
+  GstElement* twcc_session_ = nullptr;  // the rtpsession element (twcc-stats)
   unsigned stats_timer_ = 0;
   unsigned gather_timer_ = 0;
   bool stopped_ = false;
@@ -132,17 +158,17 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
 // (OpenSSL must not be torn down by exit() while webrtcbin still uses it).
 std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop);
 
-// SDP helpers (unit-tested).
-// The payload type of the browser's H.264 (packetization-mode=1) in an offer; prefers
-// constrained-baseline 42e01f, then 42001f, then any. -1 if none.
-int find_h264_payload_type(const std::string& sdp);
-// The id the SDP gives an RTP header extension (a=extmap:ID[/dir] URI), -1 if absent.
-int find_extmap_id(const std::string& sdp, const std::string& uri);
+// SDP helpers (unit-tested); offer parsing is in offer.hpp.
 // Adds a copy of each host candidate with the address replaced by each announced IP.
 std::vector<std::string> announce_candidates(const std::string& candidate,
                                              const std::vector<std::string>& announced_ips);
 // Inserts "a=candidate" lines (by m-line index) and a=end-of-candidates into an SDP.
 std::string add_candidates_to_sdp(const std::string& sdp,
                                   const std::vector<std::pair<unsigned, std::string>>& cands);
+// Announces the SSRC we send on m-line `mline` (a=msid, a=ssrc cname/msid) when the
+// section has none: without it a browser demultiplexing a BUNDLE by payload type alone
+// may route our video to no receiver (Chromium does when video is the first m-line).
+std::string add_ssrc_to_sdp(const std::string& sdp, unsigned mline, std::uint32_t ssrc,
+                            const std::string& stream_id, const std::string& track_id);
 
 }  // namespace camrelay::media

@@ -100,6 +100,7 @@ struct ViewerInfo {
   std::string ip;
   std::int64_t connected_at = 0;
   std::string state;
+  std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
   media::ViewerStats stats;
 };
 
@@ -138,7 +139,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // Admits a viewer (limits, on-demand start of a stopped stream) and starts negotiation.
   void add_viewer(ViewerRequest req, Reply<ViewerInfo> reply);
   void viewer_answer(std::string viewer_id, std::string sdp, Reply<bool> reply);
-  void viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate);
+  // `mid` (WHEP trickle) names the candidate's m-section; empty = use `mline`.
+  void viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate, std::string mid = {});
   void remove_viewer(std::string viewer_id, std::string reason, Reply<bool> reply);
   // camera_id empty = all cameras. Throws not_found (via reply) for an unknown camera.
   void list_viewers(std::string camera_id, Reply<std::vector<ViewerInfo>> reply);

@@ -1,0 +1,47 @@
+#pragma once
+// Private to the WebRTC viewer files (webrtc_viewer.cpp, webrtc_negotiation.cpp,
+// webrtc_stats.cpp): shared constants and small helpers.
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <memory>
+#include <string>
+
+#include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::media::webrtc_detail {
+
+inline auto lg() {
+  static auto l = log::get("webrtc");
+  return l;
+}
+
+// Debian's Chromium only accepts a few H.264 profiles (42001f, 42e01f, 4d001f, f4001f): the
+// server's own offers advertise 42e01f. The camera's real stream (Main/High too) is sent as
+// it is and decoded fine.
+inline constexpr const char* kOfferedProfile = "42e01f";
+inline constexpr unsigned kGatherTimeoutMs = 1500;
+// Without STUN/TURN servers only host candidates exist, and libnice reports them all at
+// once: answer this long after the first one instead of waiting ~250 ms for "complete".
+inline constexpr unsigned kHostCandidatesGraceMs = 15;
+inline constexpr guint kQueueBuffers = 90;
+inline constexpr guint kAudioQueueBuffers = 50;
+
+using Weak = std::weak_ptr<WebrtcViewer>;
+inline void free_weak(gpointer p, GClosure*) { delete static_cast<Weak*>(p); }
+inline void free_weak1(gpointer p) { delete static_cast<Weak*>(p); }
+
+// RTP caps of our video for webrtcbin (codec preferences and the sink pad).
+std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id);
+// RTP caps of our audio: opus 48000/2, pcmu or pcma 8000.
+std::string audio_rtp_caps(const std::string& codec, int pt);
+// The payload type the server's own offers use for an audio codec.
+int default_audio_pt(const std::string& codec);
+
+const char* conn_state_name(GstWebRTCPeerConnectionState s);
+const char* ice_state_name(GstWebRTCICEConnectionState s);
+// Reply error of a webrtcbin promise, if any ("" = replied without error).
+std::string promise_error(GstPromise* p);
+
+}  // namespace camrelay::media::webrtc_detail

@@ -1,0 +1,220 @@
+// WebRTC viewer negotiation: the server's offer (WebSocket signaling) or the answer to a
+// browser's offer (WHEP), ICE candidates both ways.
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <fmt/format.h>
+
+#include "camrelay/media/webrtc_viewer.hpp"
+#include "webrtc_internal.hpp"
+
+namespace camrelay::media {
+using namespace webrtc_detail;
+
+// Our SDP with the SSRCs we send announced (one MediaStream for video and audio).
+std::string WebrtcViewer::announce_ssrcs(const std::string& sdp) const {
+  const std::string stream_id = "camrelay-" + opts_.id;
+  std::string out = add_ssrc_to_sdp(sdp, unsigned(plan_.video_index), video_ssrc_, stream_id, "video");
+  if (audio_linked_) out = add_ssrc_to_sdp(out, unsigned(plan_.audio_index), audio_ssrc_, stream_id, "audio");
+  return out;
+}
+
+void WebrtcViewer::create_offer() {
+  auto* p = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer ud) {
+        if (auto s = static_cast<Weak*>(ud)->lock()) s->on_offer_created(p);
+        gst_promise_unref(p);
+      },
+      new Weak(weak_from_this()), free_weak1);
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
+}
+
+void WebrtcViewer::on_offer_created(GstPromise* p) {
+  if (auto err = promise_error(p); !err.empty()) return fail("create-offer: " + err);
+  GstWebRTCSessionDescription* offer = nullptr;
+  gst_structure_get(gst_promise_get_reply(p), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+  if (!offer) return fail("create-offer returned nothing");
+  g_signal_emit_by_name(webrtc_, "set-local-description", offer, nullptr);
+  gchar* text = gst_sdp_message_as_text(offer->sdp);
+  std::string sdp = announce_ssrcs(text);
+  g_free(text);
+  gst_webrtc_session_description_free(offer);
+  // Trickle ICE: the offer goes out at once; candidates follow one by one. Candidates
+  // gathered before this point were held back so they cannot overtake the offer.
+  std::lock_guard lk(mu_);
+  if (cb_.on_local_description) cb_.on_local_description(std::move(sdp));
+  offer_sent_ = true;
+  if (cb_.on_ice_candidate) {
+    for (const auto& [m, c] : local_candidates_) cb_.on_ice_candidate(m, c);
+  }
+}
+
+void WebrtcViewer::answer_remote_offer() {
+  GstSDPMessage* msg = nullptr;
+  if (gst_sdp_message_new_from_text(opts_.remote_offer.c_str(), &msg) != GST_SDP_OK || !msg ||
+      gst_sdp_message_medias_len(msg) == 0) {
+    if (msg) gst_sdp_message_free(msg);
+    return fail("the offer is not a valid SDP");
+  }
+  auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
+  auto* p = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer ud) {
+        if (auto s = static_cast<Weak*>(ud)->lock()) {
+          if (auto err = promise_error(p); !err.empty()) {
+            s->fail("set-remote-description: " + err);
+          } else {
+            // Pads are graph changes: on the GLib thread, not webrtcbin's.
+            s->stream_->loop().post([s] { s->bind_transceivers(); });
+          }
+        }
+        gst_promise_unref(p);
+      },
+      new Weak(weak_from_this()), free_weak1);
+  g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
+  gst_webrtc_session_description_free(desc);
+}
+
+// The offer made one transceiver per m-line. Ours send on the planned video/audio m-lines;
+// every other audio/video m-line is answered inactive (data channels are webrtcbin's).
+void WebrtcViewer::bind_transceivers() {
+  if (stopped_ || !webrtc_) return;
+  GArray* all = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceivers", &all);
+  for (guint i = 0; all && i < all->len; ++i) {
+    auto* t = g_array_index(all, GstWebRTCRTPTransceiver*, i);
+    guint mline = G_MAXUINT;
+    g_object_get(t, "mlineindex", &mline, nullptr);
+    if (static_cast<int>(mline) == plan_.video_index || (audio_src_ && static_cast<int>(mline) == plan_.audio_index)) {
+      // Send-only before the pad request: webrtcbin refuses a sink pad for a receive-only one.
+      g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
+    } else if (mline < offer_.media.size() && offer_.media[mline].kind != "application") {
+      g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
+    }
+  }
+  if (all) g_array_unref(all);
+  if (!link_to_webrtc(video_src_, plan_.video_index,
+                      video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id))) {
+    return fail("webrtcbin refused the video m-line " + std::to_string(plan_.video_index));
+  }
+  if (audio_src_) {
+    audio_linked_ = link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt));
+    if (!audio_linked_) lg()->warn("viewer {}: webrtcbin refused the audio m-line {}; video only", opts_.id, plan_.audio_index);
+  }
+  auto* p = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer ud) {
+        if (auto s = static_cast<Weak*>(ud)->lock()) s->on_answer_created(p);
+        gst_promise_unref(p);
+      },
+      new Weak(weak_from_this()), free_weak1);
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, p);
+}
+
+void WebrtcViewer::on_answer_created(GstPromise* p) {
+  if (auto err = promise_error(p); !err.empty()) return fail("create-answer: " + err);
+  GstWebRTCSessionDescription* answer = nullptr;
+  gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  if (!answer) return fail("create-answer returned nothing");
+  gchar* text = gst_sdp_message_as_text(answer->sdp);
+  {
+    std::lock_guard lk(mu_);
+    pending_answer_sdp_ = announce_ssrcs(text);
+  }
+  g_free(text);
+  if (gst_sdp_message_medias_len(answer->sdp) <= guint(plan_.video_index) ||
+      gst_sdp_media_get_port(gst_sdp_message_get_media(answer->sdp, guint(plan_.video_index))) == 0) {
+    gst_webrtc_session_description_free(answer);
+    return fail("webrtcbin could not answer the video m-line with H.264 payload type " + std::to_string(plan_.video_pt));
+  }
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+  gst_webrtc_session_description_free(answer);
+  // WHEP has no server-to-client trickle: answer once gathering is complete (fast on a
+  // LAN), or after a bound with whatever was gathered.
+  auto w = weak_from_this();
+  stream_->loop().post([w] {
+    auto s = w.lock();
+    if (!s || s->stopped_) return;
+    s->gather_timer_ = s->stream_->loop().post_delayed(kGatherTimeoutMs, [w] {
+      if (auto s2 = w.lock()) {
+        s2->gather_timer_ = 0;
+        {
+          std::lock_guard lk(s2->mu_);
+          s2->gathering_done_ = true;
+        }
+        s2->maybe_send_answer();
+      }
+    });
+  });
+  maybe_send_answer();
+}
+
+void WebrtcViewer::maybe_send_answer() {
+  std::string sdp;
+  {
+    std::lock_guard lk(mu_);
+    if (answer_sent_ || !gathering_done_ || pending_answer_sdp_.empty()) return;
+    answer_sent_ = true;
+    sdp = add_candidates_to_sdp(pending_answer_sdp_, local_candidates_);
+  }
+  if (cb_.on_local_description) cb_.on_local_description(std::move(sdp));
+}
+
+void WebrtcViewer::on_ice_candidate_cb(unsigned mline, const char* cand) {
+  if (!cand || !*cand) return;
+  std::string c = cand;
+  if (c.rfind("a=", 0) == 0) c = c.substr(2);
+  std::lock_guard lk(mu_);
+  const bool first = local_candidates_.empty();
+  for (auto& variant : announce_candidates(c, cfg_.announced_ips)) {
+    local_candidates_.emplace_back(mline, variant);
+    if (opts_.remote_offer.empty() && offer_sent_ && cb_.on_ice_candidate) cb_.on_ice_candidate(mline, variant);
+  }
+  if (first && !opts_.remote_offer.empty() && cfg_.ice_servers.empty()) {
+    stream_->loop().post_delayed(kHostCandidatesGraceMs, [w = weak_from_this()] {
+      auto s = w.lock();
+      if (!s) return;
+      {
+        std::lock_guard lk2(s->mu_);
+        s->gathering_done_ = true;
+      }
+      s->maybe_send_answer();
+    });
+  }
+}
+
+void WebrtcViewer::set_remote_answer(std::string sdp) {
+  stream_->loop().post([self = shared_from_this(), sdp = std::move(sdp)] {
+    if (self->stopped_ || !self->webrtc_) return;
+    GstSDPMessage* msg = nullptr;
+    if (sdp.rfind("v=0", 0) != 0 || gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK ||
+        !msg || gst_sdp_message_medias_len(msg) == 0) {
+      if (msg) gst_sdp_message_free(msg);
+      return self->fail("the answer is not a valid SDP");
+    }
+    auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+    auto* p = gst_promise_new_with_change_func(
+        [](GstPromise* p, gpointer ud) {
+          if (auto s = static_cast<Weak*>(ud)->lock()) {
+            if (auto err = promise_error(p); !err.empty()) s->fail("set-remote-description: " + err);
+          }
+          gst_promise_unref(p);
+        },
+        new Weak(self), free_weak1);
+    g_signal_emit_by_name(self->webrtc_, "set-remote-description", desc, p);
+    gst_webrtc_session_description_free(desc);
+  });
+}
+
+void WebrtcViewer::add_ice_candidate(unsigned mline, std::string cand, std::string mid) {
+  stream_->loop().post([self = shared_from_this(), mline, cand = std::move(cand), mid = std::move(mid)] {
+    if (self->stopped_ || !self->webrtc_) return;
+    // WHEP: candidates belong to the transport of their m-line (by mid), which with BUNDLE
+    // is the bundle's first m-line whatever m-section the fragment put them in.
+    const unsigned m = self->offer_.media.empty() ? mline : transport_mline(self->offer_, mid, mline);
+    std::string c = cand;
+    if (c.rfind("a=", 0) == 0) c = c.substr(2);
+    // An empty candidate tells webrtcbin that the browser has no more (end-of-candidates).
+    g_signal_emit_by_name(self->webrtc_, "add-ice-candidate", m, c.empty() ? nullptr : c.c_str());
+  });
+}
+
+}  // namespace camrelay::media
