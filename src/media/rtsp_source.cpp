@@ -270,6 +270,7 @@ struct Core : std::enable_shared_from_this<Core> {
     }
 
     flow_reported = false;
+    audio_encoding.clear();  // shown again once this bin's audio track is linked
     gst_bin_add(pipe, b);  // the pipeline takes the floating ref
     bin = GST_ELEMENT(gst_object_ref(b));
     if (!gst_element_link(bin, parse)) {

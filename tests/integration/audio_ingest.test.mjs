@@ -54,6 +54,20 @@ test('RTSP: AAC → transcode:opus, PCMU → passthrough, audio: false → null 
   assert.equal(u.audio.clock_rate, 8000);
   assert.equal(u.audio.channels, 1);
 
+  // The camera is lost and comes back: the rebuilt source bin relinks video and audio.
+  await pcmu.kill9();
+  await waitFor(async () => (await stream(d, 'pcmu')).state === 'reconnecting',
+    { timeoutMs: 10000, message: 'pcmu: reconnecting' });
+  const before = await stream(d, 'pcmu');
+  await pcmu.restart();
+  const back = await waitFor(async () => {
+    const s = await stream(d, 'pcmu');
+    return s.state === 'active' && s.stats.frames > before.stats.frames + 30 ? s : null;
+  }, { timeoutMs: 20000, message: 'pcmu: active again, frames grow' });
+  await waitFor(async () => (await stream(d, 'pcmu')).audio.packets > back.audio.packets + 20,
+    { timeoutMs: 10000, message: 'pcmu: audio flows again after the reconnect' });
+  assert.equal((await stream(d, 'pcmu')).source.reconnects, 1);
+
   // Audio off: the same camera, video only; its frames keep growing.
   const m0 = await waitFor(async () => {
     const s = await stream(d, 'muted');
