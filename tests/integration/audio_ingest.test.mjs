@@ -86,7 +86,7 @@ test('RTSP: AAC → transcode:opus, PCMU → passthrough, audio: false → null 
   assert.equal((await stream(d, 'aac')).audio, null);
 }));
 
-test('static RTP: Opus on audio_port → opus/passthrough, packets grow', withDaemons(async (t, h) => {
+test('static RTP: Opus on audio_port → opus/passthrough, packets grow; audio stopping does not stall video', withDaemons(async (t, h) => {
   const video = (await freePort()) & ~1;
   let audio = (await freePort()) & ~1;
   if (Math.abs(audio - video) < 2) audio = video + 4;
@@ -94,15 +94,20 @@ test('static RTP: Opus on audio_port → opus/passthrough, packets grow', withDa
     config: {
       cameras: [{ id: 'st', auto_start: true,
         source: { type: 'rtp', negotiation: 'static', video_port: video, audio_port: audio, audio_payload_type: 111,
-          audio_codec: 'OPUS' } }],
+          audio_codec: 'OPUS', rtp_timeout_s: 2 } }],
     },
   });
-  const cam = await new RtspCamera({
-    port: 1,
-    extraArgs: ['--rtp-to', `127.0.0.1:${video}`, '--audio', 'opus', '--audio-to', `127.0.0.1:${audio}`,
-      '--width', '320', '--height', '240'],
-  }).start();
+  const small = ['--width', '320', '--height', '240'];
+  const cam = await new RtspCamera({ port: 1, extraArgs: ['--rtp-to', `127.0.0.1:${video}`, ...small] }).start();
   t.after(() => cam.stop());
+  // The audio from a second sender (its video goes to a port nobody listens on), so that
+  // the audio alone can stop.
+  const sink = await freePort();
+  const mic = await new RtspCamera({
+    port: 1,
+    extraArgs: ['--rtp-to', `127.0.0.1:${sink}`, '--audio', 'opus', '--audio-to', `127.0.0.1:${audio}`, ...small],
+  }).start();
+  t.after(() => mic.stop());
   const { later: s } = await waitAudio(d, 'st', 'opus');
   assert.equal(s.audio.webrtc, 'passthrough');
   assert.equal(s.audio.clock_rate, 48000);
@@ -110,6 +115,28 @@ test('static RTP: Opus on audio_port → opus/passthrough, packets grow', withDa
   assert.equal(s.source.audio_encoding, 'OPUS');
   assert.ok(s.source.audio_packets > 0);
   assert.ok(s.stats.frames > 0);
+
+  // The audio stops: the video goes on well past rtp_timeout_s (2 s), still active.
+  await mic.kill9();
+  // Stopped: the audio count stays put while ≥ 15 frames (0.5 s) arrive.
+  let ref = await stream(d, 'st');
+  const a0 = await waitFor(async () => {
+    const x = await stream(d, 'st');
+    if (x.audio.packets !== ref.audio.packets) {
+      ref = x;
+      return null;
+    }
+    return x.stats.frames >= ref.stats.frames + 15 ? x : null;
+  }, { timeoutMs: 5000, message: 'audio stopped' });
+  let notActive = null;
+  const v1 = await waitFor(async () => {
+    const x = await stream(d, 'st');
+    if (x.state !== 'active') notActive = notActive ?? `${x.state}: ${x.error}`;
+    return x.stats.frames > a0.stats.frames + 120 ? x : null;  // ≥ 4 s at 30 fps
+  }, { timeoutMs: 15000, intervalMs: 200, message: 'video goes on without audio' });
+  assert.equal(notActive, null, 'video stays active without audio');
+  assert.equal(v1.state, 'active');
+  assert.equal(v1.audio.packets, a0.audio.packets);
 }));
 
 test('BCGH: the fakecam answers m=audio with Opus → opus/passthrough; --no-audio → null', withDaemons(async (t, h) => {
