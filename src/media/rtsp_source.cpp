@@ -75,8 +75,12 @@ struct Core : std::enable_shared_from_this<Core> {
   std::atomic<std::int64_t> last_buffer_ms{0};
   std::atomic<std::uint64_t> buffers{0};
   std::atomic<bool> flow_reported{false};  // first buffer of the current bin was posted
+  std::atomic<bool> video_started{false};     // h264parse has had a stream-start (any bin)
+  std::atomic<bool> video_continuing{false};  // the current bin's video continues an earlier one
   std::atomic<bool> audio_started{false};  // audio-in has had a stream-start (any bin)
   std::atomic<bool> audio_continuing{false};  // the current bin's audio continues an earlier one
+  std::atomic<bool> audio_selected{false};    // the current bin set up an audio track
+  bool audio_refused = false;  // the camera failed with its audio track: video only from now on
   std::string audio_encoding;              // GLib thread: the relayed audio track ("" = none)
 
   void publish() {
@@ -120,9 +124,11 @@ struct Core : std::enable_shared_from_this<Core> {
     struct Select {
       std::string camera_id;
       bool want_audio;
+      std::weak_ptr<Core> core;
       std::atomic<bool> audio_taken{false};
     };
-    auto* sel = new Select{camera_id, audio_in != nullptr};
+    audio_selected = false;
+    auto* sel = new Select{camera_id, audio_in != nullptr && !audio_refused, weak_from_this()};
     g_signal_connect_data(
         src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint num, GstCaps* caps, gpointer ud) -> gboolean {
           auto* sel = static_cast<Select*>(ud);
@@ -151,6 +157,7 @@ struct Core : std::enable_shared_from_this<Core> {
                        sel->camera_id, num, encoding);
             return FALSE;
           }
+          if (auto core = sel->core.lock()) core->audio_selected = true;
           return TRUE;
         }),
         sel, [](gpointer p, GClosure*) { delete static_cast<Select*>(p); }, GConnectFlags(0));
@@ -234,21 +241,23 @@ struct Core : std::enable_shared_from_this<Core> {
             case GST_EVENT_EOS:
               core->loop->post([core] { core->lost("the camera ended the stream (EOS)"); });
               return GST_PAD_PROBE_DROP;
-            case GST_EVENT_STREAM_START:
-            case GST_EVENT_SEGMENT:
-              // A replacement source continues the same stream in the same running time:
-              // downstream keeps the first source's stream-start and segment (a new
-              // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
-              if (core->bin_counter > 1) {
-                if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
-                  const GstSegment* seg = nullptr;
-                  gst_event_parse_segment(ev, &seg);
-                  if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
-                  return GST_PAD_PROBE_OK;
-                }
-                return GST_PAD_PROBE_DROP;
-              }
+            // A replacement source continues the same stream in the same running time:
+            // downstream keeps the first source's stream-start and segment (a new
+            // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
+            // "First" is the first bin whose video got that far (not necessarily bin 1: a
+            // bin can fail before its first pad, e.g. retried without its audio track).
+            case GST_EVENT_STREAM_START: {
+              const bool continuing = core->video_started.exchange(true);
+              core->video_continuing = continuing;
+              return continuing ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+            }
+            case GST_EVENT_SEGMENT: {
+              if (!core->video_continuing) return GST_PAD_PROBE_OK;
+              const GstSegment* seg = nullptr;
+              gst_event_parse_segment(ev, &seg);
+              if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
               return GST_PAD_PROBE_OK;
+            }
             default:
               return GST_PAD_PROBE_OK;
           }
@@ -391,6 +400,18 @@ struct Core : std::enable_shared_from_this<Core> {
       return;
     }
     last_error = why;
+    if (!ever_flowed && audio_selected && !audio_refused) {
+      // Some cameras (and gst-rtsp-server's shared media) refuse the SETUP of an audio
+      // track, or never send once it is set up: the video must not be lost with it.
+      audio_refused = true;
+      lg()->warn("camera {}: {} failed with its audio track ({}); trying again video only", camera_id, url.masked(),
+                 why);
+      drop_bin();
+      phase = Phase::waiting;
+      phase_since_ms = mono_now_ms();
+      retry_timer = loop->post_delayed(0, [self = shared_from_this()] { self->retry(); });
+      return;
+    }
     if (!ever_flowed) return fail_now(fmt::format("{}: {}", url.masked(), why));
     drop_bin();
     phase = Phase::waiting;
