@@ -32,12 +32,17 @@ test('RTSP: AAC → transcode:opus, PCMU → passthrough, audio: false → null 
   // an earlier client of the same media did not set up.
   const aac2 = await startRtspCamera({ extraArgs: ['--audio', 'aac', '--width', '320', '--height', '240'] });
   t.after(() => aac2.stop());
+  const refuses = await startRtspCamera({
+    extraArgs: ['--audio', 'pcma', '--refuse-audio-setup', '--width', '320', '--height', '240'],
+  });
+  t.after(() => refuses.stop());
   const d = await h.start({
     config: {
       cameras: [
         { id: 'aac', auto_start: true, source: { type: 'rtsp', url: aac.url, transport: 'tcp' } },
         { id: 'muted', auto_start: true, audio: false, source: { type: 'rtsp', url: aac2.url, transport: 'tcp' } },
         { id: 'pcmu', auto_start: true, source: { type: 'rtsp', url: pcmu.url, transport: 'tcp' } },
+        { id: 'refuses', auto_start: true, source: { type: 'rtsp', url: refuses.url, transport: 'tcp' } },
       ],
     },
   });
@@ -80,6 +85,15 @@ test('RTSP: AAC → transcode:opus, PCMU → passthrough, audio: false → null 
   assert.equal(m1.audio, null);
   assert.equal(m1.source.audio_encoding, null);
   assert.equal(m1.state, 'active');
+
+  // A camera that refuses the SETUP of its audio track (503) still gives video.
+  const r = await waitFor(async () => {
+    const s = await stream(d, 'refuses');
+    return s.state === 'active' && s.stats.frames > 30 ? s : null;
+  }, { timeoutMs: 15000, message: 'refuses: active, video only after the refused audio' });
+  assert.equal(r.audio, null);
+  assert.equal(r.source.audio_encoding, null);
+  assert.match(d.log, /camera refuses: .* failed with its audio track .*; trying again video only/);
 
   // Stopped: no audio shown.
   assert.equal((await d.post('/streams/aac/stop')).status, 200);

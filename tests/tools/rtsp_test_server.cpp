@@ -8,6 +8,8 @@
 //   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice] [same picture options]
 //                    [--audio opus|pcmu|pcma --audio-to HOST:PORT[,HOST:PORT...]]
 //
+// --refuse-audio-setup answers 503 to the SETUP of the audio track (stream=1), like some
+// cameras: a client must still get the video.
 // --audio aac|pcmu|pcma|opus adds a live 440 Hz sine (audiotestsrc) to the served media as
 // pay1: AAC (voaacenc, else avenc_aac) → rtpmp4gpay (MPEG4-GENERIC, pt 97), mulawenc →
 // rtppcmupay (pt 0), alawenc → rtppcmapay (pt 8), opusenc → rtpopuspay (pt 111). In
@@ -93,7 +95,7 @@ int usage() {
                "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
                "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n"
                "                        [--pattern NAME --speed N --delay-ms N] [--stamp]\n"
-               "                        [--audio aac|pcmu|pcma|opus]\n"
+               "                        [--audio aac|pcmu|pcma|opus] [--refuse-audio-setup]\n"
                "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice]\n"
                "                        [--audio opus|pcmu|pcma --audio-to HOST:PORT[,...]]\n"
                "                        [picture options]\n");
@@ -114,6 +116,17 @@ std::string audio_branch(const std::string& codec, const char* pay_name) {
     return sine + "audio/x-raw,rate=48000,channels=1 ! " + enc + " ! rtpmp4gpay pt=97" + name;
   }
   return {};
+}
+
+// --refuse-audio-setup: SETUP of ".../stream=1" (pay1) → 503 Service Unavailable.
+GstRTSPStatusCode refuse_audio_setup(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+  const char* abs = ctx && ctx->uri ? ctx->uri->abspath : nullptr;
+  if (abs && std::strstr(abs, "stream=1")) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  return GST_RTSP_STS_OK;
+}
+
+void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer) {
+  g_signal_connect(client, "pre-setup-request", G_CALLBACK(refuse_audio_setup), nullptr);
 }
 
 void add_stamp_probe(GstElement* raw) {
@@ -172,7 +185,7 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to, audio, audio_to;
   int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
   int speed = 0, delay_ms = 0;
-  bool stamp = false, params_every_slice = false;
+  bool stamp = false, params_every_slice = false, refuse_audio = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--stamp") {
@@ -181,6 +194,10 @@ int main(int argc, char** argv) {
     }
     if (a == "--params-every-slice") {
       params_every_slice = true;
+      continue;
+    }
+    if (a == "--refuse-audio-setup") {
+      refuse_audio = true;
       continue;
     }
     if (i + 1 >= argc) return usage();
@@ -234,6 +251,7 @@ int main(int argc, char** argv) {
   GstRTSPServer* server = gst_rtsp_server_new();
   gst_rtsp_server_set_address(server, host.c_str());
   gst_rtsp_server_set_service(server, std::to_string(port).c_str());
+  if (refuse_audio) g_signal_connect(server, "client-connected", G_CALLBACK(on_client_connected), nullptr);
 
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
   const std::string audio_part = audio.empty() ? std::string() : " " + audio_branch(audio, "pay1");
