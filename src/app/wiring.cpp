@@ -24,6 +24,15 @@ std::string init_gstreamer(const config::Config& cfg) {
     if (std::holds_alternative<config::RtspSource>(cam.source)) {
       for (const char* e : {"rtspsrc", "rtph264depay"}) need.emplace_back(e);
     }
+    // The audio core and the depayloaders of the relayed audio codecs (stream.cpp, sources).
+    const bool audio_source = std::holds_alternative<config::RtpSource>(cam.source) ||
+                              std::holds_alternative<config::RtspSource>(cam.source);
+    if (cam.audio && audio_source) {
+      for (const char* e : {"identity", "funnel", "rtpopusdepay", "rtppcmudepay", "rtppcmadepay"}) need.emplace_back(e);
+      if (std::holds_alternative<config::RtspSource>(cam.source)) {
+        for (const char* e : {"rtpmp4gdepay", "rtpmp4adepay"}) need.emplace_back(e);
+      }
+    }
     if (std::holds_alternative<config::V4l2Source>(cam.source)) {
       for (const char* e : {"v4l2src", "jpegdec", "videoconvert", "x264enc"}) need.emplace_back(e);
     }

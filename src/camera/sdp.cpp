@@ -256,6 +256,45 @@ AnswerInfo parse_answer(std::string_view sdp, int payload_type, std::string_view
   a.video = {v->address, v->port, v->rtcp_address, v->rtcp_port};
   if (const SdpMedia* au = sd.find("audio"); au && au->port != 0) {
     a.audio = RtpEndpoint{au->address, au->port, au->rtcp_address, au->rtcp_port};
+    // What we offer (build_offer): 111 opus/48000/2, 0 PCMU/8000, 8 PCMA/8000.
+    for (int pt : au->payload_types) {
+      if (pt != 111 && pt != 0 && pt != 8) continue;
+      AudioAnswer f;
+      f.payload_type = pt;
+      std::string name = pt == 0 ? "PCMU" : pt == 8 ? "PCMA" : "";
+      int rate = pt == 111 ? 0 : 8000, channels = 1;
+      if (auto it = au->rtpmap.find(pt); it != au->rtpmap.end()) {
+        // "opus/48000/2"
+        const std::string& m = it->second;
+        const auto s1 = m.find('/');
+        name = m.substr(0, s1);
+        if (s1 != std::string::npos) {
+          const auto s2 = m.find('/', s1 + 1);
+          if (!to_int(std::string_view(m).substr(s1 + 1, s2 == std::string::npos ? std::string::npos : s2 - s1 - 1),
+                      rate)) {
+            rate = 0;
+          }
+          if (s2 != std::string::npos && !to_int(std::string_view(m).substr(s2 + 1), channels)) channels = 1;
+        }
+      }
+      for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const int want = name == "OPUS" ? 48000 : 8000;
+      if ((name != "OPUS" && name != "PCMU" && name != "PCMA") || rate != want) {
+        a.audio_error = "audio payload type " + std::to_string(pt) + " is \"" +
+                        shorten(au->rtpmap.count(pt) ? au->rtpmap.at(pt) : name) +
+                        "\", expected opus/48000, PCMU/8000 or PCMA/8000";
+        continue;
+      }
+      f.codec = name;
+      f.clock_rate = rate;
+      f.channels = channels > 0 ? channels : 1;
+      a.audio_format = f;
+      a.audio_error.clear();
+      break;
+    }
+    if (!a.audio_format && a.audio_error.empty()) {
+      a.audio_error = "m=audio has none of the offered payload types 111, 0, 8";
+    }
   }
   return a;
 }
@@ -268,7 +307,7 @@ std::string build_answer(const AnswerParams& p, const SessionDescription& offer)
     << "s=camera\r\n"
     << "c=IN " << ip << " " << p.address << "\r\n"
     << "t=0 0\r\n";
-  bool video_done = false;
+  bool video_done = false, audio_done = false;
   for (const auto& m : offer.media) {
     if (m.type == "video" && !video_done) {
       video_done = true;
@@ -279,6 +318,15 @@ std::string build_answer(const AnswerParams& p, const SessionDescription& offer)
         << "a=rtcp:" << p.rtcp_port << "\r\n";
       for (const auto& fb : m.rtcp_fb) o << "a=rtcp-fb:" << fb << "\r\n";
       o << "a=sendonly\r\n";
+    } else if (m.type == "audio" && !audio_done && p.audio_port > 0 && m.port != 0 &&
+               std::find(m.payload_types.begin(), m.payload_types.end(), p.audio_payload_type) !=
+                   m.payload_types.end()) {
+      audio_done = true;
+      const int pt = p.audio_payload_type;
+      o << "m=audio " << p.audio_port << " " << (m.proto.empty() ? "RTP/AVP" : m.proto) << " " << pt << "\r\n"
+        << "a=rtpmap:" << pt << " opus/48000/2\r\n"
+        << "a=rtcp:" << p.audio_rtcp_port << "\r\n"
+        << "a=sendonly\r\n";
     } else {
       o << "m=" << m.type << " 0 " << (m.proto.empty() ? "RTP/AVP" : m.proto);
       for (int pt : m.payload_types) o << " " << pt;

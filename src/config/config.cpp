@@ -25,6 +25,10 @@ const char* source_type_name(const Source& s) noexcept {
   }
 }
 
+int default_audio_clock_rate(const std::string& codec) noexcept {
+  return codec == "PCMU" || codec == "PCMA" ? 8000 : 48000;
+}
+
 const Camera* Config::find_camera(const std::string& id) const {
   for (const auto& c : cameras) {
     if (c.id == id) return &c;

@@ -56,6 +56,7 @@ inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2
 inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
                                                  "high"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
+inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
 inline constexpr std::string_view kRtspTransports[] = {"tcp", "udp", "auto"};
 inline constexpr std::string_view kMqttSchemes[] = {"tcp://", "ssl://", "mqtt://",
                                                    "mqtts://", "ws://",  "wss://"};

@@ -264,6 +264,12 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.get_int("clock_rate", s.clock_rate, kClockRate);
     o.get_bool("audio", s.audio);
     o.get_int("rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
+    o.get_int("audio_port", s.audio_port, kPortOrZero);
+    o.get_int("audio_payload_type", s.audio_payload_type, kPayloadType);
+    o.get_enum("audio_codec", s.audio_codec, kAudioCodecs);
+    if (!o.get_int("audio_clock_rate", s.audio_clock_rate, kClockRate)) {
+      s.audio_clock_rate = default_audio_clock_rate(s.audio_codec);
+    }
     o.finish();
     return s;
   }
@@ -301,6 +307,7 @@ Camera read_camera(const json& j, const std::string& path, const std::string& or
   o.get_string("name", c.name);
   if (c.name.empty()) c.name = c.id;
   o.get_bool("auto_start", c.auto_start);
+  o.get_bool("audio", c.audio);
   if (const json* bw = o.get_object("bandwidth")) {
     Obj b(*bw, o.path("bandwidth"), origin);
     bw_explicit.min_kbps = b.get_int("min_kbps", c.bandwidth.min_kbps, kBandwidthKbps);

@@ -191,6 +191,26 @@ void check_source(const std::string& p, const RtpSource& s, const Config& cfg) {
   }
   check_int(p + ".clock_rate", s.clock_rate, kClockRate);
   check_int(p + ".rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
+  check_int(p + ".audio_port", s.audio_port, kPortOrZero);
+  if (s.audio_port != 0) {
+    if (s.negotiation != "static") {
+      fail(p + ".audio_port", "only for negotiation \"static\" (with \"mqtt\" the audio ports are "
+                              "video_port+2/+3; set audio: true) (got " + std::to_string(s.audio_port) + ")");
+    }
+    if (s.audio_port > 65534) {
+      fail(p + ".audio_port", "must be <= 65534 (RTCP uses audio_port+1) (got " + std::to_string(s.audio_port) + ")");
+    }
+    if (s.audio_port + 1 >= s.video_port && s.audio_port <= s.video_port + 1) {
+      fail(p + ".audio_port", "must not overlap video_port/video_port+1 (got " + std::to_string(s.audio_port) +
+                                  ", video_port " + std::to_string(s.video_port) + ")");
+    }
+  }
+  check_int(p + ".audio_payload_type", s.audio_payload_type, kPayloadType);
+  check_enum(p + ".audio_codec", s.audio_codec, kAudioCodecs);
+  check_int(p + ".audio_clock_rate", s.audio_clock_rate, kClockRate);
+  if (s.audio_codec == "OPUS" && s.audio_clock_rate != 48000) {
+    fail(p + ".audio_clock_rate", "must be 48000 for OPUS (RFC 7587) (got " + std::to_string(s.audio_clock_rate) + ")");
+  }
 }
 
 void check_source(const std::string& p, const RtspSource& s, const Config&) {

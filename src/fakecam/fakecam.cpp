@@ -237,6 +237,40 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
       this, nullptr);
   gst_object_unref(p);
 
+  // Audio: an offered m=audio with Opus (pt 111) gets a sine tone on rtpbin session 1.
+  const camera::SdpMedia* au = offer.find("audio");
+  const bool audio = o_.audio && au && au->port != 0 && !au->address.empty() &&
+                     std::find(au->payload_types.begin(), au->payload_types.end(), 111) != au->payload_types.end();
+  if (audio) {
+    audio_sock_ = bind_any_udp();
+    audio_rtcp_sock_ = bind_any_udp();
+    GstElement* asrc = make("audiotestsrc");
+    g_object_set(asrc, "is-live", TRUE, "freq", 440.0, "volume", 0.3, nullptr);
+    gst_util_set_object_arg(G_OBJECT(asrc), "wave", "sine");
+    GstElement* conv = make("audioconvert");
+    GstElement* res = make("audioresample");
+    GstElement* raw48 = make("capsfilter");
+    set_caps(raw48, "audio/x-raw,rate=48000,channels=1");
+    GstElement* enc = make("opusenc");
+    GstElement* apay = make("rtpopuspay");
+    g_object_set(apay, "pt", 111u, nullptr);
+    GstElement* artp_sink = make("udpsink");
+    g_object_set(artp_sink, "socket", audio_sock_, "close-socket", FALSE, "host", au->address.c_str(), "port",
+                 au->port, "sync", FALSE, "async", FALSE, nullptr);
+    GstElement* artcp_sink = make("udpsink");
+    g_object_set(artcp_sink, "socket", audio_rtcp_sock_, "close-socket", FALSE, "host", au->rtcp_address.c_str(),
+                 "port", au->rtcp_port, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline_), asrc, conv, res, raw48, enc, apay, artp_sink, artcp_sink, nullptr);
+    if (!gst_element_link_many(asrc, conv, res, raw48, enc, apay, nullptr) ||
+        !gst_element_link_pads(apay, "src", rtpbin, "send_rtp_sink_1") ||
+        !gst_element_link_pads(rtpbin, "send_rtp_src_1", artp_sink, "sink") ||
+        !gst_element_link_pads(rtpbin, "send_rtcp_src_1", artcp_sink, "sink")) {
+      throw std::runtime_error("cannot link the audio branch");
+    }
+  } else if (au && au->port != 0) {
+    lg()->info("offer {}: audio refused ({})", session_id, o_.audio ? "no Opus pt 111 offered" : "--no-audio");
+  }
+
   // Answer: where we send from, where we want RTCP.
   camera::AnswerParams ap;
   ap.origin_id = static_cast<std::uint64_t>(unix_now_ms());
@@ -244,6 +278,11 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
   ap.video_port = local_port(rtp_sock_);
   ap.rtcp_port = local_port(rtcp_sock_);
   ap.payload_type = pt;
+  if (audio) {
+    ap.audio_port = local_port(audio_sock_);
+    ap.audio_rtcp_port = local_port(audio_rtcp_sock_);
+    ap.audio_payload_type = 111;
+  }
   const std::string answer = camera::build_answer(ap, offer);
   session_id_ = session_id;
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -255,6 +294,10 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
   mqtt_->publish(topics_.answer, camera::to_json(camera::SdpMessage{session_id, answer}), 1, false);
   lg()->info("answered {}: streaming {}x{}@{} H.264 from {}:{} (RTCP {}) at {} kbps", session_id, o_.width, o_.height,
              o_.fps, ap.address, ap.video_port, ap.rtcp_port, kbps);
+  if (audio) {
+    lg()->info("answered {}: streaming Opus audio (pt 111) from {}:{} to {}:{}", session_id, ap.address, ap.audio_port,
+               au->address, au->port);
+  }
 }
 
 void FakeCam::stop_streaming(const std::string& why) {
@@ -263,9 +306,10 @@ void FakeCam::stop_streaming(const std::string& why) {
   gst_object_unref(pipeline_);
   pipeline_ = nullptr;
   encoder_ = nullptr;
-  if (rtp_sock_) g_object_unref(rtp_sock_);
-  if (rtcp_sock_) g_object_unref(rtcp_sock_);
-  rtp_sock_ = rtcp_sock_ = nullptr;
+  for (GSocket** s : {&rtp_sock_, &rtcp_sock_, &audio_sock_, &audio_rtcp_sock_}) {
+    if (*s) g_object_unref(*s);
+    *s = nullptr;
+  }
   lg()->info("stopped streaming session {}: {} ({} REMBs, {} FIR, {} PLI received)", session_id_, why,
              rembs_.load(), firs_.load(), plis_.load());
   session_id_.clear();

@@ -2,7 +2,8 @@
 // camrelay-fakecam: a software BCGH camera for people without one (and for tests).
 // It speaks the camera side of docs/mqtt.md: publishes its status (retained, with a last
 // will "offline"), answers offers, streams a test pattern as H.264 RTP through rtpbin to
-// the offered ports, follows REMB by changing its encoder bitrate, and — like the real
+// the offered ports (and, when the offer has an m=audio listing Opus pt 111, a 440 Hz
+// sine as Opus RTP to the offered audio port), follows REMB by changing its encoder bitrate, and — like the real
 // camera — STOPS streaming when no REMB arrived for --remb-timeout seconds (default 30).
 #include <gio/gio.h>
 #include <glib.h>
@@ -32,6 +33,7 @@ struct Options {
   double keyframe_interval_s = 1.0;
   std::string ip;           // address announced in answers ("" = the route toward the offer)
   std::string pattern = "ball";
+  bool audio = true;        // answer an offered m=audio with Opus (pt 111) and send a sine tone
 };
 
 class FakeCam {
@@ -60,6 +62,8 @@ class FakeCam {
   GstElement* encoder_ = nullptr;
   GSocket* rtp_sock_ = nullptr;
   GSocket* rtcp_sock_ = nullptr;
+  GSocket* audio_sock_ = nullptr;
+  GSocket* audio_rtcp_sock_ = nullptr;
   std::string session_id_;
   guint tick_ = 0;
   std::int64_t streaming_since_ms_ = 0;

@@ -14,7 +14,7 @@ namespace {
 const char* kUsage = R"(usage: camrelay-fakecam --broker URL --camera-id ID [options]
 
 A software BCGH camera: answers SDP offers on <prefix>/<ID>/stream/offer, streams a
-test pattern as H.264 RTP to the offered ports, follows REMB, and stops streaming when
+test pattern as H.264 RTP (and Opus audio if offered) to the offered ports, follows REMB, and stops streaming when
 no REMB arrives for --remb-timeout seconds (like the real camera).
 
   --broker URL          tcp://host:1883 or ssl://host:8883 (mqtt:// and mqtts:// too)
@@ -29,6 +29,8 @@ no REMB arrives for --remb-timeout seconds (like the real camera).
   --bitrate KBPS        encoder bitrate until the first REMB (default 1000)
   --keyframe-interval S seconds between keyframes (default 1; FIR/PLI force one at once)
   --pattern NAME        videotestsrc pattern (default ball)
+  --no-audio            refuse an offered m=audio (port 0); default: answer it with Opus
+                        (pt 111) and send a 440 Hz sine tone to the offered audio port
   --ip ADDR             address announced in answers (default: the route toward the offer's c=)
   --mqtt-keepalive S    MQTT keepalive; the broker publishes our last will ("offline")
                         about 1.5 x S after we vanish (default 10)
@@ -59,6 +61,10 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
+    }
+    if (a == "--no-audio") {
+      o.audio = false;
+      continue;
     }
     auto eq = a.find('=');
     std::string v;

@@ -1,6 +1,12 @@
 // Plain RTP camera (BCGH / static): the camera pushes H.264 RTP to our UDP ports; we
 // receive it through rtpbin (jitter buffer, RTCP) and send RTCP receiver reports plus REMB
 // back so that the camera keeps sending (design.md §4 "REMB toward a camera").
+// Audio (camera `audio` on, and static `audio_port` or mqtt `audio: true`) is rtpbin's
+// session 1: udpsrc(audio_port) → recv_rtp_sink_1, udpsrc(audio_port+1) → recv_rtcp_sink_1,
+// recv_rtp_src_1_<ssrc>_<pt> → a depayloader for its encoding → funnel → the stream's
+// audio-in. Payload types map to caps through request-pt-map: static → the config's
+// audio_*; mqtt → the answer's audio (a=rtpmap), else what the offer lists. REMB and our
+// RTCP go to the video session only; the "no RTP" watchdog counts video packets only.
 //
 //   udpsrc(video_port, caps H264 + rtcp-fb) ─▶ rtpbin.recv_rtp_sink_0
 //   udpsrc(video_port+1)                     ─▶ rtpbin.recv_rtcp_sink_0
@@ -76,7 +82,8 @@ class RtpSource final : public Source {
     st_->remb_enabled = cfg.rtp.remb_enabled;
     st_->video_port = c_.video_port;
     st_->fallback_kbps = cam.bandwidth.max_kbps;
-    audio_ = c_.audio && st_->mqtt;
+    audio_ = cam.audio && (st_->mqtt ? c_.audio : c_.audio_port > 0);
+    audio_port_ = st_->mqtt ? 0 : c_.audio_port;  // mqtt: video_port + 2, known at build()
   }
 
   ~RtpSource() override {
@@ -88,7 +95,7 @@ class RtpSource final : public Source {
 
   void set_rtp_link(std::shared_ptr<RtpLink> link) override { link_ = std::move(link); }
 
-  void build(GstBin* pipe, GstElement* sink) override {
+  void build(GstBin* pipe, GstElement* sink, GstElement* audio_sink) override {
     if (c_.video_port <= 0 || c_.video_port >= 65535) {
       throw Error(Errc::internal, fmt::format("camera {}: no RTP port assigned", st_->camera_id));
     }
@@ -145,6 +152,8 @@ class RtpSource final : public Source {
                           &rtp::release, GConnectFlags(0));
     g_signal_connect_data(rtpbin.get(), "pad-removed", G_CALLBACK(&rtp::on_pad_removed), hold(st_),
                           &rtp::release, GConnectFlags(0));
+    g_signal_connect_data(rtpbin.get(), "request-pt-map", G_CALLBACK(&rtp::on_request_pt_map), hold(st_),
+                          &rtp::release, GConnectFlags(0));
 
     // The internal RTP session: RTCP interval and the REMB hook.
     GObject* session = nullptr;
@@ -158,7 +167,8 @@ class RtpSource final : public Source {
     add_probe(rtp_src.get(), &rtp::on_rtp);
     add_probe(rtcp_src.get(), &rtp::on_rtcp);
 
-    if (audio_) build_audio(pipe);
+    if (!audio_sink) audio_ = false;  // the camera's audio is off
+    if (audio_) build_audio(pipe, rtpbin.get(), audio_sink);
 
     // Where RTCP goes.
     const std::int64_t now = mono_now_ms();
@@ -167,6 +177,8 @@ class RtpSource final : public Source {
       link_->set_listener([w](const RtpLink::Endpoint& e) {
         auto st = w.lock();
         if (!st) return;
+        // A new answer may map the audio payload types differently.
+        if (st->audio && st->rtpbin) g_signal_emit_by_name(st->rtpbin, "clear-pt-map");
         st->clock_start_ms = mono_now_ms();  // the camera gets rtp_timeout_s from the answer on
         if (!unknown_host(e.host) && e.port > 0) st->set_remote(e.host, e.port, "answer", true);
       });
@@ -180,7 +192,7 @@ class RtpSource final : public Source {
 
     timer_ = loop_->post_delayed(kTickMs, [this] { tick(); });
     lg()->info("camera {}: listening for RTP on UDP {} (RTCP {}){}, REMB {}", st_->camera_id, c_.video_port,
-               c_.video_port + 1, audio_ ? fmt::format(", audio {}", c_.video_port + 2) : "",
+               c_.video_port + 1, audio_ ? fmt::format(", audio {} (RTCP {})", audio_port_, audio_port_ + 1) : "",
                st_->remb_enabled ? "on" : "OFF (rtp.remb_enabled=false)");
   }
 
@@ -189,8 +201,15 @@ class RtpSource final : public Source {
   bool honours_keyframe_requests() const override { return false; }
 
   std::string describe() const override {
-    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}", c_.negotiation, c_.clock_rate, c_.payload_type,
-                       c_.video_port, c_.video_port + 1);
+    std::string audio;
+    if (audio_ && st_->audio_static) {
+      audio = fmt::format(", audio {}/{} pt {} on UDP {}/{}", c_.audio_codec, c_.audio_clock_rate,
+                          c_.audio_payload_type, audio_port_, audio_port_ + 1);
+    } else if (audio_) {
+      audio = fmt::format(", audio (as answered) on UDP {}/{}", audio_port_, audio_port_ + 1);
+    }
+    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}{}", c_.negotiation, c_.clock_rate, c_.payload_type,
+                       c_.video_port, c_.video_port + 1, audio);
   }
 
   void set_target_bitrate(int kbps) override { st_->target_kbps = kbps; }
@@ -209,23 +228,46 @@ class RtpSource final : public Source {
     gst_object_unref(pad);
   }
 
-  // Audio is accepted (so the camera's packets are not refused) but not relayed: the
-  // stream is video-only.
-  void build_audio(GstBin* pipe) {
-    for (int port : {c_.video_port + 2, c_.video_port + 3}) {
-      GSocket* s = own(bind_udp(port));
-      auto src = gst::make_element("udpsrc");
-      g_object_set(src.get(), "socket", s, "close-socket", FALSE, nullptr);
-      auto sink = gst::make_element("fakesink");
-      g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
-      gst_bin_add_many(pipe, src.get(), sink.get(), nullptr);
-      if (!gst_element_link(src.get(), sink.get())) throw Error(Errc::internal, "rtp source: audio link");
-      if (port == c_.video_port + 2) {
-        GstPad* pad = gst_element_get_static_pad(src.get(), "src");
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &rtp::on_audio, hold(st_), &rtp::release_notify);
-        gst_object_unref(pad);
-      }
+  // rtpbin session 1 on audio_port / audio_port+1 (see the top of the file).
+  void build_audio(GstBin* pipe, GstElement* rtpbin, GstElement* audio_sink) {
+    if (st_->mqtt) audio_port_ = c_.video_port + 2;  // the ports the manager allocated
+    if (audio_port_ <= 0 || audio_port_ >= 65535) {
+      throw Error(Errc::internal, fmt::format("camera {}: no audio port assigned", st_->camera_id));
     }
+    st_->audio = true;
+    st_->pipe = pipe;
+    st_->rtpbin = GST_ELEMENT(gst_object_ref(rtpbin));
+    if (!st_->mqtt) {
+      st_->audio_static = RtpLink::AudioFormat{c_.audio_payload_type, c_.audio_codec, c_.audio_clock_rate,
+                                               c_.audio_codec == "OPUS" ? 2 : 1};
+    } else {
+      st_->link = link_;
+    }
+    GSocket* rtp_sock = own(bind_udp(audio_port_));
+    GSocket* rtcp_sock = own(bind_udp(audio_port_ + 1));
+    auto rtp_src = gst::make_element("udpsrc");
+    // Static: the configured format; mqtt: request-pt-map answers per payload type.
+    gst::set_caps(rtp_src.get(), st_->audio_static ? rtp::audio_caps_string(*st_->audio_static)
+                                                   : std::string("application/x-rtp,media=audio"));
+    g_object_set(rtp_src.get(), "socket", rtp_sock, "close-socket", FALSE, nullptr);
+    auto rtcp_src = gst::make_element("udpsrc");
+    gst::set_caps(rtcp_src.get(), "application/x-rtcp");
+    g_object_set(rtcp_src.get(), "socket", rtcp_sock, "close-socket", FALSE, nullptr);
+    auto funnel = gst::make_element("funnel", "audio-funnel");
+    for (GstElement* e : {rtp_src.get(), rtcp_src.get(), funnel.get()}) gst_bin_add(pipe, e);
+    st_->audio_funnel = GST_ELEMENT(gst_object_ref(funnel.get()));
+    GstPad* fsrc = gst_element_get_static_pad(funnel.get(), "src");
+    GstPad* ain = gst_element_get_static_pad(audio_sink, "sink");
+    const bool linked = gst_pad_link(fsrc, ain) == GST_PAD_LINK_OK;
+    gst_object_unref(ain);
+    gst_object_unref(fsrc);
+    if (!linked || !gst_element_link_pads(rtp_src.get(), "src", rtpbin, "recv_rtp_sink_1") ||
+        !gst_element_link_pads(rtcp_src.get(), "src", rtpbin, "recv_rtcp_sink_1")) {
+      throw Error(Errc::internal, "rtp source: cannot link the audio session");
+    }
+    GstPad* pad = gst_element_get_static_pad(rtp_src.get(), "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &rtp::on_audio, hold(st_), &rtp::release_notify);
+    gst_object_unref(pad);
   }
 
   // ---- GLib thread ----
@@ -275,8 +317,10 @@ class RtpSource final : public Source {
     const std::int64_t last = st_->last_rtp_ms.load();
     j["last_rtp_ms_ago"] = last ? nlohmann::json(mono_now_ms() - last) : nlohmann::json();
     if (audio_) {
-      j["audio_port"] = c_.video_port + 2;
+      j["audio_port"] = audio_port_;
       j["audio_packets"] = st_->audio_packets.load();
+      std::lock_guard lk(st_->audio_mu);
+      j["audio_encoding"] = st_->audio_codec.empty() ? nlohmann::json() : nlohmann::json(st_->audio_codec);
     }
     {
       std::lock_guard lk(st_->mu);
@@ -293,6 +337,7 @@ class RtpSource final : public Source {
   std::shared_ptr<State> st_;
   std::shared_ptr<RtpLink> link_;
   bool audio_ = false;
+  int audio_port_ = 0;
   std::vector<GSocket*> sockets_;
   GObject* session_ = nullptr;
   guint timer_ = 0;

@@ -6,6 +6,9 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "audio_util.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "remb.hpp"
@@ -168,13 +171,95 @@ gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer 
   return added ? TRUE : FALSE;
 }
 
+std::string audio_caps_string(const RtpLink::AudioFormat& f) {
+  std::string caps = fmt::format("application/x-rtp,media=audio,clock-rate={},encoding-name={},payload={}",
+                                 f.clock_rate, f.codec, f.payload_type);
+  if (f.codec == "OPUS") caps += ",encoding-params=(string)2";
+  return caps;
+}
+
+GstCaps* State::audio_caps(int pt) {
+  std::optional<RtpLink::AudioFormat> f;
+  if (audio_static) {
+    if (audio_static->payload_type == pt) f = audio_static;
+  } else {
+    if (link) {
+      if (auto a = link->audio_format(); a && a->payload_type == pt) f = a;
+    }
+    if (!f) {
+      // What the offer lists (camera/sdp.cpp build_offer).
+      if (pt == 111) f = RtpLink::AudioFormat{111, "OPUS", 48000, 2};
+      if (pt == 0) f = RtpLink::AudioFormat{0, "PCMU", 8000, 1};
+      if (pt == 8) f = RtpLink::AudioFormat{8, "PCMA", 8000, 1};
+    }
+  }
+  if (!f) {
+    lg()->debug("camera {}: audio payload type {} is not expected; dropped", camera_id, pt);
+    return nullptr;
+  }
+  return gst_caps_from_string(audio_caps_string(*f).c_str());
+}
+
+GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer ud) {
+  auto* st = state_of(ud);
+  if (session != 1 || !st->audio) return nullptr;
+  return st->audio_caps(static_cast<int>(pt));
+}
+
+namespace {
+// rtpbin's recv_rtp_src_1_<ssrc>_<pt>: a depayloader for its encoding, into the audio
+// funnel. On rtpbin's streaming thread: linked at once (an unlinked pad is not-linked).
+void audio_pad_added(State* st, GstPad* pad) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  const GstStructure* s = caps && gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
+  const char* enc = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
+  const std::string encoding = enc ? enc : "?";
+  if (caps) gst_caps_unref(caps);
+  const char* factory = audio::depayloader_for(encoding);
+  GstElement* depay = factory ? gst_element_factory_make(factory, nullptr) : nullptr;
+  if (!depay) {
+    lg()->warn("camera {}: cannot depayload the camera's {} audio; ignored", st->camera_id, encoding);
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(st->pipe, sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad* fs = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, fs);
+    gst_object_unref(fs);
+    return;
+  }
+  gst_bin_add(st->pipe, depay);
+  GstPad* fsink = gst_element_request_pad_simple(st->audio_funnel, "sink_%u");
+  GstPad* dsrc = gst_element_get_static_pad(depay, "src");
+  GstPad* dsink = gst_element_get_static_pad(depay, "sink");
+  const bool ok = gst_pad_link(dsrc, fsink) == GST_PAD_LINK_OK && gst_element_sync_state_with_parent(depay) &&
+                  gst_pad_link(pad, dsink) == GST_PAD_LINK_OK;
+  gst_object_unref(dsink);
+  gst_object_unref(dsrc);
+  gst_object_unref(fsink);
+  if (!ok) {
+    lg()->error("camera {}: cannot link the camera's {} audio", st->camera_id, encoding);
+    return;
+  }
+  {
+    std::lock_guard lk(st->audio_mu);
+    st->audio_depays[pad] = depay;
+    st->audio_codec = encoding;
+  }
+  lg()->info("camera {}: audio {} → {}", st->camera_id, encoding, factory);
+}
+}  // namespace
+
 // A new SSRC/payload stream from rtpbin: into the funnel (an SSRC change after a camera
 // restart simply adds a pad; the old one is removed when rtpbin times it out).
 void on_pad_added(GstElement*, GstPad* pad, gpointer ud) {
   auto* st = state_of(ud);
   gchar* name = gst_pad_get_name(pad);
   const bool rtp_out = g_str_has_prefix(name, "recv_rtp_src_0_");
+  const bool audio_out = g_str_has_prefix(name, "recv_rtp_src_1_");
   g_free(name);
+  if (audio_out && st->audio && st->audio_funnel) return audio_pad_added(st, pad);
   if (!rtp_out) return;
   GstPad* fsink = gst_element_request_pad_simple(st->funnel, "sink_%u");
   if (gst_pad_link(pad, fsink) != GST_PAD_LINK_OK) {
@@ -186,6 +271,20 @@ void on_pad_added(GstElement*, GstPad* pad, gpointer ud) {
 
 void on_pad_removed(GstElement*, GstPad* pad, gpointer ud) {
   auto* st = state_of(ud);
+  gchar* name = gst_pad_get_name(pad);
+  const bool audio_out = g_str_has_prefix(name, "recv_rtp_src_1_");
+  g_free(name);
+  if (audio_out) {
+    // The depayloader stays (idle, still on the funnel) until the pipeline is released:
+    // removing elements from a streaming thread could deadlock, and SSRC changes are rare.
+    std::lock_guard lk(st->audio_mu);
+    st->audio_depays.erase(pad);
+    if (GstPad* peer = gst_pad_get_peer(pad)) {
+      gst_pad_unlink(pad, peer);
+      gst_object_unref(peer);
+    }
+    return;
+  }
   if (GstPad* peer = gst_pad_get_peer(pad)) {
     gst_pad_unlink(pad, peer);
     gst_element_release_request_pad(st->funnel, peer);

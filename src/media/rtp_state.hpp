@@ -6,9 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "camrelay/media/rtp_link.hpp"
 
 namespace camrelay::media::rtp {
 
@@ -36,6 +40,18 @@ struct State {
   std::atomic<int> last_remb_kbps{0};
 
   GstElement* funnel = nullptr;     // owned reference; rtpbin's RTP pads link to it
+
+  // ---- audio: rtpbin session 1 (set before the pipeline plays) ----
+  bool audio = false;
+  // static: the configured format; mqtt: the offer's defaults until an answer names one.
+  std::optional<RtpLink::AudioFormat> audio_static;
+  std::shared_ptr<RtpLink> link;      // mqtt: the answer's audio format
+  GstBin* pipe = nullptr;             // borrowed: the stream's pipeline
+  GstElement* audio_funnel = nullptr; // owned reference; → the stream's audio-in
+  GstElement* rtpbin = nullptr;       // owned reference (clear-pt-map on a new answer)
+  std::mutex audio_mu;
+  std::map<GstPad*, GstElement*> audio_depays;  // rtpbin pad → its depayloader (borrowed)
+  std::string audio_codec;           // last linked encoding name (under audio_mu)
   std::mutex mu;
   GstElement* rtcp_sink = nullptr;  // owned reference
   std::string rtp_from_host;        // where RTP comes from
@@ -48,7 +64,14 @@ struct State {
   ~State() {
     if (rtcp_sink) gst_object_unref(rtcp_sink);
     if (funnel) gst_object_unref(funnel);
+    if (audio_funnel) gst_object_unref(audio_funnel);
+    if (rtpbin) gst_object_unref(rtpbin);
   }
+
+  // The RTP caps for an audio payload type (session 1), or nullptr if it is not one we
+  // expect: static → the configured one; mqtt → the answer's, else what the offer lists
+  // (111 opus/48000/2, 0 PCMU/8000, 8 PCMA/8000). Any thread.
+  GstCaps* audio_caps(int pt);
 
   // Points the RTCP sink at host:port (no-op if unchanged; the answer wins over
   // learning). Any thread.
@@ -70,7 +93,12 @@ GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud);
 GstPadProbeReturn on_audio(GstPad*, GstPadProbeInfo* info, gpointer ud);
 // RTPSession::on-sending-rtcp: counts FIR/PLI, appends the REMB (design.md §4).
 gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean early, gpointer ud);
-// rtpbin pad-added / pad-removed: recv_rtp_src_0_<ssrc>_<pt> pads into / out of the funnel.
+// rtpbin request-pt-map: session 1 (audio) → State::audio_caps; session 0 → none.
+GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer ud);
+// The RTP caps string of an audio format.
+std::string audio_caps_string(const RtpLink::AudioFormat& f);
+// rtpbin pad-added / pad-removed: recv_rtp_src_0_<ssrc>_<pt> pads into / out of the funnel;
+// recv_rtp_src_1_<ssrc>_<pt> (audio) → a new depayloader for its encoding → the audio funnel.
 void on_pad_added(GstElement*, GstPad* pad, gpointer ud);
 void on_pad_removed(GstElement*, GstPad* pad, gpointer ud);
 

@@ -1,4 +1,6 @@
-// RTSP camera: rtspsrc → rtph264depay, linked to the stream's h264parse.
+// RTSP camera: rtspsrc → rtph264depay, linked to the stream's h264parse; with audio on, the
+// camera's first supported audio track → its depayloader (rtpmp4gdepay, rtpmp4adepay,
+// rtppcmudepay, rtppcmadepay, rtpopusdepay) → the stream's "audio-in".
 //
 // The source part lives in its own bin ("rtspbin-N"). When the camera is lost (error,
 // EOS, or no data for kStallMs) only that bin is replaced; h264parse, the tee and every
@@ -17,6 +19,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "audio_util.hpp"
 #include "rtsp_url.hpp"
 #include "source.hpp"
 
@@ -54,6 +57,7 @@ struct Core : std::enable_shared_from_this<Core> {
   SourceEvents events;
   GstBin* pipe = nullptr;     // borrowed: the stream's pipeline (alive while we are built)
   GstElement* parse = nullptr;  // borrowed: the stream's h264parse
+  GstElement* audio_in = nullptr;  // borrowed: the stream's "audio-in" (nullptr: audio off)
   GstElement* bin = nullptr;    // own ref; the current source bin (nullptr while waiting)
   std::string bin_name;
   int bin_counter = 0;
@@ -71,6 +75,13 @@ struct Core : std::enable_shared_from_this<Core> {
   std::atomic<std::int64_t> last_buffer_ms{0};
   std::atomic<std::uint64_t> buffers{0};
   std::atomic<bool> flow_reported{false};  // first buffer of the current bin was posted
+  std::atomic<bool> video_started{false};     // h264parse has had a stream-start (any bin)
+  std::atomic<bool> video_continuing{false};  // the current bin's video continues an earlier one
+  std::atomic<bool> audio_started{false};  // audio-in has had a stream-start (any bin)
+  std::atomic<bool> audio_continuing{false};  // the current bin's audio continues an earlier one
+  std::atomic<bool> audio_selected{false};    // the current bin set up an audio track
+  bool audio_refused = false;  // the camera failed with its audio track: video only from now on
+  std::string audio_encoding;              // GLib thread: the relayed audio track ("" = none)
 
   void publish() {
     if (!events.stats) return;
@@ -79,6 +90,7 @@ struct Core : std::enable_shared_from_this<Core> {
                         {"latency_ms", cfg.latency_ms},
                         {"connected", phase == Phase::flowing},
                         {"reconnects", reconnects},
+                        {"audio_encoding", audio_encoding.empty() ? nlohmann::json(nullptr) : nlohmann::json(audio_encoding)},
                         {"retry_in_ms", phase == Phase::waiting ? backoff_ms : 0},
                         {"last_error", last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error)}};
     events.stats(j.dump());
@@ -107,12 +119,48 @@ struct Core : std::enable_shared_from_this<Core> {
 
     gst_bin_add_many(GST_BIN(b), src.get(), depay.get(), avc.get(), nullptr);  // the bin adds its own refs
     if (!gst_element_link(depay.get(), avc.get())) throw Error(Errc::internal, "rtsp source: cannot link rtph264depay");
-    // Only set up H.264 video; skip audio and other streams.
-    g_signal_connect(src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint, GstCaps* caps, gpointer) -> gboolean {
-                       const GstStructure* s = gst_caps_get_structure(caps, 0);
-                       const char* media = gst_structure_get_string(s, "media");
-                       return media && g_str_equal(media, "video");
-                     }), nullptr);
+    // Set up the video and, with audio on, the first audio track we can depayload; skip
+    // everything else (one log line per skipped track).
+    struct Select {
+      std::string camera_id;
+      bool want_audio;
+      std::weak_ptr<Core> core;
+      std::atomic<bool> audio_taken{false};
+    };
+    audio_selected = false;
+    auto* sel = new Select{camera_id, audio_in != nullptr && !audio_refused, weak_from_this()};
+    g_signal_connect_data(
+        src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint num, GstCaps* caps, gpointer ud) -> gboolean {
+          auto* sel = static_cast<Select*>(ud);
+          const GstStructure* s = gst_caps_get_structure(caps, 0);
+          const char* media = gst_structure_get_string(s, "media");
+          if (media && g_str_equal(media, "video")) return TRUE;
+          const char* enc = gst_structure_get_string(s, "encoding-name");
+          const std::string encoding = enc ? enc : "?";
+          if (!media || !g_str_equal(media, "audio")) {
+            lg()->info("camera {}: skipping RTSP stream {} ({} {})", sel->camera_id, num, media ? media : "?", encoding);
+            return FALSE;
+          }
+          if (!sel->want_audio) {
+            lg()->info("camera {}: skipping RTSP audio stream {} ({}): audio is off for this camera", sel->camera_id,
+                       num, encoding);
+            return FALSE;
+          }
+          if (!audio::depayloader_for(encoding)) {
+            lg()->info("camera {}: skipping RTSP audio stream {} ({}): only AAC (MPEG4-GENERIC, MP4A-LATM), PCMU, "
+                       "PCMA and OPUS are relayed",
+                       sel->camera_id, num, encoding);
+            return FALSE;
+          }
+          if (sel->audio_taken.exchange(true)) {
+            lg()->info("camera {}: skipping RTSP audio stream {} ({}): one audio track is relayed already",
+                       sel->camera_id, num, encoding);
+            return FALSE;
+          }
+          if (auto core = sel->core.lock()) core->audio_selected = true;
+          return TRUE;
+        }),
+        sel, [](gpointer p, GClosure*) { delete static_cast<Select*>(p); }, GConnectFlags(0));
     auto* weak = new std::weak_ptr<Core>(weak_from_this());
     g_signal_connect_data(
         src.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer ud) {
@@ -122,10 +170,32 @@ struct Core : std::enable_shared_from_this<Core> {
           if (!caps) caps = gst_pad_query_caps(pad, nullptr);
           const GstStructure* s = gst_caps_get_structure(caps, 0);
           const char* enc = gst_structure_get_string(s, "encoding-name");
+          const char* media = gst_structure_get_string(s, "media");
           std::string encoding = enc ? enc : "?";
+          const bool is_audio = media && g_str_equal(media, "audio");
           gst_caps_unref(caps);
           GstElement* parent = GST_ELEMENT(gst_object_get_parent(GST_OBJECT(pad)));
           std::string owner = parent ? bin_of(GST_OBJECT(parent)) : "";
+          if (is_audio) {
+            // Linked here and now (a pad left unlinked would stop rtspsrc with not-linked).
+            GstElement* bin = parent ? GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent))) : nullptr;
+            const bool ok = bin && core->link_audio(GST_BIN(bin), pad, encoding);
+            if (bin) gst_object_unref(bin);
+            if (parent) gst_object_unref(parent);
+            core->loop->post([core, encoding, owner, ok] {
+              if (core->dead || owner != core->bin_name) return;
+              if (ok) {
+                if (core->audio_encoding != encoding) {
+                  lg()->info("camera {}: relaying the camera's {} audio", core->camera_id, encoding);
+                }
+                core->audio_encoding = encoding;
+              } else {
+                lg()->warn("camera {}: cannot set up the camera's {} audio; video only", core->camera_id, encoding);
+              }
+              core->publish();
+            });
+            return;
+          }
           if (encoding != "H264") {
             if (parent) gst_object_unref(parent);
             core->loop->post([core, encoding, owner] {
@@ -171,21 +241,23 @@ struct Core : std::enable_shared_from_this<Core> {
             case GST_EVENT_EOS:
               core->loop->post([core] { core->lost("the camera ended the stream (EOS)"); });
               return GST_PAD_PROBE_DROP;
-            case GST_EVENT_STREAM_START:
-            case GST_EVENT_SEGMENT:
-              // A replacement source continues the same stream in the same running time:
-              // downstream keeps the first source's stream-start and segment (a new
-              // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
-              if (core->bin_counter > 1) {
-                if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT) {
-                  const GstSegment* seg = nullptr;
-                  gst_event_parse_segment(ev, &seg);
-                  if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
-                  return GST_PAD_PROBE_OK;
-                }
-                return GST_PAD_PROBE_DROP;
-              }
+            // A replacement source continues the same stream in the same running time:
+            // downstream keeps the first source's stream-start and segment (a new
+            // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
+            // "First" is the first bin whose video got that far (not necessarily bin 1: a
+            // bin can fail before its first pad, e.g. retried without its audio track).
+            case GST_EVENT_STREAM_START: {
+              const bool continuing = core->video_started.exchange(true);
+              core->video_continuing = continuing;
+              return continuing ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+            }
+            case GST_EVENT_SEGMENT: {
+              if (!core->video_continuing) return GST_PAD_PROBE_OK;
+              const GstSegment* seg = nullptr;
+              gst_event_parse_segment(ev, &seg);
+              if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
               return GST_PAD_PROBE_OK;
+            }
             default:
               return GST_PAD_PROBE_OK;
           }
@@ -198,14 +270,87 @@ struct Core : std::enable_shared_from_this<Core> {
     gst_object_unref(asrc);
     gst_element_add_pad(b, ghost);
 
+    // Audio leaves the bin through "audio_src", targeted at the depayloader once rtspsrc
+    // exposes the camera's audio track (see link_audio).
+    GstPad* aghost = nullptr;
+    if (audio_in) {
+      aghost = gst_ghost_pad_new_no_target("audio_src", GST_PAD_SRC);
+      gst_element_add_pad(b, aghost);
+    }
+
     flow_reported = false;
+    audio_encoding.clear();  // shown again once this bin's audio track is linked
     gst_bin_add(pipe, b);  // the pipeline takes the floating ref
     bin = GST_ELEMENT(gst_object_ref(b));
     if (!gst_element_link(bin, parse)) {
       throw Error(Errc::internal, "rtsp source: cannot link rtph264depay to h264parse");
     }
+    if (aghost) {
+      // The previous bin (reconnect) was unlinked when it was removed from the pipeline.
+      GstPad* ain = gst_element_get_static_pad(audio_in, "sink");
+      const GstPadLinkReturn r = gst_pad_link_full(aghost, ain, GST_PAD_LINK_CHECK_NOTHING);
+      gst_object_unref(ain);
+      if (r != GST_PAD_LINK_OK) throw Error(Errc::internal, "rtsp source: cannot link the audio pad to audio-in");
+    }
     phase = Phase::connecting;
     phase_since_ms = mono_now_ms();
+  }
+
+  // rtspsrc's audio pad → a new depayloader in `b` → the bin's "audio_src" ghost pad
+  // (linked to the stream's audio-in). Streaming thread (rtspsrc's pad-added).
+  bool link_audio(GstBin* b, GstPad* pad, const std::string& encoding) {
+    const char* factory = audio::depayloader_for(encoding);
+    GstPad* ghost = gst_element_get_static_pad(GST_ELEMENT(b), "audio_src");
+    if (!factory || !ghost) {
+      if (ghost) gst_object_unref(ghost);
+      return false;
+    }
+    GstElement* depay = gst_element_factory_make(factory, nullptr);
+    if (!depay) {
+      gst_object_unref(ghost);
+      lg()->warn("camera {}: GStreamer element {} is missing", camera_id, factory);
+      return false;
+    }
+    gst_bin_add(b, depay);
+    GstPad* dsink = gst_element_get_static_pad(depay, "sink");
+    GstPad* dsrc = gst_element_get_static_pad(depay, "src");
+    gst_pad_add_probe(dsrc, GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), &Core::on_audio_event,
+                      new std::weak_ptr<Core>(weak_from_this()),
+                      [](gpointer p) { delete static_cast<std::weak_ptr<Core>*>(p); });
+    bool ok = gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), dsrc);
+    gst_element_sync_state_with_parent(depay);
+    ok = ok && gst_pad_link(pad, dsink) == GST_PAD_LINK_OK;
+    gst_object_unref(dsink);
+    gst_object_unref(dsrc);
+    gst_object_unref(ghost);
+    return ok;
+  }
+
+  // Events leaving the audio depayloader: EOS never reaches audio-in (its branches would
+  // take nothing more); a replacement bin continues the first one's stream (as for video).
+  // Audio buffers are not watched: a camera whose audio stops keeps its video going.
+  static GstPadProbeReturn on_audio_event(GstPad*, GstPadProbeInfo* info, gpointer ud) {
+    auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
+    if (!core) return GST_PAD_PROBE_OK;
+    GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+    switch (GST_EVENT_TYPE(ev)) {
+      case GST_EVENT_EOS:
+        return GST_PAD_PROBE_DROP;
+      case GST_EVENT_STREAM_START: {
+        const bool continuing = core->audio_started.exchange(true);
+        core->audio_continuing = continuing;
+        return continuing ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      }
+      case GST_EVENT_SEGMENT: {
+        if (!core->audio_continuing) return GST_PAD_PROBE_OK;
+        const GstSegment* seg = nullptr;
+        gst_event_parse_segment(ev, &seg);
+        if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
+        return GST_PAD_PROBE_OK;
+      }
+      default:
+        return GST_PAD_PROBE_OK;
+    }
   }
 
   // Removes the current bin from the running pipeline. rtspsrc may take a while to stop
@@ -255,6 +400,18 @@ struct Core : std::enable_shared_from_this<Core> {
       return;
     }
     last_error = why;
+    if (!ever_flowed && audio_selected && !audio_refused) {
+      // Some cameras (and gst-rtsp-server's shared media) refuse the SETUP of an audio
+      // track, or never send once it is set up: the video must not be lost with it.
+      audio_refused = true;
+      lg()->warn("camera {}: {} failed with its audio track ({}); trying again video only", camera_id, url.masked(),
+                 why);
+      drop_bin();
+      phase = Phase::waiting;
+      phase_since_ms = mono_now_ms();
+      retry_timer = loop->post_delayed(0, [self = shared_from_this()] { self->retry(); });
+      return;
+    }
     if (!ever_flowed) return fail_now(fmt::format("{}: {}", url.masked(), why));
     drop_bin();
     phase = Phase::waiting;
@@ -352,11 +509,12 @@ class RtspSource final : public Source {
   }
   ~RtspSource() override { core_->shutdown(); }
 
-  void build(GstBin* pipe, GstElement* sink) override {
+  void build(GstBin* pipe, GstElement* sink, GstElement* audio_sink) override {
     core_->loop = loop_;
     core_->events = events_;
     core_->pipe = pipe;
     core_->parse = sink;
+    core_->audio_in = audio_sink;
     core_->build_bin();
     core_->publish();
     core_->watchdog = loop_->post_delayed(1000, [c = core_] { c->tick(); });

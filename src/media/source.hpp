@@ -1,6 +1,8 @@
 #pragma once
 // A camera source: adds its elements to the pipeline and links its H.264 output to
-// `sink` (an h264parse), now or later (dynamic pads). Runs on the GLib thread.
+// `sink` (an h264parse) and, if it has any and `audio_sink` is given, its depayloaded
+// audio to `audio_sink` (the stream's "audio-in" identity), now or later (dynamic pads).
+// Runs on the GLib thread.
 // One implementation per file: test_source.cpp, rtp_source.cpp, rtsp_source.cpp,
 // v4l2_source.cpp; make_source() in source_factory.cpp picks by config type.
 #include <gst/gst.h>
@@ -33,8 +35,11 @@ struct SourceEvents {
 class Source {
  public:
   virtual ~Source() = default;
-  // Adds elements to `pipeline` and links them to `sink`. Throws camrelay::Error.
-  virtual void build(GstBin* pipeline, GstElement* sink) = 0;
+  // Adds elements to `pipeline` and links them to `sink`. Depayloaded audio (codec frames:
+  // audio/x-opus, audio/x-mulaw, audio/x-alaw, audio/mpeg mpegversion=4 raw) goes to the
+  // static "sink" pad of `audio_sink`; nullptr = the camera's audio is off: set none up.
+  // Throws camrelay::Error.
+  virtual void build(GstBin* pipeline, GstElement* sink, GstElement* audio_sink) = 0;
   // Whether a force-key-unit event sent upstream reaches an encoder we control.
   virtual bool honours_keyframe_requests() const { return false; }
   // Called for bus errors coming from this source's elements; return true if handled

@@ -11,6 +11,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "audio_util.hpp"
 #include "source.hpp"
 
 namespace camrelay::media {
@@ -145,7 +146,8 @@ void Stream::build_and_play() {
                        static_cast<Stream*>(ud)->dropped_.fetch_add(1, std::memory_order_relaxed);
                      }), this);
 
-    source_->build(bin, parse.get());
+    GstElement* audio_in = cam_.audio ? build_audio_core(bin) : nullptr;
+    source_->build(bin, parse.get(), audio_in);
     gop_enabled_ = !source_->honours_keyframe_requests();
 
     GstBus* bus = gst_element_get_bus(pipeline_);
@@ -172,6 +174,102 @@ void Stream::build_and_play() {
   }
 }
 
+// identity "audio-in" → tee "atee" (allow-not-linked) → queue (leaky) → fakesink, beside
+// the video core. Sources link their depayloaded audio to audio-in's "sink" pad (a source
+// bin that is replaced on reconnect relinks it); audio outputs hang off atee.
+GstElement* Stream::build_audio_core(GstBin* bin) {
+  auto in = gst::make_element("identity", "audio-in");
+  auto atee = gst::make_element("tee", "atee");
+  g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
+  auto q = gst::make_element("queue");
+  g_object_set(q.get(), "leaky", 2 /*downstream*/, "max-size-buffers", 16u, "max-size-bytes", 0u,
+               "max-size-time", guint64(0), nullptr);
+  auto sink = gst::make_element("fakesink");
+  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
+  for (GstElement* e : {in.get(), atee.get(), q.get(), sink.get()}) gst_bin_add(bin, e);
+  if (!gst_element_link(in.get(), atee.get()) || !gst_element_link(q.get(), sink.get())) {
+    throw Error(Errc::internal, "cannot link the stream's audio core");
+  }
+  GstPad* tsrc = gst_element_request_pad_simple(atee.get(), "src_%u");
+  GstPad* qsink = gst_element_get_static_pad(q.get(), "sink");
+  gst_pad_link(tsrc, qsink);
+  gst_object_unref(qsink);
+  gst_object_unref(tsrc);
+  atee_ = atee.get();
+
+  GstPad* asink = gst_element_get_static_pad(atee_, "sink");
+  gst_pad_add_probe(
+      asink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+        auto* s = static_cast<Stream*>(ud);
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+          s->audio_packets_.fetch_add(1, std::memory_order_relaxed);
+        } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+          s->audio_packets_.fetch_add(gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info)),
+                                      std::memory_order_relaxed);
+        } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+          GstCaps* caps = nullptr;
+          gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+          s->on_audio_caps(caps);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      this, nullptr);
+  gst_object_unref(asink);
+  return in.get();
+}
+
+void Stream::on_audio_caps(GstCaps* caps) {
+  if (!caps || gst_caps_get_size(caps) == 0) return;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  int mpegversion = 0, rate = 0, channels = 0;
+  gst_structure_get_int(s, "mpegversion", &mpegversion);
+  std::string codec = audio::codec_of_caps(gst_structure_get_name(s), mpegversion);
+  gst_structure_get_int(s, "rate", &rate);
+  gst_structure_get_int(s, "channels", &channels);
+  if (codec == "aac" && (rate == 0 || channels == 0)) {
+    // rtpmp4gdepay gives only codec_data: read the AudioSpecificConfig.
+    const GValue* v = gst_structure_get_value(s, "codec_data");
+    if (v && G_VALUE_HOLDS(v, GST_TYPE_BUFFER)) {
+      GstBuffer* cd = gst_value_get_buffer(v);
+      GstMapInfo map;
+      if (cd && gst_buffer_map(cd, &map, GST_MAP_READ)) {
+        int r = 0, c = 0;
+        if (audio::parse_aac_config(map.data, map.size, r, c)) {
+          if (rate == 0) rate = r;
+          if (channels == 0) channels = c;
+        }
+        gst_buffer_unmap(cd, &map);
+      }
+    }
+  }
+  if (rate == 0 && codec == "opus") rate = 48000;  // RFC 7587: always 48 kHz
+  if (rate == 0 && (codec == "pcmu" || codec == "pcma")) rate = 8000;
+  if (channels == 0 && (codec == "pcmu" || codec == "pcma")) channels = 1;
+  if (codec.empty()) {
+    gchar* text = gst_caps_to_string(caps);
+    lg()->warn("camera {}: unexpected audio caps {}", camera_id_, text ? text : "?");
+    g_free(text);
+  }
+  std::lock_guard lk(caps_mu_);
+  if (codec != audio_codec_ || rate != audio_rate_ || channels != audio_channels_) {
+    lg()->info("camera {}: audio {} {} Hz, {} channel(s)", camera_id_, codec.empty() ? "?" : codec, rate, channels);
+  }
+  audio_codec_ = std::move(codec);
+  audio_rate_ = rate;
+  audio_channels_ = channels;
+}
+
+AudioInfo Stream::audio_info() const {
+  AudioInfo a;
+  a.packets = audio_packets_.load(std::memory_order_relaxed);
+  std::lock_guard lk(caps_mu_);
+  a.codec = audio_codec_;
+  a.clock_rate = audio_rate_;
+  a.channels = audio_channels_;
+  return a;
+}
+
 void Stream::teardown() {
   if (bus_watch_) {
     loop_.cancel(bus_watch_);
@@ -189,11 +287,18 @@ void Stream::teardown() {
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
     tee_ = nullptr;
+    atee_ = nullptr;
     lg()->info("camera {}: pipeline {} released", camera_id_, name_);
   }
   source_.reset();
   gop_enabled_ = false;
   clear_gop();
+  {
+    std::lock_guard lk(caps_mu_);
+    audio_codec_.clear();
+    audio_rate_ = audio_channels_ = 0;
+  }
+  audio_packets_ = 0;
 }
 
 void Stream::fail(const std::string& why) {
@@ -368,9 +473,6 @@ std::shared_ptr<Output> Stream::output(const std::string& kind,
   if (o) outputs_.emplace(kind, o);
   return o;
 }
-
-AudioInfo Stream::audio_info() const { return {}; }
-GstElement* Stream::audio_tee() const { return nullptr; }
 
 void Stream::remove_output(const std::string& kind, const Output* o) {
   std::lock_guard lk(outputs_mu_);

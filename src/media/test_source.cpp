@@ -12,7 +12,7 @@ class TestSource final : public Source {
  public:
   explicit TestSource(config::TestSource c) : c_(std::move(c)) {}
 
-  void build(GstBin* pipe, GstElement* sink) override {
+  void build(GstBin* pipe, GstElement* sink, GstElement* /*audio_sink: no audio*/) override {
     auto src = gst::make_element("videotestsrc");
     g_object_set(src.get(), "is-live", TRUE, nullptr);
     gst_util_set_object_arg(G_OBJECT(src.get()), "pattern", c_.pattern.c_str());

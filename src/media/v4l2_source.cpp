@@ -73,7 +73,7 @@ class V4l2Source final : public Source {
  public:
   explicit V4l2Source(config::V4l2Source c) : c_(std::move(c)) {}
 
-  void build(GstBin* pipe, GstElement* sink) override {
+  void build(GstBin* pipe, GstElement* sink, GstElement* /*audio_sink: no audio*/) override {
     const DeviceFormats f = probe_device(c_.device);
     mjpeg_ = f.mjpeg;
     auto src = gst::make_element("v4l2src");

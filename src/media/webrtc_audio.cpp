@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/media/audio_plan.hpp"
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
@@ -160,9 +161,9 @@ class OpusTranscoder final : public Output, public std::enable_shared_from_this<
 
 std::string webrtc_audio_codec(const Stream& s) {
   const AudioInfo info = s.audio_info();
-  const std::string_view c = info.codec;
-  if (c == "opus" || c == "pcmu" || c == "pcma") return std::string(c);
-  if (c == "aac") return "opus";  // transcoded
+  const std::string plan = webrtc_audio_plan(info.codec);
+  if (plan == "passthrough") return info.codec;
+  if (plan == "transcode:opus") return "opus";
   return {};
 }
 

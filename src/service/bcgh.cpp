@@ -227,7 +227,25 @@ void BcghSession::on_answer(const std::string& payload) {
   answer_from_ = a.video.address + ":" + std::to_string(a.video.rtp_port);
   lg()->info("camera {}: answer to {} accepted: RTP from {}, RTCP to {}:{}", p_.camera_id, session_id_, answer_from_,
              a.video.rtcp_address, a.video.rtcp_port);
-  if (link_) link_->set_camera_rtcp({a.video.rtcp_address, a.video.rtcp_port});
+  answer_audio_.clear();
+  std::optional<media::RtpLink::AudioFormat> audio;
+  if (p_.audio) {
+    if (!a.audio) {
+      lg()->info("camera {}: the answer refused the audio (m=audio 0 or none); video only", p_.camera_id);
+    } else if (!a.audio_format) {
+      lg()->warn("camera {}: the answer's audio is not usable ({}); video only", p_.camera_id, a.audio_error);
+    } else {
+      const auto& f = *a.audio_format;
+      audio = media::RtpLink::AudioFormat{f.payload_type, f.codec, f.clock_rate, f.channels};
+      answer_audio_ = f.codec + "/" + std::to_string(f.clock_rate) + " pt " + std::to_string(f.payload_type);
+      lg()->info("camera {}: the camera sends {} audio from {}:{}", p_.camera_id, answer_audio_, a.audio->address,
+                 a.audio->rtp_port);
+    }
+  }
+  if (link_) {
+    link_->set_audio_format(audio);  // before set_camera_rtcp: its listener reads it
+    link_->set_camera_rtcp({a.video.rtcp_address, a.video.rtcp_port});
+  }
   if (!keepalive_timer_) arm_keepalive();
   if (recovering_) {
     // The camera gets rtp_timeout_s (+1 s) to send again before the next offer.
@@ -315,6 +333,7 @@ nlohmann::json BcghSession::stats() const {
   };
   j["last_answer_rejection"] = last_rejection_.empty() ? nlohmann::json() : nlohmann::json(last_rejection_);
   j["camera_sends_from"] = answer_from_.empty() ? nlohmann::json() : nlohmann::json(answer_from_);
+  if (p_.audio) j["answer_audio"] = answer_audio_.empty() ? nlohmann::json() : nlohmann::json(answer_audio_);
   return j;
 }
 

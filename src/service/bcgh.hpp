@@ -140,6 +140,7 @@ class BcghSession : public std::enable_shared_from_this<BcghSession> {
   std::uint64_t offers_sent_ = 0, answers_accepted_ = 0, answers_rejected_ = 0;
   std::uint64_t keepalives_sent_ = 0, keepalives_failed_ = 0, reoffers_ = 0;
   std::string last_rejection_;
+  std::string answer_audio_;  // "OPUS/48000 pt 111" from the accepted answer
   std::string answer_from_;      // "host:port" the camera said it sends from
   std::unique_ptr<asio::steady_timer> answer_timer_, keepalive_timer_, reoffer_timer_;
 };

@@ -42,6 +42,10 @@ void StreamManager::bcgh_boot() {
   for (const auto& cam : cfg_.cameras) {
     if (const auto* r = std::get_if<config::RtpSource>(&cam.source); r && r->negotiation == "static") {
       for (int p = r->video_port; p < r->video_port + 2; ++p) reserved.insert(p);
+      if (cam.audio && r->audio_port > 0) {
+        reserved.insert(r->audio_port);
+        reserved.insert(r->audio_port + 1);
+      }
     }
   }
   rtp_ports_ = std::make_shared<PortAllocator>(cfg_.rtp.port_min, cfg_.rtp.port_max, std::move(reserved));
@@ -70,6 +74,8 @@ std::shared_ptr<media::RtpLink> StreamManager::bcgh_create(Entry& e, config::Cam
   if (!mqtt_) throw Error(Errc::unavailable, "camera '" + e.cam.id + "' needs MQTT, which is not configured");
   if (!rtp_ports_) throw Error(Errc::unavailable, "the daemon is still starting; retry in a moment");
   auto& rtp = std::get<config::RtpSource>(cam.source);
+  // Audio is offered only when the camera's audio is on (config `audio`, default true).
+  rtp.audio = rtp.audio && cam.audio;
   const int nports = rtp.audio ? 4 : 2;
   auto lease = rtp_ports_->allocate(nports, rtp.video_port);  // throws: no free ports
   rtp.video_port = lease->first();

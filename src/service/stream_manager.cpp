@@ -240,6 +240,7 @@ StreamInfo StreamManager::info(const Entry& e) const {
   i.auto_start = e.cam.auto_start;
   i.bandwidth = e.bandwidth;
   i.stats = e.stream ? e.stream->stats() : e.last_stats;
+  if (e.stream) i.audio = e.stream->audio_info();
   i.viewers = static_cast<int>(e.viewers.size());
   i.target_kbps = e.target_kbps;
   if (e.stream) i.source_json = e.stream->source_stats_json();

@@ -1,4 +1,5 @@
 // JSON views of the manager's snapshots, as served by the REST API.
+#include "camrelay/media/audio_plan.hpp"
 #include "camrelay/service/stream_manager.hpp"
 
 namespace camrelay::service {
@@ -29,6 +30,14 @@ nlohmann::json to_json(const StreamInfo& s) {
         {"height", s.stats.height},
         {"profile", s.stats.profile}}},
   };
+  // The camera's audio as it enters the audio tee; null: none seen (or audio off).
+  j["audio"] = s.audio.codec.empty()
+                   ? nlohmann::json(nullptr)
+                   : nlohmann::json{{"codec", s.audio.codec},
+                                    {"clock_rate", s.audio.clock_rate},
+                                    {"channels", s.audio.channels},
+                                    {"packets", s.audio.packets},
+                                    {"webrtc", media::webrtc_audio_plan(s.audio.codec)}};
   j["target_kbps"] = s.target_kbps;
   j["source"] = nlohmann::json::parse(s.source_json, nullptr, false);
   if (j["source"].is_discarded()) j["source"] = nlohmann::json::object();

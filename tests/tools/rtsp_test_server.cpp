@@ -6,6 +6,14 @@
 //                    [--width 1280 --height 720 --fps 30 --key-int 30 --bitrate 2000] [--stamp]
 //                    [--pattern ball] [--speed 0] [--delay-ms 0]
 //   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice] [same picture options]
+//                    [--audio opus|pcmu|pcma --audio-to HOST:PORT[,HOST:PORT...]]
+//
+// --refuse-audio-setup answers 503 to the SETUP of the audio track (stream=1), like some
+// cameras: a client must still get the video.
+// --audio aac|pcmu|pcma|opus adds a live 440 Hz sine (audiotestsrc) to the served media as
+// pay1: AAC (voaacenc, else avenc_aac) → rtpmp4gpay (MPEG4-GENERIC, pt 97), mulawenc →
+// rtppcmupay (pt 0), alawenc → rtppcmapay (pt 8), opusenc → rtpopuspay (pt 111). In
+// --rtp-to mode, --audio-to sends that audio RTP (opus, pcmu or pcma) to the listed addresses.
 //
 // --rtp-to sends H.264 RTP (pt 96, one SSRC) to every listed address at once, so that two
 // servers get the very same packets. It ignores RTCP (no FIR/PLI handling): viewers of
@@ -87,9 +95,38 @@ int usage() {
                "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
                "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n"
                "                        [--pattern NAME --speed N --delay-ms N] [--stamp]\n"
+               "                        [--audio aac|pcmu|pcma|opus] [--refuse-audio-setup]\n"
                "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice]\n"
+               "                        [--audio opus|pcmu|pcma --audio-to HOST:PORT[,...]]\n"
                "                        [picture options]\n");
   return 2;
+}
+
+// The audio branch for --audio (from the live sine to the payloader), or "" if unknown.
+std::string audio_branch(const std::string& codec, const char* pay_name) {
+  const std::string sine = "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audioconvert ! audioresample ! ";
+  const std::string name = pay_name ? std::string(" name=") + pay_name : std::string();
+  if (codec == "opus") return sine + "audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay pt=111" + name;
+  if (codec == "pcmu") return sine + "audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay pt=0" + name;
+  if (codec == "pcma") return sine + "audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt=8" + name;
+  if (codec == "aac") {
+    GstElementFactory* f = gst_element_factory_find("voaacenc");
+    const char* enc = f ? "voaacenc" : "avenc_aac";
+    if (f) gst_object_unref(f);
+    return sine + "audio/x-raw,rate=48000,channels=1 ! " + enc + " ! rtpmp4gpay pt=97" + name;
+  }
+  return {};
+}
+
+// --refuse-audio-setup: SETUP of ".../stream=1" (pay1) → 503 Service Unavailable.
+GstRTSPStatusCode refuse_audio_setup(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+  const char* abs = ctx && ctx->uri ? ctx->uri->abspath : nullptr;
+  if (abs && std::strstr(abs, "stream=1")) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+  return GST_RTSP_STS_OK;
+}
+
+void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer) {
+  g_signal_connect(client, "pre-setup-request", G_CALLBACK(refuse_audio_setup), nullptr);
 }
 
 void add_stamp_probe(GstElement* raw) {
@@ -100,13 +137,18 @@ void add_stamp_probe(GstElement* raw) {
 
 // Sends the picture as RTP to every address in `clients` until SIGTERM/SIGINT.
 int run_rtp_sender(const std::string& picture, const std::string& clients, bool stamp,
-                   bool params_every_slice) {
+                   bool params_every_slice, const std::string& audio, const std::string& audio_to) {
+  std::string audio_part;
+  if (!audio_to.empty()) {
+    audio_part = " " + audio_branch(audio, nullptr) + " ! multiudpsink clients=" + audio_to +
+                 " sync=false async=false";
+  }
   gchar* launch = g_strdup_printf(
-      "%s ! %s mtu=1200 ! multiudpsink name=out clients=%s sync=false async=false",
+      "%s ! %s mtu=1200 ! multiudpsink name=out clients=%s sync=false async=false%s",
       picture.c_str(),
       params_every_slice ? "rtph264pay pt=96 config-interval=-1"
                          : "h264parse config-interval=-1 ! rtph264pay pt=96",
-      clients.c_str());
+      clients.c_str(), audio_part.c_str());
   GError* err = nullptr;
   GstElement* pipeline = gst_parse_launch(launch, &err);
   g_free(launch);
@@ -140,10 +182,10 @@ int run_rtp_sender(const std::string& picture, const std::string& clients, bool 
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
-  std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to;
+  std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to, audio, audio_to;
   int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
   int speed = 0, delay_ms = 0;
-  bool stamp = false, params_every_slice = false;
+  bool stamp = false, params_every_slice = false, refuse_audio = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--stamp") {
@@ -152,6 +194,10 @@ int main(int argc, char** argv) {
     }
     if (a == "--params-every-slice") {
       params_every_slice = true;
+      continue;
+    }
+    if (a == "--refuse-audio-setup") {
+      refuse_audio = true;
       continue;
     }
     if (i + 1 >= argc) return usage();
@@ -170,9 +216,16 @@ int main(int argc, char** argv) {
     else if (a == "--speed") speed = std::atoi(v.c_str());
     else if (a == "--delay-ms") delay_ms = std::atoi(v.c_str());
     else if (a == "--rtp-to") rtp_to = v;
+    else if (a == "--audio") audio = v;
+    else if (a == "--audio-to") audio_to = v;
     else return usage();
   }
   if (delay_ms < 0 || delay_ms > 10000) return usage();
+  if (!audio.empty() && audio_branch(audio, nullptr).empty()) return usage();
+  if (!audio_to.empty() && (rtp_to.empty() || (audio != "opus" && audio != "pcmu" && audio != "pcma"))) {
+    std::fprintf(stderr, "rtsp_test_server: --audio-to needs --rtp-to and --audio opus|pcmu|pcma\n");
+    return 2;
+  }
   // The raw picture, stamped at "raw", optionally held --delay-ms, then encoded
   // (zerolatency gives several slices per frame, like real cameras).
   // A queue's time level counts the newest buffer's duration, so a frame leaves when the
@@ -191,16 +244,18 @@ int main(int argc, char** argv) {
       pattern.c_str(), speed, width, height, fps, hold.c_str(), bitrate, key_int);
   const std::string picture = pic;
   g_free(pic);
-  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp, params_every_slice);
+  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp, params_every_slice, audio, audio_to);
   if (port <= 0 || port > 65535 || path.empty() || path[0] != '/') return usage();
 
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   GstRTSPServer* server = gst_rtsp_server_new();
   gst_rtsp_server_set_address(server, host.c_str());
   gst_rtsp_server_set_service(server, std::to_string(port).c_str());
+  if (refuse_audio) g_signal_connect(server, "client-connected", G_CALLBACK(on_client_connected), nullptr);
 
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-  gchar* launch = g_strdup_printf("( %s ! rtph264pay name=pay0 pt=96 )", picture.c_str());
+  const std::string audio_part = audio.empty() ? std::string() : " " + audio_branch(audio, "pay1");
+  gchar* launch = g_strdup_printf("( %s ! rtph264pay name=pay0 pt=96%s )", picture.c_str(), audio_part.c_str());
   gst_rtsp_media_factory_set_launch(factory, launch);
   g_free(launch);
   gst_rtsp_media_factory_set_shared(factory, TRUE);

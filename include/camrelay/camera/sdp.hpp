@@ -59,10 +59,22 @@ struct RtpEndpoint {
   std::string rtcp_address;  // where the camera wants our RTCP
   int rtcp_port = 0;
 };
+struct AudioAnswer {
+  int payload_type = 111;
+  std::string codec;  // OPUS | PCMU | PCMA (upper case)
+  int clock_rate = 0;
+  int channels = 1;
+};
 struct AnswerInfo {
   RtpEndpoint video;
   std::optional<RtpEndpoint> audio;  // only if offered and accepted (port != 0)
   int payload_type = 96;
+  // The accepted audio's format: the first payload type of the answer's m=audio that we
+  // offered (111 opus/48000/2, 0 PCMU/8000, 8 PCMA/8000), named by its a=rtpmap (or the
+  // static meaning of 0/8). Empty with `audio_error` set when m=audio is accepted but
+  // unusable (the video is still accepted).
+  std::optional<AudioAnswer> audio_format;
+  std::string audio_error;
 };
 // Checks the answer against what we offered: an accepted m=video (port != 0) that sends
 // (not recvonly/inactive), containing `payload_type`, whose rtpmap (if any) is
@@ -78,8 +90,12 @@ struct AnswerParams {
   int rtcp_port = 0;       // where it wants RTCP (a=rtcp:)
   int payload_type = 96;
   std::string profile_level_id = "42e01f";
+  int audio_port = 0;       // where the camera sends audio RTP from; 0 = reject m=audio
+  int audio_rtcp_port = 0;  // where it wants audio RTCP
+  int audio_payload_type = 111;  // answered as opus/48000/2 (must be in the offer)
 };
-// Answers an offer: video accepted (sendonly), any other m= line rejected (port 0).
+// Answers an offer: video accepted (sendonly); the first m=audio accepted as Opus when
+// audio_port != 0 and the offer lists audio_payload_type; any other m= line rejected (port 0).
 std::string build_answer(const AnswerParams& p, const SessionDescription& offer);
 
 }  // namespace camrelay::camera

@@ -37,9 +37,17 @@ struct RtpSource {
   int payload_type = 96;
   std::string codec = "H264";
   int clock_rate = 90000;
-  bool audio = false;
+  bool audio = false;                // mqtt: the offer includes an audio m-line (Opus/PCMU/PCMA)
   int rtp_timeout_s = 5;
+  // static: where the camera sends audio RTP (RTCP on audio_port+1); 0 = no audio.
+  int audio_port = 0;
+  int audio_payload_type = 111;
+  std::string audio_codec = "OPUS";  // OPUS | PCMU | PCMA
+  int audio_clock_rate = 48000;      // default by codec: 48000 for OPUS, 8000 for PCMU/PCMA
 };
+
+// The default RTP clock rate of an audio codec name (OPUS 48000, PCMU/PCMA 8000).
+int default_audio_clock_rate(const std::string& codec) noexcept;
 
 // RTSP camera (seed 003). Either url, or host/port/path (+ credentials).
 struct RtspSource {
@@ -73,6 +81,9 @@ struct Camera {
   Source source = TestSource{};
   bool auto_start = false;
   Bandwidth bandwidth;
+  // Relay the camera's audio (RTSP audio track, RTP audio session). false: the audio is
+  // dropped at the source (never set up or linked).
+  bool audio = true;
 };
 
 struct Http {

@@ -16,6 +16,24 @@ class RtpLink {
     std::string host;  // empty or 0.0.0.0 = unknown: learn it from the camera's packets
     int port = 0;
   };
+  // The audio the camera's answer accepted (m=audio with its payload type and a=rtpmap).
+  struct AudioFormat {
+    int payload_type = 111;
+    std::string codec = "OPUS";  // OPUS | PCMU | PCMA (RTP encoding name, upper case)
+    int clock_rate = 48000;
+    int channels = 1;
+  };
+
+  // service → media, before set_camera_rtcp() of the same answer: the answer's audio
+  // format, or nullopt when the camera refused the audio (or sent none we can use).
+  void set_audio_format(std::optional<AudioFormat> f) {
+    std::lock_guard lk(mu_);
+    audio_ = std::move(f);
+  }
+  std::optional<AudioFormat> audio_format() const {
+    std::lock_guard lk(mu_);
+    return audio_;
+  }
 
   // service → media: the camera's RTCP address from an accepted answer. Also restarts
   // the source's "no RTP" clock (the camera gets rtp_timeout_s to begin sending).
@@ -47,6 +65,7 @@ class RtpLink {
  private:
   mutable std::mutex mu_;
   std::optional<Endpoint> remote_;
+  std::optional<AudioFormat> audio_;
   std::uint64_t answers_ = 0;
   std::function<void(const Endpoint&)> listener_;
 };

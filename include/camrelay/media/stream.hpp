@@ -33,6 +33,7 @@ struct StreamStats {
   std::string profile;  // from the parsed caps, e.g. "constrained-baseline", "high"
 };
 
+// The camera's audio as it enters the stream's audio tee (depayloaded codec frames).
 struct AudioInfo {
   std::string codec;      // "opus" | "pcmu" | "pcma" | "aac" | "" (no audio seen yet / none)
   int clock_rate = 0;     // Hz
@@ -72,8 +73,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void stop(std::function<void()> done);
 
   StreamStats stats() const;
-  AudioInfo audio_info() const;        // any thread
-  GstElement* audio_tee() const;       // GLib thread; nullptr when the camera's audio is off
+  // The camera's audio (codec from the caps on the audio tee). Any thread.
+  AudioInfo audio_info() const;
   const std::string& pipeline_name() const { return name_; }
   const std::string& camera_id() const { return camera_id_; }
 
@@ -112,6 +113,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // ---- GLib-thread API for output branches ----
   GstElement* pipeline() const { return pipeline_; }
   GstElement* tee() const { return tee_; }
+  // The audio tee "atee" (depayloaded audio: audio/x-opus, audio/x-mulaw, audio/x-alaw or
+  // audio/mpeg mpegversion=4 stream-format=raw). GLib thread; nullptr when the camera's
+  // audio is off (config `audio: false`) or the pipeline is not built.
+  GstElement* audio_tee() const { return atee_; }
   gst::MainLoop& loop() { return loop_; }
 
  private:
@@ -122,6 +127,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void on_bus_message(GstMessage* msg);
   void on_buffer(GstBuffer* buf);
   void on_caps(GstCaps* caps);
+  void on_audio_caps(GstCaps* caps);  // streaming thread
+  GstElement* build_audio_core(GstBin* bin);  // GLib thread; returns "audio-in"
   void cache_gop(GstBuffer* buf);  // streaming thread
   void clear_gop();                 // any thread
   void fail(const std::string& why);
@@ -137,6 +144,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   GstElement* pipeline_ = nullptr;  // owned (GLib thread)
   GstElement* tee_ = nullptr;       // borrowed from pipeline_
+  GstElement* atee_ = nullptr;      // borrowed from pipeline_ (audio on only)
   unsigned bus_watch_ = 0;
   bool failed_ = false;             // GLib thread
 
@@ -154,6 +162,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   mutable std::mutex caps_mu_;
   int width_ = 0, height_ = 0;
   std::string profile_;
+  std::string audio_codec_;
+  int audio_rate_ = 0, audio_channels_ = 0;
+  std::atomic<std::uint64_t> audio_packets_{0};
   std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
   // Last-GOP cache (owned references; writer: the streaming thread).
   std::atomic<bool> gop_enabled_{false};

@@ -59,6 +59,7 @@ struct StreamInfo {
   bool auto_start = false;
   config::Bandwidth bandwidth;
   media::StreamStats stats;       // of the current (or last) pipeline
+  media::AudioInfo audio;         // of the running pipeline; codec "" = no audio (or audio off)
   int viewers = 0;
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
   std::string source_json = "{}"; // source-specific figures (REMB counters, reconnects, ...)

@@ -65,6 +65,15 @@ const PAGE_LIB = String.raw`(() => {
     window.whepViewers = window.whepViewers || {};
     window.whepViewers[name] = v;
     pc.ontrack = (ev) => {
+      if (ev.track.kind === 'audio') {
+        // Played out (the browser then computes audioLevel for inbound-rtp).
+        const audio = document.createElement('audio');
+        audio.autoplay = true;
+        audio.srcObject = new MediaStream([ev.track]);
+        document.body.append(audio);
+        v.audio = audio;
+        return;
+      }
       if (ev.track.kind !== 'video') return;
       const video = document.createElement('video');
       video.muted = true;
@@ -117,7 +126,12 @@ const PAGE_LIB = String.raw`(() => {
         out.bytesReceived = x.bytesReceived || 0;
         out.codecId = x.codecId;
       }
-      if (x.type === 'inbound-rtp' && x.kind === 'audio') out.audioPackets = x.packetsReceived || 0;
+      if (x.type === 'inbound-rtp' && x.kind === 'audio') {
+        out.audioPackets = x.packetsReceived || 0;
+        out.audioLevel = x.audioLevel || 0;
+        out.totalAudioEnergy = x.totalAudioEnergy || 0;
+        out.audioCodecId = x.codecId;
+      }
     });
     return out;
   }

@@ -154,3 +154,61 @@ TEST(SdpAnswer, FakecamAnswerIsAcceptedByTheDaemon) {
   EXPECT_EQ(a.video.rtcp_address, "127.0.0.1");
   EXPECT_FALSE(a.audio);
 }
+
+TEST(SdpAnswer, AudioFormatFromRtpmap) {
+  const std::string base = "v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 4000 RTP/AVPF 96\r\n";
+  auto a = parse_answer(base + "m=audio 4002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n");
+  ASSERT_TRUE(a.audio);
+  ASSERT_TRUE(a.audio_format);
+  EXPECT_EQ(a.audio_format->payload_type, 111);
+  EXPECT_EQ(a.audio_format->codec, "OPUS");
+  EXPECT_EQ(a.audio_format->clock_rate, 48000);
+  EXPECT_EQ(a.audio_format->channels, 2);
+  // Static payload types need no a=rtpmap.
+  a = parse_answer(base + "m=audio 4002 RTP/AVP 8\r\n");
+  ASSERT_TRUE(a.audio_format);
+  EXPECT_EQ(a.audio_format->codec, "PCMA");
+  EXPECT_EQ(a.audio_format->clock_rate, 8000);
+  // The first offered payload type wins; unknown ones are skipped.
+  a = parse_answer(base + "m=audio 4002 RTP/AVP 9 0 111\r\na=rtpmap:9 G722/8000\r\n");
+  ASSERT_TRUE(a.audio_format);
+  EXPECT_EQ(a.audio_format->codec, "PCMU");
+  // Accepted but unusable: the video still counts, the audio does not.
+  a = parse_answer(base + "m=audio 4002 RTP/AVP 111\r\na=rtpmap:111 speex/16000\r\n");
+  ASSERT_TRUE(a.audio);
+  EXPECT_FALSE(a.audio_format);
+  EXPECT_THAT(a.audio_error, HasSubstr("audio payload type 111 is \"speex/16000\""));
+  a = parse_answer(base + "m=audio 4002 RTP/AVP 9\r\n");
+  EXPECT_FALSE(a.audio_format);
+  EXPECT_THAT(a.audio_error, HasSubstr("none of the offered payload types"));
+  // Refused audio: nothing.
+  a = parse_answer(base + "m=audio 0 RTP/AVP 111\r\n");
+  EXPECT_FALSE(a.audio);
+  EXPECT_FALSE(a.audio_format);
+  EXPECT_EQ(a.audio_error, "");
+}
+
+TEST(SdpAnswer, FakecamAnswersAudioWithOpus) {
+  OfferParams op = offer_params();
+  op.audio_port = 5008;
+  op.audio_rtcp_port = 5009;
+  auto offer = parse_sdp(build_offer(op));
+  AnswerParams p;
+  p.origin_id = 5;
+  p.address = "127.0.0.1";
+  p.video_port = 45000;
+  p.rtcp_port = 45001;
+  p.audio_port = 45002;
+  p.audio_rtcp_port = 45003;
+  const std::string ans = build_answer(p, offer);
+  EXPECT_THAT(ans, HasSubstr("m=audio 45002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\na=rtcp:45003\r\n"));
+  auto a = parse_answer(ans);
+  ASSERT_TRUE(a.audio);
+  EXPECT_EQ(a.audio->rtp_port, 45002);
+  EXPECT_EQ(a.audio->rtcp_port, 45003);
+  ASSERT_TRUE(a.audio_format);
+  EXPECT_EQ(a.audio_format->codec, "OPUS");
+  // Without an audio port the m=audio is refused.
+  p.audio_port = 0;
+  EXPECT_THAT(build_answer(p, offer), HasSubstr("m=audio 0 RTP/AVP 111 0 8"));
+}

@@ -114,6 +114,46 @@ TEST(ConfigJson, RtpSource) {
   EXPECT_NO_THROW(validate(c));
 }
 
+TEST(ConfigJson, RtpAudio) {
+  // Defaults: camera audio on, no static audio port, Opus pt 111 at 48 kHz.
+  Config d = parse_json(camera_with_source(R"({"type":"rtp","negotiation":"static","video_port":5004})"));
+  EXPECT_TRUE(d.cameras[0].audio);
+  const auto& ds = std::get<RtpSource>(d.cameras[0].source);
+  EXPECT_EQ(ds.audio_port, 0);
+  EXPECT_EQ(ds.audio_payload_type, 111);
+  EXPECT_EQ(ds.audio_codec, "OPUS");
+  EXPECT_EQ(ds.audio_clock_rate, 48000);
+
+  Config c = parse_json(camera_with_source(
+      R"({"type":"rtp","negotiation":"static","video_port":5004,"audio_port":5006,
+          "audio_payload_type":0,"audio_codec":"PCMU"})"));
+  const auto& s = std::get<RtpSource>(c.cameras[0].source);
+  EXPECT_EQ(s.audio_port, 5006);
+  EXPECT_EQ(s.audio_payload_type, 0);
+  EXPECT_EQ(s.audio_codec, "PCMU");
+  EXPECT_EQ(s.audio_clock_rate, 8000);  // G.711 default
+  EXPECT_NO_THROW(validate(c));
+
+  Config e = parse_json(camera_with_source(
+      R"({"type":"rtp","negotiation":"static","video_port":5004,"audio_port":5006,
+          "audio_codec":"PCMA","audio_clock_rate":16000})"));
+  EXPECT_EQ(std::get<RtpSource>(e.cameras[0].source).audio_clock_rate, 16000);
+
+  Config off = parse_json(R"({"cameras":[{"id":"cam","audio":false,"source":{"type":"test"}}]})");
+  EXPECT_FALSE(off.cameras[0].audio);
+
+  EXPECT_THAT(parse_error(camera_with_source(R"({"type":"rtp","audio_codec":"AAC"})")),
+              HasSubstr("cameras[0].source.audio_codec: must be one of OPUS, PCMU, PCMA"));
+  EXPECT_THAT(parse_error(camera_with_source(R"({"type":"rtp","audio_port":70000})")),
+              HasSubstr("cameras[0].source.audio_port: must be an integer in 0..65535"));
+  EXPECT_THAT(parse_error(camera_with_source(R"({"type":"rtp","audio_payload_type":128})")),
+              HasSubstr("cameras[0].source.audio_payload_type:"));
+  EXPECT_THAT(parse_error(R"({"cameras":[{"id":"cam","audio":"yes","source":{"type":"test"}}]})"),
+              HasSubstr("cameras[0].audio: must be true or false"));
+  EXPECT_THAT(parse_error(camera_with_source(R"({"type":"rtsp","url":"rtsp://h/p","audio_port":5006})")),
+              HasSubstr("cameras[0].source.audio_port: unknown key"));
+}
+
 TEST(ConfigJson, RtspSource) {
   Config c = parse_json(camera_with_source(
       R"({"type":"rtsp","host":"10.0.0.2","port":8554,"path":"/live","username":"admin",

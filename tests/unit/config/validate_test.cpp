@@ -202,6 +202,41 @@ TEST(ConfigValidate, RtpSource) {
   EXPECT_NO_THROW(validate(st));
 }
 
+TEST(ConfigValidate, RtpAudio) {
+  const std::string p = "cameras[0].source.";
+  Config base = with_camera(RtpSource{});
+  base.mqtt.url.clear();
+  src<RtpSource>(base).negotiation = "static";
+  src<RtpSource>(base).video_port = 5004;
+  src<RtpSource>(base).audio_port = 5006;
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_port = 5005; }, base),
+              HasSubstr(p + "audio_port: must not overlap video_port/video_port+1 (got 5005, video_port 5004)"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_port = 5003; }, base),
+              HasSubstr(p + "audio_port: must not overlap"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_port = 65535; }, base),
+              HasSubstr(p + "audio_port: must be <= 65534"));
+  EXPECT_THAT(invalid([](Config& c) {
+                src<RtpSource>(c).negotiation = "mqtt";
+                c.mqtt.url = "tcp://localhost:1883";
+              }, base),
+              HasSubstr(p + "audio_port: only for negotiation \"static\""));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_codec = "G722"; }, base),
+              HasSubstr(p + "audio_codec: must be one of OPUS, PCMU, PCMA (got \"G722\")"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_payload_type = 200; }, base),
+              HasSubstr(p + "audio_payload_type: must be an integer in 0..127"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_clock_rate = 8000; }, base),
+              HasSubstr(p + "audio_clock_rate: must be 48000 for OPUS"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).audio_clock_rate = 10; }, base),
+              HasSubstr(p + "audio_clock_rate: must be an integer in 1000..1000000"));
+  Config g711 = base;
+  src<RtpSource>(g711).audio_codec = "PCMA";
+  src<RtpSource>(g711).audio_clock_rate = 8000;
+  src<RtpSource>(g711).audio_payload_type = 8;
+  EXPECT_NO_THROW(validate(g711));
+  EXPECT_EQ(default_audio_clock_rate("PCMU"), 8000);
+  EXPECT_EQ(default_audio_clock_rate("OPUS"), 48000);
+}
+
 TEST(ConfigValidate, RtspSource) {
   const std::string p = "cameras[0].source.";
   const Config base = with_camera(RtspSource{.url = "rtsp://cam/live"});
