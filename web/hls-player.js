@@ -43,18 +43,32 @@ function loadHlsJs() {
 export const hlsUrl = (camera) => `/streams/${encodeURIComponent(camera)}/hls/index.m3u8`;
 export const mjpegUrl = (camera) => `/streams/${encodeURIComponent(camera)}/mjpeg`;
 
-// Plays `url` in `video`. `onStatus(text, cls)` reports progress. Returns { stop(), hls }.
-export async function playHls(video, url, onStatus = () => {}) {
+// Plays `url` in `video`. `onStatus(text, cls)` reports progress; `onFatal(reason)` is called
+// once if HLS cannot play (an unrecoverable error, or nothing buffered within
+// startTimeoutMs), so the caller can fall back to MJPEG. Returns { stop(), hls }.
+export async function playHls(video, url, onStatus = () => {}, onFatal = null, startTimeoutMs = 15000) {
   const Hls = await loadHlsJs();
   video.srcObject = null;
   if (Hls && Hls.isSupported()) {
     const hls = new Hls(HLS_LIVE_CONFIG);
     let mediaRecoveries = 0;
+    let failed = false;
+    const fatal = (reason) => {
+      if (failed) return;
+      failed = true;
+      clearTimeout(startTimer);
+      onStatus(reason, 'error');
+      if (onFatal) onFatal(reason);
+    };
+    const startTimer = setTimeout(() => fatal(`HLS did not start within ${Math.round(startTimeoutMs / 1000)} s`), startTimeoutMs);
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       onStatus('buffering', 'starting');
       video.play().catch(() => {});
     });
-    hls.on(Hls.Events.FRAG_BUFFERED, () => onStatus('playing (HLS)', 'connected'));
+    hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      clearTimeout(startTimer);
+      onStatus('playing (HLS)', 'connected');
+    });
     hls.on(Hls.Events.ERROR, (_, data) => {
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) {
@@ -63,7 +77,7 @@ export async function playHls(video, url, onStatus = () => {}) {
         onStatus('reconnecting', 'error');
         setTimeout(() => hls.startLoad(), 1000);
       } else {
-        onStatus(`HLS error: ${data.details}`, 'error');
+        fatal(`HLS error: ${data.details}`);
       }
     });
     hls.loadSource(url);
@@ -71,6 +85,8 @@ export async function playHls(video, url, onStatus = () => {}) {
     return {
       hls,
       stop() {
+        failed = true;
+        clearTimeout(startTimer);
         hls.destroy();
         video.removeAttribute('src');
         video.load();

@@ -34,6 +34,7 @@ const state = {
   fps: 0,
 };
 window.camrelayViewer = state;
+const CONNECT_TIMEOUT_S = Number(params.get('connect_timeout')) || 10;
 // HLS / MJPEG modes (web/hls-player.js); ?mode=hls|mjpeg selects one. When WebRTC cannot
 // connect, the page falls back to HLS.
 state.mode = ['webrtc', 'hls', 'mjpeg'].includes(params.get('mode')) ? params.get('mode') : 'webrtc';
@@ -101,11 +102,24 @@ async function startPlayer(mode) {
   try {
     state.player = mode === 'mjpeg'
       ? playMjpeg(mjpegImg, mjpegUrl(state.camera), setStatus)
-      : await playHls(video, hlsUrl(state.camera), setStatus);
+      : await playHls(video, hlsUrl(state.camera), setStatus, (reason) => fallbackToMjpeg(reason));
   } catch (e) {
+    if (mode === 'hls') return fallbackToMjpeg(e.message);
     say(e.message);
     setStatus('error');
   }
+}
+
+// HLS cannot play either (no MSE and no native HLS, or the stream does not start): MJPEG
+// works in every browser.
+function fallbackToMjpeg(reason) {
+  if (!state.wanted || state.mode === 'mjpeg') return;
+  state.fellBack = true;
+  state.mode = 'mjpeg';
+  modeSelect.value = 'mjpeg';
+  const said = messageEl.textContent;
+  say(`${said ? `${said}; ` : ''}${reason} — playing MJPEG instead`);
+  startPlayer('mjpeg');
 }
 
 function fallbackToHls(reason) {
@@ -114,7 +128,7 @@ function fallbackToHls(reason) {
   modeSelect.value = 'hls';
   // Keep what the server said (e.g. "limit_reached: …") in front of the notice.
   const said = messageEl.textContent;
-  say(`${said && said.includes(reason) ? said : reason} — WebRTC did not connect; playing HLS instead`);
+  say(`${said && said.includes(reason) ? said : reason} — playing HLS instead`);
   startPlayer('hls');
 }
 
@@ -159,10 +173,15 @@ function makePeer(iceServers) {
 
 async function onMessage(msg) {
   switch (msg.type) {
-    case 'hello':
+    case 'hello': {
       state.pc = makePeer(msg.ice_servers || []);
-      send({ type: 'watch', camera: state.camera });
+      // The video codecs this browser decodes: without H.264 (Firefox without OpenH264) the
+      // server sends its shared VP8 transcode instead.
+      const caps = window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities ? RTCRtpReceiver.getCapabilities('video') : null;
+      const codecs = caps ? [...new Set(caps.codecs.map((c) => c.mimeType))] : undefined;
+      send({ type: 'watch', camera: state.camera, codecs });
       break;
+    }
     case 'watching':
       state.viewerId = msg.viewer_id;
       setStatus('negotiating', 'starting');
@@ -201,6 +220,14 @@ function connect() {
   state.firstFrameMs = null;
   state.connectedMs = null;
   setStatus('connecting', 'starting');
+  // ICE that never completes (a firewall, no shared network path) shows no error of its
+  // own: give WebRTC a bounded time, then fall back to HLS (then MJPEG) and say why.
+  clearTimeout(state.connectTimer);
+  state.connectTimer = setTimeout(() => {
+    if (state.wanted && state.mode === 'webrtc' && state.connectedMs === null) {
+      scheduleRetry(`WebRTC did not connect within ${CONNECT_TIMEOUT_S} s`);
+    }
+  }, CONNECT_TIMEOUT_S * 1000);
   const ws = new WebSocket(wsUrl);
   state.ws = ws;
   ws.onmessage = (ev) => {

@@ -31,6 +31,8 @@ inline constexpr IntRange kViewersTotal{1, 10000};
 inline constexpr IntRange kRtcpTimeout{2, 120};
 inline constexpr IntRange kDisconnectGrace{1, 60};
 inline constexpr IntRange kConnectTimeout{5, 120};
+inline constexpr IntRange kVp8Bitrate{100, 20000};
+inline constexpr IntRange kVp8Size{0, 3840};
 inline constexpr IntRange kMqttAnswerTimeout{1, 300};
 inline constexpr IntRange kMqttKeepalive{1, 3600};
 inline constexpr RealRange kHlsTargetDuration{0.2, 10.0};

@@ -187,6 +187,9 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
   o.get_int("rtcp_timeout_s", w.rtcp_timeout_s, kRtcpTimeout);
   o.get_int("disconnect_grace_s", w.disconnect_grace_s, kDisconnectGrace);
   o.get_int("connect_timeout_s", w.connect_timeout_s, kConnectTimeout);
+  o.get_int("vp8_bitrate_kbps", w.vp8_bitrate_kbps, kVp8Bitrate);
+  o.get_int("vp8_width", w.vp8_width, kVp8Size);
+  o.get_int("vp8_height", w.vp8_height, kVp8Size);
   o.finish();
 }
 

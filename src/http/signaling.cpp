@@ -98,7 +98,20 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string cam = str("camera");
       if (cam.empty()) cam = str("camera_id");
       if (!valid_camera_id(cam)) return send_error("invalid_message", "watch needs a valid \"camera\"");
-      return watch(cam);
+      // Optional: the video codecs the browser decodes (RTCRtpReceiver.getCapabilities),
+      // "video/H264" or "H264"; without H.264 but with VP8 it gets the VP8 transcode.
+      std::vector<std::string> codecs;
+      if (auto c = j.find("codecs"); c != j.end()) {
+        if (!c->is_array() || c->size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
+        for (const auto& x : *c) {
+          if (!x.is_string() || x.get<std::string>().size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
+          std::string n = x.get<std::string>();
+          if (n.rfind("video/", 0) == 0 || n.rfind("VIDEO/", 0) == 0) n = n.substr(6);
+          for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          codecs.push_back(std::move(n));
+        }
+      }
+      return watch(cam, std::move(codecs));
     }
     if (type == "answer") {
       std::string sdp = str("sdp");
@@ -134,7 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
     return send_error("unknown_type", "unknown message type \"" + type.substr(0, 64) + "\"");
   }
 
-  void watch(const std::string& cam) {
+  void watch(const std::string& cam, std::vector<std::string> codecs) {
     leave("replaced by a new watch");
     const std::string vid = random_id("v_");
     viewer_id_ = vid;
@@ -143,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.id = vid;
     r.camera_id = cam;
     r.kind = "webrtc";
+    r.video_codecs = std::move(codecs);
     r.user_agent = ua_;
     r.ip = ip_;
     r.on_local_description = [w, vid](std::string sdp) {

@@ -165,7 +165,7 @@ OfferInfo parse_offer(const std::string& sdp) {
   return o;
 }
 
-AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio) {
+AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok) {
   AnswerPlan p;
   for (const auto& m : offer.media) {
     if (m.kind != "video" || !wants_to_receive(m)) continue;
@@ -180,17 +180,32 @@ AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio) 
     }
     if (!best) continue;
     p.video_index = static_cast<int>(m.index);
+    p.video_codec = "h264";
     p.video_pt = best->pt;
     p.video_profile = fmtp_param(best->fmtp, "profile-level-id");
     p.video_twcc_id = std::max(0, m.twcc_ext_id);
     break;
   }
+  for (const auto& m : offer.media) {
+    if (p.video_index >= 0 || !vp8_ok) break;
+    if (m.kind != "video" || !wants_to_receive(m)) continue;
+    for (const auto& c : m.codecs) {
+      if (c.name != "vp8") continue;
+      p.video_index = static_cast<int>(m.index);
+      p.video_codec = "vp8";
+      p.video_pt = c.pt;
+      p.video_twcc_id = std::max(0, m.twcc_ext_id);
+      break;
+    }
+  }
   if (p.video_index < 0) {
     bool any_video = false;
     for (const auto& m : offer.media) any_video = any_video || (m.kind == "video" && wants_to_receive(m));
-    p.error = any_video ? "the offer has no H.264 video with packetization-mode=1 (offered: " +
-                              offered_video_codecs(offer) + ")"
-                        : "the offer has no video m-line to receive the camera's H.264";
+    p.error = !any_video ? "the offer has no video m-line to receive the camera's video"
+              : vp8_ok   ? "the offer has neither H.264 (packetization-mode=1) nor VP8 video (offered: " +
+                             offered_video_codecs(offer) + ")"
+                         : "the offer has no H.264 video with packetization-mode=1 (offered: " +
+                             offered_video_codecs(offer) + ")";
     return p;
   }
   if (webrtc_audio.empty()) {

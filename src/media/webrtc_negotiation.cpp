@@ -92,8 +92,7 @@ void WebrtcViewer::bind_transceivers() {
     }
   }
   if (all) g_array_unref(all);
-  if (!link_to_webrtc(video_src_, plan_.video_index,
-                      video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id))) {
+  if (!link_to_webrtc(video_src_, plan_.video_index, video_caps())) {
     return fail("webrtcbin refused the video m-line " + std::to_string(plan_.video_index));
   }
   if (audio_src_) {
@@ -123,7 +122,8 @@ void WebrtcViewer::on_answer_created(GstPromise* p) {
   if (gst_sdp_message_medias_len(answer->sdp) <= guint(plan_.video_index) ||
       gst_sdp_media_get_port(gst_sdp_message_get_media(answer->sdp, guint(plan_.video_index))) == 0) {
     gst_webrtc_session_description_free(answer);
-    return fail("webrtcbin could not answer the video m-line with H.264 payload type " + std::to_string(plan_.video_pt));
+    return fail("webrtcbin could not answer the video m-line with " + plan_.video_codec + " payload type " +
+                std::to_string(plan_.video_pt));
   }
   g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
   gst_webrtc_session_description_free(answer);

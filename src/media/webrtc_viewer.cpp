@@ -13,6 +13,7 @@
 
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/ids.hpp"
+#include "transcode.hpp"
 #include "webrtc_audio.hpp"
 #include "webrtc_internal.hpp"
 
@@ -34,6 +35,15 @@ std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id) {
       "rtcp-fb-nack=(boolean)true",
       pt);
   if (!profile.empty()) caps += fmt::format(",profile-level-id=(string){},level-asymmetry-allowed=(string)1", profile);
+  if (twcc_id > 0) caps += fmt::format(",rtcp-fb-transport-cc=(boolean)true,extmap-{}=(string){}", twcc_id, kTwccUri);
+  return caps;
+}
+
+std::string vp8_rtp_caps(int pt, int twcc_id) {
+  std::string caps = fmt::format(
+      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload={},"
+      "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true",
+      pt);
   if (twcc_id > 0) caps += fmt::format(",rtcp-fb-transport-cc=(boolean)true,extmap-{}=(string){}", twcc_id, kTwccUri);
   return caps;
 }
@@ -137,8 +147,17 @@ void WebrtcViewer::build() {
   } else {
     plan_.video_index = 0;
     plan_.video_pt = 96;
-    plan_.video_profile = kOfferedProfile;
     plan_.video_twcc_id = 1;
+    // The page says which codecs its browser decodes; without H.264 it gets the VP8 transcode.
+    const auto& cs = opts_.video_codecs;
+    auto has = [&cs](const char* c) { return std::find(cs.begin(), cs.end(), c) != cs.end(); };
+    if (!cs.empty() && !has("h264")) {
+      if (!has("vp8")) return fail("the browser decodes neither H.264 nor VP8 video");
+      plan_.video_codec = "vp8";
+    } else {
+      plan_.video_codec = "h264";
+      plan_.video_profile = kOfferedProfile;
+    }
     if (!audio_codec.empty()) {
       plan_.audio_index = 1;
       plan_.audio_codec = audio_codec;
@@ -146,24 +165,47 @@ void WebrtcViewer::build() {
     }
   }
 
+  // Where the video comes from: the camera's H.264 as it is, or the shared VP8 transcode.
+  const bool vp8 = plan_.video_codec == "vp8";
+  video_tee_ = tee;
+  if (vp8) {
+    TranscodeTap tap = acquire_transcode(stream_, TranscodeTarget::vp8);
+    if (!tap.tee) return fail("cannot transcode the camera's video to VP8 (see the log)");
+    video_tee_ = tap.tee;
+    video_hold_ = std::move(tap.hold);
+    vp8_keyframe_ = std::move(tap.request_keyframe);
+  }
+  {
+    std::lock_guard lk(mu_);
+    stats_.video_codec = vp8 ? "VP8" : "H264";
+    stats_.video_transcoded = vp8;
+  }
+
   bin_ = gst_bin_new(name_.c_str());
   gst_object_ref_sink(bin_);
   GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
   queue_ = q;
-  GstElement* pay = make("rtph264pay");
-  GstElement* setter = make("capssetter");
+  GstElement* pay = make(vp8 ? "rtpvp8pay" : "rtph264pay");
+  GstElement* setter = vp8 ? nullptr : make("capssetter");
   webrtc_ = gst_element_factory_make("webrtcbin", name_.c_str());
-  if (!q || !pay || !setter || !webrtc_) return fail("missing GStreamer elements (rtph264pay, capssetter, webrtcbin)");
+  if (!q || !pay || (!vp8 && !setter) || !webrtc_) {
+    return fail("missing GStreamer elements (rtph264pay/rtpvp8pay, capssetter, webrtcbin)");
+  }
   video_ssrc_ = g_random_int();
-  g_object_set(pay, "config-interval", -1, "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
-  gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
+  g_object_set(pay, "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
+  if (vp8) {
+    gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
+  } else {
+    g_object_set(pay, "config-interval", -1, nullptr);
+    gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
+  }
   if (GstRTPHeaderExtension* ext = plan_.video_twcc_id > 0 ? gst_rtp_header_extension_create_from_uri(kTwccUri) : nullptr) {
     gst_rtp_header_extension_set_id(ext, guint(plan_.video_twcc_id));
     g_signal_emit_by_name(pay, "add-extension", ext);
     gst_object_unref(ext);
   }
   // The profile the browser accepts, whatever the camera's real one is.
-  if (!plan_.video_profile.empty()) {
+  if (setter && !plan_.video_profile.empty()) {
     GstCaps* setcaps = gst_caps_from_string(
         fmt::format("application/x-rtp,profile-level-id=(string){}", plan_.video_profile).c_str());
     g_object_set(setter, "caps", setcaps, "join", TRUE, "replace", FALSE, nullptr);
@@ -196,9 +238,12 @@ void WebrtcViewer::build() {
     gst_object_unref(ice);
   }
 
-  gst_bin_add_many(GST_BIN(bin_), q, pay, setter, webrtc_, nullptr);
-  if (!gst_element_link_many(q, pay, setter, nullptr)) return fail("cannot link the viewer branch");
-  video_src_ = setter;
+  gst_bin_add_many(GST_BIN(bin_), q, pay, webrtc_, nullptr);
+  if (setter) gst_bin_add(GST_BIN(bin_), setter);
+  if (!(setter ? gst_element_link_many(q, pay, setter, nullptr) : gst_element_link(q, pay))) {
+    return fail("cannot link the viewer branch");
+  }
+  video_src_ = setter ? setter : pay;
   GstPad* qsink = gst_element_get_static_pad(q, "sink");
   gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
   // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
@@ -211,12 +256,12 @@ void WebrtcViewer::build() {
         auto w = static_cast<Weak*>(ud)->lock();
         if (w) {
           w->key_requests_.fetch_add(1, std::memory_order_relaxed);
-          w->stream_->request_keyframe();
+          w->ask_keyframe();
         }
         return GST_PAD_PROBE_DROP;
       },
       new Weak(weak_from_this()), free_weak1);
-  if (stream_->has_gop_cache()) {
+  if (!vp8 && stream_->has_gop_cache()) {
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
     // The probe removes itself once it has replayed: no per-buffer cost afterwards.
     gst_pad_add_probe(
@@ -238,7 +283,7 @@ void WebrtcViewer::build() {
   }
   connect_signals();
 
-  tee_pad_ = attach_branch(pipeline, tee, bin_);
+  tee_pad_ = attach_branch(pipeline, video_tee_, bin_);
   if (!tee_pad_) return fail("cannot attach the viewer to the stream");
   if (audio_src_) {
     audio_tee_pad_ = link_tee_to(audio_tee_, bin_, "audio_sink");
@@ -249,10 +294,7 @@ void WebrtcViewer::build() {
 
   if (opts_.remote_offer.empty()) {
     // Server offers: our transceivers define the m-lines (video 0, audio 1).
-    if (!link_to_webrtc(video_src_, plan_.video_index,
-                        video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id))) {
-      return fail("webrtcbin refused the video sink pad");
-    }
+    if (!link_to_webrtc(video_src_, plan_.video_index, video_caps())) return fail("webrtcbin refused the video sink pad");
     if (audio_src_ && !link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt))) {
       return fail("webrtcbin refused the audio sink pad");
     }
@@ -262,6 +304,17 @@ void WebrtcViewer::build() {
     // Browser offers: its m-lines exist once the offer is set; we bind to them after.
     answer_remote_offer();
   }
+}
+
+std::string WebrtcViewer::video_caps() const {
+  return plan_.video_codec == "vp8" ? vp8_rtp_caps(plan_.video_pt, plan_.video_twcc_id)
+                                    : video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id);
+}
+
+// A keyframe for this viewer: from the VP8 encoder it watches, else from the camera's stream.
+void WebrtcViewer::ask_keyframe() {
+  if (vp8_keyframe_) vp8_keyframe_();
+  else stream_->request_keyframe();
 }
 
 bool WebrtcViewer::build_audio_branch() {
@@ -356,10 +409,10 @@ void WebrtcViewer::connect_signals() {
                             s->media_ready_ = true;
                             // A keyframe now, and again shortly after in case the first
                             // one is lost while the browser's receiver is still settling.
-                            s->stream_->request_keyframe();
+                            s->ask_keyframe();
                             for (unsigned delay : {700u, 1500u}) {
                               s->stream_->loop().post_delayed(delay, [w = std::weak_ptr<WebrtcViewer>(s)] {
-                                if (auto v = w.lock(); v && !v->stopped_) v->stream_->request_keyframe();
+                                if (auto v = w.lock(); v && !v->stopped_) v->ask_keyframe();
                               });
                             }
                           }
@@ -496,15 +549,17 @@ void WebrtcViewer::stop(std::function<void()> done) {
     auto detach_video = [self, done = std::move(done)]() mutable {
       self->audio_hold_.reset();  // a shared transcoder may stop now
       GstElement* pipeline = self->stream_->pipeline();
-      if (self->tee_pad_ && pipeline && self->stream_->tee()) {
+      if (self->tee_pad_ && pipeline && self->video_tee_) {
         GstPad* pad = std::exchange(self->tee_pad_, nullptr);
-        detach_branch(self->stream_->loop(), pipeline, self->stream_->tee(), pad, self->bin_,
+        detach_branch(self->stream_->loop(), pipeline, self->video_tee_, pad, self->bin_,
                       [self, done = std::move(done)] {
+                        self->video_hold_.reset();  // after the unlink: the VP8 tee may go now
                         lg()->debug("viewer {}: released", self->opts_.id);
                         if (done) done();
                       });
         return;
       }
+      self->video_hold_.reset();
       // The pipeline is gone (stream stopped first) or we never attached.
       if (self->bin_ && !GST_OBJECT_PARENT(self->bin_)) gst_element_set_state(self->bin_, GST_STATE_NULL);
       if (self->tee_pad_) gst_object_unref(std::exchange(self->tee_pad_, nullptr));

@@ -92,6 +92,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       media::ViewerOptions opts;
       opts.id = vid;
       opts.remote_offer = std::move(req.offer_sdp);
+      opts.video_codecs = std::move(req.video_codecs);
       opts.bandwidth_max_kbps = e.bandwidth.max_kbps;
       opts.bandwidth_min_kbps = e.bandwidth.min_kbps;
       v->media = media::WebrtcViewer::create(e.stream, m.cfg_.webrtc, std::move(opts), std::move(cb));

@@ -57,7 +57,7 @@ nlohmann::json to_json(const ViewerInfo& v) {
           {"connected_at", v.connected_at},
           {"state", v.state},
           {"ice_state", s.ice_state},
-          {"video", {{"codec", s.video_codec}, {"mode", "passthrough"}}},
+          {"video", {{"codec", s.video_codec}, {"mode", s.video_transcoded ? "transcoded" : "passthrough"}}},
           {"audio", s.audio_codec.empty() ? nlohmann::json(nullptr)
                                           : nlohmann::json{{"codec", s.audio_codec},
                                                            {"mode", s.audio_transcoded ? "transcoded" : "passthrough"}}},

@@ -1,15 +1,18 @@
-// Firefox ESR (Debian, headless, puppeteer-core/WebDriver BiDi) as a WHEP viewer, inside a
-// network namespace: it offers audio+video recvonly to /streams/demo/whep.
-//   * if its offer has H.264 (packetization-mode=1): the answer is 201 and video decodes;
-//   * if it has none (Debian's Firefox ESR has no OpenH264; the harness forbids downloading
-//     it): camrelay answers today 400 and the message names the missing codec. Decoding the
-//     VP8 Firefox does offer is then a todo; once the daemon answers 201 it is a real test.
+// Firefox ESR (Debian, headless, puppeteer-core/WebDriver BiDi) inside a network namespace.
+// Debian's Firefox ESR offers no H.264 for WebRTC (no OpenH264 plugin: the harness forbids
+// downloading it), only VP8/VP9/AV1. camrelay gives such browsers a VP8 transcode made ONCE
+// per stream and shared by all of them, while H.264 browsers keep the camera's stream as is:
+//   * the viewer page (WebSocket signaling, the page lists its codecs) plays in Firefox;
+//   * a WHEP viewer in Firefox (its own audio+video offer) plays;
+//   * one VP8 transcoder serves both, stops a few seconds after both leave;
+//   * a Chromium viewer of the same camera meanwhile receives H.264, passed through.
 //
 // Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/firefox_whep.netns.test.mjs'
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDaemons, waitFor } from './lib/daemon.mjs';
 import { launchFirefox } from './lib/firefox.mjs';
+import { launchBrowser, viewerState } from './lib/browser.mjs';
 import { rawWhep, pageFrames, whepDelete, installPageLib } from './lib/whep_page.mjs';
 
 // The codecs of the video m-section of an offer: [{pt, codec, fmtp}].
@@ -20,67 +23,93 @@ function videoCodecs(sdp) {
   return [...sec.matchAll(/a=rtpmap:(\d+) ([^/\r\n]+)\//g)].map((m) => ({ pt: Number(m[1]), codec: m[2], fmtp: fmtp[m[1]] || '' }));
 }
 
-async function decodes(page, name) {
+// framesDecoded grows by 20+ over 3 s after the first frame.
+async function decodes(read, what) {
   let last;
   const first = await waitFor(async () => {
-    last = await pageFrames(page, name);
-    if (last.state === 'failed') throw new Error(`connection failed: ${JSON.stringify(last)}`);
+    last = await read();
     return last.framesDecoded > 0 ? last : null;
-  }, { timeoutMs: 15000, intervalMs: 100, message: 'Firefox decodes a first video frame' });
+  }, { timeoutMs: 20000, intervalMs: 100, message: `${what}: a first video frame` });
   return waitFor(async () => {
-    last = await pageFrames(page, name);
+    last = await read();
     return last.framesDecoded >= first.framesDecoded + 20 ? last : null;
-  }, { timeoutMs: 3000, intervalMs: 100, message: 'Firefox framesDecoded grows over 3 s' });
+  }, { timeoutMs: 3000, intervalMs: 100, message: `${what}: framesDecoded grows over 3 s` });
 }
 
-test('Firefox ESR: audio+video recvonly WHEP offer to /streams/demo/whep', { timeout: 90000 }, withDaemons(async (t, h) => {
+// The viewer page's decoded frames and the codec it receives (Firefox and Chromium alike).
+const pageStats = (page) => page.evaluate(async () => {
+  const pc = window.camrelayViewer && window.camrelayViewer.pc;
+  const out = { framesDecoded: 0, mime: null };
+  if (!pc) return out;
+  const st = await pc.getStats();
+  st.forEach((x) => {
+    if (x.type === 'inbound-rtp' && x.kind === 'video') {
+      out.framesDecoded = x.framesDecoded || 0;
+      const c = x.codecId && st.get(x.codecId);
+      if (c) out.mime = c.mimeType;
+    }
+  });
+  return out;
+});
+
+test('Firefox without H.264 plays through one shared VP8 transcode; Chromium keeps H.264', { timeout: 120000 }, withDaemons(async (t, h) => {
   const d = await h.start({ config: { cameras: [{ id: 'demo', name: 'Demo', auto_start: true, source: { type: 'test', keyframe_interval_s: 2 } }] } });
   await waitFor(async () => (await d.get('/streams/demo')).body.state === 'active', { timeoutMs: 10000, message: 'demo active' });
   const ff = await launchFirefox();
   t.after(() => ff.close());
-  const page = await ff.newPage();
-  await page.goto(d.url('/'));
-  await installPageLib(page);
-  const ua = await page.evaluate(() => navigator.userAgent);
+  const chromium = await launchBrowser();
+  t.after(() => chromium.close());
 
-  const r = await rawWhep(page, d.url('/streams/demo/whep'), { shape: 'audio_video', gather: 'complete', name: 'ff' });
-  assert.ok(r.offer, `no offer was sent: ${JSON.stringify(r)}`);
-  const codecs = videoCodecs(r.offer);
-  const h264 = codecs.filter((c) => c.codec === 'H264' && /packetization-mode=1/.test(c.fmtp));
-  const mlines = r.offer.split('\r\n').filter((l) => l.startsWith('m='));
-  const cands = (r.offer.match(/\r\na=candidate:/g) || []).length;
-  // What Firefox really offered, for the record (tests/fixtures/sdp/README.md).
-  t.diagnostic(`${ua}`);
-  t.diagnostic(`offer m-lines: ${mlines.join(' | ')}; ${cands} candidates`);
-  t.diagnostic(`video codecs: ${codecs.map((c) => `${c.codec}/${c.pt}`).join(' ')}`);
-  t.diagnostic(`daemon answered ${r.status}${r.status === 201 ? '' : `: ${r.body}`}`);
-  assert.ok(mlines[0].startsWith('m=video') && mlines[1].startsWith('m=audio'), 'video then audio');
-  assert.ok(cands > 0, 'the offer holds candidates (gathering completed)');
+  // 1. A Chromium viewer first: H.264, passed through.
+  const cpage = await chromium.newPage();
+  await cpage.goto(d.url('/viewer?camera=demo'));
+  await waitFor(async () => (await viewerState(cpage)).framesDecoded > 20, { timeoutMs: 15000, message: 'Chromium viewer decodes' });
 
-  if (h264.length) {
-    await t.test('the offer has H.264: 201 and video decodes', async () => {
-      assert.equal(r.status, 201, String(r.body));
-      await decodes(page, 'ff');
-    });
-  } else {
-    assert.ok(codecs.some((c) => c.codec === 'VP8'), `Firefox offers VP8: ${JSON.stringify(codecs)}`);
-    if (r.status === 400) {
-      await t.test('no H.264 in the offer: today a 400 whose message names the missing codec', () => {
-        const body = JSON.parse(r.body);
-        assert.equal(body.error.code, 'invalid_argument');
-        assert.match(body.error.message, /H\.264/);
-      });
-      await t.test('Firefox without H.264 (VP8/VP9/AV1 offer) decodes video', {
-        todo: 'camrelay sends the camera\'s H.264 only; Debian Firefox ESR offers no H.264 (no OpenH264)',
-      }, () => {
-        assert.fail(`the daemon answered 400: ${r.body}`);
-      });
-    } else {
-      await t.test('no H.264 in the offer, the daemon answered: video decodes', async () => {
-        assert.equal(r.status, 201, String(r.body));
-        await decodes(page, 'ff');
-      });
-    }
+  // 2. Firefox's WHEP offer: no H.264, VP8 offered → 201 and video decodes.
+  const wpage = await ff.newPage();
+  await wpage.goto(d.url('/'));
+  await installPageLib(wpage);
+  t.diagnostic(await wpage.evaluate(() => navigator.userAgent));
+  const r = await rawWhep(wpage, d.url('/streams/demo/whep'), { shape: 'audio_video', gather: 'complete', name: 'ff' });
+  const codecs = videoCodecs(r.offer || '');
+  t.diagnostic(`Firefox video codecs: ${codecs.map((c) => `${c.codec}/${c.pt}`).join(' ')}; answered ${r.status}`);
+  const h264 = codecs.some((c) => c.codec === 'H264' && /packetization-mode=1/.test(c.fmtp));
+  assert.equal(r.status, 201, String(r.body));
+  const vp8pt = codecs.find((c) => c.codec === 'VP8')?.pt;
+  if (!h264) assert.match(r.answer, new RegExp(`m=video \\d+ \\S+ ${vp8pt}\\r\\n`), 'answered with Firefox\'s VP8 payload type');
+  await decodes(() => pageFrames(wpage, 'ff'), 'Firefox WHEP viewer');
+
+  // 3. The viewer page in Firefox (server offer; the page says it has no H.264).
+  const fpage = await ff.newPage();
+  await fpage.goto(d.url('/viewer?camera=demo'));
+  const fs = await decodes(() => pageStats(fpage), 'Firefox viewer page');
+  if (!h264) assert.equal(fs.mime, 'video/VP8');
+
+  // One transcoder for both Firefox viewers; Chromium untouched.
+  const vs = (await d.get('/viewers/demo')).body.viewers;
+  assert.equal(vs.length, 3);
+  const byCodec = (c) => vs.filter((v) => v.video.codec === c);
+  if (!h264) {
+    assert.equal(byCodec('VP8').length, 2, JSON.stringify(vs.map((v) => v.video)));
+    for (const v of byCodec('VP8')) assert.equal(v.video.mode, 'transcoded');
+    const tx = (await d.get('/streams/demo')).body.source.outputs['webrtc-vp8'];
+    assert.ok(tx, 'a webrtc-vp8 transcoder runs');
+    assert.equal(tx.viewers, 2, 'ONE transcoder shared by the two Firefox viewers');
+    assert.equal(tx.codec, 'vp8');
+    assert.ok(tx.frames_out > 30, JSON.stringify(tx));
   }
-  await whepDelete(page, 'ff').catch(() => {});
+  const ch = byCodec('H264');
+  assert.equal(ch.length, h264 ? 3 : 1);
+  assert.equal(ch[0].video.mode, 'passthrough');
+  const cs = await pageStats(cpage);
+  assert.equal(cs.mime, 'video/H264');
+  await decodes(() => pageStats(cpage), 'Chromium keeps decoding H.264');
+
+  // Both Firefox viewers leave: the transcoder stops a few seconds later; Chromium plays on.
+  await whepDelete(wpage, 'ff');
+  await fpage.close();
+  await waitFor(async () => (await d.get('/viewers/demo')).body.count === 1, { timeoutMs: 12000, message: 'Firefox viewers gone' });
+  await waitFor(async () => !(await d.get('/streams/demo')).body.source.outputs?.['webrtc-vp8'],
+    { timeoutMs: 12000, message: 'the VP8 transcoder stops after its last viewer' });
+  await decodes(() => pageStats(cpage), 'Chromium still decodes after the transcoder stopped');
 }));

@@ -133,7 +133,11 @@ test('WHEP client decodes; DELETE ends it; PATCH and errors', withDaemons(async 
   assert.equal(wrongType.status, 415);
   const noVideo = await httpRequest({ port: d.port, method: 'POST', target: '/streams/demo/whep', body: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n', headers: { 'Content-Type': 'application/sdp' } });
   assert.equal(noVideo.status, 400);
-  assert.match(noVideo.body.error.message, /H\.264/);
+  assert.match(noVideo.body.error.message, /no video m-line/);
+  // A video m-line with neither H.264 nor VP8: the error names what was offered.
+  const vp9 = await httpRequest({ port: d.port, method: 'POST', target: '/streams/demo/whep', body: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 98\r\na=recvonly\r\na=rtpmap:98 VP9/90000\r\n', headers: { 'Content-Type': 'application/sdp' } });
+  assert.equal(vp9.status, 400);
+  assert.match(vp9.body.error.message, /neither H\.264 .* nor VP8 .*offered: VP9/);
   const unknown = await httpRequest({ port: d.port, method: 'POST', target: '/streams/nope/whep', body: 'v=0\r\n', headers: { 'Content-Type': 'application/sdp' } });
   assert.equal(unknown.status, 404);
   const cors = await httpRequest({ port: d.port, method: 'OPTIONS', target: '/streams/demo/whep' });

@@ -116,6 +116,10 @@ struct Webrtc {
   int rtcp_timeout_s = 8;
   int disconnect_grace_s = 3;
   int connect_timeout_s = 20;
+  // The shared VP8 transcode for browsers without H.264 (Firefox without OpenH264).
+  int vp8_bitrate_kbps = 1500;
+  int vp8_width = 0;   // 0 = the camera's size (both 0, or both set)
+  int vp8_height = 0;
 };
 
 // MQTT topic templates of the camera contract (docs/mqtt.md): {prefix} = topic_prefix,

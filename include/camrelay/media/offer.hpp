@@ -47,7 +47,8 @@ OfferInfo parse_offer(const std::string& sdp);
 // Which codec of the stream's audio the viewer can receive: "opus", "pcmu", "pcma", or ""
 // when the stream has no audio for WebRTC.
 struct AnswerPlan {
-  int video_index = -1;    // m-line that gets the camera's H.264, -1 none
+  int video_index = -1;    // m-line that gets the camera's video, -1 none
+  std::string video_codec;    // h264 (the camera's, passed through) | vp8 (the shared transcode)
   int video_pt = -1;
   std::string video_profile;  // profile-level-id of the chosen payload type ("" = none given)
   int video_twcc_id = 0;      // 0 = no TWCC
@@ -63,7 +64,9 @@ struct AnswerPlan {
 // wants to receive (recvonly/sendrecv) and that offers H.264 with packetization-mode=1;
 // among its H.264 payload types constrained baseline 42e01f is preferred, then 42001f,
 // other baseline, main, then any (the camera's real stream is sent whatever the profile).
-AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio);
+// With no such m-line and `vp8_ok`, the first receiving video m-line that offers VP8 gets
+// the stream's shared VP8 transcode.
+AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok = true);
 
 // The codecs offered on video m-lines, for error messages: "VP8, VP9, AV1".
 std::string offered_video_codecs(const OfferInfo& offer);

@@ -38,7 +38,8 @@ struct ViewerStats {
   std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
   std::int64_t last_rtcp_mono_ms = 0;  // last RTCP packet from the browser (0 = none yet)
   std::int64_t connected_mono_ms = 0;  // when the peer connection reached "connected"
-  std::string video_codec = "H264";
+  std::string video_codec = "H264";   // H264 (passed through) | VP8 (the shared transcode)
+  bool video_transcoded = false;
   std::string audio_codec;             // opus | pcmu | pcma | "" (no audio to this viewer)
   bool audio_transcoded = false;
   std::string connection_state = "new";
@@ -58,6 +59,9 @@ struct ViewerOptions {
   std::string id;
   std::string remote_offer;  // non-empty = browser offers (WHEP): answer it
   bool audio = true;         // offer/answer the camera's audio when it has some
+  // Server-offer mode: the video codecs the browser decodes, lower case ("h264", "vp8");
+  // empty = assume H.264. Without H.264 but with VP8 the viewer gets the VP8 transcode.
+  std::vector<std::string> video_codecs;
   int bandwidth_max_kbps = 5000;
   int bandwidth_min_kbps = 500;
 };
@@ -87,6 +91,8 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   bool build_audio_branch();  // GLib thread; false = no audio for this viewer
   bool link_to_webrtc(GstElement* from, int mline, const std::string& caps);  // GLib thread
   void connect_signals();
+  std::string video_caps() const;  // RTP caps for webrtcbin of our video (H.264 or VP8)
+  void ask_keyframe();             // any thread
   void find_rtp_session();  // GLib thread; the rtpbin session carrying our media
   void create_offer();
   void on_offer_created(struct _GstPromise* p);
@@ -121,6 +127,9 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   GstElement* audio_tee_ = nullptr;   // borrowed: where the audio comes from
   GstPad* audio_tee_pad_ = nullptr;
   std::shared_ptr<void> audio_hold_;  // keeps a shared transcoder alive
+  GstElement* video_tee_ = nullptr;   // borrowed: the stream's tee or the VP8 transcoder's
+  std::shared_ptr<void> video_hold_;  // keeps the shared VP8 transcoder alive
+  std::function<void()> vp8_keyframe_;  // asks the VP8 encoder for a keyframe
   GObject* rtp_session_ = nullptr;       // RTPSession (RTCP signals)
   GstElement* twcc_session_ = nullptr;  // the rtpsession element (twcc-stats)
   unsigned stats_timer_ = 0;

@@ -86,6 +86,7 @@ struct ViewerRequest {
   std::string user_agent;
   std::string ip;
   std::string offer_sdp;    // WHEP: the browser's offer; empty = the server offers
+  std::vector<std::string> video_codecs;  // server offers: what the browser decodes ("h264", "vp8")
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
   std::function<void(std::string state)> on_state;

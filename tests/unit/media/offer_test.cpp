@@ -84,11 +84,31 @@ TEST(Offer, StaticPayloadTypesWithoutRtpmapAreKnown) {
   EXPECT_EQ(p.audio_pt, 0);
 }
 
-TEST(Offer, NoH264IsAClearErrorNamingTheOfferedCodecs) {
+TEST(Offer, NoH264GetsTheVp8TranscodeOnTheBrowsersVp8Pt) {
   const AnswerPlan p = plan_answer(parse_offer(kNoH264), "opus");
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_index, 0);
+  EXPECT_EQ(p.video_codec, "vp8");
+  EXPECT_EQ(p.video_pt, 120);
+  EXPECT_EQ(p.video_twcc_id, 7);
+  EXPECT_EQ(p.audio_index, 1);
+  EXPECT_EQ(p.audio_pt, 109);
+}
+
+TEST(Offer, NoH264AndNoVp8IsAClearErrorNamingTheOfferedCodecs) {
+  const AnswerPlan p = plan_answer(parse_offer(kNoH264), "opus", /*vp8_ok=*/false);
   EXPECT_EQ(p.video_index, -1);
   EXPECT_NE(p.error.find("no H.264"), std::string::npos) << p.error;
   EXPECT_NE(p.error.find("VP8, VP9, AV1"), std::string::npos) << p.error;
+  std::string vp9 = "v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 98\r\na=recvonly\r\na=rtpmap:98 VP9/90000\r\n";
+  const AnswerPlan q = plan_answer(parse_offer(vp9), "");
+  EXPECT_NE(q.error.find("neither H.264 (packetization-mode=1) nor VP8 video (offered: VP9)"), std::string::npos) << q.error;
+}
+
+TEST(Offer, H264IsPreferredOverVp8) {
+  const AnswerPlan p = plan_answer(parse_offer(kAudioFirst), "");
+  EXPECT_EQ(p.video_codec, "h264");
+  EXPECT_EQ(p.video_pt, 108);
 }
 
 TEST(Offer, PacketizationModeZeroIsNotUsable) {
@@ -114,7 +134,7 @@ TEST(Offer, SendOnlyOrRejectedVideoIsSkipped) {
 TEST(Offer, DataChannelOnlyOfferHasNoVideo) {
   std::string sdp = "v=0\r\ns=-\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n";
   const AnswerPlan p = plan_answer(parse_offer(sdp), "");
-  EXPECT_EQ(p.error, "the offer has no video m-line to receive the camera's H.264");
+  EXPECT_EQ(p.error, "the offer has no video m-line to receive the camera's video");
 }
 
 TEST(Offer, MalformedOffersAreRefusedWithAReason) {
@@ -184,13 +204,16 @@ TEST(OfferFixtures, SafariShapedOfferGetsConstrainedBaselineNotHigh) {
   EXPECT_EQ(p.audio_pt, 0);   // PCMU for a G.711 camera
 }
 
-TEST(OfferFixtures, FirefoxWithoutOpenH264IsRefusedNamingItsCodecs) {
+TEST(OfferFixtures, FirefoxWithoutOpenH264GetsVp8OnItsVideoMline) {
   for (const char* f : {"firefox_audio_video.sdp", "firefox_video_only.sdp", "firefox_audio_first.sdp"}) {
     SCOPED_TRACE(f);
     const OfferInfo o = parse_offer(fixture(f));
     const AnswerPlan p = plan_answer(o, "opus");
-    EXPECT_EQ(p.video_index, -1);
-    EXPECT_NE(p.error.find("VP8"), std::string::npos) << p.error;
+    EXPECT_TRUE(p.error.empty()) << p.error;
+    EXPECT_EQ(p.video_codec, "vp8");
+    EXPECT_EQ(p.video_pt, 120);
+    EXPECT_EQ(o.media[p.video_index].kind, "video");
+    EXPECT_NE(plan_answer(o, "opus", false).error.find("VP8"), std::string::npos);
     // Firefox's audio is still understood: opus at its own payload type.
     for (const auto& m : o.media) {
       if (m.kind == "audio") {

@@ -1,0 +1,281 @@
+// Shared per-stream transcoders (see transcode.hpp).
+#include "transcode.hpp"
+
+#include <gst/video/video.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <vector>
+
+#include "camrelay/media/branch.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+#include "output_util.hpp"
+
+namespace camrelay::media {
+namespace {
+auto lg() {
+  static auto l = log::get("transcode");
+  return l;
+}
+constexpr unsigned kLingerMs = 5000;
+constexpr int kOpusBitrate = 64000;
+constexpr std::int64_t kKeyframeMinIntervalMs = 500;
+
+struct Recipe {
+  bool from_audio = false;
+  std::vector<GstElement*> chain;  // floating elements, in link order (first after the queue)
+  GstElement* encoder = nullptr;   // borrowed from chain
+  std::string missing;             // factories that do not exist
+  std::string settings_json;       // shown in GET /streams/{id}
+};
+
+GstElement* make(const char* factory, Recipe& r) {
+  GstElement* e = gst_element_factory_make(factory, nullptr);
+  if (!e) r.missing += (r.missing.empty() ? "" : ", ") + std::string(factory);
+  else r.chain.push_back(e);
+  return e;
+}
+
+Recipe opus_recipe() {
+  Recipe r;
+  r.from_audio = true;
+  make("avdec_aac", r);
+  make("audioconvert", r);
+  make("audioresample", r);
+  r.encoder = make("opusenc", r);
+  if (r.encoder) g_object_set(r.encoder, "bitrate", kOpusBitrate, nullptr);
+  r.settings_json = fmt::format(R"("from":"aac","codec":"opus","bitrate":{})", kOpusBitrate);
+  return r;
+}
+
+// Realtime VP8 for browsers without H.264: one decode and one encode per stream.
+Recipe vp8_recipe(const config::Webrtc& w) {
+  Recipe r;
+  make("avdec_h264", r);
+  make("videoconvert", r);
+  if (w.vp8_width > 0 && w.vp8_height > 0) {
+    make("videoscale", r);
+    if (GstElement* f = make("capsfilter", r)) {
+      GstCaps* c = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w.vp8_width, "height", G_TYPE_INT,
+                                       w.vp8_height, nullptr);
+      g_object_set(f, "caps", c, nullptr);
+      gst_caps_unref(c);
+    }
+  }
+  r.encoder = make("vp8enc", r);
+  if (r.encoder) {
+    // Realtime: no lookahead, fastest speed, constant bitrate, error resilient (losses
+    // stay local), a keyframe at least every 2 s and at once when a viewer asks.
+    g_object_set(r.encoder, "deadline", gint64(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
+                 w.vp8_bitrate_kbps * 1000, "keyframe-max-dist", 60, "threads", 2, "buffer-size", 500,
+                 "buffer-initial-size", 300, "buffer-optimal-size", 400, nullptr);
+    gst_util_set_object_arg(G_OBJECT(r.encoder), "end-usage", "cbr");
+    gst_util_set_object_arg(G_OBJECT(r.encoder), "error-resilient", "default");
+  }
+  r.settings_json = fmt::format(R"("from":"h264","codec":"vp8","bitrate_kbps":{},"width":{},"height":{},"deadline":"realtime")",
+                                w.vp8_bitrate_kbps, w.vp8_width > 0 ? std::to_string(w.vp8_width) : "\"camera\"",
+                                w.vp8_height > 0 ? std::to_string(w.vp8_height) : "\"camera\"");
+  return r;
+}
+
+class Transcoder final : public Output, public std::enable_shared_from_this<Transcoder> {
+ public:
+  Transcoder(std::shared_ptr<Stream> s, TranscodeTarget t) : stream_(std::move(s)), target_(t) {}
+
+  // Builds and starts the branch; false (nothing left behind) if it cannot run.
+  bool build() {
+    Recipe r = target_ == TranscodeTarget::opus ? opus_recipe() : vp8_recipe(stream_->config().webrtc);
+    GstElement* pipeline = stream_->pipeline();
+    in_tee_ = r.from_audio ? stream_->audio_tee() : stream_->tee();
+    auto drop = [&r] {
+      for (GstElement* e : r.chain) gst_object_unref(gst_object_ref_sink(e));
+    };
+    if (!pipeline || !in_tee_) {
+      drop();
+      return false;
+    }
+    if (!r.missing.empty()) {
+      lg()->error("camera {}: cannot run the {} transcoder: missing GStreamer element(s) {}", stream_->camera_id(),
+                  transcode_kind(target_), r.missing);
+      drop();
+      return false;
+    }
+    settings_json_ = r.settings_json;
+    GstElement* bin = gst_bin_new(fmt::format("{}-{}", transcode_kind(target_), stream_->camera_id()).c_str());
+    GstElement* q = make_leaky_queue(nullptr, r.from_audio ? 50 : 5, &dropped_);
+    otee_ = gst_element_factory_make("tee", nullptr);
+    g_object_set(otee_, "allow-not-linked", TRUE, nullptr);
+    gst_bin_add(GST_BIN(bin), q);
+    GstElement* prev = q;
+    for (GstElement* e : r.chain) {
+      gst_bin_add(GST_BIN(bin), e);
+      gst_element_link(prev, e);
+      prev = e;
+    }
+    GstPad* qsink = gst_element_get_static_pad(q, "sink");
+    if (!r.from_audio) add_keyframe_gate(qsink, true);  // the decoder starts on a keyframe
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink", qsink));
+    gst_object_unref(qsink);
+    GstPad* esrc = gst_element_get_static_pad(r.encoder, "src");
+    encoder_src_ = esrc;  // own ref: keyframe requests are sent here
+    gst_element_add_pad(bin, gst_ghost_pad_new("src", esrc));
+    // Count output frames (the viewers' figure of what the encoder does).
+    gst_pad_add_probe(
+        esrc, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
+          static_cast<std::atomic<std::uint64_t>*>(ud)->fetch_add(1, std::memory_order_relaxed);
+          return GST_PAD_PROBE_OK;
+        },
+        &frames_, nullptr);
+    bin_ = GST_ELEMENT(gst_object_ref_sink(bin));
+    gst_object_ref_sink(otee_);
+    // Downstream first: the out tee, then the bin linked to it, both running, and only
+    // then the input from the camera's tee (see attach_branch for why the order matters).
+    gst_bin_add_many(GST_BIN(pipeline), otee_, bin_, nullptr);
+    GstPad* bsrc = gst_element_get_static_pad(bin_, "src");
+    GstPad* tsink = gst_element_get_static_pad(otee_, "sink");
+    const bool linked = gst_pad_link(bsrc, tsink) == GST_PAD_LINK_OK;
+    gst_object_unref(bsrc);
+    gst_object_unref(tsink);
+    gst_element_sync_state_with_parent(otee_);
+    gst_element_sync_state_with_parent(bin_);
+    tee_pad_ = linked ? link_tee_to(in_tee_, bin_, "sink") : nullptr;
+    if (!tee_pad_) {
+      release_elements();
+      return false;
+    }
+    started_ms_ = mono_now_ms();
+    if (!r.from_audio) stream_->request_keyframe();  // the decoder needs one to start
+    lg()->info("camera {}: {} transcoder started ({}), shared by its viewers", stream_->camera_id(),
+               transcode_kind(target_), settings_json_);
+    return true;
+  }
+
+  GstElement* tee() const { return otee_; }
+
+  std::shared_ptr<void> hold() {
+    ++users_;
+    if (linger_) {
+      stream_->loop().cancel(linger_);
+      linger_ = 0;
+    }
+    std::weak_ptr<Transcoder> w = shared_from_this();
+    return std::shared_ptr<void>(nullptr, [w](void*) {
+      if (auto t = w.lock()) t->stream_->loop().post([t] { t->release(); });
+    });
+  }
+
+  // Any thread: an upstream force-key-unit event to the encoder, at most one per 0.5 s.
+  void request_keyframe() {
+    const std::int64_t now = mono_now_ms();
+    std::int64_t last = last_key_ms_.load();
+    if (now - last < kKeyframeMinIntervalMs || !last_key_ms_.compare_exchange_strong(last, now)) return;
+    std::weak_ptr<Transcoder> w = shared_from_this();
+    stream_->loop().post([w] {
+      auto t = w.lock();
+      if (!t || !t->encoder_src_) return;
+      gst_pad_send_event(t->encoder_src_, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      t->keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+
+  void on_stream_teardown() override {
+    if (linger_) stream_->loop().cancel(linger_);
+    linger_ = 0;
+    // The pipeline is going to NULL and is released with these elements in it.
+    if (tee_pad_) gst_object_unref(tee_pad_);
+    tee_pad_ = nullptr;
+    drop_refs();
+  }
+
+  std::string stats_json() const override {
+    return fmt::format(R"({{"state":"running",{},"viewers":{},"frames_out":{},"dropped_in":{},"keyframes_requested":{},"uptime_s":{:.1f}}})",
+                       settings_json_, users_.load(), frames_.load(), dropped_.load(), keyframes_requested_.load(),
+                       double(mono_now_ms() - started_ms_) / 1000.0);
+  }
+
+ private:
+  void release() {
+    if (--users_ > 0 || linger_ || !bin_) return;
+    std::weak_ptr<Transcoder> w = shared_from_this();
+    linger_ = stream_->loop().post_delayed(kLingerMs, [w] {
+      auto t = w.lock();
+      if (!t) return;
+      t->linger_ = 0;
+      if (t->users_ == 0) t->stop();
+    });
+  }
+
+  void stop() {
+    stream_->remove_output(transcode_kind(target_), this);
+    if (!stream_->pipeline() || !tee_pad_) return;
+    auto self = shared_from_this();
+    unlink_tee_pad(stream_->loop(), in_tee_, std::exchange(tee_pad_, nullptr), [self] {
+      self->release_elements();
+      lg()->info("camera {}: {} transcoder stopped (no viewer needs it)", self->stream_->camera_id(),
+                 transcode_kind(self->target_));
+    });
+  }
+
+  void release_elements() {
+    GstElement* pipeline = stream_->pipeline();
+    for (GstElement* e : {otee_, bin_}) {
+      if (!e) continue;
+      gst_element_set_state(e, GST_STATE_NULL);
+      if (pipeline && GST_OBJECT_PARENT(e) == GST_OBJECT(pipeline)) gst_bin_remove(GST_BIN(pipeline), e);
+    }
+    drop_refs();
+  }
+
+  void drop_refs() {
+    if (encoder_src_) gst_object_unref(encoder_src_);
+    if (bin_) gst_object_unref(bin_);
+    if (otee_) gst_object_unref(otee_);
+    encoder_src_ = nullptr;
+    bin_ = otee_ = nullptr;
+  }
+
+  std::shared_ptr<Stream> stream_;
+  TranscodeTarget target_;
+  std::string settings_json_;
+  GstElement* in_tee_ = nullptr;  // borrowed: the stream's video or audio tee
+  GstElement* bin_ = nullptr;     // own ref
+  GstElement* otee_ = nullptr;    // own ref
+  GstPad* tee_pad_ = nullptr;     // in_tee_'s request pad (own ref)
+  GstPad* encoder_src_ = nullptr; // own ref
+  std::atomic<int> users_{0};     // written on the GLib thread, read by stats
+  unsigned linger_ = 0;
+  std::int64_t started_ms_ = 0;
+  std::atomic<std::uint64_t> frames_{0}, dropped_{0}, keyframes_requested_{0};
+  std::atomic<std::int64_t> last_key_ms_{0};
+};
+}  // namespace
+
+const char* transcode_kind(TranscodeTarget t) { return t == TranscodeTarget::opus ? "webrtc-opus" : "webrtc-vp8"; }
+
+TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget target) {
+  TranscodeTap tap;
+  const char* kind = transcode_kind(target);
+  std::shared_ptr<Transcoder> created;
+  auto o = s->output(kind, [&]() -> std::shared_ptr<Output> {
+    created = std::make_shared<Transcoder>(s, target);
+    return created;
+  });
+  if (created && !created->build()) {
+    s->remove_output(kind, created.get());
+    return tap;
+  }
+  auto t = std::static_pointer_cast<Transcoder>(o);
+  if (!t || !t->tee()) return tap;
+  tap.tee = t->tee();
+  tap.hold = t->hold();
+  std::weak_ptr<Transcoder> w = t;
+  tap.request_keyframe = [w] {
+    if (auto x = w.lock()) x->request_keyframe();
+  };
+  return tap;
+}
+
+}  // namespace camrelay::media
