@@ -3,7 +3,7 @@
 #
 #   scripts/bench.sh [--quick] [NAME...]
 #
-# NAME: fanout, g2g, figures (default: all that exist in tests/bench/). --quick: fan-out with
+# NAME: fanout, g2g, figures, vp8 (default: all that exist in tests/bench/). --quick: fan-out with
 # N = 1,10 and shorter windows (BENCH_QUICK=1 for every benchmark). Results: bench-results/
 # (or $BENCH_OUT): one JSON per benchmark, results.json (all merged) and summary.md (the
 # table, also printed). Benchmark options go through the environment, e.g.
@@ -28,7 +28,7 @@ for a in "$@"; do
     *) NAMES+=("$a") ;;
   esac
 done
-if [ ${#NAMES[@]} -eq 0 ]; then NAMES=(fanout g2g figures); fi
+if [ ${#NAMES[@]} -eq 0 ]; then NAMES=(fanout g2g figures vp8); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

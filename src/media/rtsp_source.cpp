@@ -69,6 +69,7 @@ struct Core : std::enable_shared_from_this<Core> {
   std::int64_t phase_since_ms = 0;
   guint watchdog = 0, retry_timer = 0;
   std::uint64_t reconnects = 0;
+  std::int64_t next_retry_unix_ms = 0;  // when the next attempt starts (while waiting)
   std::string last_error;
   std::string codec;
   // Written by streaming threads.
@@ -91,7 +92,8 @@ struct Core : std::enable_shared_from_this<Core> {
                         {"connected", phase == Phase::flowing},
                         {"reconnects", reconnects},
                         {"audio_encoding", audio_encoding.empty() ? nlohmann::json(nullptr) : nlohmann::json(audio_encoding)},
-                        {"retry_in_ms", phase == Phase::waiting ? backoff_ms : 0},
+                        {"retry_in_ms", phase == Phase::waiting ? std::max<std::int64_t>(0, next_retry_unix_ms - unix_now_ms()) : 0},
+                        {"next_attempt_at", phase == Phase::waiting ? nlohmann::json(next_retry_unix_ms / 1000.0) : nlohmann::json(nullptr)},
                         {"last_error", last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error)}};
     events.stats(j.dump());
   }
@@ -392,8 +394,10 @@ struct Core : std::enable_shared_from_this<Core> {
     if (events.failed) events.failed(why);
   }
 
-  // The camera is gone (GLib thread). Before the first frame ever, it is an error (wrong
-  // address, path, or camera offline at start); afterwards we keep retrying.
+  // The camera is gone or not reachable (GLib thread): retry with backoff for as long as
+  // the stream runs, also when it never answered since the start (a camera that boots
+  // slower than the server after a power cut). Wrong credentials (401) and a wrong path
+  // (404 before any frame) are configuration errors and fail at once instead.
   void lost(const std::string& why) {
     if (dead || phase == Phase::failed || phase == Phase::waiting) {
       if (phase == Phase::waiting) last_error = why;
@@ -412,16 +416,19 @@ struct Core : std::enable_shared_from_this<Core> {
       retry_timer = loop->post_delayed(0, [self = shared_from_this()] { self->retry(); });
       return;
     }
-    if (!ever_flowed) return fail_now(fmt::format("{}: {}", url.masked(), why));
     drop_bin();
     phase = Phase::waiting;
     phase_since_ms = mono_now_ms();
     reconnects++;
-    lg()->warn("camera {}: {} lost ({}); reconnecting in {} ms", camera_id, url.masked(), why, backoff_ms);
+    // Jitter (±20 %): many cameras lost at once (a switch reboot) do not retry in lockstep.
+    const unsigned wait_ms = static_cast<unsigned>(backoff_ms * (0.8 + 0.4 * g_random_double()));
+    next_retry_unix_ms = unix_now_ms() + wait_ms;
+    lg()->warn("camera {}: {} {} ({}); retrying in {} ms", camera_id, url.masked(),
+               ever_flowed ? "lost" : "not reachable", why, wait_ms);
     reconnecting = true;
-    if (events.reconnecting) events.reconnecting(why);
+    if (events.reconnecting) events.reconnecting(url.masked() + ": " + why);
     publish();
-    retry_timer = loop->post_delayed(backoff_ms, [self = shared_from_this()] { self->retry(); });
+    retry_timer = loop->post_delayed(wait_ms, [self = shared_from_this()] { self->retry(); });
     backoff_ms = std::min(kMaxBackoffMs, backoff_ms * 2);
   }
 

@@ -68,7 +68,7 @@ Recipe vp8_recipe(const config::Webrtc& w) {
   if (r.encoder) {
     // Realtime: no lookahead, fastest speed, constant bitrate, error resilient (losses
     // stay local), a keyframe at least every 2 s and at once when a viewer asks.
-    g_object_set(r.encoder, "deadline", gint64(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
+    g_object_set(r.encoder, "deadline", gint64(1), "cpu-used", 16, "lag-in-frames", 0, "target-bitrate",
                  w.vp8_bitrate_kbps * 1000, "keyframe-max-dist", 60, "threads", 2, "buffer-size", 500,
                  "buffer-initial-size", 300, "buffer-optimal-size", 400, nullptr);
     gst_util_set_object_arg(G_OBJECT(r.encoder), "end-usage", "cbr");

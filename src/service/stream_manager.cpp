@@ -219,6 +219,8 @@ void StreamManager::on_reconnecting(const std::string& id, std::uint64_t gen, co
   auto it = entries_.find(id);
   if (it == entries_.end() || it->second->gen != gen) return;
   Entry& e = *it->second;
+  // The source retries on its own (backoff): not a failed start, so no start timeout.
+  if (e.start_timer) e.start_timer->cancel();
   if (e.state == StreamState::active || e.state == StreamState::starting) {
     set_state(e, StreamState::reconnecting, why);
   } else if (e.state == StreamState::reconnecting) {
