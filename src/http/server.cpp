@@ -33,9 +33,20 @@ struct Server::Conn {
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
                std::shared_ptr<service::StreamManager> manager)
-    : io_(io), cfg_(cfg), manager_(std::move(manager)), files_(find_web_root(cfg.http.web_root)) {
+    : io_(io), cfg_(cfg), manager_(std::move(manager)), files_(find_web_root(cfg.http.web_root, &web_found_)) {
   register_api(router_, manager_, cfg_, files_);
-  lg()->info("serving web files from {}", files_.root().string());
+  if (web_found_) {
+    lg()->info("serving web files from {}", files_.root().string());
+  } else if (!cfg.http.web_root.empty()) {
+    lg()->warn("http.web_root {} has no index.html: the dashboard and viewer pages will answer 404", cfg.http.web_root);
+  } else {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::string where;
+    for (const auto& c : web_root_candidates(ec ? std::filesystem::path() : exe)) where += (where.empty() ? "" : ", ") + c.string();
+    lg()->warn("no web root with an index.html in {}: the dashboard and viewer pages will answer 404 "
+               "(install the web files or set http.web_root)", where);
+  }
 }
 
 Server::~Server() { stop(); }

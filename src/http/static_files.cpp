@@ -71,20 +71,38 @@ Response StaticFiles::serve(const Request& req, std::string_view rel) const {
   return res;
 }
 
-fs::path find_web_root(const std::string& configured) {
-  if (!configured.empty()) return configured;
+std::vector<fs::path> web_root_candidates(const fs::path& exe) {
+  std::vector<fs::path> out;
+  if (!exe.empty()) {
+    const auto dir = exe.parent_path();
+    out = {dir / "../web", dir / "../../web", dir / "../share/camrelay/web"};
+  }
+#ifdef CAMRELAY_INSTALL_WEB_DIR
+  out.emplace_back(CAMRELAY_INSTALL_WEB_DIR);
+#endif
+#ifdef CAMRELAY_SOURCE_WEB_DIR
+  out.emplace_back(CAMRELAY_SOURCE_WEB_DIR);
+#endif
+  out.emplace_back("/usr/share/camrelay/web");
+  return out;
+}
+
+fs::path find_web_root(const std::string& configured, bool* found) {
   std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  std::vector<fs::path> candidates;
-  if (!ec) {
-    auto dir = exe.parent_path();
-    candidates = {dir / "../web", dir / "../../web", dir / "../share/camrelay/web"};
+  if (!configured.empty()) {
+    if (found) *found = fs::is_regular_file(fs::path(configured) / "index.html", ec);
+    return configured;
   }
-  candidates.emplace_back("/usr/share/camrelay/web");
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const auto candidates = web_root_candidates(ec ? fs::path() : exe);
   for (const auto& c : candidates) {
-    if (fs::is_regular_file(c / "index.html", ec)) return fs::weakly_canonical(c, ec);
+    if (fs::is_regular_file(c / "index.html", ec)) {
+      if (found) *found = true;
+      return fs::weakly_canonical(c, ec);
+    }
   }
-  return candidates.empty() ? fs::path("web") : candidates.front();
+  if (found) *found = false;
+  return candidates.front();
 }
 
 }  // namespace camrelay::http

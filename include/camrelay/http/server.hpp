@@ -57,6 +57,7 @@ class Server {
   std::vector<UpgradeHandler> upgrades_;  // indexed like upgrade_router_'s routes
   Router takeover_router_;
   std::vector<UpgradeHandler> takeovers_;  // indexed like takeover_router_'s routes
+  bool web_found_ = false;  // the web root has an index.html (set while files_ is built)
   StaticFiles files_;
   unsigned short port_ = 0;
 

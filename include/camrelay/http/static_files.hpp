@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "camrelay/http/types.hpp"
 
@@ -26,8 +27,13 @@ class StaticFiles {
   std::filesystem::path root_;
 };
 
-// Finds the web root: configured path, else <exe dir>/../web, <exe dir>/../../web,
-// /usr/share/camrelay/web.
-std::filesystem::path find_web_root(const std::string& configured);
+// The directories where the web root is looked for when none is configured, in order:
+// <exe dir>/../web, <exe dir>/../../web (build trees), <exe dir>/../share/camrelay/web
+// (a relocated install), the install prefix's share/camrelay/web and the source tree's web/
+// (both fixed at configure time: out-of-tree builds), /usr/share/camrelay/web.
+std::vector<std::filesystem::path> web_root_candidates(const std::filesystem::path& exe);
+// The configured path, else the first candidate holding index.html. `found` tells whether
+// the result has an index.html (the caller warns otherwise: every page would be a 404).
+std::filesystem::path find_web_root(const std::string& configured, bool* found = nullptr);
 
 }  // namespace camrelay::http

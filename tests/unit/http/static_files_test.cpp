@@ -266,3 +266,29 @@ TEST(MimeType, UnknownOrMissingExtensionIsOctetStream) {
 }
 
 }  // namespace
+
+// ---- where the web root is found (out-of-tree builds, installs) ----
+TEST(WebRoot, CandidatesCoverBuildTreeInstallAndSourceTree) {
+  namespace fs = std::filesystem;
+  const auto c = camrelay::http::web_root_candidates("/opt/x/bin/camrelay");
+  auto has = [&c](const fs::path& p) {
+    for (const auto& x : c) {
+      if (x.lexically_normal() == p.lexically_normal()) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("/opt/x/web"));
+  EXPECT_TRUE(has("/opt/x/share/camrelay/web"));  // a relocated install
+  EXPECT_TRUE(has(fs::path(CAMRELAY_SOURCE_DIR) / "web"));  // an out-of-tree build of this tree
+  EXPECT_TRUE(has("/usr/share/camrelay/web"));
+}
+
+TEST(WebRoot, TheSourceTreeIsFoundFromAnywhereAndAMissingConfiguredRootIsReported) {
+  bool found = false;
+  const auto root = camrelay::http::find_web_root("", &found);
+  EXPECT_TRUE(found) << root;
+  EXPECT_TRUE(std::filesystem::is_regular_file(root / "index.html")) << root;
+  found = true;
+  EXPECT_EQ(camrelay::http::find_web_root("/nonexistent/web", &found), std::filesystem::path("/nonexistent/web"));
+  EXPECT_FALSE(found);
+}
