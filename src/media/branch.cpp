@@ -66,48 +66,17 @@ void unlink_tee_pad(gst::MainLoop& loop, GstElement* tee, GstPad* tee_pad, std::
       c, nullptr);
 }
 
-namespace {
-struct DetachCtx {
-  gst::MainLoop* loop;
-  GstElement* pipeline;
-  GstElement* tee;
-  GstPad* pad;
-  GstElement* bin;
-  std::function<void()> done;
-  std::atomic<bool> fired{false};
-};
-
-void finish(DetachCtx* c) {
-  gst_element_set_state(c->bin, GST_STATE_NULL);
-  gst_bin_remove(GST_BIN(c->pipeline), c->bin);
-  gst_element_release_request_pad(c->tee, c->pad);
-  gst_object_unref(c->pad);
-  gst_object_unref(c->bin);
-  gst_object_unref(c->tee);
-  gst_object_unref(c->pipeline);
-  auto done = std::move(c->done);
-  delete c;
-  if (done) done();
-}
-}  // namespace
-
 void detach_branch(gst::MainLoop& loop, GstElement* pipeline, GstElement* tee, GstPad* tee_pad,
                    GstElement* bin, std::function<void()> done) {
-  auto* c = new DetachCtx{&loop, GST_ELEMENT(gst_object_ref(pipeline)), GST_ELEMENT(gst_object_ref(tee)),
-                          tee_pad, GST_ELEMENT(gst_object_ref(bin)), std::move(done)};
-  gst_pad_add_probe(
-      tee_pad, GST_PAD_PROBE_TYPE_IDLE,
-      [](GstPad* pad, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
-        auto* c = static_cast<DetachCtx*>(ud);
-        if (c->fired.exchange(true)) return GST_PAD_PROBE_REMOVE;
-        if (GstPad* peer = gst_pad_get_peer(pad)) {
-          gst_pad_unlink(pad, peer);
-          gst_object_unref(peer);
-        }
-        c->loop->post([c] { finish(c); });
-        return GST_PAD_PROBE_REMOVE;
-      },
-      c, nullptr);
+  auto* p = GST_ELEMENT(gst_object_ref(pipeline));
+  auto* b = GST_ELEMENT(gst_object_ref(bin));
+  unlink_tee_pad(loop, tee, tee_pad, [p, b, done = std::move(done)] {
+    gst_element_set_state(b, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(p), b);
+    gst_object_unref(b);
+    gst_object_unref(p);
+    if (done) done();
+  });
 }
 
 GstElement* make_leaky_queue(const char* name, guint max_buffers, void* drop_counter) {

@@ -46,6 +46,28 @@ std::string bin_of(GstObject* o) {
 
 class RtspSource;
 
+// A replacement source bin continues the same stream in the same running time: downstream
+// keeps the first bin's stream-start and segment (a new segment/stream in mid-flight stalls
+// muxers such as mpegtsmux). `started`: a stream-start got through already (from any bin);
+// `continuing`: the current bin's events are to be dropped. Other events pass.
+GstPadProbeReturn continue_stream(GstEvent* ev, std::atomic<bool>& started, std::atomic<bool>& continuing) {
+  switch (GST_EVENT_TYPE(ev)) {
+    case GST_EVENT_STREAM_START: {
+      const bool c = started.exchange(true);
+      continuing = c;
+      return c ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    }
+    case GST_EVENT_SEGMENT: {
+      if (!continuing) return GST_PAD_PROBE_OK;
+      const GstSegment* seg = nullptr;
+      gst_event_parse_segment(ev, &seg);
+      return seg->format == GST_FORMAT_TIME && seg->start == seg->base ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    }
+    default:
+      return GST_PAD_PROBE_OK;
+  }
+}
+
 // Shared with callbacks from streaming threads (weak) and posted GLib work (strong).
 struct Core : std::enable_shared_from_this<Core> {
   enum class Phase { connecting, flowing, waiting, failed };
@@ -248,20 +270,8 @@ struct Core : std::enable_shared_from_this<Core> {
             // segment/stream in mid-flight stalls muxers such as hlssink2's mpegtsmux).
             // "First" is the first bin whose video got that far (not necessarily bin 1: a
             // bin can fail before its first pad, e.g. retried without its audio track).
-            case GST_EVENT_STREAM_START: {
-              const bool continuing = core->video_started.exchange(true);
-              core->video_continuing = continuing;
-              return continuing ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-            }
-            case GST_EVENT_SEGMENT: {
-              if (!core->video_continuing) return GST_PAD_PROBE_OK;
-              const GstSegment* seg = nullptr;
-              gst_event_parse_segment(ev, &seg);
-              if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
-              return GST_PAD_PROBE_OK;
-            }
             default:
-              return GST_PAD_PROBE_OK;
+              return continue_stream(ev, core->video_started, core->video_continuing);
           }
         },
         new std::weak_ptr<Core>(weak_from_this()),
@@ -338,20 +348,8 @@ struct Core : std::enable_shared_from_this<Core> {
     switch (GST_EVENT_TYPE(ev)) {
       case GST_EVENT_EOS:
         return GST_PAD_PROBE_DROP;
-      case GST_EVENT_STREAM_START: {
-        const bool continuing = core->audio_started.exchange(true);
-        core->audio_continuing = continuing;
-        return continuing ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-      }
-      case GST_EVENT_SEGMENT: {
-        if (!core->audio_continuing) return GST_PAD_PROBE_OK;
-        const GstSegment* seg = nullptr;
-        gst_event_parse_segment(ev, &seg);
-        if (seg->format == GST_FORMAT_TIME && seg->start == seg->base) return GST_PAD_PROBE_DROP;
-        return GST_PAD_PROBE_OK;
-      }
       default:
-        return GST_PAD_PROBE_OK;
+        return continue_stream(ev, core->audio_started, core->audio_continuing);
     }
   }
 
