@@ -97,6 +97,8 @@ test('Firefox without H.264 plays through one shared VP8 transcode; Chromium kee
     assert.equal(tx.viewers, 2, 'ONE transcoder shared by the two Firefox viewers');
     assert.equal(tx.codec, 'vp8');
     assert.ok(tx.frames_out > 30, JSON.stringify(tx));
+    // Their keyframe requests (on connect, PLIs) went to the VP8 encoder.
+    assert.ok(tx.keyframes_requested >= 1, JSON.stringify(tx));
   }
   const ch = byCodec('H264');
   assert.equal(ch.length, h264 ? 3 : 1);

@@ -110,6 +110,21 @@ describe('recorded offers POSTed to /streams/demo/whep', () => {
       }
     });
   }
+  it('an offer without BUNDLE (each m-line its own transport) is answered per m-line', async () => {
+    const offer = fs.readFileSync(path.join(DIR, 'chromium_audio_video.sdp'), 'utf8')
+      .split('\r\n').filter((l) => !l.startsWith('a=group:BUNDLE')).join('\r\n');
+    const r = await httpRequest({ port: d.port, method: 'POST', target: '/streams/demo/whep', body: offer,
+      headers: { 'Content-Type': 'application/sdp' }, timeoutMs: 12000 });
+    try {
+      assert.equal(r.status, 201, `${r.status} ${r.text.slice(0, 400)}`);
+      const parsed = gstParse(r.text);
+      assert.deepEqual(parsed.media.map((m) => [m.media, m.mid, m.direction]), [['video', '0', 'sendonly'], ['audio', '1', 'inactive']]);
+      assert.equal(parsed.media[0].formats[0], '108');
+      assert.doesNotMatch(r.text, /a=group:BUNDLE/);
+    } finally {
+      if (r.headers.location) await httpRequest({ port: d.port, method: 'DELETE', target: r.headers.location });
+    }
+  });
   it('the daemon is healthy afterwards, no viewer left', async () => {
     assert.equal((await d.get('/health')).status, 200);
     await waitFor(async () => (await d.get('/viewers')).body.count === 0, { timeoutMs: 5000, message: 'no viewer left' });
