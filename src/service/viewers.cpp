@@ -245,7 +245,7 @@ void StreamManager::viewer_tick() {
     viewer_timer_.reset();
     return;
   }
-  viewer_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(1));
+  viewer_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::milliseconds(500));
   viewer_timer_->async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto s = w.lock()) s->viewer_tick();
