@@ -222,3 +222,24 @@ TEST(OfferFixtures, FirefoxWithoutOpenH264GetsVp8OnItsVideoMline) {
     }
   }
 }
+
+TEST(OfferFixtures, FirefoxWithOpenH264GetsH264OnItsPacketizationMode1Pt) {
+  // Firefox with its OpenH264 plugin adds H.264 126 (packetization-mode=1) and 97 (mode 0)
+  // to the video m-line it otherwise offers: made from the recorded offer.
+  std::string sdp = fixture("firefox_audio_video.sdp");
+  const auto m = sdp.find("m=video ");
+  const auto eol = sdp.find("\r\n", m);
+  ASSERT_NE(m, std::string::npos);
+  sdp.replace(m, eol - m, sdp.substr(m, eol - m) + " 126 97");
+  const auto after = sdp.find("\r\n", m) + 2;
+  sdp.insert(after,
+             "a=rtpmap:126 H264/90000\r\n"
+             "a=fmtp:126 profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1\r\n"
+             "a=rtpmap:97 H264/90000\r\n"
+             "a=fmtp:97 profile-level-id=42e01f;level-asymmetry-allowed=1\r\n");
+  const AnswerPlan p = plan_answer(parse_offer(sdp), "opus");
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_codec, "h264");
+  EXPECT_EQ(p.video_pt, 126);
+  EXPECT_EQ(p.audio_pt, 109);
+}
