@@ -320,6 +320,21 @@ void Stream::on_bus_message(GstMessage* msg) {
       lg()->debug("camera {}: error detail: {}", camera_id_, dbg ? dbg : "");
       g_clear_error(&err);
       g_free(dbg);
+      // An error inside one viewer's branch or a shared transcoder is theirs: the camera
+      // and every other viewer go on.
+      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != GST_OBJECT(pipeline_); o = GST_OBJECT_PARENT(o)) {
+        const std::string name = GST_OBJECT_NAME(o) ? GST_OBJECT_NAME(o) : "";
+        if (name.rfind("viewer-", 0) == 0 && GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_)) {
+          lg()->warn("camera {}: viewer branch {} failed: {}", camera_id_, name, text);
+          if (cb_.on_viewer_error) cb_.on_viewer_error(name.substr(7), text);
+          return;
+        }
+        if (name.rfind("webrtc-", 0) == 0 && GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_)) {
+          lg()->error("camera {}: transcoder {} failed: {} (its viewers get no more of that media)", camera_id_,
+                      name, text);
+          return;
+        }
+      }
       fail(text);
       break;
     }

@@ -128,6 +128,10 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
     if (auto s = w.lock())
       s->post([id, gen, why = std::move(why)](StreamManager& m) { m.on_reconnecting(id, gen, why); });
   };
+  cb.on_viewer_error = [w](std::string vid, std::string why) {
+    if (auto s = w.lock())
+      s->post([vid = std::move(vid), why = std::move(why)](StreamManager& m) { m.on_viewer_error(vid, why); });
+  };
   e.stream = media::Stream::create(loop_, cfg_, cam, std::move(cb));
   if (rtp_link) e.stream->set_rtp_link(std::move(rtp_link));
 

@@ -45,6 +45,9 @@ struct StreamCallbacks {
   std::function<void()> on_active;                    // first frame reached the tee
   std::function<void(std::string)> on_error;          // fatal: the stream has failed
   std::function<void(std::string)> on_reconnecting;   // source lost, retrying
+  // An element inside one viewer's branch failed: that viewer ends, the stream goes on.
+  // Arguments: the viewer id (its bin is named "viewer-<id>") and the error.
+  std::function<void(std::string viewer_id, std::string why)> on_viewer_error;
 };
 
 class Source;
