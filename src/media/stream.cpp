@@ -27,6 +27,28 @@ constexpr std::size_t kGopMaxBuffers = 600;
 constexpr std::size_t kGopMaxBytes = 16u << 20;
 }  // namespace
 
+namespace {
+// Makes `tee` never block (allow-not-linked) and gives it an always-present branch
+// queue(leaky, `max_buffers`) → fakesink, so the stream runs with no output attached.
+// Returns the queue (owned by `bin`).
+GstElement* add_idle_branch(GstBin* bin, GstElement* tee, guint max_buffers) {
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+  auto q = gst::make_element("queue");
+  g_object_set(q.get(), "leaky", 2 /*downstream*/, "max-size-buffers", max_buffers, "max-size-bytes", 0u,
+               "max-size-time", guint64(0), nullptr);
+  auto sink = gst::make_element("fakesink");
+  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add_many(bin, q.get(), sink.get(), nullptr);
+  if (!gst_element_link(q.get(), sink.get())) throw Error(Errc::internal, "cannot link an idle branch");
+  GstPad* src = gst_element_request_pad_simple(tee, "src_%u");
+  GstPad* qsink = gst_element_get_static_pad(q.get(), "sink");
+  gst_pad_link(src, qsink);
+  gst_object_unref(qsink);
+  gst_object_unref(src);
+  return q.get();
+}
+}  // namespace
+
 std::shared_ptr<Stream> Stream::create(gst::MainLoop& loop, const config::Config& cfg,
                                        const config::Camera& cam, StreamCallbacks cb) {
   return std::shared_ptr<Stream>(new Stream(loop, cfg, cam, std::move(cb)));
@@ -91,24 +113,12 @@ void Stream::build_and_play() {
     g_object_set(caps.get(), "caps", c, nullptr);
     gst_caps_unref(c);
     auto tee = gst::make_element("tee", "tee");
-    g_object_set(tee.get(), "allow-not-linked", TRUE, nullptr);
-    // The always-present branch keeps the stream live with no viewers.
-    auto q = gst::make_element("queue");
-    g_object_set(q.get(), "leaky", 2 /*downstream*/, "max-size-buffers", 8u, "max-size-bytes", 0u,
-                 "max-size-time", guint64(0), nullptr);
-    auto sink = gst::make_element("fakesink");
-    g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
-
-    for (GstElement* e : {parse.get(), caps.get(), tee.get(), q.get(), sink.get()}) gst_bin_add(bin, e);
-    if (!gst_element_link_many(parse.get(), caps.get(), tee.get(), nullptr) ||
-        !gst_element_link_many(q.get(), sink.get(), nullptr)) {
+    for (GstElement* e : {parse.get(), caps.get(), tee.get()}) gst_bin_add(bin, e);
+    if (!gst_element_link_many(parse.get(), caps.get(), tee.get(), nullptr)) {
       throw Error(Errc::internal, "cannot link the stream core");
     }
-    GstPad* tee_src = gst_element_request_pad_simple(tee.get(), "src_%u");
-    GstPad* q_sink = gst_element_get_static_pad(q.get(), "sink");
-    gst_pad_link(tee_src, q_sink);
-    gst_object_unref(q_sink);
-    gst_object_unref(tee_src);
+    // The always-present branch keeps the stream live with no viewers.
+    GstElement* q = add_idle_branch(bin, tee.get(), 8);
     tee_ = tee.get();
 
     // Count real buffers entering the tee.
@@ -142,7 +152,7 @@ void Stream::build_and_play() {
         this, nullptr);
     gst_object_unref(tee_sink);
     // A dropped buffer counter on the leaky queue.
-    g_signal_connect(q.get(), "overrun", G_CALLBACK(+[](GstElement*, gpointer ud) {
+    g_signal_connect(q, "overrun", G_CALLBACK(+[](GstElement*, gpointer ud) {
                        static_cast<Stream*>(ud)->dropped_.fetch_add(1, std::memory_order_relaxed);
                      }), this);
 
@@ -180,21 +190,9 @@ void Stream::build_and_play() {
 GstElement* Stream::build_audio_core(GstBin* bin) {
   auto in = gst::make_element("identity", "audio-in");
   auto atee = gst::make_element("tee", "atee");
-  g_object_set(atee.get(), "allow-not-linked", TRUE, nullptr);
-  auto q = gst::make_element("queue");
-  g_object_set(q.get(), "leaky", 2 /*downstream*/, "max-size-buffers", 16u, "max-size-bytes", 0u,
-               "max-size-time", guint64(0), nullptr);
-  auto sink = gst::make_element("fakesink");
-  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
-  for (GstElement* e : {in.get(), atee.get(), q.get(), sink.get()}) gst_bin_add(bin, e);
-  if (!gst_element_link(in.get(), atee.get()) || !gst_element_link(q.get(), sink.get())) {
-    throw Error(Errc::internal, "cannot link the stream's audio core");
-  }
-  GstPad* tsrc = gst_element_request_pad_simple(atee.get(), "src_%u");
-  GstPad* qsink = gst_element_get_static_pad(q.get(), "sink");
-  gst_pad_link(tsrc, qsink);
-  gst_object_unref(qsink);
-  gst_object_unref(tsrc);
+  for (GstElement* e : {in.get(), atee.get()}) gst_bin_add(bin, e);
+  if (!gst_element_link(in.get(), atee.get())) throw Error(Errc::internal, "cannot link the stream's audio core");
+  add_idle_branch(bin, atee.get(), 16);
   atee_ = atee.get();
 
   GstPad* asink = gst_element_get_static_pad(atee_, "sink");
