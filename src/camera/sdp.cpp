@@ -1,5 +1,7 @@
 #include "camrelay/camera/sdp.hpp"
 
+#include "camrelay/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -21,25 +23,6 @@ std::string shorten(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> split_ws(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') ++i;
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ') ++j;
-    if (j > i) out.push_back(s.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-bool to_int(std::string_view s, int& out) {
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
 bool valid_port(int p) { return p >= 0 && p <= 65535; }
 
 // "IN IP4 1.2.3.4" -> address; false if malformed.
@@ -50,12 +33,6 @@ bool parse_conn(std::string_view v, std::string& addr) {
   if (auto slash = a.find('/'); slash != std::string_view::npos && f[1] == "IP4") a = a.substr(0, slash);  // TTL
   addr = std::string(a);
   return !addr.empty();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 const char* ip_kind(const std::string& addr) { return addr.find(':') != std::string::npos ? "IP6" : "IP4"; }
@@ -114,7 +91,7 @@ SessionDescription parse_sdp(std::string_view text) {
       case 'b': {
         if (cur && v.substr(0, 3) == "AS:") {
           int kbps = 0;
-          if (!to_int(v.substr(3), kbps) || kbps < 0) bad(line_no, "bad b=AS line \"" + shorten(line) + "\"");
+          if (!parse_int(v.substr(3), kbps) || kbps < 0) bad(line_no, "bad b=AS line \"" + shorten(line) + "\"");
           cur->bandwidth_as_kbps = kbps;
         }
         break;
@@ -126,12 +103,12 @@ SessionDescription parse_sdp(std::string_view text) {
         m.type = std::string(f[0]);
         std::string_view port = f[1];
         if (auto slash = port.find('/'); slash != std::string_view::npos) port = port.substr(0, slash);
-        if (!to_int(port, m.port) || !valid_port(m.port)) bad(line_no, "bad port in \"" + shorten(line) + "\"");
+        if (!parse_int(port, m.port) || !valid_port(m.port)) bad(line_no, "bad port in \"" + shorten(line) + "\"");
         m.proto = std::string(f[2]);
         for (std::size_t i = 3; i < f.size(); ++i) {
           int pt = 0;
           if (m.proto.rfind("RTP/", 0) == 0) {
-            if (!to_int(f[i], pt) || pt < 0 || pt > 127) {
+            if (!parse_int(f[i], pt) || pt < 0 || pt > 127) {
               bad(line_no, "bad payload type \"" + shorten(f[i]) + "\" in \"" + shorten(line) + "\"");
             }
             m.payload_types.push_back(pt);
@@ -151,7 +128,7 @@ SessionDescription parse_sdp(std::string_view text) {
         } else if (name == "rtcp") {
           auto f = split_ws(val);
           int port = 0;
-          if (f.empty() || !to_int(f[0], port) || port <= 0 || port > 65535) {
+          if (f.empty() || !parse_int(f[0], port) || port <= 0 || port > 65535) {
             bad(line_no, "bad a=rtcp line \"" + shorten(line) + "\"");
           }
           cur->rtcp_port = port;
@@ -170,13 +147,13 @@ SessionDescription parse_sdp(std::string_view text) {
           const std::string_view pt_s = val.substr(0, sp);
           const std::string_view rest = sp == std::string_view::npos ? std::string_view() : val.substr(sp + 1);
           if (name == "rtcp-fb") {
-            if (pt_s != "*" && (!to_int(pt_s, pt) || pt < 0 || pt > 127)) {
+            if (pt_s != "*" && (!parse_int(pt_s, pt) || pt < 0 || pt > 127)) {
               bad(line_no, "bad a=rtcp-fb line \"" + shorten(line) + "\"");
             }
             cur->rtcp_fb.push_back(std::string(val));
             break;
           }
-          if (!to_int(pt_s, pt) || pt < 0 || pt > 127 || rest.empty()) {
+          if (!parse_int(pt_s, pt) || pt < 0 || pt > 127 || rest.empty()) {
             bad(line_no, "bad a=" + std::string(name) + " line \"" + shorten(line) + "\"");
           }
           (name == "rtpmap" ? cur->rtpmap : cur->fmtp)[pt] = std::string(rest);
@@ -244,8 +221,8 @@ AnswerInfo parse_answer(std::string_view sdp, int payload_type, std::string_view
     throw std::invalid_argument("m=video does not contain the offered payload type " + std::to_string(payload_type));
   }
   if (auto it = v->rtpmap.find(payload_type); it != v->rtpmap.end()) {
-    const std::string want = lower(std::string(codec) + "/" + std::to_string(clock_rate));
-    if (lower(it->second).rfind(want, 0) != 0) {
+    const std::string want = to_lower(std::string(codec) + "/" + std::to_string(clock_rate));
+    if (to_lower(it->second).rfind(want, 0) != 0) {
       throw std::invalid_argument("payload type " + std::to_string(payload_type) + " is \"" + shorten(it->second) +
                                   "\", expected " + std::string(codec) + "/" + std::to_string(clock_rate));
     }
@@ -270,11 +247,11 @@ AnswerInfo parse_answer(std::string_view sdp, int payload_type, std::string_view
         name = m.substr(0, s1);
         if (s1 != std::string::npos) {
           const auto s2 = m.find('/', s1 + 1);
-          if (!to_int(std::string_view(m).substr(s1 + 1, s2 == std::string::npos ? std::string::npos : s2 - s1 - 1),
+          if (!parse_int(std::string_view(m).substr(s1 + 1, s2 == std::string::npos ? std::string::npos : s2 - s1 - 1),
                       rate)) {
             rate = 0;
           }
-          if (s2 != std::string::npos && !to_int(std::string_view(m).substr(s2 + 1), channels)) channels = 1;
+          if (s2 != std::string::npos && !parse_int(std::string_view(m).substr(s2 + 1), channels)) channels = 1;
         }
       }
       for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));

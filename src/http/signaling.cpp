@@ -14,6 +14,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "camrelay/util/text.hpp"
 
 namespace camrelay::http {
 namespace {
@@ -105,9 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!c->is_array() || c->size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
         for (const auto& x : *c) {
           if (!x.is_string() || x.get<std::string>().size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
-          std::string n = x.get<std::string>();
-          if (n.rfind("video/", 0) == 0 || n.rfind("VIDEO/", 0) == 0) n = n.substr(6);
-          for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          std::string n = to_lower(x.get<std::string>());
+          if (n.rfind("video/", 0) == 0) n = n.substr(6);
           codecs.push_back(std::move(n));
         }
       }

@@ -6,6 +6,7 @@
 
 #include "camrelay/media/offer.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/util/text.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -21,29 +22,10 @@ std::vector<std::string> split_lines(const std::string& sdp) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-}  // namespace
-
-namespace {
-int to_int(const std::string& s, int dflt) {
-  try {
-    std::size_t n = 0;
-    int v = std::stoi(s, &n);
-    return n == s.size() ? v : dflt;
-  } catch (...) {
-    return dflt;
-  }
-}
-
-std::vector<std::string> split_ws(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  std::string t;
-  while (in >> t) out.push_back(t);
-  return out;
+// `s` as a decimal int, `dflt` if it is not one.
+int int_or(std::string_view s, int dflt) {
+  int v = 0;
+  return parse_int(s, v) ? v : dflt;
 }
 
 // The value of `key` in an fmtp parameter list ("a=1;b=2"), lower case; "" if absent.
@@ -85,17 +67,17 @@ OfferInfo parse_offer(const std::string& sdp) {
   for (const auto& l : lines) {
     if (l.size() < 2 || l[1] != '=') continue;  // tolerate junk lines, as browsers do
     if (l.rfind("m=", 0) == 0) {
-      auto f = split_ws(l.substr(2));
+      auto f = split_ws(std::string_view(l).substr(2));  // views into l
       if (f.size() < 3) throw std::invalid_argument("malformed m= line: " + l.substr(0, 80));
       OfferedMedia m;
       m.index = static_cast<unsigned>(o.media.size());
-      m.kind = lower(f[0]);
-      m.port = to_int(f[1].substr(0, f[1].find('/')), -1);
+      m.kind = to_lower(f[0]);
+      m.port = int_or(f[1].substr(0, f[1].find('/')), -1);
       if (m.port < 0 || m.port > 65535) throw std::invalid_argument("malformed port in m= line: " + l.substr(0, 80));
       m.proto = f[2];
       m.ice_ufrag = o.ice_ufrag;
       formats.emplace_back();
-      for (std::size_t k = 3; k < f.size(); ++k) formats.back().push_back(to_int(f[k], -1));
+      for (std::size_t k = 3; k < f.size(); ++k) formats.back().push_back(int_or(f[k], -1));
       o.media.push_back(std::move(m));
       cur = &o.media.back();
       continue;
@@ -127,27 +109,27 @@ OfferInfo parse_offer(const std::string& sdp) {
       auto sp = value.find(' ');
       if (sp == std::string::npos) continue;
       OfferedCodec c;
-      c.pt = to_int(value.substr(0, sp), -1);
+      c.pt = int_or(value.substr(0, sp), -1);
       std::istringstream enc(value.substr(sp + 1));
       std::string part;
       std::vector<std::string> parts;
       while (std::getline(enc, part, '/')) parts.push_back(part);
       if (c.pt < 0 || c.pt > 127 || parts.empty()) continue;
-      c.name = lower(parts[0]);
-      if (parts.size() > 1) c.clock_rate = to_int(parts[1], 0);
-      if (parts.size() > 2) c.channels = to_int(parts[2], 0);
+      c.name = to_lower(parts[0]);
+      if (parts.size() > 1) c.clock_rate = int_or(parts[1], 0);
+      if (parts.size() > 2) c.channels = int_or(parts[2], 0);
       cur->codecs.push_back(std::move(c));
     } else if (name == "fmtp") {
       auto sp = value.find(' ');
       if (sp == std::string::npos) continue;
-      const int pt = to_int(value.substr(0, sp), -1);
+      const int pt = int_or(value.substr(0, sp), -1);
       for (auto& c : cur->codecs) {
-        if (c.pt == pt) c.fmtp = lower(value.substr(sp + 1));
+        if (c.pt == pt) c.fmtp = to_lower(value.substr(sp + 1));
       }
     } else if (name == "extmap") {
       // extmap:ID[/direction] URI [attributes]
       auto f = split_ws(value);
-      if (f.size() >= 2 && f[1] == kTwccUri) cur->twcc_ext_id = to_int(f[0].substr(0, f[0].find('/')), -1);
+      if (f.size() >= 2 && f[1] == kTwccUri) cur->twcc_ext_id = int_or(f[0].substr(0, f[0].find('/')), -1);
     }
   }
   // Static payload types may come without rtpmap (RFC 3551: PCMU 0, PCMA 8).

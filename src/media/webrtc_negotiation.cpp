@@ -19,14 +19,22 @@ std::string WebrtcViewer::announce_ssrcs(const std::string& sdp) const {
   return out;
 }
 
-void WebrtcViewer::create_offer() {
-  auto* p = gst_promise_new_with_change_func(
+GstPromise* WebrtcViewer::promise_to(void (WebrtcViewer::*fn)(GstPromise*)) {
+  struct Ctx {
+    Weak viewer;
+    void (WebrtcViewer::*fn)(GstPromise*);
+  };
+  return gst_promise_new_with_change_func(
       [](GstPromise* p, gpointer ud) {
-        if (auto s = static_cast<Weak*>(ud)->lock()) s->on_offer_created(p);
+        auto* c = static_cast<Ctx*>(ud);
+        if (auto s = c->viewer.lock()) ((*s).*(c->fn))(p);
         gst_promise_unref(p);
       },
-      new Weak(weak_from_this()), free_weak1);
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
+      new Ctx{weak_from_this(), fn}, [](gpointer d) { delete static_cast<Ctx*>(d); });
+}
+
+void WebrtcViewer::create_offer() {
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise_to(&WebrtcViewer::on_offer_created));
 }
 
 void WebrtcViewer::on_offer_created(GstPromise* p) {
@@ -57,21 +65,14 @@ void WebrtcViewer::answer_remote_offer() {
     return fail("the offer is not a valid SDP");
   }
   auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-  auto* p = gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        if (auto s = static_cast<Weak*>(ud)->lock()) {
-          if (auto err = promise_error(p); !err.empty()) {
-            s->fail("set-remote-description: " + err);
-          } else {
-            // Pads are graph changes: on the GLib thread, not webrtcbin's.
-            s->stream_->loop().post([s] { s->bind_transceivers(); });
-          }
-        }
-        gst_promise_unref(p);
-      },
-      new Weak(weak_from_this()), free_weak1);
-  g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
+  g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise_to(&WebrtcViewer::on_remote_offer_set));
   gst_webrtc_session_description_free(desc);
+}
+
+void WebrtcViewer::on_remote_offer_set(GstPromise* p) {
+  if (auto err = promise_error(p); !err.empty()) return fail("set-remote-description: " + err);
+  // Pads are graph changes: on the GLib thread, not webrtcbin's.
+  stream_->loop().post([s = shared_from_this()] { s->bind_transceivers(); });
 }
 
 // The offer made one transceiver per m-line. Ours send on the planned video/audio m-lines;
@@ -99,13 +100,7 @@ void WebrtcViewer::bind_transceivers() {
     audio_linked_ = link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt));
     if (!audio_linked_) lg()->warn("viewer {}: webrtcbin refused the audio m-line {}; video only", opts_.id, plan_.audio_index);
   }
-  auto* p = gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        if (auto s = static_cast<Weak*>(ud)->lock()) s->on_answer_created(p);
-        gst_promise_unref(p);
-      },
-      new Weak(weak_from_this()), free_weak1);
-  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, p);
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise_to(&WebrtcViewer::on_answer_created));
 }
 
 void WebrtcViewer::on_answer_created(GstPromise* p) {

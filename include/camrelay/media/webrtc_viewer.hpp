@@ -97,6 +97,9 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   void create_offer();
   void on_offer_created(struct _GstPromise* p);
   void answer_remote_offer();
+  void on_remote_offer_set(struct _GstPromise* p);
+  // A promise whose reply runs `fn` on this viewer (on webrtcbin's thread), if it still exists.
+  struct _GstPromise* promise_to(void (WebrtcViewer::*fn)(struct _GstPromise*));
   void bind_transceivers();  // GLib thread, after the remote offer is set
   void on_answer_created(struct _GstPromise* p);
   std::string announce_ssrcs(const std::string& sdp) const;

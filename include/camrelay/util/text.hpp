@@ -1,7 +1,40 @@
 #pragma once
-// Small text helpers shared by modules (URL and URI parsing).
+// Small text helpers shared by modules (URL, URI and SDP parsing).
+#include <cctype>
+#include <charconv>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace camrelay {
+
+// The space-separated fields of `s` (runs of spaces count as one), as views into `s`.
+inline std::vector<std::string_view> split_ws(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ') ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// `s` as a whole decimal int; false (and `out` untouched on failure) if it is not one.
+inline bool parse_int(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// ASCII lower case.
+inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 // The value of one hexadecimal digit, -1 if `c` is none.
 constexpr int hex_value(char c) {
