@@ -46,28 +46,6 @@ std::string bin_of(GstObject* o) {
 
 class RtspSource;
 
-// A replacement source bin continues the same stream in the same running time: downstream
-// keeps the first bin's stream-start and segment (a new segment/stream in mid-flight stalls
-// muxers such as mpegtsmux). `started`: a stream-start got through already (from any bin);
-// `continuing`: the current bin's events are to be dropped. Other events pass.
-GstPadProbeReturn continue_stream(GstEvent* ev, std::atomic<bool>& started, std::atomic<bool>& continuing) {
-  switch (GST_EVENT_TYPE(ev)) {
-    case GST_EVENT_STREAM_START: {
-      const bool c = started.exchange(true);
-      continuing = c;
-      return c ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-    }
-    case GST_EVENT_SEGMENT: {
-      if (!continuing) return GST_PAD_PROBE_OK;
-      const GstSegment* seg = nullptr;
-      gst_event_parse_segment(ev, &seg);
-      return seg->format == GST_FORMAT_TIME && seg->start == seg->base ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-    }
-    default:
-      return GST_PAD_PROBE_OK;
-  }
-}
-
 // Shared with callbacks from streaming threads (weak) and posted GLib work (strong).
 struct Core : std::enable_shared_from_this<Core> {
   enum class Phase { connecting, flowing, waiting, failed };

@@ -1,12 +1,17 @@
 #pragma once
-// A camera source: adds its elements to the pipeline and links its H.264 output to
-// `sink` (an h264parse) and, if it has any and `audio_sink` is given, its depayloaded
-// audio to `audio_sink` (the stream's "audio-in" identity), now or later (dynamic pads).
-// Runs on the GLib thread.
+// A camera source: adds its elements to its own bin (made by the Stream inside the
+// pipeline) and links its H.264 output to `sink` and, if it has any and `audio_sink` is
+// given, its depayloaded audio to `audio_sink` (two identity elements in the same bin
+// whose ghost pads feed the stream's h264parse and "audio-in"), now or later (dynamic
+// pads). Runs on the GLib thread. A source that fails (a build error other than a
+// configuration error, an element error it does not handle, end of stream) is dropped
+// with its bin and built anew with backoff by the Stream (stream.cpp), so every source
+// type retries while its camera is wanted.
 // One implementation per file: test_source.cpp, rtp_source.cpp, rtsp_source.cpp,
 // v4l2_source.cpp; make_source() in source_factory.cpp picks by config type.
 #include <gst/gst.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +28,30 @@ namespace camrelay::media {
 // slice of a multi-slice keyframe (GStreamer's rtph264pay config-interval=-1 does) splits
 // the picture in two for every decoder downstream: half of each frame is lost.
 inline constexpr const char* kDepayedH264Caps = "video/x-h264,stream-format=avc,alignment=au";
+
+// A replacement source (a reconnected RTSP bin, a rebuilt source after a failure)
+// continues the same stream in the same running time: downstream keeps the first
+// source's stream-start and segment (a new segment/stream in mid-flight stalls muxers
+// such as mpegtsmux). `started`: a stream-start got through already (from any source);
+// `continuing`: the current source's events are to be dropped. Other events pass.
+// For a pad probe on the source's output (streaming thread).
+inline GstPadProbeReturn continue_stream(GstEvent* ev, std::atomic<bool>& started, std::atomic<bool>& continuing) {
+  switch (GST_EVENT_TYPE(ev)) {
+    case GST_EVENT_STREAM_START: {
+      const bool c = started.exchange(true);
+      continuing = c;
+      return c ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    }
+    case GST_EVENT_SEGMENT: {
+      if (!continuing) return GST_PAD_PROBE_OK;
+      const GstSegment* seg = nullptr;
+      gst_event_parse_segment(ev, &seg);
+      return seg->format == GST_FORMAT_TIME && seg->start == seg->base ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    }
+    default:
+      return GST_PAD_PROBE_OK;
+  }
+}
 
 // How a source reports its life to its Stream. May be called from any thread.
 struct SourceEvents {

@@ -83,25 +83,6 @@ void Stream::stop(std::function<void()> done) {
 
 void Stream::build_and_play() {
   try {
-    source_ = make_source(cfg_, cam_);
-    {
-      std::weak_ptr<Stream> w = weak_from_this();
-      SourceEvents ev;
-      ev.reconnecting = [w](std::string why) {
-        if (auto s = w.lock(); s && s->cb_.on_reconnecting) s->cb_.on_reconnecting(std::move(why));
-      };
-      ev.recovered = [w] {
-        if (auto s = w.lock(); s && s->cb_.on_active) s->cb_.on_active();
-      };
-      ev.failed = [w](std::string why) {
-        if (auto s = w.lock()) s->loop_.post([s, why] { s->fail(why); });
-      };
-      ev.stats = [w](std::string json) {
-        if (auto s = w.lock()) s->update_source_stats(std::move(json));
-      };
-      source_->set_context(&loop_, std::move(ev));
-      if (rtp_link_) source_->set_rtp_link(rtp_link_);
-    }
     pipeline_ = gst_pipeline_new(name_.c_str());
     gst_object_ref_sink(pipeline_);
     auto* bin = GST_BIN(pipeline_);
@@ -120,6 +101,7 @@ void Stream::build_and_play() {
     // The always-present branch keeps the stream live with no viewers.
     GstElement* q = add_idle_branch(bin, tee.get(), 8);
     tee_ = tee.get();
+    video_in_ = parse.get();
 
     // Count real buffers entering the tee.
     GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
@@ -156,9 +138,7 @@ void Stream::build_and_play() {
                        static_cast<Stream*>(ud)->dropped_.fetch_add(1, std::memory_order_relaxed);
                      }), this);
 
-    GstElement* audio_in = cam_.audio ? build_audio_core(bin) : nullptr;
-    source_->build(bin, parse.get(), audio_in);
-    gop_enabled_ = !source_->honours_keyframe_requests();
+    audio_in_ = cam_.audio ? build_audio_core(bin) : nullptr;
 
     GstBus* bus = gst_element_get_bus(pipeline_);
     GSource* watch = gst_bus_create_watch(bus);
@@ -172,7 +152,15 @@ void Stream::build_and_play() {
     g_source_unref(watch);
     gst_object_unref(bus);
 
-    lg()->info("camera {}: starting {} ({})", camera_id_, name_, source_->describe());
+    bool source_ok = true;
+    try {
+      build_source();
+    } catch (const Error& e) {
+      if (e.code() == Errc::invalid_argument) throw;  // a configuration error: no retry
+      source_ok = false;
+      source_lost(e.what());  // not there yet (a device not plugged in, a port taken): retry
+    }
+    if (source_ok) lg()->info("camera {}: starting {} ({})", camera_id_, name_, source_->describe());
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       // The bus usually carries the reason; give it a moment via the error message path.
       fail("pipeline refused to start (see log for the element error)");
@@ -182,6 +170,167 @@ void Stream::build_and_play() {
   } catch (const std::exception& e) {
     fail(e.what());
   }
+}
+
+namespace {
+// On the source bin's ghost src pads: EOS never enters the stream (its outputs would take
+// nothing more; the source is rebuilt instead) and a rebuilt source continues the stream.
+struct SourcePadProbe {
+  std::weak_ptr<Stream> stream;
+  std::atomic<bool>* started;
+  std::atomic<bool>* continuing;
+  std::function<void()> on_eos;
+};
+}  // namespace
+
+void Stream::build_source() {
+  auto src = make_source(cfg_, cam_);
+  {
+    std::weak_ptr<Stream> w = weak_from_this();
+    SourceEvents ev;
+    ev.reconnecting = [w](std::string why) {
+      if (auto s = w.lock(); s && s->cb_.on_reconnecting) s->cb_.on_reconnecting(std::move(why));
+    };
+    ev.recovered = [w] {
+      if (auto s = w.lock(); s && s->cb_.on_active) s->cb_.on_active();
+    };
+    ev.failed = [w](std::string why) {
+      if (auto s = w.lock()) s->loop_.post([s, why] { s->fail(why); });
+    };
+    ev.stats = [w](std::string json) {
+      if (auto s = w.lock()) s->update_source_stats(std::move(json));
+    };
+    src->set_context(&loop_, std::move(ev));
+    if (rtp_link_) src->set_rtp_link(rtp_link_);
+  }
+  const std::string bin_name = fmt::format("source-{}", ++source_counter_);
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(bin_name.c_str()));
+  // identity → ghost pad → h264parse (and → "audio-in"): the source links inside its bin.
+  auto add_out = [&](const char* name, const char* ghost, std::atomic<bool>* started,
+                     std::atomic<bool>* continuing) -> GstElement* {
+    auto id = gst::make_element("identity", name);
+    g_object_set(id.get(), "silent", TRUE, nullptr);
+    gst_bin_add(GST_BIN(bin.get()), id.get());
+    GstPad* idsrc = gst_element_get_static_pad(id.get(), "src");
+    GstPad* gp = gst_ghost_pad_new(ghost, idsrc);
+    gst_object_unref(idsrc);
+    gst_element_add_pad(bin.get(), gp);  // takes the floating ref
+    auto* probe = new SourcePadProbe{weak_from_this(), started, continuing, {}};
+    std::weak_ptr<Stream> w = weak_from_this();
+    const int n = source_counter_;
+    probe->on_eos = [w, n] {
+      if (auto s = w.lock()) {
+        s->loop_.post([s, n] {
+          if (n == s->source_counter_ && s->source_bin_) s->source_lost("the source ended (end of stream)");
+        });
+      }
+    };
+    gst_pad_add_probe(
+        gp, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
+          auto* p = static_cast<SourcePadProbe*>(ud);
+          GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+          if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
+            p->on_eos();
+            return GST_PAD_PROBE_DROP;
+          }
+          return continue_stream(ev, *p->started, *p->continuing);
+        },
+        probe, [](gpointer ud) { delete static_cast<SourcePadProbe*>(ud); });
+    return id.get();
+  };
+  GstElement* vout = add_out("video-out", "video", &video_started_, &video_continuing_);
+  GstElement* aout = audio_in_ ? add_out("audio-out", "audio", &audio_started_, &audio_continuing_) : nullptr;
+  gst_bin_add(GST_BIN(pipeline_), bin.get());
+  auto remove_bin = [&] {
+    gst_element_set_locked_state(bin.get(), TRUE);
+    gst_bin_remove(GST_BIN(pipeline_), bin.get());
+    gst_element_set_state(bin.get(), GST_STATE_NULL);
+  };
+  try {
+    if (!gst_element_link_pads(bin.get(), "video", video_in_, "sink") ||
+        (aout && !gst_element_link_pads(bin.get(), "audio", audio_in_, "sink"))) {
+      throw Error(Errc::internal, "cannot link the source to the stream");
+    }
+    src->build(GST_BIN(bin.get()), vout, aout);
+  } catch (...) {
+    remove_bin();
+    throw;
+  }
+  gop_enabled_ = !src->honours_keyframe_requests();
+  source_ = std::move(src);
+  source_bin_ = bin.release();
+}
+
+void Stream::drop_source() {
+  if (source_retry_timer_) {
+    loop_.cancel(source_retry_timer_);
+    source_retry_timer_ = 0;
+  }
+  if (!source_bin_) {
+    source_.reset();
+    return;
+  }
+  GstElement* b = source_bin_;
+  source_bin_ = nullptr;
+  gst_element_set_locked_state(b, TRUE);
+  gst_bin_remove(GST_BIN(pipeline_), b);  // unlinks it from h264parse and audio-in
+  // A source may take a while to stop (a device, a socket): off the GLib thread.
+  gst_element_call_async(
+      b, [](GstElement* e, gpointer) { gst_element_set_state(e, GST_STATE_NULL); }, nullptr, nullptr);
+  gst_object_unref(b);  // call_async holds its own reference
+  source_.reset();
+}
+
+void Stream::source_lost(const std::string& why) {
+  if (failed_ || !pipeline_) return;
+  const bool first = !source_waiting_;
+  drop_source();
+  source_waiting_ = true;
+  clear_gop();
+  // Backoff 1 s → 30 s, ±20 % jitter (many sources lost at once do not retry in lockstep);
+  // back to 1 s once frames flow again.
+  source_backoff_ms_ = source_backoff_ms_ == 0 ? 1000 : std::min(30000u, source_backoff_ms_ * 2);
+  const unsigned wait_ms = static_cast<unsigned>(source_backoff_ms_ * (0.8 + 0.4 * g_random_double()));
+  {
+    std::lock_guard lk(caps_mu_);
+    source_stats_ = "{}";  // the dropped source's figures are stale
+    source_restarts_++;
+    source_error_ = why;
+    next_attempt_unix_ms_ = unix_now_ms() + wait_ms;
+  }
+  lg()->warn("camera {}: source failed ({}); rebuilding it in {} ms", camera_id_, why, wait_ms);
+  recovering_ = true;
+  if (first && cb_.on_reconnecting) cb_.on_reconnecting(why);
+  source_retry_timer_ = loop_.post_delayed(wait_ms, [w = weak_from_this()] {
+    if (auto s = w.lock()) {
+      s->source_retry_timer_ = 0;
+      s->retry_source();
+    }
+  });
+}
+
+void Stream::retry_source() {
+  if (failed_ || !pipeline_ || !source_waiting_) return;
+  try {
+    build_source();
+  } catch (const std::exception& e) {
+    return source_lost(e.what());
+  }
+  source_waiting_ = false;
+  {
+    std::lock_guard lk(caps_mu_);
+    next_attempt_unix_ms_ = 0;
+  }
+  lg()->info("camera {}: source rebuilt ({})", camera_id_, source_->describe());
+  // Same clock and base time as the running pipeline: the new source's timestamps continue
+  // the stream's running time.
+  gst_element_set_base_time(source_bin_, gst_element_get_base_time(pipeline_));
+  if (GstClock* clock = gst_element_get_clock(pipeline_)) {
+    gst_element_set_clock(source_bin_, clock);
+    gst_object_unref(clock);
+  }
+  if (!gst_element_sync_state_with_parent(source_bin_)) source_lost("the rebuilt source refused to start");
 }
 
 // identity "audio-in" → tee "atee" (allow-not-linked) → queue (leaky) → fakesink, beside
@@ -279,8 +428,17 @@ void Stream::teardown() {
     outputs_closed_ = true;
     outputs.swap(outputs_);
   }
+  if (source_retry_timer_) {
+    loop_.cancel(source_retry_timer_);
+    source_retry_timer_ = 0;
+  }
   if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
   for (auto& [kind, o] : outputs) o->on_stream_teardown();
+  if (source_bin_) {
+    gst_object_unref(source_bin_);  // the pipeline (being released) owns the element itself
+    source_bin_ = nullptr;
+  }
+  video_in_ = audio_in_ = nullptr;
   if (pipeline_) {
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
@@ -333,6 +491,12 @@ void Stream::on_bus_message(GstMessage* msg) {
           return;
         }
       }
+      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != GST_OBJECT(pipeline_); o = GST_OBJECT_PARENT(o)) {
+        if (source_bin_ && o == GST_OBJECT(source_bin_)) {
+          source_lost(text);  // a device unplugged, a socket error: rebuild the source
+          return;
+        }
+      }
       fail(text);
       break;
     }
@@ -368,6 +532,13 @@ void Stream::on_buffer(GstBuffer* buf) {
                         std::memory_order_relaxed);
     window_start_ms_ = now;
     window_bytes_ = 0;
+  }
+  if (recovering_.exchange(false)) {
+    // Frames again after the source was rebuilt: the backoff starts over.
+    loop_.post([w = weak_from_this()] {
+      if (auto s = w.lock()) s->source_backoff_ms_ = 0;
+    });
+    if (active_sent_.load() && cb_.on_active) cb_.on_active();
   }
   if (!active_sent_.exchange(true)) {
     first_ms_.store(now);
@@ -455,9 +626,27 @@ void Stream::set_target_bitrate(int kbps) {
 
 std::string Stream::source_stats_json() const {
   std::string src;
+  std::uint64_t restarts = 0;
+  std::int64_t next_ms = 0;
+  std::string last_error;
   {
     std::lock_guard lk(caps_mu_);
     src = source_stats_;
+    restarts = source_restarts_;
+    next_ms = next_attempt_unix_ms_;
+    last_error = source_error_;
+  }
+  if (restarts > 0) {
+    // The source was rebuilt after failures: how often, why, and (while waiting) when next.
+    auto j = nlohmann::json::parse(src, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
+    j["restarts"] = restarts;
+    if (!j.contains("last_error") || j["last_error"].is_null()) j["last_error"] = last_error;
+    if (next_ms > 0) {
+      j["next_attempt_at"] = next_ms / 1000.0;
+      j["retry_in_ms"] = std::max<std::int64_t>(0, next_ms - unix_now_ms());
+    }
+    src = j.dump();
   }
   std::map<std::string, std::shared_ptr<Output>> outputs;
   {

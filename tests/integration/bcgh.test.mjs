@@ -2,7 +2,7 @@
 // streaming without REMB, like the real one) and the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnPusher } from './lib/rtp_pusher.mjs';
 import { withDaemons, waitFor, sleep, sqlite } from './lib/daemon.mjs';
 import { Broker, processGroup, startFakecam, stream, waitState, rtpRange } from './lib/bcgh.mjs';
 
@@ -278,19 +278,3 @@ test('static negotiation: RTP on a fixed port, RTCP/REMB to the learned source, 
   p = pusher();
   await waitState(d, 'st', 'active', 8000);
 }));
-
-function spawnPusher(port) {
-  const args = ['-q', 'rtpbin', 'name=rb', 'videotestsrc', 'is-live=true', '!',
-    'video/x-raw,format=I420,width=320,height=240,framerate=30/1', '!',
-    'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=30', '!',
-    'video/x-h264,profile=constrained-baseline', '!', 'rtph264pay', 'pt=96', 'config-interval=-1', '!', 'rb.send_rtp_sink_0',
-    'rb.send_rtp_src_0', '!', 'udpsink', 'host=127.0.0.1', `port=${port}`, `bind-port=${port + 100}`,
-    'rb.send_rtcp_src_0', '!', 'udpsink', 'host=127.0.0.1', `port=${port + 1}`, `bind-port=${port + 101}`, 'sync=false', 'async=false'];
-  const child = spawn('gst-launch-1.0', args, { stdio: 'ignore' });
-  const obj = {
-    name: 'gst-launch pusher', pid: child.pid, log: '',
-    exited: new Promise((r) => child.on('exit', r)),
-    async kill9() { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } await obj.exited; },
-  };
-  return obj;
-}

@@ -135,6 +135,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void cache_gop(GstBuffer* buf);  // streaming thread
   void clear_gop();                 // any thread
   void fail(const std::string& why);
+  // ---- the source, in its own bin; rebuilt with backoff when it fails (GLib thread) ----
+  void build_source();                       // throws camrelay::Error
+  void drop_source();                        // removes the source's bin from the pipeline
+  void source_lost(const std::string& why);  // drop it and retry after the backoff
+  void retry_source();
 
   gst::MainLoop& loop_;
   const config::Config& cfg_;
@@ -150,6 +155,18 @@ class Stream : public std::enable_shared_from_this<Stream> {
   GstElement* atee_ = nullptr;      // borrowed from pipeline_ (audio on only)
   unsigned bus_watch_ = 0;
   bool failed_ = false;             // GLib thread
+  // The source's bin ("source-N", owned ref) and where it feeds (borrowed).
+  GstElement* source_bin_ = nullptr;
+  GstElement* video_in_ = nullptr;  // h264parse
+  GstElement* audio_in_ = nullptr;  // "audio-in" (nullptr: audio off)
+  int source_counter_ = 0;
+  unsigned source_backoff_ms_ = 0;
+  guint source_retry_timer_ = 0;
+  bool source_waiting_ = false;     // dropped; the next attempt is scheduled
+  // Stream continuity across rebuilt sources (streaming threads; see continue_stream).
+  std::atomic<bool> video_started_{false}, video_continuing_{false};
+  std::atomic<bool> audio_started_{false}, audio_continuing_{false};
+  std::atomic<bool> recovering_{false};  // the next frame reports the stream active again
 
   // Written by the streaming thread, read anywhere.
   std::atomic<std::uint64_t> frames_{0}, keyframes_{0}, bytes_{0}, dropped_{0};
@@ -169,6 +186,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   int audio_rate_ = 0, audio_channels_ = 0;
   std::atomic<std::uint64_t> audio_packets_{0};
   std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
+  // The stream's own retry figures, merged into the source figures (under caps_mu_).
+  std::uint64_t source_restarts_ = 0;
+  std::int64_t next_attempt_unix_ms_ = 0;  // 0 = not waiting
+  std::string source_error_;               // why the source was last dropped
   // Last-GOP cache (owned references; writer: the streaming thread).
   std::atomic<bool> gop_enabled_{false};
   mutable std::mutex gop_mu_;
