@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 #include "camrelay/camera/messages.hpp"
 #include "camrelay/camera/sdp.hpp"
@@ -20,6 +21,10 @@ auto lg() {
   return l;
 }
 constexpr int kMaxReofferBackoffS = 30;
+double jitter() {  // 0.8 … 1.2
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+}
 }  // namespace
 
 bool is_bcgh_camera(const config::Camera& cam) {
@@ -108,13 +113,13 @@ std::string offer_address(const config::Config& cfg) {
 
 BcghSession::BcghSession(BcghStrand& strand, std::shared_ptr<camera::MqttClient> mqtt, Params p,
                          std::shared_ptr<media::RtpLink> link, std::unique_ptr<PortAllocator::Lease> lease,
-                         std::function<void(std::string)> fail)
+                         std::function<void(std::string)> lost)
     : strand_(strand),
       mqtt_(std::move(mqtt)),
       p_(std::move(p)),
       link_(std::move(link)),
       lease_(std::move(lease)),
-      fail_(std::move(fail)) {}
+      lost_(std::move(lost)) {}
 
 BcghSession::~BcghSession() = default;
 
@@ -175,21 +180,20 @@ void BcghSession::arm_answer_timer() {
 
 void BcghSession::on_answer_timeout() {
   if (answered_) return;
-  if (recovering_ || ever_answered_) {
-    lg()->warn("camera {}: no answer to offer {} within {} s; trying again", p_.camera_id, session_id_,
-               p_.answer_timeout_s);
-    recovering_ = true;
-    schedule_reoffer();
-    return;
-  }
+  // No answer (the camera is booting or gone, the broker is down, the answers are
+  // unusable): the stream is wanted, so offers go on with backoff and the stream shows
+  // `reconnecting` with the reason; an explicit stop ends it.
   std::string why = "camera did not answer within " + std::to_string(p_.answer_timeout_s) + " s";
   if (offer_pending_ || (mqtt_ && !mqtt_->connected())) {
     why += " (the offer could not be sent: MQTT " + (mqtt_ ? mqtt_->state() : std::string("disabled")) + ")";
   } else if (!last_rejection_.empty()) {
     why += " (last answer rejected: " + last_rejection_ + ")";
   }
-  lg()->warn("camera {}: {}", p_.camera_id, why);
-  if (fail_) fail_(why);
+  lg()->warn("camera {}: {} to offer {}; trying again", p_.camera_id, why, session_id_);
+  recovering_ = true;
+  last_error_ = why;
+  if (lost_) lost_(why);
+  schedule_reoffer();
 }
 
 void BcghSession::reject(const std::string& why) {
@@ -265,11 +269,16 @@ void BcghSession::on_source_lost(const std::string& why) {
 }
 
 void BcghSession::schedule_reoffer() {
-  const int delay = std::min(kMaxReofferBackoffS, 1 << std::min(attempt_, 5));
+  // 1, 2, 4 … 30 s, ±20 % jitter: cameras lost together (a switch reboot) are not
+  // re-offered in lockstep.
+  const int delay_s = std::min(kMaxReofferBackoffS, 1 << std::min(attempt_, 5));
+  const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(delay_s * 1000 * jitter()));
   ++attempt_;
-  lg()->info("camera {}: next offer in {} s (attempt {})", p_.camera_id, delay, attempt_ + 1);
-  after(reoffer_timer_, std::chrono::seconds(delay), [](BcghSession& s) {
+  next_offer_unix_ms_ = unix_now_ms() + delay.count();
+  lg()->info("camera {}: next offer in {} ms (attempt {})", p_.camera_id, delay.count(), attempt_ + 1);
+  after(reoffer_timer_, delay, [](BcghSession& s) {
     if (!s.recovering_) return;
+    s.next_offer_unix_ms_ = 0;
     ++s.reoffers_;
     s.send_offer();
   });
@@ -279,6 +288,8 @@ void BcghSession::on_source_active() {
   if (!recovering_) return;
   recovering_ = false;
   attempt_ = 0;
+  next_offer_unix_ms_ = 0;
+  last_error_.clear();
   if (reoffer_timer_) reoffer_timer_->cancel();
   lg()->info("camera {}: RTP flows again (session {})", p_.camera_id, session_id_);
 }
@@ -334,6 +345,11 @@ nlohmann::json BcghSession::stats() const {
   j["last_answer_rejection"] = last_rejection_.empty() ? nlohmann::json() : nlohmann::json(last_rejection_);
   j["camera_sends_from"] = answer_from_.empty() ? nlohmann::json() : nlohmann::json(answer_from_);
   if (p_.audio) j["answer_audio"] = answer_audio_.empty() ? nlohmann::json() : nlohmann::json(answer_audio_);
+  if (recovering_ && !last_error_.empty()) j["last_error"] = last_error_;
+  if (recovering_ && next_offer_unix_ms_ > 0) {
+    j["next_attempt_at"] = next_offer_unix_ms_ / 1000.0;
+    j["retry_in_ms"] = std::max<std::int64_t>(0, next_offer_unix_ms_ - unix_now_ms());
+  }
   return j;
 }
 

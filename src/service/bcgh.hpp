@@ -127,7 +127,7 @@ class BcghSession : public std::enable_shared_from_this<BcghSession> {
   Params p_;
   std::shared_ptr<media::RtpLink> link_;
   std::unique_ptr<PortAllocator::Lease> lease_;
-  std::function<void(std::string)> fail_;
+  std::function<void(std::string)> lost_;  // no answer: the stream shows reconnecting
 
   std::string session_id_;       // of the current offer
   bool stopped_ = false;
@@ -136,6 +136,8 @@ class BcghSession : public std::enable_shared_from_this<BcghSession> {
   bool offer_pending_ = false;   // could not be published (broker down): resend on connect
   bool recovering_ = false;      // RTP lost: re-offering
   int attempt_ = 0;              // re-offer attempts in this loss episode
+  std::int64_t next_offer_unix_ms_ = 0;  // when the next re-offer goes out (0: none scheduled)
+  std::string last_error_;       // why the camera is being re-offered
   std::uint64_t seq_ = 0;
   std::uint64_t offers_sent_ = 0, answers_accepted_ = 0, answers_rejected_ = 0;
   std::uint64_t keepalives_sent_ = 0, keepalives_failed_ = 0, reoffers_ = 0;

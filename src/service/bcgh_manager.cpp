@@ -98,10 +98,10 @@ std::shared_ptr<media::RtpLink> StreamManager::bcgh_create(Entry& e, config::Cam
   auto link = std::make_shared<media::RtpLink>();
   const std::string id = e.cam.id;
   const std::uint64_t gen = e.gen;
-  auto fail = [w = weak_from_this(), id, gen](std::string why) {
-    if (auto s = w.lock()) s->on_failed(id, gen, why);  // already on the strand
+  auto lost = [w = weak_from_this(), id, gen](std::string why) {
+    if (auto s = w.lock()) s->on_reconnecting(id, gen, why);  // already on the strand
   };
-  e.bcgh = std::make_shared<BcghSession>(strand_, mqtt_, std::move(p), link, std::move(lease), std::move(fail));
+  e.bcgh = std::make_shared<BcghSession>(strand_, mqtt_, std::move(p), link, std::move(lease), std::move(lost));
   return link;
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnPusher } from './lib/rtp_pusher.mjs';
-import { withDaemons, waitFor, sleep, sqlite } from './lib/daemon.mjs';
+import { withDaemons, waitFor, sleep, sqlite, freePort } from './lib/daemon.mjs';
 import { Broker, processGroup, startFakecam, stream, waitState, rtpRange } from './lib/bcgh.mjs';
 
 const bcghCamera = (id = 'cam1', extra = {}) => ({ id, name: `BCGH ${id}`, source: { type: 'rtp', negotiation: 'mqtt', ...extra } });
@@ -105,7 +105,7 @@ test('negative control: rtp.remb_enabled=false → the camera stops after 3 s an
   assert.match(d.log, /sending a fresh offer/);
 }));
 
-test('malformed answers are rejected with a reason; no answer → error "camera did not answer"', withProcs(async (t, h, g) => {
+test('malformed answers are rejected with a reason; no answer → reconnecting "camera did not answer", offers go on with backoff', withProcs(async (t, h, g) => {
   const brk = await new Broker(h.tempDir()).start();
   g.add(brk.proc);
   const offers = g.add(brk.subscribe('cameras/cam9/stream/offer'));
@@ -137,12 +137,51 @@ test('malformed answers are rejected with a reason; no answer → error "camera 
   assert.equal(health.status, 200);
   assert.equal((await stream(d, 'cam9')).source.answers_rejected, 5);
 
-  const e = await waitState(d, 'cam9', 'error', 6000);
+  // No usable answer: the stream is wanted, so it shows why and offers again with backoff.
+  const e = await waitState(d, 'cam9', 'reconnecting', 6000);
   assert.match(e.error, /^camera did not answer within 4 s/);
   assert.match(e.error, /last answer rejected/);
-  // A stop message followed the failure; the ports are free again: a new start works.
+  assert.ok(e.source.next_attempt_at * 1000 > Date.now() - 500, JSON.stringify(e.source));
+  assert.match(e.source.last_error, /^camera did not answer/);
+  await waitFor(() => (offers.log.match(/stream\/offer \{/g) || []).length >= 2,
+    { timeoutMs: 5000, message: 'a fresh offer after the backoff' });
+  // An explicit stop ends it (a stop message; the ports are free again): a new start works.
+  assert.equal((await d.post('/streams/cam9/stop')).status, 200);
+  assert.equal((await stream(d, 'cam9')).state, 'stopped');
   assert.equal((await d.post('/streams/cam9/start')).status, 202);
   assert.equal((await stream(d, 'cam9')).state, 'starting');
+}));
+
+test('broker down at boot: an auto_start BCGH camera is reconnecting with the MQTT reason, then active once broker and camera are up', withProcs(async (t, h, g) => {
+  const brk = new Broker(h.tempDir(), { port: await freePort() });  // not started yet
+  const d = await h.start({
+    config: daemonConfig(brk, { cameras: [{ ...bcghCamera('cam1'), auto_start: true }], mqtt: { answer_timeout_s: 2 }, seed: 8 }),
+  });
+  const down = await waitFor(async () => {
+    const s = await stream(d, 'cam1');
+    return s.state === 'reconnecting' && /MQTT/.test(s.error || '') ? s : null;
+  }, { timeoutMs: 12000, message: 'reconnecting, saying the broker is unreachable' });
+  console.log(`down: ${down.error}`);
+  assert.match(down.error, /camera did not answer within 2 s \(the offer could not be sent: MQTT disconnected/);
+  assert.ok(down.source.next_attempt_at, JSON.stringify(down.source));
+  assert.equal((await d.get('/health')).body.status, 'degraded');
+  // Past the daemon's 20 s start timeout it is still reconnecting, never error.
+  await waitFor(async () => {
+    const s = await stream(d, 'cam1');
+    assert.equal(s.state, 'reconnecting', `state ${s.state}: ${s.error}`);
+    return Date.now() - d.startedAt > 22000;
+  }, { timeoutMs: 30000, intervalMs: 500, message: 'still reconnecting 22 s after the start' });
+
+  // The broker and then the camera come up: active without anyone touching the daemon.
+  const t0 = Date.now();
+  await brk.start();
+  g.add(brk.proc);
+  g.add(await startFakecam(brk, 'cam1'));
+  const up = await waitState(d, 'cam1', 'active', 40000);
+  console.log(`active ${Date.now() - t0} ms after the broker came up`);
+  assert.equal(up.error, null);
+  assert.equal(up.source.next_attempt_at, undefined);
+  assert.equal((await d.get('/health')).body.status, 'healthy');
 }));
 
 test('broker killed and restarted: the daemon reconnects, other cameras keep working, the stream comes back', withProcs(async (t, h, g) => {
