@@ -62,10 +62,20 @@ int main(int argc, char** argv) {
   try {
     const std::string gst_status = app::init_gstreamer(cfg);
 
-    std::filesystem::create_directories(cfg.data_dir);
-    auto store = store::Store::open((std::filesystem::path(cfg.data_dir) / "camrelay.db").string());
-    if (int n = store->recover_stale_sessions(unix_now_s())) {
-      lg->warn("closed {} stream session(s) left open by a previous run (daemon restarted)", n);
+    std::unique_ptr<store::Store> store;
+    try {
+      std::filesystem::create_directories(cfg.data_dir);
+      store = store::Store::open((std::filesystem::path(cfg.data_dir) / "camrelay.db").string());
+      if (int n = store->recover_stale_sessions(unix_now_s())) {
+        lg->warn("closed {} stream session(s) left open by a previous run (daemon restarted)", n);
+      }
+    } catch (const Error& e) {
+      // A damaged or locked database needs a person, not a restart loop: exit status 2
+      // (the systemd unit's RestartPreventExitStatus).
+      if (e.code() != Errc::invalid_argument && e.code() != Errc::conflict) throw;
+      lg->critical("{}", e.what());
+      spdlog::shutdown();
+      return 2;
     }
 
     boost::asio::io_context io;
@@ -85,6 +95,7 @@ int main(int argc, char** argv) {
     server->start();
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::signal_set hup(io, SIGHUP);
     bool stopping = false;
     std::function<void()> wait_signal;
     wait_signal = [&] {
@@ -98,11 +109,44 @@ int main(int argc, char** argv) {
         lg->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         notify("STOPPING=1");
         server->stop();
+        hup.cancel();
         manager->shutdown(3000, [&] { io.stop(); });
         wait_signal();
       });
     };
     wait_signal();
+
+    // SIGHUP: read the configuration again (same file, environment and options) and apply
+    // the camera list; other settings need a restart (said in the log).
+    std::function<void()> wait_hup;
+    wait_hup = [&] {
+      hup.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec || stopping) return;
+        lg->info("received SIGHUP: reloading the configuration");
+        try {
+          config::CliAction ignored;
+          config::Config next = config::load(argc, argv, config::process_env(), ignored);
+          config::Config others = next;
+          others.cameras = cfg.cameras;
+          if (!(others == cfg)) {
+            lg->warn("reload: settings other than the cameras changed; they take effect at the next restart");
+          }
+          manager->reload_cameras(std::move(next.cameras), [lg](std::exception_ptr, service::ReloadSummary r) {
+            auto list = [](const std::vector<std::string>& v) {
+              std::string s;
+              for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+              return s.empty() ? std::string("none") : s;
+            };
+            lg->info("reload: cameras added: {}; removed: {}; changed: {}; unchanged: {}", list(r.added),
+                     list(r.removed), list(r.changed), r.unchanged);
+          });
+        } catch (const config::ConfigError& e) {
+          lg->error("reload failed, keeping the running configuration: {}", e.what());
+        }
+        wait_hup();
+      });
+    };
+    wait_hup();
 
     manager->boot();
     notify("READY=1");

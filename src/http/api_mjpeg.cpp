@@ -262,9 +262,10 @@ nlohmann::json live_status(const StreamInfo& i, const std::shared_ptr<media::Str
   return j;
 }
 
-std::string first_camera(const config::Config& cfg) {
-  if (cfg.cameras.empty()) throw Error(Errc::not_found, "no camera is configured");
-  return cfg.cameras.front().id;
+std::string first_camera(const StreamManager& m) {
+  std::string id = m.first_camera();
+  if (id.empty()) throw Error(Errc::not_found, "no camera is configured");
+  return id;
 }
 
 asio::awaitable<Response> live_status_response(const Request& req, std::shared_ptr<StreamManager> m,
@@ -298,19 +299,19 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
   });
 
   // Seed-004 aliases (the first configured camera).
-  r.add(V::get, "/live/status", [m, c](const Request& req, const Params&) {
-    return live_status_response(req, m, first_camera(*c), bhttp::status::ok);
+  r.add(V::get, "/live/status", [m](const Request& req, const Params&) {
+    return live_status_response(req, m, first_camera(*m), bhttp::status::ok);
   });
-  r.add(V::post, "/live/start", [m, c](const Request& req, const Params&) -> asio::awaitable<Response> {
-    const std::string id = first_camera(*c);
+  r.add(V::post, "/live/start", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+    const std::string id = first_camera(*m);
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
     auto info = co_await std::move(op);
     auto rop = live_status_response(req, m, id, info.changed ? bhttp::status::accepted : bhttp::status::ok);
     auto res = co_await std::move(rop);
     co_return res;
   });
-  r.add(V::post, "/live/stop", [m, c](const Request& req, const Params&) -> asio::awaitable<Response> {
-    const std::string id = first_camera(*c);
+  r.add(V::post, "/live/stop", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+    const std::string id = first_camera(*m);
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
     auto info = co_await std::move(op);
     co_return json_response(req, live_status(info, nullptr));
@@ -329,10 +330,10 @@ void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m,
     auto ex = s.get_executor();
     asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), p.at("id"), m), asio::detached);
   });
-  const config::Config* c = &cfg;
-  server.add_takeover(bhttp::verb::get, "/live/stream", [m, c](beast::tcp_stream s, Request req, Params) {
+  server.add_takeover(bhttp::verb::get, "/live/stream", [m](beast::tcp_stream s, Request req, Params) {
     auto ex = s.get_executor();
-    std::string id = c->cameras.empty() ? std::string("-") : c->cameras.front().id;
+    std::string id = m->first_camera();
+    if (id.empty()) id = "-";
     asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, m), asio::detached);
   });
 }

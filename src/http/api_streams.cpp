@@ -115,17 +115,16 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
   r.add(V::post, "/streams/{id}/stop", stop_stream);
   r.add(V::post, "/api/stream/stop/{id}", stop_stream);
 
-  r.add(V::get, "/cameras", [m, &cfg](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::get, "/cameras", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
     auto all_op = await_reply<std::vector<StreamInfo>>(
         [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
     auto all = co_await std::move(all_op);
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : all) {
-      const config::Camera* cam = cfg.find_camera(s.camera_id);
       arr.push_back({{"id", s.camera_id},
                      {"name", s.name},
                      {"source_type", s.source_type},
-                     {"auto_start", cam && cam->auto_start},
+                     {"auto_start", s.auto_start},
                      {"state", service::to_string(s.state)},
                      {"bandwidth", {{"min_kbps", s.bandwidth.min_kbps}, {"max_kbps", s.bandwidth.max_kbps}}},
                      {"urls",

@@ -301,6 +301,18 @@ void BcghSession::on_mqtt_connected() {
   publish_offer();
 }
 
+void BcghSession::on_camera_online() {
+  // The camera (re)started while we wait for an answer: it missed the offer (sent while
+  // it was offline), so offer now instead of at the end of the backoff.
+  if (stopped_ || answered_ || offer_pending_) return;
+  lg()->info("camera {}: online while waiting for an answer; sending a fresh offer", p_.camera_id);
+  attempt_ = 0;
+  next_offer_unix_ms_ = 0;
+  if (reoffer_timer_) reoffer_timer_->cancel();
+  ++reoffers_;
+  send_offer();
+}
+
 void BcghSession::arm_keepalive() {
   after(keepalive_timer_, std::chrono::seconds(p_.keepalive_interval_s), [](BcghSession& s) {
     s.send_keepalive();

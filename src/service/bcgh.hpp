@@ -60,6 +60,8 @@ class PortAllocator : public std::enable_shared_from_this<PortAllocator> {
   // The first free even port of a block of `count` ports (unused by us and bindable).
   // `fixed` > 0 asks for exactly that block. Throws Error(unavailable/conflict).
   std::unique_ptr<Lease> allocate(int count, int fixed = 0);
+  // Ports never handed out (static RTP cameras'), e.g. after a configuration reload.
+  void set_reserved(std::set<int> reserved) { reserved_ = std::move(reserved); }
 
  private:
   friend class Lease;
@@ -106,6 +108,7 @@ class BcghSession : public std::enable_shared_from_this<BcghSession> {
   void on_source_lost(const std::string& why);  // RTP stopped: fresh offers with backoff
   void on_source_active();                      // RTP flows (again)
   void on_mqtt_connected();                     // resend an offer that could not be published
+  void on_camera_online();                      // not answered yet: a fresh offer now
 
   nlohmann::json stats() const;
   const std::string& session_id() const { return session_id_; }

@@ -37,9 +37,10 @@ std::string StreamManager::mqtt_health() const {
   return mqtt_->state();
 }
 
-void StreamManager::bcgh_boot() {
-  std::set<int> reserved;  // ports of static RTP cameras
-  for (const auto& cam : cfg_.cameras) {
+std::set<int> StreamManager::static_rtp_ports() const {
+  std::set<int> reserved;
+  for (const auto& [id, e] : entries_) {
+    const auto& cam = e->cam;
     if (const auto* r = std::get_if<config::RtpSource>(&cam.source); r && r->negotiation == "static") {
       for (int p = r->video_port; p < r->video_port + 2; ++p) reserved.insert(p);
       if (cam.audio && r->audio_port > 0) {
@@ -48,26 +49,34 @@ void StreamManager::bcgh_boot() {
       }
     }
   }
-  rtp_ports_ = std::make_shared<PortAllocator>(cfg_.rtp.port_min, cfg_.rtp.port_max, std::move(reserved));
-  if (!mqtt_) return;
+  return reserved;
+}
+
+void StreamManager::bcgh_boot() {
+  rtp_ports_ = std::make_shared<PortAllocator>(cfg_.rtp.port_min, cfg_.rtp.port_max, static_rtp_ports());
   for (auto& [id, e] : entries_) {
-    if (!is_bcgh_camera(e->cam)) continue;
-    camera::CameraTopics t;
-    try {
-      t = camera::camera_topics(cfg_.mqtt, id);
-    } catch (const std::exception& ex) {
-      lg()->error("camera {}: {}", id, ex.what());
-      continue;
-    }
-    auto w = weak_from_this();
-    mqtt_->subscribe(t.status, 1, [w, id = id](const std::string&, const std::string& payload) {
-      if (auto s = w.lock()) s->post([id, payload](StreamManager& m) { m.on_camera_status(id, payload); });
-    });
-    mqtt_->subscribe(t.answer, 1, [w, id = id](const std::string&, const std::string& payload) {
-      if (auto s = w.lock()) s->post([id, payload](StreamManager& m) { m.on_camera_answer(id, payload); });
-    });
-    lg()->info("camera {}: watching {} and {}", id, t.status, t.answer);
+    if (is_bcgh_camera(e->cam)) bcgh_watch(id);
   }
+}
+
+void StreamManager::bcgh_watch(const std::string& id) {
+  if (!mqtt_ || watched_.count(id)) return;
+  camera::CameraTopics t;
+  try {
+    t = camera::camera_topics(cfg_.mqtt, id);
+  } catch (const std::exception& ex) {
+    lg()->error("camera {}: {}", id, ex.what());
+    return;
+  }
+  watched_.insert(id);
+  auto w = weak_from_this();
+  mqtt_->subscribe(t.status, 1, [w, id](const std::string&, const std::string& payload) {
+    if (auto s = w.lock()) s->post([id, payload](StreamManager& m) { m.on_camera_status(id, payload); });
+  });
+  mqtt_->subscribe(t.answer, 1, [w, id](const std::string&, const std::string& payload) {
+    if (auto s = w.lock()) s->post([id, payload](StreamManager& m) { m.on_camera_answer(id, payload); });
+  });
+  lg()->info("camera {}: watching {} and {}", id, t.status, t.answer);
 }
 
 std::shared_ptr<media::RtpLink> StreamManager::bcgh_create(Entry& e, config::Camera& cam) {
@@ -143,6 +152,9 @@ void StreamManager::on_camera_status(const std::string& id, const std::string& p
     }
     return;
   }
+  // Online while a start waits for the camera's answer (the offer went out while it was
+  // offline): offer again now.
+  if (is_running(e.state) && e.bcgh && before != 1) e.bcgh->on_camera_online();
   // Online: restart a stream that was wanted (started and not stopped by the user).
   if (!e.wanted || is_running(e.state) || shutting_down_) return;
   if (e.state == StreamState::stopping) {

@@ -29,26 +29,22 @@ StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, st
       loop_(loop),
       gst_status_(std::move(gst_status)),
       boot_mono_ms_(mono_now_ms()) {
+  std::vector<std::string> ids;
   for (const auto& cam : cfg_.cameras) {
     auto e = std::make_unique<Entry>();
     e->cam = cam;
     e->bandwidth = cam.bandwidth;
     entries_.emplace(cam.id, std::move(e));
+    ids.push_back(cam.id);
   }
+  set_order(std::move(ids));
 }
 
 StreamManager::~StreamManager() = default;
 
 void StreamManager::boot() {
   post([](StreamManager& self) {
-    std::vector<store::CameraRow> rows;
-    for (const auto& [id, e] : self.entries_) {
-      nlohmann::json j = {{"auto_start", e->cam.auto_start},
-                          {"bandwidth", {{"min_kbps", e->cam.bandwidth.min_kbps},
-                                         {"max_kbps", e->cam.bandwidth.max_kbps}}}};
-      rows.push_back({id, e->cam.name, config::source_type_name(e->cam.source), j.dump()});
-    }
-    self.store_.sync_cameras(std::move(rows));
+    self.store_.sync_cameras(self.camera_rows());
     self.bcgh_boot();  // RTP port allocator, MQTT subscriptions of BCGH cameras
     self.bitrate_tick();
     for (auto& [id, e] : self.entries_) {
@@ -350,7 +346,9 @@ void StreamManager::get(std::string camera_id, Reply<StreamInfo> reply) {
 void StreamManager::list(Reply<std::vector<StreamInfo>> reply) {
   post([reply = std::move(reply)](StreamManager& m) {
     std::vector<StreamInfo> out;
-    for (const auto& [id, e] : m.entries_) out.push_back(m.info(*e));
+    for (const auto& id : m.order_) {
+      if (auto it = m.entries_.find(id); it != m.entries_.end()) out.push_back(m.info(*it->second));
+    }
     reply(nullptr, std::move(out));
   });
 }

@@ -1,6 +1,7 @@
 #include "camrelay/store/store.hpp"
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -49,12 +50,81 @@ struct Store::Impl {
     healthy.store(false);
   }
 
-  // Queues a write; a failure is logged and recorded, a success restores health.
+  // Writes that failed because the disk is full or the file is not writable for a moment
+  // (I/O error, locked) wait here in order and are applied once the database takes them
+  // again; later writes queue behind them, so a session's insert still precedes its
+  // updates. Bounded: past kMaxDelayed the oldest are dropped (counted, logged).
+  // Worker thread only, except the counter.
+  struct Delayed {
+    const char* what;
+    std::function<void(sqlite3*)> fn;
+  };
+  static constexpr std::size_t kMaxDelayed = 10000;
+  std::deque<Delayed> delayed;
+  std::atomic<std::size_t> delayed_count{0};
+  std::uint64_t lost_writes = 0;
+
+  static bool retryable(int code) {
+    const int primary = code & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_BUSY ||
+           primary == SQLITE_LOCKED || primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN;
+  }
+
+  void delay(const char* what, std::function<void(sqlite3*)> fn) {
+    if (delayed.size() >= kMaxDelayed) {
+      delayed.pop_front();
+      if (++lost_writes == 1 || lost_writes % 1000 == 0) {
+        log->error("database {}: {} delayed write(s) lost (the database has not taken writes for a long time)",
+                   path, lost_writes);
+      }
+    }
+    delayed.push_back({what, std::move(fn)});
+    delayed_count.store(delayed.size());
+  }
+
+  // Applies the delayed writes in order; stops at the first that still cannot be written.
+  void drain() {
+    std::size_t applied = 0;
+    while (!delayed.empty()) {
+      Delayed& d = delayed.front();
+      try {
+        d.fn(db);
+      } catch (const SqliteError& e) {
+        if (retryable(e.code())) {
+          delayed_count.store(delayed.size());
+          return;  // still full: try again later (the idle tick)
+        }
+        fail(d.what, e.what());  // this one can never be written: drop it
+      } catch (const std::exception& e) {
+        fail(d.what, e.what());
+      }
+      delayed.pop_front();
+      ++applied;
+    }
+    delayed_count.store(0);
+    healthy.store(true);
+    log->info("database {} takes writes again: {} delayed write(s) applied", path, applied);
+  }
+
+  // Queues a write; a failure is logged and recorded, a success restores health. A write
+  // that fails for lack of space (or another passing condition) is kept and retried.
   template <class F>
   void write(const char* what, F fn) {
-    worker->post([this, what, fn = std::move(fn)](sqlite3* conn) {
+    worker->post([this, what, fn = std::move(fn)](sqlite3* conn) mutable {
+      if (!delayed.empty()) {
+        delay(what, std::move(fn));
+        drain();
+        return;
+      }
       try {
         fn(conn);
+      } catch (const SqliteError& e) {
+        fail(what, e.what());
+        if (retryable(e.code())) {
+          delay(what, std::move(fn));
+          log->warn("database {}: keeping the write for later; live streaming is not affected", path);
+        }
+        return;
       } catch (const std::exception& e) {
         fail(what, e.what());
         return;
@@ -108,6 +178,23 @@ Error open_error(const std::string& path, const std::string& message) {
   return Error(Errc::unavailable, "database " + path + ": " + message);
 }
 
+// A database that cannot be used at start, with what to do about it. Damaged and locked
+// files are not fixed by restarting: Errc::invalid_argument / conflict (exit status 2).
+Error open_error(const std::string& path, const SqliteError& e) {
+  const int primary = e.code() & 0xff;
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+    return Error(Errc::invalid_argument,
+                 "database " + path + " is damaged (" + e.what() +
+                     "). Move it aside (camrelay then creates a new, empty one: camera settings come "
+                     "from the config file; only the session history is in the database) or restore a backup");
+  }
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Error(Errc::conflict, "database " + path + " is locked by another process (" + e.what() +
+                                     "): is another camrelay running with the same data directory?");
+  }
+  return open_error(path, std::string(e.what()));
+}
+
 }  // namespace
 
 Store::Store() : impl_(std::make_unique<Impl>()) {}
@@ -129,7 +216,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
       path.c_str(), &raw, SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
       nullptr);
   std::unique_ptr<sqlite3, DbCloser> db(raw);
-  if (rc != SQLITE_OK) throw open_error(path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  if (rc != SQLITE_OK) throw open_error(path, SqliteError(rc, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   sqlite3_extended_result_codes(db.get(), 1);
 
   int version = 0;
@@ -147,7 +234,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
     }
     version = detail::migrate(db.get());
   } catch (const SqliteError& e) {
-    throw open_error(path, e.what());
+    throw open_error(path, e);
   }
 
   std::unique_ptr<Store> store(new Store());
@@ -156,6 +243,9 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   impl.schema_version = version;
   impl.db = db.release();
   impl.worker = std::make_unique<Worker>(impl.db);
+  impl.worker->set_idle_tick(std::chrono::seconds(2), [&impl](sqlite3*) {
+    if (!impl.delayed.empty()) impl.drain();
+  });
   impl.log->info("database {} opened (schema version {})", path, version);
   return store;
 }
@@ -174,7 +264,7 @@ int Store::recover_stale_sessions(std::int64_t now_s) {
     return n;
   } catch (const SqliteError& e) {
     impl.fail("recover_stale_sessions", e.what());
-    throw Error(Errc::unavailable, "database " + impl.path + ": " + e.what());
+    throw open_error(impl.path, e);
   }
 }
 
@@ -240,13 +330,29 @@ void Store::list_viewer_sessions(std::string camera_id, bool only_open, int limi
       std::move(done));
 }
 
-void Store::flush() { impl_->worker->flush(); }
+void Store::flush() {
+  auto& impl = *impl_;
+  impl.worker->post_unbounded([&impl](sqlite3*) {
+    if (impl.delayed.empty()) return;
+    impl.drain();
+    if (!impl.delayed.empty()) {
+      impl.log->error("database {}: {} delayed write(s) could not be applied before the end", impl.path,
+                      impl.delayed.size());
+    }
+  });
+  impl.worker->flush();
+}
 
 bool Store::healthy() const { return impl_->healthy.load(); }
 
 std::string Store::last_error() const {
-  std::lock_guard lk(impl_->err_mu);
-  return impl_->last_error;
+  std::string e;
+  {
+    std::lock_guard lk(impl_->err_mu);
+    e = impl_->last_error;
+  }
+  if (const auto n = impl_->delayed_count.load()) e += " (" + std::to_string(n) + " write(s) waiting to be retried)";
+  return e;
 }
 
 std::uint64_t Store::dropped_jobs() const { return impl_->worker->dropped(); }

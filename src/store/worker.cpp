@@ -63,15 +63,28 @@ std::uint64_t Worker::dropped() const {
   return dropped_;
 }
 
+void Worker::set_idle_tick(std::chrono::milliseconds every, Job tick) {
+  std::lock_guard lk(mu_);
+  tick_every_ = every;
+  tick_ = std::move(tick);
+}
+
 void Worker::run() {
   for (;;) {
     Job job;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      const auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (tick_) {
+        if (!cv_.wait_for(lk, tick_every_, ready)) job = tick_;  // idle: run the tick
+      } else {
+        cv_.wait(lk, ready);
+      }
+      if (!job) {
+        if (queue_.empty()) return;  // stopping and drained
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
     }
     try {
       job(db_);

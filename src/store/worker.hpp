@@ -1,6 +1,7 @@
 #pragma once
 // The store's single database thread: a bounded FIFO of jobs, each receiving the
 // connection. Jobs run in posting order; a job that throws is logged and skipped.
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,9 @@ class Worker {
 
   std::uint64_t dropped() const;
   std::size_t capacity() const { return capacity_; }
+  // Runs `tick` on the worker thread whenever the queue has been idle for `every`
+  // (retrying writes that wait for disk space). Set once, right after construction.
+  void set_idle_tick(std::chrono::milliseconds every, Job tick);
 
  private:
   void run();
@@ -54,6 +58,8 @@ class Worker {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::uint64_t dropped_ = 0;
+  std::chrono::milliseconds tick_every_{0};
+  Job tick_;
   std::thread thread_;  // last: started after everything else is initialised
 };
 

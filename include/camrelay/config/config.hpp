@@ -15,6 +15,7 @@ namespace camrelay::config {
 struct Bandwidth {
   int min_kbps = 500;   // seed 000 MIN_VIDEO_BANDWIDTH
   int max_kbps = 5000;  // seed 000 MAX_VIDEO_BANDWIDTH
+  bool operator==(const Bandwidth&) const = default;
 };
 
 // Built-in test pattern (videotestsrc + clock overlay + x264enc), also the "mock camera".
@@ -27,6 +28,7 @@ struct TestSource {
   std::string pattern = "smpte";  // any videotestsrc pattern nick: smpte, ball, snow, ...
   bool overlay_clock = true;
   std::string profile = "constrained-baseline";  // constrained-baseline | main | high
+  bool operator==(const TestSource&) const = default;
 };
 
 // Plain RTP camera (seed 000 BCGH). negotiation "mqtt": SDP offer/answer over MQTT;
@@ -44,6 +46,7 @@ struct RtpSource {
   int audio_payload_type = 111;
   std::string audio_codec = "OPUS";  // OPUS | PCMU | PCMA
   int audio_clock_rate = 48000;      // default by codec: 48000 for OPUS, 8000 for PCMU/PCMA
+  bool operator==(const RtpSource&) const = default;
 };
 
 // The default RTP clock rate of an audio codec name (OPUS 48000, PCMU/PCMA 8000).
@@ -59,6 +62,7 @@ struct RtspSource {
   std::string password;
   std::string transport = "tcp";  // tcp | udp | auto
   int latency_ms = 200;
+  bool operator==(const RtspSource&) const = default;
 };
 
 struct V4l2Source {
@@ -68,6 +72,7 @@ struct V4l2Source {
   int fps = 30;
   int bitrate_kbps = 2000;
   double keyframe_interval_s = 1.0;
+  bool operator==(const V4l2Source&) const = default;
 };
 
 using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source>;
@@ -84,6 +89,7 @@ struct Camera {
   // Relay the camera's audio (RTSP audio track, RTP audio session). false: the audio is
   // dropped at the source (never set up or linked).
   bool audio = true;
+  bool operator==(const Camera&) const = default;
 };
 
 struct Http {
@@ -95,12 +101,14 @@ struct Http {
   int header_timeout_s = 10;          // time to receive a complete request header
   int idle_timeout_s = 60;            // keep-alive idle time
   int threads = 2;                    // Asio threads
+  bool operator==(const Http&) const = default;
 };
 
 struct IceServer {
   std::string url;  // stun:host:port | turn:host:port[?transport=udp|tcp]
   std::string username;
   std::string credential;
+  bool operator==(const IceServer&) const = default;
 };
 
 struct Webrtc {
@@ -120,6 +128,7 @@ struct Webrtc {
   int vp8_bitrate_kbps = 1500;
   int vp8_width = 0;   // 0 = the camera's size (both 0, or both set)
   int vp8_height = 0;
+  bool operator==(const Webrtc&) const = default;
 };
 
 // MQTT topic templates of the camera contract (docs/mqtt.md): {prefix} = topic_prefix,
@@ -130,6 +139,7 @@ struct MqttTopics {
   std::string keepalive = "{prefix}/{camera_id}/stream/keepalive";
   std::string stop = "{prefix}/{camera_id}/stream/stop";
   std::string status = "{prefix}/{camera_id}/status";
+  bool operator==(const MqttTopics&) const = default;
 };
 
 struct Mqtt {
@@ -144,12 +154,14 @@ struct Mqtt {
   int answer_timeout_s = 10;
   int keepalive_interval_s = 10;
   MqttTopics topics;
+  bool operator==(const Mqtt&) const = default;
 };
 
 struct Rtp {
   int port_min = 5000;  // seed 001 forwards 5000-5050
   int port_max = 5050;
   bool remb_enabled = true;
+  bool operator==(const Rtp&) const = default;
 };
 
 struct Hls {
@@ -158,6 +170,7 @@ struct Hls {
   int max_files = 6;
   int idle_stop_s = 30;  // stop HLS this long after the last request
   bool always = false;   // run HLS whenever the stream runs (no on-demand start/idle stop)
+  bool operator==(const Hls&) const = default;
 };
 
 struct Mjpeg {
@@ -165,6 +178,7 @@ struct Mjpeg {
   int quality = 85;    // seed 004 quality
   int width = 0;       // 0 = source size
   int height = 0;
+  bool operator==(const Mjpeg&) const = default;
 };
 
 struct Config {
@@ -180,6 +194,7 @@ struct Config {
   std::vector<Camera> cameras;
 
   const Camera* find_camera(const std::string& id) const;
+  bool operator==(const Config&) const = default;
 };
 
 // What the command line asked for besides the configuration itself.

@@ -13,7 +13,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,12 @@ struct StreamInfo {
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
   std::string source_json = "{}"; // source-specific figures (REMB counters, reconnects, ...)
   bool changed = true;            // false when start/stop found the stream already there
+};
+
+// What a configuration reload (SIGHUP) did to the cameras.
+struct ReloadSummary {
+  std::vector<std::string> added, removed, changed;
+  int unchanged = 0;
 };
 
 struct HealthInfo {
@@ -147,6 +155,14 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // camera_id empty = all cameras. Throws not_found (via reply) for an unknown camera.
   void list_viewers(std::string camera_id, Reply<std::vector<ViewerInfo>> reply);
 
+  // SIGHUP: applies a new camera list. Added cameras are created (and started if
+  // auto_start), removed ones stopped (their viewers told) and forgotten, changed ones
+  // restarted with the new settings if they were running; unchanged cameras are not
+  // touched. The order of `cameras` becomes the listing order.
+  void reload_cameras(std::vector<config::Camera> cameras, Reply<ReloadSummary> reply);
+  // The first camera in configuration order (the seed-004 /live aliases); "" if none. Any thread.
+  std::string first_camera() const;
+
   // Stops everything; `done` runs on the strand when all pipelines are released
   // or after `timeout_ms`.
   void shutdown(int timeout_ms, std::function<void()> done);
@@ -179,6 +195,13 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate
   // BCGH cameras (bcgh_manager.cpp)
   void bcgh_boot();  // status/answer subscriptions
+  void bcgh_watch(const std::string& id);  // subscribes a BCGH camera's status/answer topics once
+  std::set<int> static_rtp_ports() const;  // ports of static RTP cameras (not for BCGH leases)
+  // reload (reload.cpp)
+  void set_order(std::vector<std::string> ids);
+  void apply_camera_change(Entry& e, config::Camera cam);
+  void remove_camera(const std::string& id);
+  std::vector<store::CameraRow> camera_rows() const;
   std::shared_ptr<media::RtpLink> bcgh_create(Entry& e, config::Camera& cam);  // in do_start
   void bcgh_stop(Entry& e);                                                     // in do_stop
   void on_camera_status(const std::string& id, const std::string& payload);
@@ -195,6 +218,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   std::string gst_status_;
   std::int64_t boot_mono_ms_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::vector<std::string> order_;      // camera ids in configuration order
+  mutable std::mutex first_mu_;         // guards first_ (read from HTTP threads)
+  std::string first_;
+  std::set<std::string> watched_;       // BCGH cameras whose MQTT topics are subscribed
   std::map<std::string, std::string> viewer_camera_;  // viewer id -> camera id
   std::unique_ptr<asio::steady_timer> viewer_timer_;
   std::unique_ptr<asio::steady_timer> bitrate_timer_;

@@ -40,6 +40,9 @@
 //               MAX_VIDEO_BANDWIDTH, ...) are removed from the inherited environment first so
 //               tests are hermetic. Set a key to undefined to remove it.
 //   args        extra command-line arguments.
+//   dataDirArg  the --data-dir given to the daemon (default: dataDir, where the config is).
+//   wrap        a command prefix the daemon is exec'd through, e.g. ['unshare', '-m', 'sh',
+//               '-c', 'mount … && exec "$@"', 'sh']; it must exec the daemon (same PID).
 //   bin         binary path (default: see CAMRELAY_BIN above).
 //   readyTimeoutMs  how long start() waits for GET /health to answer 200 (default 10000).
 //   name        label used in printed logs.
@@ -371,9 +374,13 @@ export class Daemon {
     if (this.port == null) this.port = await freePort();
     this.configPath = this.opts.configPath ||
       writeConfig(this.dataDir, this.buildConfig(), `camrelay-${this.port}.json`);
-    const args = ['--config', this.configPath, '--data-dir', this.dataDir, ...(this.opts.args || [])];
+    const args = ['--config', this.configPath, '--data-dir', this.opts.dataDirArg || this.dataDir, ...(this.opts.args || [])];
     installExitHook();
-    const child = spawn(this.bin, args, { env: this.buildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // opts.wrap: a command the daemon is exec'd through (e.g. unshare -m sh -c '… exec "$@"');
+    // it must exec the daemon so that this.pid is the daemon's.
+    const [cmd, cmdArgs] = this.opts.wrap ? [this.opts.wrap[0], [...this.opts.wrap.slice(1), this.bin, ...args]]
+      : [this.bin, args];
+    const child = spawn(cmd, cmdArgs, { env: this.buildEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.pid = child.pid;
     this.startedAt = Date.now();
