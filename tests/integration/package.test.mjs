@@ -8,8 +8,11 @@
 //   * the extracted usr/bin/camrelay, run with the extracted configuration, streams the demo
 //     test camera and serves /viewer and / from the extracted usr/share/camrelay/web;
 //   * systemd-analyze verify accepts the extracted unit;
-//   * the maintainer scripts, run against the scratch root (DPKG_ROOT), create the user, its
-//     video membership and /var/lib/camrelay, and tighten the configuration's mode.
+//   * dpkg --root installs it into a scratch root (maintainer scripts run with DPKG_ROOT):
+//     the user, its video membership, /var/lib/camrelay, the configuration's mode, the
+//     conffile kept over a re-install, remove and purge.
+// cpack builds the `preinstall` target first: after a full build (scripts/test.sh, CI) that
+// is a no-op; after building only `camrelay` it builds the rest of the tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -218,42 +221,42 @@ test('systemd-analyze verify accepts the packaged unit', async (t) => {
   assert.equal(r.stderr.trim(), '', `systemd-analyze verify output:\n${r.stderr}`);
 });
 
-test('maintainer scripts in a scratch root: user, video group, state dir, config mode; purge keeps data', async (t) => {
-  const { root, control } = await pkg();
+test('dpkg --root installs, upgrades, removes and purges it in a scratch root (maintainer scripts, conffile)', async (t) => {
+  const { deb, control } = await pkg();
   for (const s of ['postinst', 'prerm', 'postrm']) {
     runOk('sh', ['-n', path.join(control, s)]);
   }
   if (process.getuid() !== 0) {
-    return t.skip('running postinst needs root (it chowns /var/lib/camrelay and the config in the scratch root)');
+    return t.skip('dpkg --root needs root (it installs files as root:root and postinst chowns /var/lib/camrelay)');
   }
-  // A scratch root with a base passwd/group (root and the video group, as Debian's
-  // base-passwd has them); the package's own files are already extracted into it.
-  fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+  // A scratch root: an empty dpkg database and a base passwd/group (root and the video
+  // group, as Debian's base-passwd has them). dpkg runs the maintainer scripts outside it
+  // with DPKG_ROOT set (--force-script-chrootless), with the host's tools; the package's
+  // dependencies are not in the scratch root, hence --force-depends.
+  const root = path.join(work, 'dpkg-root');
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'etc']) {
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+  }
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
   fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nvideo:x:44:\n');
   fs.writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
   fs.writeFileSync(path.join(root, 'etc/gshadow'), 'root:*::\nvideo:*::\n', { mode: 0o640 });
-  // The environment dpkg gives maintainer scripts (deb-systemd-helper insists on it).
-  const script = (name, ...args) => runOk('sh', [path.join(control, name), ...args], {
-    env: { ...process.env, DPKG_ROOT: root, DPKG_MAINTSCRIPT_PACKAGE: 'camrelay',
-      DPKG_MAINTSCRIPT_NAME: name, DPKG_MAINTSCRIPT_ARCH: runOk('dpkg', ['--print-architecture']).trim() },
-  });
-  const conf = path.join(root, 'etc/camrelay/camrelay.json');
-  fs.chownSync(conf, 0, 0);
-  fs.chmodSync(conf, 0o644);
+  const dpkg = (...args) => runOk('dpkg', [`--root=${root}`, '--force-script-chrootless',
+    '--force-depends', '--log=/dev/null', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 
-  // Twice: the second run (an upgrade: $2 = old version) must change nothing and not fail.
-  script('postinst', 'configure');
-  script('postinst', 'configure', '0.0.9');
+  dpkg('-i', deb);
+  assert.match(runOk('dpkg', [`--root=${root}`, '-s', 'camrelay']), /^Status: install ok installed$/m);
+  assert.match(runOk('dpkg-query', [`--root=${root}`, '-W', '-f=${Conffiles}', 'camrelay']),
+    /^ \/etc\/camrelay\/camrelay\.json [0-9a-f]{32}$/m, 'conffile registered');
 
   const passwd = fs.readFileSync(path.join(root, 'etc/passwd'), 'utf8');
-  const user = passwd.split('\n').find((l) => l.startsWith('camrelay:'));
-  assert.ok(user, `camrelay user created:\n${passwd}`);
-  const [, , uid, gid, , home, shell] = user.split(':');
-  assert.ok(Number(uid) > 0 && Number(uid) < 1000, `system uid: ${user}`);
+  const users = passwd.split('\n').filter((l) => l.startsWith('camrelay:'));
+  assert.equal(users.length, 1, `one camrelay user:\n${passwd}`);
+  const [, , uid, gid, , home, shell] = users[0].split(':');
+  assert.ok(Number(uid) > 0 && Number(uid) < 1000, `system uid: ${users[0]}`);
   assert.equal(home, '/var/lib/camrelay');
   assert.equal(shell, '/usr/sbin/nologin');
-  assert.equal(passwd.split('\n').filter((l) => l.startsWith('camrelay:')).length, 1);
   const group = fs.readFileSync(path.join(root, 'etc/group'), 'utf8');
   assert.match(group, new RegExp(`^camrelay:x:${gid}:`, 'm'));
   assert.match(group, /^video:x:44:(.*,)?camrelay(,.*)?$/m, `camrelay is in group video:\n${group}`);
@@ -264,6 +267,7 @@ test('maintainer scripts in a scratch root: user, video group, state dir, config
   assert.equal(state.uid, Number(uid));
   assert.equal(state.gid, Number(gid));
 
+  const conf = path.join(root, 'etc/camrelay/camrelay.json');
   const cst = fs.statSync(conf);
   assert.equal(cst.mode & 0o7777, 0o640, 'config readable by root and group camrelay only');
   assert.equal(cst.uid, 0);
@@ -271,21 +275,34 @@ test('maintainer scripts in a scratch root: user, video group, state dir, config
 
   // Not enabled, but the would-be link is recorded (deb-systemd-helper) so purge can remove it.
   const wants = path.join(root, 'etc/systemd/system/multi-user.target.wants/camrelay.service');
-  assert.ok(!fs.existsSync(wants), 'the service is not enabled by the installation');
+  assert.ok(!isLink(wants), 'the service is not enabled by the installation');
   const dshState = path.join(root, 'var/lib/systemd/deb-systemd-helper-enabled/camrelay.service.dsh-also');
   assert.match(fs.readFileSync(dshState, 'utf8'), /multi-user\.target\.wants\/camrelay\.service/);
 
-  // Removal and purge: exit 0 without systemd; remove masks the unit, purge unmasks it,
-  // forgets the links, drops the registry cache and keeps the data.
+  // An edited configuration survives a re-install (postinst configure <old version>) and a
+  // remove; the user's mode stays.
+  fs.appendFileSync(conf, '\n');
+  fs.chmodSync(conf, 0o600);
+  dpkg('-i', deb);
+  assert.match(fs.readFileSync(conf, 'utf8'), /\n\n$/, 'the edited conffile is kept');
+  assert.equal(fs.statSync(conf).mode & 0o7777, 0o600, 'the mode the administrator chose is kept');
+  assert.equal(fs.readFileSync(path.join(root, 'etc/passwd'), 'utf8').split('\n')
+    .filter((l) => l.startsWith('camrelay:')).length, 1, 'still one camrelay user');
+
+  // Remove: binaries gone, configuration kept, unit masked. Purge: configuration, mask,
+  // recorded links and the registry cache gone; the database and the user stay.
   fs.mkdirSync(path.join(root, 'var/cache/camrelay'), { recursive: true });
   fs.writeFileSync(path.join(root, 'var/lib/camrelay/camrelay.db'), '');
-  script('prerm', 'remove');
-  script('postrm', 'remove');
+  dpkg('-r', 'camrelay');
+  assert.ok(!fs.existsSync(path.join(root, 'usr/bin/camrelay')), 'remove deletes the binary');
+  assert.ok(fs.existsSync(conf), 'remove keeps the configuration');
   const mask = path.join(root, 'etc/systemd/system/camrelay.service');
   assert.equal(fs.readlinkSync(mask), '/dev/null', 'remove masks the unit');
-  script('postrm', 'purge');
-  assert.ok(!fs.existsSync(mask) && !isLink(mask), 'purge unmasks the unit');
+  dpkg('--purge', 'camrelay');
+  assert.ok(!fs.existsSync(conf), 'purge deletes the configuration');
+  assert.ok(!isLink(mask), 'purge unmasks the unit');
   assert.ok(!fs.existsSync(dshState), 'purge forgets the recorded links');
   assert.ok(!fs.existsSync(path.join(root, 'var/cache/camrelay')), 'purge removes /var/cache/camrelay');
   assert.ok(fs.existsSync(path.join(root, 'var/lib/camrelay/camrelay.db')), 'purge keeps the database');
+  assert.match(fs.readFileSync(path.join(root, 'etc/passwd'), 'utf8'), /^camrelay:/m, 'purge keeps the user');
 });
