@@ -39,10 +39,11 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME camrelay)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_CONTACT "${CAMRELAY_PACKAGE_MAINTAINER}")
-# The package always installs under /usr, whatever CMAKE_INSTALL_PREFIX the build tree
-# has (a test build keeps /usr/local): cpack installs with this prefix, so the unit says
-# ExecStart=/usr/bin/camrelay and the configuration lands in /etc/camrelay.
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The package installs under /usr whatever CMAKE_INSTALL_PREFIX the build tree has (a test
+# build keeps /usr/local): CPack's DEB generator installs with CPACK_PACKAGING_INSTALL_PREFIX,
+# which defaults to /usr for DEB, so the unit says ExecStart=/usr/bin/camrelay and the
+# configuration lands in /etc/camrelay. (Not set here: it would also apply to the source
+# tarball and put the sources under usr/.)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "camera streaming relay: RTSP/RTP/V4L2 cameras to WebRTC, HLS and MJPEG")
@@ -86,4 +87,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/packaging/debian/prerm"
     "${PROJECT_SOURCE_DIR}/packaging/debian/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# `make package_source`: a tarball of the sources only, without build trees and npm modules.
+set(CPACK_SOURCE_GENERATOR TGZ)
+set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/\\\\.git$" "/build/" "/build-[^/]*/" "/node_modules" "/data/"
+    "/bench-results/" "/web/vendor/")
 include(CPack)
