@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian and npm package camrelay needs to build, run and test.
 # Idempotent: installs only what is missing; runs `apt-get update` only then.
-# Usage: scripts/deps.sh [--runtime-only]
+# Usage: scripts/deps.sh [--runtime-only | --package]
+#   --package: build + runtime packages and npm (for hls.js), not the test tools (scripts/package.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PKGS=(
   build-essential cmake pkg-config
+  dpkg-dev file  # scripts/package.sh: cpack's DEB generator runs dpkg-shlibdeps and file
   libboost1.81-dev libboost-system1.81-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libgstrtspserver-1.0-dev
@@ -25,7 +27,10 @@ TEST_PKGS=(
 )
 
 want=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${TEST_PKGS[@]}")
-if [ "${1:-}" = "--runtime-only" ]; then want=("${RUNTIME_PKGS[@]}"); fi
+case "${1:-}" in
+  --runtime-only) want=("${RUNTIME_PKGS[@]}") ;;
+  --package) want=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" nodejs npm) ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
