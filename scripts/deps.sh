@@ -20,7 +20,7 @@ RUNTIME_PKGS=(
   gstreamer1.0-x sqlite3 curl
 )
 TEST_PKGS=(
-  mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps
+  mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps gnuplot-nox
   nodejs npm python3
 )
 
