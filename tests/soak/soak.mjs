@@ -39,6 +39,7 @@ export const DEFAULTS = {
   maxPages: 2,                // of which Chromium pages at most
   viewerGapMs: [1000, 4000],  // pause between two viewer arrivals
   faultGapS: [20, 50],        // pause between the end of one fault and the next one
+  impatient: true,            // quiet BCGH faults include one impatient HLS request (see below)
   restartAt: 0.3,             // fraction of the run at which the daemon is SIGTERMed and restarted
   warmupS: null,              // viewers run this long after the restart before the quiescent
                               // baseline (default: 10 % of the run, 30..180 s)
@@ -104,6 +105,49 @@ export function slope(points) {
   for (const [x, y] of points) { sx += x; sy += y; sxx += x * x; sxy += x * y; }
   const den = n * sxx - sx * sx;
   return den === 0 ? null : (n * sxy - sx * sy) / den;
+}
+
+// Least squares y ≈ b0 + b1·x1 + b2·x2 + …: returns [b0, b1, …] (null if singular). Used to
+// take the time trend of RSS/FDs/threads with the number of connected clients as a second
+// regressor: FDs and threads follow the viewers up and down, and that swing would otherwise
+// dominate the trend of a half-hour window.
+export function regress(rows) {  // rows: [[y, x1, x2, …]]
+  const k = rows[0].length;      // unknowns: intercept + (k - 1) regressors
+  const A = Array.from({ length: k }, () => new Array(k + 1).fill(0));
+  for (const r of rows) {
+    const x = [1, ...r.slice(1)];
+    for (let i = 0; i < k; ++i) {
+      for (let j = 0; j < k; ++j) A[i][j] += x[i] * x[j];
+      A[i][k] += x[i] * r[0];
+    }
+  }
+  for (let c = 0; c < k; ++c) {
+    let p = c;
+    for (let r = c + 1; r < k; ++r) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    if (Math.abs(A[p][c]) < 1e-12) return null;
+    [A[c], A[p]] = [A[p], A[c]];
+    for (let r = 0; r < k; ++r) {
+      if (r === c) continue;
+      const f = A[r][c] / A[c][c];
+      for (let j = c; j <= k; ++j) A[r][j] -= f * A[c][j];
+    }
+  }
+  return A.map((row, i) => row[k] / A[i][i]);
+}
+
+// Per-hour trends of rss (MB), fds, threads over samples {t (s), rss, fds, threads, clients}:
+// plain least-squares slope, and the slope with the client count held constant.
+export function trends(win) {
+  const out = {};
+  for (const key of ['rss', 'fds', 'threads']) {
+    const pts = win.filter((x) => x[key] != null);
+    out[key] = { raw: pts.length >= 3 ? slope(pts.map((x) => [x.t / 3600, x[key]])) : null, adjusted: null };
+    if (pts.length >= 10) {
+      const b = regress(pts.map((x) => [x[key], x.t / 3600, x.clients]));
+      if (b) out[key].adjusted = b[1];
+    }
+  }
+  return out;
 }
 
 const round = (x, d = 2) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -313,12 +357,16 @@ export async function runSoak(options = {}) {
   const stopSignal = { waiters: new Set() };
   // Sleeps up to ms, ends early when the driver stops (so every viewer leaves promptly).
   let draining = false;
-  const viewerSleep = (ms) => new Promise((resolve) => {
-    if (draining) return resolve(true);
+  // ... or when its viewer is told to leave (v.leave: a "quiet" fault sends its camera's viewers away).
+  const viewerSleep = (ms, v) => new Promise((resolve) => {
+    if (draining || v.leave) return resolve(true);
     const t = setTimeout(() => { stopSignal.waiters.delete(done); resolve(false); }, ms);
-    const done = () => { clearTimeout(t); resolve(true); };
+    const done = () => { clearTimeout(t); stopSignal.waiters.delete(done); resolve(true); };
     stopSignal.waiters.add(done);
+    v.wake = done;
   });
+  const liveViewers = new Set();
+  const excluded = new Set();  // cameras no new viewer picks (during a quiet fault)
 
   const viewerKinds = {
     // Chromium, raw WHEP (RTCPeerConnection + fetch); leaves with DELETE, or vanishes (page closed).
@@ -330,7 +378,7 @@ export async function runSoak(options = {}) {
         v.status = r.status;
         if (r.status !== 201) throw new Error(`POST whep ${r.status}: ${String(r.body).slice(0, 200)}`);
         v.location = r.location;
-        await viewerSleep(v.lifeMs);
+        await viewerSleep(v.lifeMs, v);
         try { v.frames = (await wp.pageFrames(page, 'v')).framesDecoded; } catch { /* page gone */ }
         if (v.goodbye) v.deleteStatus = await wp.whepDelete(page, 'v');
       } finally {
@@ -342,7 +390,7 @@ export async function runSoak(options = {}) {
       const page = await browser.newPage();
       try {
         await page.goto(d.url(`/viewer?camera=${v.camera}`));
-        await viewerSleep(v.lifeMs);
+        await viewerSleep(v.lifeMs, v);
         try {
           v.frames = await page.evaluate(async () => {
             const s = window.camrelayViewer;
@@ -362,7 +410,7 @@ export async function runSoak(options = {}) {
       v.status = r.status;
       if (r.status !== 201) throw new Error(`POST whep ${r.status}: ${r.text.slice(0, 200)}`);
       v.location = r.headers.location;
-      await viewerSleep(Math.min(v.lifeMs, 3000));
+      await viewerSleep(Math.min(v.lifeMs, 3000), v);
       if (v.goodbye) v.deleteStatus = (await httpRequest({ port: d.port, method: 'DELETE', target: v.location, timeoutMs: 5000 })).status;
     },
     // node: an HLS player: playlist + newest segment, once a second.
@@ -370,7 +418,7 @@ export async function runSoak(options = {}) {
       const end = Date.now() + v.lifeMs;
       v.segments = 0;
       v.playlists = 0;
-      while (Date.now() < end && !draining) {
+      while (Date.now() < end && !draining && !v.leave) {
         const r = await httpRequest({ port: d.port, target: `/streams/${v.camera}/hls/index.m3u8`, timeoutMs: 10000 });
         if (r.status === 200) {
           v.playlists++;
@@ -382,7 +430,7 @@ export async function runSoak(options = {}) {
         } else {
           v.lastStatus = r.status;
         }
-        await viewerSleep(1000);
+        await viewerSleep(1000, v);
       }
     },
     // node: an MJPEG reader that drops the socket without a goodbye.
@@ -391,7 +439,7 @@ export async function runSoak(options = {}) {
       try {
         await c.ready;
         v.status = c.status;
-        await viewerSleep(v.lifeMs);
+        await viewerSleep(v.lifeMs, v);
         v.frames = c.parts.length;
       } finally {
         c.close();
@@ -406,7 +454,8 @@ export async function runSoak(options = {}) {
     return weights[0][0];
   };
   const runViewer = (kind) => {
-    const v = { id: ++viewerSeq, kind, camera: pick(CAMERAS), t: tS(), lifeMs: Math.round(uniform(5000, 30000)),
+    const choices = CAMERAS.filter((c) => !excluded.has(c));
+    const v = { id: ++viewerSeq, kind, camera: pick(choices.length ? choices : CAMERAS), t: tS(), lifeMs: Math.round(uniform(5000, 30000)),
       goodbye: rnd() < 0.6, daemon: daemons.length };
     const isPage = kind === 'whep_page' || kind === 'viewer_page';
     if (isPage) pages++;
@@ -419,12 +468,14 @@ export async function runSoak(options = {}) {
         v.ok = false;
         v.error = String(e.message || e).split('\n')[0].slice(0, 300);
       } finally {
+        liveViewers.delete(v);
         v.end = tS();
         drv[kind]--;
         if (isPage) pages--;
         viewerLog.push(v);
       }
     })();
+    liveViewers.add(v);
     live.add(p);
     p.finally(() => live.delete(p));
   };
@@ -468,16 +519,44 @@ export async function runSoak(options = {}) {
 
   // ---- the faults ---------------------------------------------------------------------
   const faults = [];
-  const recordFault = async (kind, inject, restore, boundFn, downMs) => {
+  const occurrences = {};
+  const recordFault = async (kind, inject, restore, boundFn, downMs, extra = {}) => {
     const cams = CAMERA_OF_FAULT[kind];
-    const f = { kind, cameras: cams, t: tS(), downMs: Math.round(downMs) };
-    event(`fault-${kind}`, { cameras: cams, downMs: f.downMs });
+    // Quiet (each kind's 1st, 3rd, 5th … fault): the affected cameras' viewers leave and no
+    // new one comes until the stream is back, so that recovery cannot lean on viewers
+    // restarting the stream on demand. For the BCGH camera a quiet fault also has one
+    // impatient HLS request 2 s before the camera returns (it starts the stream while the
+    // camera is offline, then nobody asks again; o.impatient false leaves it out).
+    occurrences[kind] = (occurrences[kind] || 0) + 1;
+    const quiet = occurrences[kind] % 2 === 1;
+    const poke = quiet && o.impatient && cams.includes('bcgh');
+    const f = { kind, cameras: cams, t: tS(), downMs: Math.round(downMs), quiet, poke, ...extra, timeline: [] };
+    event(`fault-${kind}`, { cameras: cams, downMs: f.downMs, quiet, ...extra });
+    if (quiet) {
+      for (const c of cams) excluded.add(c);
+      for (const v of liveViewers) if (cams.includes(v.camera)) { v.leave = true; if (v.wake) v.wake(); }
+    }
     const seen = new Set();
+    const last = {};
+    // State changes of the affected streams, "t_s camera state (error)", while down and after.
+    const note = (m) => {
+      for (const c of cams) {
+        const st = m[c] ? `${m[c].state}${m[c].error ? ` (${String(m[c].error).slice(0, 80)})` : ''}` : 'missing';
+        if (last[c] !== st) { last[c] = st; f.timeline.push(`${tS()} ${c} ${st}`); }
+      }
+    };
     await inject();
     const tDown = Date.now();
+    let poked = false;
     while (Date.now() - tDown < downMs) {
+      if (poke && !poked && Date.now() - tDown >= downMs - 2000) {
+        poked = true;
+        f.timeline.push(`${tS()} one HLS request for bcgh (impatient viewer)`);
+        httpRequest({ port: d.port, target: '/streams/bcgh/hls/index.m3u8', timeoutMs: 10000 }).catch(() => {});
+      }
       try {
         const m = await streams();
+        note(m);
         for (const c of cams) seen.add(m[c] ? m[c].state : 'missing');
         f.lastDown = Object.fromEntries(cams.map((c) => [c, m[c] && { state: m[c].state, error: m[c].error, next_attempt_at: m[c].source && m[c].source.next_attempt_at }]));
       } catch { seen.add('unreachable'); }
@@ -488,9 +567,17 @@ export async function runSoak(options = {}) {
     await restore();
     const tUp = Date.now();
     f.tRestored = tS(tUp);
+    f.timeline.push(`${f.tRestored} source back`);
     f.boundMs = Math.round(boundMs);
     // Measure even past the bound (up to 2× + 30 s) so a late recovery is a number, not "never".
-    const tActive = await waitActive(cams, boundMs * 2 + 30000);
+    let tActive = null;
+    for (const limit = tUp + boundMs * 2 + 30000; Date.now() < limit; await sleep(250)) {
+      try {
+        const m = await streams();
+        note(m);
+        if (cams.every((c) => m[c] && m[c].state === 'active')) { tActive = Date.now(); break; }
+      } catch { /* daemon busy: retry */ }
+    }
     f.recoveryMs = tActive ? tActive - tUp : null;
     f.ok = tActive != null && f.recoveryMs <= boundMs;
     if (!tActive) {
@@ -499,6 +586,7 @@ export async function runSoak(options = {}) {
         f.stuck = Object.fromEntries(cams.map((c) => [c, m[c] && { state: m[c].state, error: m[c].error, source: m[c].source }]));
       } catch (e) { f.stuck = String(e.message); }
     }
+    for (const c of cams) excluded.delete(c);
     faults.push(f);
     event(f.ok ? 'recovered' : 'recovery-violation', { fault: kind, recoveryMs: f.recoveryMs, boundMs: f.boundMs });
     return f;
@@ -523,11 +611,14 @@ export async function runSoak(options = {}) {
     },
     async broker() {
       const downMs = uniform(1000, 8000);
-      return recordFault('broker', () => brk.stop(rnd() < 0.5 ? 'SIGKILL' : 'SIGTERM'), async () => {
+      // SIGTERM: mosquitto publishes the clients' last wills as it shuts down (the fakecam's
+      // "offline" reaches the daemon); SIGKILL: the connections just drop.
+      const signal = rnd() < 0.5 ? 'SIGKILL' : 'SIGTERM';
+      return recordFault('broker', () => brk.stop(signal), async () => {
         for (let i = 0; ; ++i) {
           try { await brk.start(); return; } catch (e) { if (i >= 20) throw e; await sleep(250); }
         }
-      }, async () => B.brokerMs, downMs);
+      }, async () => B.brokerMs, downMs, { signal });
     },
     async rtp() {
       const downMs = uniform(3000, 12000);
@@ -666,15 +757,17 @@ export async function runSoak(options = {}) {
   const half = Math.max(durationMs / 2000, baseline ? baseline.t : 0);
   const win = samples.filter((s) => s.t >= half && s.daemon === daemons.length && s.rss != null && s.t <= end.t);
   const winMin = win.length ? (win[win.length - 1].t - win[0].t) / 60 : 0;
-  const perHour = (key) => { const s = slope(win.map((x) => [x.t / 3600, x[key]])); return s; };
-  const rssSlope = perHour('rss');
-  const fdSlope = perHour('fds');
-  const thrSlope = perHour('threads');
+  const tr = trends(win.map((x) => ({ t: x.t, rss: x.rss, fds: x.fds, threads: x.threads, clients: x.drvTotal + (x.api || 0) })));
+  const rssSlope = tr.rss.adjusted;
+  const fdSlope = tr.fds.adjusted;
+  const thrSlope = tr.threads.adjusted;
   const assertSlopes = winMin >= B.slopeMinWindowMin;
   checks.slopes = {
     ok: !assertSlopes || (rssSlope <= B.rssMbPerHour && fdSlope <= B.fdsPerHour && thrSlope <= B.threadsPerHour),
     asserted: assertSlopes, windowMin: round(winMin, 1), fromS: win.length ? win[0].t : null,
+    // adjusted: the time trend with the number of connected clients as a second regressor
     rssMbPerHour: round(rssSlope), fdsPerHour: round(fdSlope), threadsPerHour: round(thrSlope),
+    raw: { rssMbPerHour: round(tr.rss.raw), fdsPerHour: round(tr.fds.raw), threadsPerHour: round(tr.threads.raw) },
     bounds: { rssMbPerHour: B.rssMbPerHour, fdsPerHour: B.fdsPerHour, threadsPerHour: B.threadsPerHour },
   };
   const after = samples.filter((s) => baseline && s.t >= baseline.t && s.daemon === daemons.length && s.rss != null);
@@ -689,6 +782,7 @@ export async function runSoak(options = {}) {
     delta: baseline && { rssMb: round(end.rss - baseline.rss, 1), fds: end.fds - baseline.fds, threads: end.threads - baseline.threads },
     peak: { rssMb: maxRss, fds: maxFds, threads: maxThr },
     bounds: { rssMb: B.quiescentRssMb, fds: B.quiescentFds, threads: B.quiescentThreads, grossRssMb: B.grossRssMb },
+    comparable: end.active === CAMERAS.length,  // false: a stream is down at the end, so fewer FDs/threads
   };
   checks.all_active_at_end = { ok: end.active === CAMERAS.length, states: end.states };
   summary.figures.gstreamer_elements = 'not exposed by the daemon (no endpoint counts pipeline elements); threads and FDs at quiescent points stand in for it';
