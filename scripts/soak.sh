@@ -55,7 +55,12 @@ else
 fi
 if [ "$publish" = 1 ]; then
   mkdir -p "$ROOT/docs/img"
-  cp "$out"/soak-*.png "$ROOT/docs/img/"
-  echo "copied the graphs to docs/img/" >&2
+  if ls "$out"/soak-*.png >/dev/null 2>&1; then
+    cp "$out"/soak-*.png "$ROOT/docs/img/"
+    echo "copied the graphs to docs/img/" >&2
+  else
+    echo "soak.sh: no graphs to publish" >&2
+    [ "$rc" = 0 ] && rc=1
+  fi
 fi
 exit $rc

@@ -39,7 +39,9 @@ export const DEFAULTS = {
   maxPages: 2,                // of which Chromium pages at most
   viewerGapMs: [1000, 4000],  // pause between two viewer arrivals
   faultGapS: [20, 50],        // pause between the end of one fault and the next one
-  impatient: true,            // quiet BCGH faults include one impatient HLS request (see below)
+  impatient: true,
+  elementTracer: true,        // count GStreamer elements (leaks tracer + SIGUSR1, see below)
+  elementEvery: 5,            // … every 5th sample (~10 s), and at the quiescent points            // quiet BCGH faults include one impatient HLS request (see below)
   restartAt: 0.3,             // fraction of the run at which the daemon is SIGTERMed and restarted
   warmupS: null,              // viewers run this long after the restart before the quiescent
                               // baseline (default: 10 % of the run, 30..180 s)
@@ -61,6 +63,7 @@ export const DEFAULTS = {
     // Quiescent (no viewer, every source up, HLS/MJPEG branches idle-stopped): end vs baseline.
     quiescentFds: 8,
     quiescentThreads: 4,
+    quiescentElements: 0,     // GStreamer elements alive: end ≤ baseline + this
     quiescentRssMb: 40,       // gross growth (allocator high-water marks are not a leak)
     grossRssMb: 150,          // max RSS − baseline RSS at any time after the restart
     errorRecoveryMs: 60000,   // an ERROR line must be followed by `active` within this
@@ -231,22 +234,59 @@ export async function runSoak(options = {}) {
   const daemons = [];
   let d = null;
   const crashes = [];
+  // GStreamer element count without any daemon support: the daemon runs under GStreamer's
+  // `leaks` tracer restricted to GstElement (it only tracks element creation/finalization);
+  // GST_LEAKS_TRACER_SIG makes SIGUSR1 print one `object-alive` trace line per live element
+  // (level TRACE of the GST_TRACER category, on stderr). Those lines are counted, not logged.
+  const tracerEnv = o.elementTracer ? { GST_TRACERS: 'leaks(filters=GstElement)', GST_LEAKS_TRACER_SIG: '1',
+    GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' } : {};
   const startDaemon = async (reuse) => {
     const n = daemons.length + 1;
-    const nd = new Daemon({ name: `camrelay#${n}`, config, ...(reuse ? { dataDir: reuse.dataDir, port: reuse.port, configPath: reuse.configPath } : {}), readyTimeoutMs: 20000 });
+    const nd = new Daemon({ name: `camrelay#${n}`, config, env: tracerEnv,
+      ...(reuse ? { dataDir: reuse.dataDir, port: reuse.port, configPath: reuse.configPath } : {}), readyTimeoutMs: 20000 });
     await nd.spawn();
     const file = fs.createWriteStream(path.join(outDir, `daemon-${n}.log`));
     nd.logFile = file;
     nd.lines = [];
+    nd.dump = null;
     for (const [s, tag] of [[nd.child.stdout, 'out'], [nd.child.stderr, 'err']]) {
       let partial = '';
       s.on('data', (c) => {
-        file.write(c);
         const ls = (partial + c).split('\n');
         partial = ls.pop();
-        for (const l of ls) if (/\b(error|critical)\b/i.test(l)) nd.lines.push({ at: Date.now(), tag, line: l });
+        const keep = [];
+        for (const l of ls) {
+          if (l.includes('GST_TRACER')) {
+            const m = /object-alive, type-name=\(string\)([A-Za-z0-9_]+)/.exec(l);
+            if (m && nd.dump) { nd.dump.push(m[1]); nd.dumpAt = Date.now(); }
+            continue;
+          }
+          keep.push(l);
+          if (/\b(error|critical)\b/i.test(l)) nd.lines.push({ at: Date.now(), tag, line: l });
+        }
+        if (keep.length) file.write(keep.join('\n') + '\n');
       });
     }
+    nd.dumpChain = Promise.resolve();
+    // Resolves { count, byType } (null if the daemon is not running or nothing came).
+    nd.elements = () => {
+      const run = nd.dumpChain.then(async () => {
+        if (!o.elementTracer || !nd.running) return null;
+        nd.dump = [];
+        nd.dumpAt = Date.now();
+        try { process.kill(nd.pid, 'SIGUSR1'); } catch { nd.dump = null; return null; }
+        const t0 = Date.now();
+        while (Date.now() - t0 < 5000 && !(nd.dump.length && Date.now() - nd.dumpAt > 400)) await sleep(50);
+        const list = nd.dump;
+        nd.dump = null;
+        if (!list.length) return null;
+        const byType = {};
+        for (const x of list) byType[x] = (byType[x] || 0) + 1;
+        return { count: list.length, byType };
+      });
+      nd.dumpChain = run.catch(() => null);
+      return run;
+    };
     nd.expectedExit = false;
     nd.exited.then(({ code, signal }) => {
       if (!nd.expectedExit) {
@@ -293,10 +333,11 @@ export async function runSoak(options = {}) {
   const csv = fs.openSync(path.join(outDir, 'samples.csv'), 'w');
   const KINDS = ['whep_page', 'viewer_page', 'whep_noice', 'hls', 'mjpeg'];
   fs.writeSync(csv, ['t_s', 'daemon', 'rss_mb', 'fds', 'threads', 'api_viewers', 'api_whep', 'api_webrtc',
-    ...KINDS.map((k) => `drv_${k}`), 'drv_total', 'active_streams', ...CAMERAS.map((c) => `state_${c}`), 'hls_on', 'mjpeg_clients'].join(',') + '\n');
+    ...KINDS.map((k) => `drv_${k}`), 'drv_total', 'active_streams', ...CAMERAS.map((c) => `state_${c}`), 'hls_on', 'mjpeg_clients', 'gst_elements'].join(',') + '\n');
   const drv = Object.fromEntries(KINDS.map((k) => [k, 0]));
   let sampling = true;
-  const sampleOnce = async () => {
+  let sampleNo = 0;
+  const sampleOnce = async (withElements = false) => {
     const row = { t: tS(), daemon: daemons.length, rss: null, fds: null, threads: null, api: null, whep: null, webrtc: null,
       states: {}, active: 0, drv: { ...drv }, drvTotal: Object.values(drv).reduce((a, b) => a + b, 0), hls: 0, mjpeg: 0 };
     if (d && d.running) {
@@ -315,14 +356,19 @@ export async function runSoak(options = {}) {
           if (outs && outs.mjpeg) row.mjpeg += outs.mjpeg.clients || 0;
         }
         row.active = CAMERAS.filter((c) => row.states[c] === 'active').length;
+        if (withElements || sampleNo % o.elementEvery === 0) {
+          const el = await d.elements();
+          if (el) { row.elements = el.count; row.elementTypes = el.byType; }
+        }
       } catch (e) {
         row.apiError = String(e.message || e).slice(0, 200);
       }
     }
+    sampleNo++;
     samples.push(row);
     const f = (x) => (x == null ? '' : x);
     fs.writeSync(csv, [row.t, row.daemon, f(row.rss), f(row.fds), f(row.threads), f(row.api), f(row.whep), f(row.webrtc),
-      ...KINDS.map((k) => row.drv[k]), row.drvTotal, row.active, ...CAMERAS.map((c) => row.states[c] || 'down'), row.hls, row.mjpeg].join(',') + '\n');
+      ...KINDS.map((k) => row.drv[k]), row.drvTotal, row.active, ...CAMERAS.map((c) => row.states[c] || 'down'), row.hls, row.mjpeg, f(row.elements)].join(',') + '\n');
     return row;
   };
   const samplerDone = (async () => {
@@ -512,8 +558,8 @@ export async function runSoak(options = {}) {
     }
     await waitActive(CAMERAS, 30000);
     await sleep(12000);  // hls.idle_stop_s 5; an MJPEG branch goes 5 s after its last client
-    const q = { ...await sampleOnce(), at: tS(), viewersEmpty: emptyAt != null, emptyAfterMs: emptyAt && emptyAt - Date.now() };
-    event(label, { rss: q.rss, fds: q.fds, threads: q.threads, api: q.api, active: q.active, viewersEmpty: q.viewersEmpty });
+    const q = { ...await sampleOnce(true), at: tS(), viewersEmpty: emptyAt != null, emptyAfterMs: emptyAt && emptyAt - Date.now() };
+    event(label, { rss: q.rss, fds: q.fds, threads: q.threads, elements: q.elements, api: q.api, active: q.active, viewersEmpty: q.viewersEmpty });
     return q;
   };
 
@@ -742,6 +788,7 @@ export async function runSoak(options = {}) {
   for (const nd of daemons) {
     for (const e of nd.lines) {
       if (!/^\S+ \S+ (error|critical)\b/.test(e.line) && e.tag !== 'err') continue;
+      if (e.line.includes('GST_TRACER')) continue;
       const cam = (/camera ([A-Za-z0-9_-]+)/.exec(e.line) || [])[1];
       const cams = cam && CAMERAS.includes(cam) ? [cam] : CAMERAS;
       const after = samples.find((s) => s.t * 1000 + T0 > e.at && cams.every((c) => s.states[c] === 'active'));
@@ -784,8 +831,29 @@ export async function runSoak(options = {}) {
     bounds: { rssMb: B.quiescentRssMb, fds: B.quiescentFds, threads: B.quiescentThreads, grossRssMb: B.grossRssMb },
     comparable: end.active === CAMERAS.length,  // false: a stream is down at the end, so fewer FDs/threads
   };
+  {
+    const b = baseline && baseline.elementTypes;
+    const e = end.elementTypes;
+    const diff = {};
+    if (b && e) {
+      for (const k of new Set([...Object.keys(b), ...Object.keys(e)])) {
+        const dd = (e[k] || 0) - (b[k] || 0);
+        if (dd) diff[k] = dd;
+      }
+    }
+    const comparable = end.active === CAMERAS.length;
+    const el = samples.filter((x) => x.elements != null && baseline && x.t >= baseline.t && x.daemon === daemons.length);
+    checks.elements = {
+      ok: !o.elementTracer || (baseline && baseline.elements != null && end.elements != null &&
+        (!comparable || end.elements - baseline.elements <= B.quiescentElements)),
+      baseline: baseline && baseline.elements, end: end.elements, peak: el.length ? Math.max(...el.map((x) => x.elements)) : null,
+      diffByType: diff, comparable, bound: B.quiescentElements,
+    };
+  }
   checks.all_active_at_end = { ok: end.active === CAMERAS.length, states: end.states };
-  summary.figures.gstreamer_elements = 'not exposed by the daemon (no endpoint counts pipeline elements); threads and FDs at quiescent points stand in for it';
+  summary.figures.gstreamer_elements = o.elementTracer
+    ? 'counted with the GStreamer leaks tracer (GST_TRACERS=leaks(filters=GstElement), SIGUSR1 dumps); the daemon has no endpoint for it'
+    : 'not counted (elementTracer off)';
   const vk = {};
   for (const v of viewerLog) {
     const k = (vk[v.kind] ||= { n: 0, ok: 0, failed: 0, goodbye: 0, vanished: 0, errors: {} });
@@ -859,6 +927,10 @@ set output 'soak-threads.png'
 set ylabel 'threads'
 set title 'camrelay threads'
 plot 'samples.csv' using 1:(${col('threads')}) with lines lw 2 title 'Threads'
+set output 'soak-elements.png'
+set ylabel 'elements'
+set title 'GStreamer elements alive (leaks tracer, every ~10 s)'
+plot 'samples.csv' using 1:(${col('gst_elements')}) with linespoints pt 7 ps 0.4 lw 2 title 'GstElement instances'
 set output 'soak-viewers.png'
 set ylabel 'viewers / streams'
 set title 'viewers (driver: running clients by kind; API: GET /viewers) and active streams'
