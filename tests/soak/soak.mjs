@@ -44,7 +44,8 @@ export const DEFAULTS = {
   elementEvery: 5,            // … every 5th sample (~10 s), and at the quiescent points            // quiet BCGH faults include one impatient HLS request (see below)
   restartAt: 0.3,             // fraction of the run at which the daemon is SIGTERMed and restarted
   warmupS: null,              // viewers run this long after the restart before the quiescent
-                              // baseline (default: 10 % of the run, 30..180 s)
+                              // baseline (default: 15 % of the run, 30..360 s; RSS settled
+                              // ~6 min after the restart in the 15-minute run)
   bounds: {
     // Recovery: the stream must be `active` again within this long after the source is back.
     startMs: 10000,           // pipeline start + first keyframe, added to every backoff below
@@ -111,9 +112,9 @@ export function slope(points) {
 }
 
 // Least squares y ≈ b0 + b1·x1 + b2·x2 + …: returns [b0, b1, …] (null if singular). Used to
-// take the time trend of RSS/FDs/threads with the number of connected clients as a second
-// regressor: FDs and threads follow the viewers up and down, and that swing would otherwise
-// dominate the trend of a half-hour window.
+// take the time trend of RSS/FDs/threads with the client counts as further regressors: FDs
+// and threads follow the WebRTC viewers up and down (R² ≈ 0.8 against GET /viewers' count),
+// and that swing would otherwise dominate the trend of a half-hour window.
 export function regress(rows) {  // rows: [[y, x1, x2, …]]
   const k = rows[0].length;      // unknowns: intercept + (k - 1) regressors
   const A = Array.from({ length: k }, () => new Array(k + 1).fill(0));
@@ -138,15 +139,16 @@ export function regress(rows) {  // rows: [[y, x1, x2, …]]
   return A.map((row, i) => row[k] / A[i][i]);
 }
 
-// Per-hour trends of rss (MB), fds, threads over samples {t (s), rss, fds, threads, clients}:
-// plain least-squares slope, and the slope with the client count held constant.
+// Per-hour trends of rss (MB), fds, threads over samples {t (s), rss, fds, threads, clients}
+// (clients: an array of counts): plain least-squares slope, and the slope with the client
+// counts held constant.
 export function trends(win) {
   const out = {};
   for (const key of ['rss', 'fds', 'threads']) {
     const pts = win.filter((x) => x[key] != null);
     out[key] = { raw: pts.length >= 3 ? slope(pts.map((x) => [x.t / 3600, x[key]])) : null, adjusted: null };
     if (pts.length >= 10) {
-      const b = regress(pts.map((x) => [x[key], x.t / 3600, x.clients]));
+      const b = regress(pts.map((x) => [x[key], x.t / 3600, ...[].concat(x.clients)]));
       if (b) out[key].adjusted = b[1];
     }
   }
@@ -697,7 +699,7 @@ export async function runSoak(options = {}) {
     restartedAt = Date.now();
     viewersPaused = false;
   };
-  const warmupMs = (o.warmupS ?? Math.min(180, Math.max(30, durationMs / 1000 * 0.1))) * 1000;
+  const warmupMs = (o.warmupS ?? Math.min(360, Math.max(30, durationMs / 1000 * 0.15))) * 1000;
   let restartedAt = null;
 
   const deadline = T0 + durationMs;
@@ -804,7 +806,7 @@ export async function runSoak(options = {}) {
   const half = Math.max(durationMs / 2000, baseline ? baseline.t : 0);
   const win = samples.filter((s) => s.t >= half && s.daemon === daemons.length && s.rss != null && s.t <= end.t);
   const winMin = win.length ? (win[win.length - 1].t - win[0].t) / 60 : 0;
-  const tr = trends(win.map((x) => ({ t: x.t, rss: x.rss, fds: x.fds, threads: x.threads, clients: x.drvTotal + (x.api || 0) })));
+  const tr = trends(win.map((x) => ({ t: x.t, rss: x.rss, fds: x.fds, threads: x.threads, clients: [x.api || 0, x.drv.hls + x.drv.mjpeg] })));
   const rssSlope = tr.rss.adjusted;
   const fdSlope = tr.fds.adjusted;
   const thrSlope = tr.threads.adjusted;
@@ -812,7 +814,8 @@ export async function runSoak(options = {}) {
   checks.slopes = {
     ok: !assertSlopes || (rssSlope <= B.rssMbPerHour && fdSlope <= B.fdsPerHour && thrSlope <= B.threadsPerHour),
     asserted: assertSlopes, windowMin: round(winMin, 1), fromS: win.length ? win[0].t : null,
-    // adjusted: the time trend with the number of connected clients as a second regressor
+    // adjusted: the time trend with the WebRTC viewer count (GET /viewers) and the HLS+MJPEG
+    // client count as further regressors; raw: the plain least-squares slope
     rssMbPerHour: round(rssSlope), fdsPerHour: round(fdSlope), threadsPerHour: round(thrSlope),
     raw: { rssMbPerHour: round(tr.rss.raw), fdsPerHour: round(tr.fds.raw), threadsPerHour: round(tr.threads.raw) },
     bounds: { rssMbPerHour: B.rssMbPerHour, fdsPerHour: B.fdsPerHour, threadsPerHour: B.threadsPerHour },
@@ -929,7 +932,7 @@ set title 'camrelay threads'
 plot 'samples.csv' using 1:(${col('threads')}) with lines lw 2 title 'Threads'
 set output 'soak-elements.png'
 set ylabel 'elements'
-set title 'GStreamer elements alive (leaks tracer, every ~10 s)'
+set title 'GStreamer elements alive (leaks tracer, every 5th sample)'
 plot 'samples.csv' using 1:(${col('gst_elements')}) with linespoints pt 7 ps 0.4 lw 2 title 'GstElement instances'
 set output 'soak-viewers.png'
 set ylabel 'viewers / streams'
