@@ -2,7 +2,7 @@
 // random viewers (Chromium WHEP and viewer pages, ICE-less WHEP, HLS, MJPEG), random source
 // and broker faults, one daemon SIGTERM + restart. Asserts recovery after every fault, every
 // viewer row closed, /viewers empty, no crash, no unrecovered ERROR, every stream active at
-// the end, and FDs/threads back to the quiescent baseline. Leak slopes need a long run: here
+// the end, and FDs/threads/GStreamer elements back to the quiescent baseline. Leak slopes need a long run: here
 // they are only reported (the gross RSS bounds are asserted through the quiescent check).
 //
 // Runs inside a network namespace (ctest: *.netns.test.mjs), ~4 minutes.
@@ -36,6 +36,7 @@ test('soak, 3 minutes: recoveries, closed viewer rows, no crash, no FD/thread gr
   assert.ok(c.errors_recovered.ok, `ERROR without recovery${why()}`);
   assert.ok(c.all_active_at_end.ok, `not every stream active at the end${why()}`);
   assert.ok(c.quiescent.ok, `FDs/threads/RSS not back to the quiescent baseline${why()}`);
+  assert.ok(c.elements.ok, `GStreamer elements not back to the quiescent baseline${why()}`);
   assert.ok(summary.figures.viewer_rows_total >= 5, `too few viewers ran${why()}`);
   if (!process.env.CAMRELAY_KEEP_TMP) fs.rmSync(outDir, { recursive: true, force: true });
   else console.log(`output kept in ${path.resolve(outDir)}`);

@@ -733,6 +733,15 @@ export async function runSoak(options = {}) {
       while (!faultsStopping && Date.now() < until && Date.now() < deadline - 45000) await sleep(500);
     }
     if (!restarted) { restarted = true; await restartDaemon(); }
+    if (!baseline) {
+      // The faults overran the run (a recovery violation waits up to 2 × its bound + 30 s):
+      // take the baseline now, then let viewers run once more before the end sample.
+      const until = restartedAt + warmupMs;
+      while (Date.now() < until) await sleep(500);
+      baseline = await quiescent('baseline');
+      viewersPaused = false;
+      await sleep(Math.min(60000, warmupMs));
+    }
   })();
 
 
