@@ -23,6 +23,7 @@ RUNTIME_PKGS=(
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux
+  gnuplot-nox
   nodejs npm python3
 )
 
