@@ -149,12 +149,16 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
   r.add(V::get, "/stream/view/{id}", page("viewer.html"));
   for (int depth = 1; depth <= 4; ++depth) {
     std::string pattern;
-    for (int i = 0; i < depth; ++i) pattern += "/{p" + std::to_string(i) + "}";
+    for (int i = 0; i < depth; ++i) {
+      pattern += "/{p";  // appended piecewise: GCC 12 -O3 -Wrestrict false positive on "…" + string
+      pattern += std::to_string(i);
+      pattern += '}';
+    }
     r.add(V::get, pattern, [f, depth](const Request& req, const Params& p) -> asio::awaitable<Response> {
       std::string rel;
       for (int i = 0; i < depth; ++i) {
         if (i) rel += '/';
-        rel += p.at("p" + std::to_string(i));
+        rel += p.at(std::string("p").append(std::to_string(i)));
       }
       co_return f->serve(req, rel);
     });

@@ -26,7 +26,10 @@ std::string percent_decode(std::string_view s) {
 
 std::string host_port(const std::string& host, int port) {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port > 0) h += ":" + std::to_string(port);
+  if (port > 0) {
+    h += ':';  // appended in two steps: GCC 12 -O3 warns (-Wrestrict) on ":" + std::string
+    h += std::to_string(port);
+  }
   return h;
 }
 
@@ -60,7 +63,10 @@ std::string build_rtsp_url(const std::string& host, int port, const std::string&
   std::string url = "rtsp://";
   if (!username.empty() || !password.empty()) {
     url += url_escape_userinfo(username);
-    if (!password.empty()) url += ":" + url_escape_userinfo(password);
+    if (!password.empty()) {
+      url += ':';
+      url += url_escape_userinfo(password);
+    }
     url += "@";
   }
   url += host_port(host, port);
