@@ -25,6 +25,11 @@
 //   CAMRELAY_SOURCE_DIR  the repository root (ctest sets it). Fallback: derived from this file.
 //   CAMRELAY_KEEP_TMP=1  keep temporary data directories (for debugging).
 //   CAMRELAY_TEST_VERBOSE=1  stream daemon output live to stderr.
+//   CAMRELAY_TEST_SLOW=<n>   multiplies the timeouts of waitFor, start() (readiness), stop()
+//                        and waitExit() by n, for a slower (sanitizer-instrumented) daemon;
+//                        default 1. scripts/test.sh --asan sets it.
+//   CAMRELAY_TEST_SANITIZE=address  cleanup() stops a still running daemon with SIGTERM
+//                        (SIGKILL only if it does not exit) so LeakSanitizer checks it at exit.
 //
 // Options for Daemon / h.start() / h.spawn():
 //   config      object deep-merged over config/camrelay.example.json (arrays are replaced, so
@@ -86,6 +91,9 @@ const MAX_LOG_CHARS = 4 * 1024 * 1024;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Timeout multiplier for an instrumented (slower) daemon: CAMRELAY_TEST_SLOW, default 1.
+export const SLOW = Math.max(1, Number(process.env.CAMRELAY_TEST_SLOW) || 1);
+
 // A TCP port that was free a moment ago (bind port 0 on 127.0.0.1, read it, close).
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -136,6 +144,7 @@ export async function waitFor(condition, timeoutMs = 5000, intervalMs = 50, mess
   if (isPlainObject(timeoutMs)) {
     ({ timeoutMs = 5000, intervalMs = 50, message } = timeoutMs);
   }
+  timeoutMs *= SLOW;
   const start = Date.now();
   let last;
   let lastErr;
@@ -453,6 +462,7 @@ export class Daemon {
   }
 
   async waitReady(timeoutMs = 10000) {
+    timeoutMs *= SLOW;
     const t0 = Date.now();
     let last = 'no answer yet';
     for (;;) {
@@ -492,6 +502,7 @@ export class Daemon {
   // {code, signal, elapsedMs, killed} (killed: true when SIGKILL was needed).
   async stop({ timeoutMs = 5000, signal = 'SIGTERM' } = {}) {
     if (!this.child) return { code: null, signal: null, elapsedMs: 0, killed: false };
+    timeoutMs *= SLOW;
     const t0 = Date.now();
     if (this.running) {
       try {
@@ -530,6 +541,7 @@ export class Daemon {
   // Waits for the process to exit on its own (e.g. a configuration error).
   async waitExit(timeoutMs = 10000) {
     if (!this.child) throw new Error(`${this.name}: not spawned`);
+    timeoutMs *= SLOW;
     let timer;
     const res = await Promise.race([
       this.exited,
@@ -544,6 +556,7 @@ export class Daemon {
 
   // Kills the process if still running and removes the temp data dir it created.
   async cleanup() {
+    if (this.running && process.env.CAMRELAY_TEST_SANITIZE) await this.stop({ timeoutMs: 10000 });
     if (this.running) await this.kill9();
     if (this.ownsDataDir && !process.env.CAMRELAY_KEEP_TMP) {
       fs.rmSync(this.dataDir, { recursive: true, force: true });
