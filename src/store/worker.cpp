@@ -64,9 +64,12 @@ std::uint64_t Worker::dropped() const {
 }
 
 void Worker::set_idle_tick(std::chrono::milliseconds every, Job tick) {
-  std::lock_guard lk(mu_);
-  tick_every_ = every;
-  tick_ = std::move(tick);
+  {
+    std::lock_guard lk(mu_);
+    tick_every_ = every;
+    tick_ = std::move(tick);
+  }
+  cv_.notify_all();  // the thread may be waiting without a timeout
 }
 
 void Worker::run() {
@@ -78,7 +81,8 @@ void Worker::run() {
       if (tick_) {
         if (!cv_.wait_for(lk, tick_every_, ready)) job = tick_;  // idle: run the tick
       } else {
-        cv_.wait(lk, ready);
+        cv_.wait(lk, [&] { return ready() || tick_; });
+        if (!ready()) continue;  // a tick was set: wait again, with its timeout
       }
       if (!job) {
         if (queue_.empty()) return;  // stopping and drained

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "camrelay/store/store.hpp"
 #include "camrelay/util/error.hpp"
@@ -227,7 +228,7 @@ TEST(StoreOpen, UnopenablePathThrowsUnavailable) {
   }
 }
 
-TEST(StoreOpen, NotADatabaseThrowsWithSqliteMessage) {
+TEST(StoreOpen, NotADatabaseIsReportedAsDamagedWithWhatToDo) {
   TempDir dir;
   const auto path = dir.file("garbage.db");
   {
@@ -238,9 +239,35 @@ TEST(StoreOpen, NotADatabaseThrowsWithSqliteMessage) {
     Store::open(path);
     FAIL() << "open should have thrown";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), Errc::unavailable);
-    EXPECT_EQ(std::string(e.what()), "database " + path + ": file is not a database");
+    // invalid_argument: the daemon exits 2 (a restart would not fix it).
+    EXPECT_EQ(e.code(), Errc::invalid_argument);
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("database " + path + " is damaged (file is not a database). Move it aside", 0), 0u) << what;
   }
+}
+
+TEST(StoreOpen, DatabaseLockedByAnotherProcessIsAConflict) {
+  TempDir dir;
+  const auto path = dir.file("locked.db");
+  Store::open(path).reset();  // a valid database
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other,
+                         "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                         "INSERT INTO cameras (id, name, source_type, config_json, created_at, updated_at) "
+                         "VALUES ('x', 'x', 'test', '{}', 0, 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(other);
+  try {
+    Store::open(path);  // waits busy_timeout (5 s), then gives up
+    FAIL() << "open should have thrown";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Errc::conflict);
+    EXPECT_NE(std::string(e.what()).find("is locked by another process"), std::string::npos) << e.what();
+  }
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
 }
 
 }  // namespace

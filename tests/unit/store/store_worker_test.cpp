@@ -229,5 +229,22 @@ TEST(Worker, FlushFromManyThreads) {
   EXPECT_EQ(ran.load(), 400);
 }
 
+TEST(StoreWorkerTick, IdleTickRunsWhenNothingIsQueued) {
+  detail::Worker w(nullptr);
+  std::atomic<int> ticks{0};
+  w.set_idle_tick(std::chrono::milliseconds(20), [&](sqlite3*) { ticks.fetch_add(1); });
+  const auto t0 = std::chrono::steady_clock::now();
+  while (ticks.load() < 3 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(ticks.load(), 3);
+  // Jobs still run in order with a tick set.
+  std::vector<int> seen;
+  w.post([&](sqlite3*) { seen.push_back(1); });
+  w.post([&](sqlite3*) { seen.push_back(2); });
+  w.flush();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+}
+
 }  // namespace
 }  // namespace camrelay::store
