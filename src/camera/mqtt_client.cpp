@@ -170,18 +170,20 @@ bool MqttClient::try_connect(std::string& why) {
   if (!opts_.username.empty()) b.user_name(opts_.username);
   if (!opts_.password.empty()) b.password(opts_.password);
   if (is_tls(server_uri_)) {
-    auto ssl = mqtt::ssl_options_builder();
-    if (!opts_.ca_file.empty()) ssl.trust_store(opts_.ca_file);
-    if (!opts_.cert_file.empty()) ssl.key_store(opts_.cert_file);
-    if (!opts_.key_file.empty()) ssl.private_key(opts_.key_file);
-    ssl.enable_server_cert_auth(true);
-    ssl.verify(true);
-    ssl.error_handler([this](const std::string& msg) {
-      lg()->debug("TLS: {}", msg);
-      std::lock_guard lk(mu_);
-      tls_error_ = tidy_openssl_error(msg);
-    });
-    b.ssl(ssl.finalize());
+    if (!ssl_) {
+      ssl_ = std::make_unique<mqtt::ssl_options>();
+      if (!opts_.ca_file.empty()) ssl_->set_trust_store(opts_.ca_file);
+      if (!opts_.cert_file.empty()) ssl_->set_key_store(opts_.cert_file);
+      if (!opts_.key_file.empty()) ssl_->set_private_key(opts_.key_file);
+      ssl_->set_enable_server_cert_auth(true);
+      ssl_->set_verify(true);
+      ssl_->set_error_handler([this](const std::string& msg) {
+        lg()->debug("TLS: {}", msg);
+        std::lock_guard lk(mu_);
+        tls_error_ = tidy_openssl_error(msg);
+      });
+    }
+    b.ssl(*ssl_);  // a copy whose error context still points at *ssl_
   }
   if (opts_.will) {
     b.will(mqtt::message(opts_.will->topic, opts_.will->payload, opts_.will->qos, opts_.will->retained));

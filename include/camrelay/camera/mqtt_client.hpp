@@ -22,6 +22,7 @@
 
 namespace mqtt {
 class async_client;
+class ssl_options;
 }
 
 namespace camrelay::camera {
@@ -96,6 +97,11 @@ class MqttClient {
 
   MqttOptions opts_;
   std::string server_uri_;
+  // TLS options, built once and never moved: Paho C++ 1.2 keeps a pointer to the object on
+  // which the error handler was set (ssl_error_context) in every copy, so that object must
+  // outlive the client: declared before cli_ (a builder on try_connect's stack was used after scope, found
+  // by ASan in integration.bcgh_tls).
+  std::unique_ptr<mqtt::ssl_options> ssl_;
   std::unique_ptr<mqtt::async_client> cli_;
   std::thread thread_;
   mutable std::mutex mu_;
