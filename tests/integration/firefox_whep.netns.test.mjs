@@ -10,7 +10,7 @@
 // Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/firefox_whep.netns.test.mjs'
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withDaemons, waitFor } from './lib/daemon.mjs';
+import { withDaemons, waitFor, SLOW } from './lib/daemon.mjs';
 import { launchFirefox } from './lib/firefox.mjs';
 import { launchBrowser, viewerState } from './lib/browser.mjs';
 import { rawWhep, pageFrames, whepDelete, installPageLib } from './lib/whep_page.mjs';
@@ -31,10 +31,10 @@ async function decodes(read, what) {
     return x.framesDecoded > 0 ? x : null;
   }, { timeoutMs: 20000, intervalMs: 100, message: `${what}: a first video frame` });
   const a = await read();
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, 3000 * SLOW));  // longer for a sanitizer build
   const b = await read();
   assert.ok(b.framesDecoded >= a.framesDecoded + 15,
-    `${what}: framesDecoded grows over 3 s (${a.framesDecoded} → ${b.framesDecoded}, first at ${first.framesDecoded})`);
+    `${what}: framesDecoded grows over ${3 * SLOW} s (${a.framesDecoded} → ${b.framesDecoded}, first at ${first.framesDecoded})`);
   return b;
 }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { withDaemons, waitFor, sqlite, httpRequest } from './lib/daemon.mjs';
+import { withDaemons, waitFor, sqlite, httpRequest, SLOW, SANITIZED } from './lib/daemon.mjs';
 import { launchBrowser, viewerState, startWhep, whepFrames } from './lib/browser.mjs';
 
 // A long keyframe interval: a viewer that sees video within a second proves that joining
@@ -76,7 +76,7 @@ test('viewer page plays the demo camera, fast first frame, several viewers, clea
 
   console.log(`time to first decoded frame (page start → first frame, GOP 10 s): ${firstFrames.map((x) => Math.round(x)).join(', ')} ms; median ${Math.round(median(firstFrames))} ms`);
   // Without a keyframe on join this would take up to 10 s.
-  assert.ok(median(firstFrames) < 1500, `median first frame ${median(firstFrames)} ms`);
+  assert.ok(median(firstFrames) < 1500 * SLOW, `median first frame ${median(firstFrames)} ms`);
 
   // Viewers leave: closing the pages ends their sessions within 5 s, rows closed.
   const ids = viewers.viewers.map((v) => v.viewer_id);
@@ -198,7 +198,8 @@ test('200 join/leave cycles keep RSS within +10 MB', withDaemons(async (t, h) =>
   await waitFor(async () => (await d.get('/viewers')).body.count === 0, 5000);
   const end = rss();
   console.log(`RSS ${start} kB → ${end} kB after 200 WHEP join/leave cycles (${Date.now() - t0} ms)`);
-  assert.ok(end - start < 10 * 1024, `RSS grew by ${end - start} kB`);
+  if (SANITIZED) console.log(`RSS grew by ${end - start} kB (not asserted: sanitizer build)`);
+  else assert.ok(end - start < 10 * 1024, `RSS grew by ${end - start} kB`);
   assert.equal((await d.get('/streams/demo')).body.state, 'active');
 }));
 

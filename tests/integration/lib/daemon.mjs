@@ -93,6 +93,9 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Timeout multiplier for an instrumented (slower) daemon: CAMRELAY_TEST_SLOW, default 1.
 export const SLOW = Math.max(1, Number(process.env.CAMRELAY_TEST_SLOW) || 1);
+// The daemon is a sanitizer build (scripts/test.sh --asan): memory figures mean nothing there
+// (ASan's quarantine keeps freed memory), so RSS bounds are skipped; speed bounds scale by SLOW.
+export const SANITIZED = !!process.env.CAMRELAY_TEST_SANITIZE;
 
 // A TCP port that was free a moment ago (bind port 0 on 127.0.0.1, read it, close).
 export function freePort() {
