@@ -235,6 +235,17 @@ void WebrtcViewer::build() {
     if (cfg_.udp_port_min > 0 && cfg_.udp_port_max >= cfg_.udp_port_min) {
       g_object_set(ice, "min-rtp-port", guint(cfg_.udp_port_min), "max-rtp-port", guint(cfg_.udp_port_max), nullptr);
     }
+    // No UPnP IGD port mapping (libnice's default): a daemon must not open router ports by
+    // itself (webrtc.announced_ips, the port range and TURN are the documented ways), and
+    // the discovery cost an SSDP thread per viewer that was never joined.
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+      GObject* agent = nullptr;
+      g_object_get(ice, "agent", &agent, nullptr);
+      if (agent) {
+        g_object_set(agent, "upnp", FALSE, nullptr);
+        g_object_unref(agent);
+      }
+    }
     gst_object_unref(ice);
   }
 
