@@ -176,9 +176,7 @@ namespace {
 // On the source bin's ghost src pads: EOS never enters the stream (its outputs would take
 // nothing more; the source is rebuilt instead) and a rebuilt source continues the stream.
 struct SourcePadProbe {
-  std::weak_ptr<Stream> stream;
-  std::atomic<bool>* started;
-  std::atomic<bool>* continuing;
+  std::shared_ptr<StreamContinuity> continuity;  // shared: the pad may outlive the Stream
   std::function<void()> on_eos;
 };
 }  // namespace
@@ -206,8 +204,8 @@ void Stream::build_source() {
   const std::string bin_name = fmt::format("source-{}", ++source_counter_);
   auto bin = gst::ElementPtr::ref_sink(gst_bin_new(bin_name.c_str()));
   // identity → ghost pad → h264parse (and → "audio-in"): the source links inside its bin.
-  auto add_out = [&](const char* name, const char* ghost, std::atomic<bool>* started,
-                     std::atomic<bool>* continuing) -> GstElement* {
+  auto add_out = [&](const char* name, const char* ghost,
+                     const std::shared_ptr<StreamContinuity>& continuity) -> GstElement* {
     auto id = gst::make_element("identity", name);
     g_object_set(id.get(), "silent", TRUE, nullptr);
     gst_bin_add(GST_BIN(bin.get()), id.get());
@@ -215,7 +213,7 @@ void Stream::build_source() {
     GstPad* gp = gst_ghost_pad_new(ghost, idsrc);
     gst_object_unref(idsrc);
     gst_element_add_pad(bin.get(), gp);  // takes the floating ref
-    auto* probe = new SourcePadProbe{weak_from_this(), started, continuing, {}};
+    auto* probe = new SourcePadProbe{continuity, {}};
     std::weak_ptr<Stream> w = weak_from_this();
     const int n = source_counter_;
     probe->on_eos = [w, n] {
@@ -234,13 +232,13 @@ void Stream::build_source() {
             p->on_eos();
             return GST_PAD_PROBE_DROP;
           }
-          return continue_stream(ev, *p->started, *p->continuing);
+          return continue_stream(ev, p->continuity->started, p->continuity->continuing);
         },
         probe, [](gpointer ud) { delete static_cast<SourcePadProbe*>(ud); });
     return id.get();
   };
-  GstElement* vout = add_out("video-out", "video", &video_started_, &video_continuing_);
-  GstElement* aout = audio_in_ ? add_out("audio-out", "audio", &audio_started_, &audio_continuing_) : nullptr;
+  GstElement* vout = add_out("video-out", "video", video_continuity_);
+  GstElement* aout = audio_in_ ? add_out("audio-out", "audio", audio_continuity_) : nullptr;
   gst_bin_add(GST_BIN(pipeline_), bin.get());
   auto remove_bin = [&] {
     gst_element_set_locked_state(bin.get(), TRUE);

@@ -53,6 +53,13 @@ struct StreamCallbacks {
 class Source;
 class RtpLink;
 
+// Whether a stream-start already went downstream, and whether the current source's
+// stream-start/segment are to be dropped (a rebuilt source continues the stream).
+struct StreamContinuity {
+  std::atomic<bool> started{false};
+  std::atomic<bool> continuing{false};
+};
+
 // An on-demand output hung off the tee (HLS, MJPEG), owned by its stream while it runs.
 class Output {
  public:
@@ -164,8 +171,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   guint source_retry_timer_ = 0;
   bool source_waiting_ = false;     // dropped; the next attempt is scheduled
   // Stream continuity across rebuilt sources (streaming threads; see continue_stream).
-  std::atomic<bool> video_started_{false}, video_continuing_{false};
-  std::atomic<bool> audio_started_{false}, audio_continuing_{false};
+  std::shared_ptr<StreamContinuity> video_continuity_ = std::make_shared<StreamContinuity>();
+  std::shared_ptr<StreamContinuity> audio_continuity_ = std::make_shared<StreamContinuity>();
   std::atomic<bool> recovering_{false};  // the next frame reports the stream active again
 
   // Written by the streaming thread, read anywhere.
