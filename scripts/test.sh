@@ -30,9 +30,10 @@ if [ "$MODE" = default ]; then
 fi
 
 SUPP=$ROOT/tests/sanitizers
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
 if [ "$MODE" = asan ]; then
   BUILD_DIR=${BUILD_DIR:-build-asan}
-  LOGS=$ROOT/$BUILD_DIR/sanitizer-logs
+  LOGS=$(abs "$BUILD_DIR")/sanitizer-logs
   # Reports go to files (one per process: <tool>.<pid>) so that those of daemons started by the
   # integration tests are collected too. The exit code of a process with a finding is non-zero,
   # which fails its test as well. The integration tests stop their daemons with SIGTERM (not
@@ -52,7 +53,7 @@ if [ "$MODE" = asan ]; then
   TESTS=()                      # unit and integration tests
 else
   BUILD_DIR=${BUILD_DIR:-build-tsan}
-  LOGS=$ROOT/$BUILD_DIR/sanitizer-logs
+  LOGS=$(abs "$BUILD_DIR")/sanitizer-logs
   export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$SUPP/tsan.supp:log_path=$LOGS/tsan"
   SANITIZE=thread
   TESTS=(-E '^integration\.')   # TSan: the unit tests only

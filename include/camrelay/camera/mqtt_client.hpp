@@ -22,7 +22,6 @@
 
 namespace mqtt {
 class async_client;
-class ssl_options;
 }
 
 namespace camrelay::camera {
@@ -97,11 +96,6 @@ class MqttClient {
 
   MqttOptions opts_;
   std::string server_uri_;
-  // TLS options, built once and never moved: Paho C++ 1.2 keeps a pointer to the object on
-  // which the error handler was set (ssl_error_context) in every copy, so that object must
-  // outlive the client: declared before cli_ (a builder on try_connect's stack was used after scope, found
-  // by ASan in integration.bcgh_tls).
-  std::unique_ptr<mqtt::ssl_options> ssl_;
   std::unique_ptr<mqtt::async_client> cli_;
   std::thread thread_;
   mutable std::mutex mu_;
@@ -110,7 +104,6 @@ class MqttClient {
   bool lost_ = false;
   std::atomic<bool> connected_{false};
   std::string state_ = "disconnected: connecting";
-  std::string tls_error_;  // last OpenSSL error of the current connect attempt
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Sub> subs_;
   std::map<std::uint64_t, std::function<void()>> on_connected_;
