@@ -5,7 +5,7 @@
 // picture, not one delayed by the replayed span. Runs in a network namespace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withDaemons, waitFor, freePort } from './lib/daemon.mjs';
+import { withDaemons, waitFor, freePort, SANITIZED } from './lib/daemon.mjs';
 import { launchBrowser, viewerState } from './lib/browser.mjs';
 import { RtspCamera } from './lib/rtsp_camera.mjs';
 import { startG2G, g2gSamples, summary } from './lib/stamp.mjs';
@@ -72,5 +72,6 @@ test('RTP camera ignoring FIR, 10 s GOP: first frame at once, live latency after
   console.log(`RTP (no FIR), GOP 10 s, joined 1.5 s in: first frame ${Math.round(r.firstFrameMs)} ms, ` +
     `${r.replayed} frames replayed; glass-to-glass median ${g2g.median} ms, p95 ${g2g.p95} ms`);
   assert.ok(r.firstFrameMs < 2000, `first frame after ${r.firstFrameMs} ms`);
-  assert.ok(g2g.median < 500, `glass-to-glass median ${g2g.median} ms (the replay added delay)`);
+  // A sanitizer build decodes and stamps too slowly for a latency bound: reported only there.
+  if (!SANITIZED) assert.ok(g2g.median < 500, `glass-to-glass median ${g2g.median} ms (the replay added delay)`);
 }));

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeTempDir } from './lib/daemon.mjs';
+import { makeTempDir, SANITIZED } from './lib/daemon.mjs';
 import { runSoak } from '../soak/soak.mjs';
 
 test('soak, 3 minutes: recoveries, closed viewer rows, no crash, no FD/thread growth', { timeout: 480000 }, async () => {
@@ -35,7 +35,9 @@ test('soak, 3 minutes: recoveries, closed viewer rows, no crash, no FD/thread gr
   assert.ok(c.stream_rows_ended.ok, `stream sessions not ended${why()}`);
   assert.ok(c.errors_recovered.ok, `ERROR without recovery${why()}`);
   assert.ok(c.all_active_at_end.ok, `not every stream active at the end${why()}`);
-  assert.ok(c.quiescent.ok, `FDs/threads/RSS not back to the quiescent baseline${why()}`);
+  // Under a sanitizer (scripts/test.sh --asan) memory and thread figures mean nothing (the
+  // quarantine keeps freed memory): only reported there.
+  if (!SANITIZED) assert.ok(c.quiescent.ok, `FDs/threads/RSS not back to the quiescent baseline${why()}`);
   assert.ok(c.elements.ok, `GStreamer elements not back to the quiescent baseline${why()}`);
   assert.ok(summary.figures.viewer_rows_total >= 5, `too few viewers ran${why()}`);
   if (!process.env.CAMRELAY_KEEP_TMP) fs.rmSync(outDir, { recursive: true, force: true });
