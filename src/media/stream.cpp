@@ -531,7 +531,8 @@ void Stream::on_buffer(GstBuffer* buf) {
     window_start_ms_ = now;
     window_bytes_ = 0;
   }
-  if (recovering_.exchange(false)) {
+  // A plain load first: no read-modify-write on every buffer of a running stream.
+  if (recovering_.load(std::memory_order_relaxed) && recovering_.exchange(false)) {
     // Frames again after the source was rebuilt: the backoff starts over.
     loop_.post([w = weak_from_this()] {
       if (auto s = w.lock()) s->source_backoff_ms_ = 0;
