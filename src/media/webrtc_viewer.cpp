@@ -16,6 +16,7 @@
 #include "transcode.hpp"
 #include "webrtc_audio.hpp"
 #include "webrtc_internal.hpp"
+#include "webrtc_teardown.hpp"
 
 namespace camrelay::media {
 using namespace webrtc_detail;
@@ -555,6 +556,9 @@ void WebrtcViewer::stop(std::function<void()> done) {
     if (self->stats_timer_) self->stream_->loop().cancel(self->stats_timer_);
     if (self->gather_timer_) self->stream_->loop().cancel(self->gather_timer_);
     self->stats_timer_ = self->gather_timer_ = 0;
+    // Before anything goes to NULL: a late ICE state change must not reach the receive bins
+    // (webrtc_teardown.hpp: it would keep them, their sockets and decoders alive for ever).
+    if (self->webrtc_) quiesce_webrtc_transports(self->webrtc_);
     // Video: the whole bin goes with the last tee pad. Audio first, so no buffer arrives
     // through it into a bin that is shutting down.
     auto detach_video = [self, done = std::move(done)]() mutable {
