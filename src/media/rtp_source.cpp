@@ -1,6 +1,6 @@
 // Plain RTP camera (BCGH / static): the camera pushes H.264 RTP to our UDP ports; we
 // receive it through rtpbin (jitter buffer, RTCP) and send RTCP receiver reports plus REMB
-// back so that the camera keeps sending (design.md §4 "REMB toward a camera").
+// back so that the camera keeps sending (docs/mqtt.md, "REMB").
 // Audio (camera `audio` on, and static `audio_port` or mqtt `audio: true`) is rtpbin's
 // session 1: udpsrc(audio_port) → recv_rtp_sink_1, udpsrc(audio_port+1) → recv_rtcp_sink_1,
 // recv_rtp_src_1_<ssrc>_<pt> → a depayloader for its encoding → funnel → the stream's

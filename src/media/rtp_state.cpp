@@ -120,7 +120,7 @@ GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
 }
 
 // rtpbin's internal session is about to send an RTCP compound packet: count FIR/PLI and
-// append the REMB (design.md §4). Runs on rtpbin's RTCP thread, without session locks.
+// append the REMB (docs/mqtt.md, "REMB"). Runs on rtpbin's RTCP thread, without session locks.
 gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer ud) {
   auto* st = state_of(ud);
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;

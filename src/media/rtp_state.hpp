@@ -91,7 +91,7 @@ State* state_of(gpointer p);
 GstPadProbeReturn on_rtp(GstPad*, GstPadProbeInfo* info, gpointer ud);
 GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud);
 GstPadProbeReturn on_audio(GstPad*, GstPadProbeInfo* info, gpointer ud);
-// RTPSession::on-sending-rtcp: counts FIR/PLI, appends the REMB (design.md §4).
+// RTPSession::on-sending-rtcp: counts FIR/PLI, appends the REMB (docs/mqtt.md, "REMB").
 gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean early, gpointer ud);
 // rtpbin request-pt-map: session 1 (audio) → State::audio_caps; session 0 → none.
 GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer ud);

@@ -700,7 +700,7 @@ void Stream::request_keyframe() {
     if (!self->tee_) return;
     GstPad* sinkpad = gst_element_get_static_pad(self->tee_, "sink");
     // No SSRC/stream identity: upstream this becomes an encoder keyframe, or a FIR/PLI
-    // that rtpbin addresses to the camera's SSRC (design.md §4).
+    // that rtpbin addresses to the camera's SSRC (docs/mqtt.md, "REMB").
     GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
     gst_pad_push_event(sinkpad, ev);
     gst_object_unref(sinkpad);

@@ -1,6 +1,6 @@
 // Headless Debian chromium driven by playwright-core (never downloads a browser).
 // WebRTC on a loopback-only host needs --allow-loopback-in-peer-connection and the mDNS
-// hiding disabled (design.md §4). Run WebRTC tests inside a network namespace
+// hiding disabled (with mDNS on, Chromium offers only .local candidates that nothing here resolves). Run WebRTC tests inside a network namespace
 // (*.netns.test.mjs files).
 import fs from 'node:fs';
 import os from 'node:os';
