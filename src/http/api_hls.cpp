@@ -81,12 +81,29 @@ std::optional<long long> requested_msn(const Params& p) {
 // a playlist that lists at least one segment (and, for a blocking reload, segment
 // _HLS_msn). `uri_prefix` rewrites segment URIs (the seed-003 alias serves segments under
 // segment/).
-asio::awaitable<Response> serve_playlist(const Request& req, std::shared_ptr<StreamManager> m,
-                                         std::string id, std::string uri_prefix,
-                                         std::optional<long long> want_msn) {
+// The client as an HLS reader (service/reader.hpp): joined (limits) or kept; nullptr if
+// the camera is not running.
+asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared_ptr<StreamManager> m,
+                                                                     const Request& req, const Params& p) {
+  service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip};
+  auto op = await_reply<std::shared_ptr<service::ReaderCounters>>(
+      [m, rr](Reply<std::shared_ptr<service::ReaderCounters>> cb) { m->hls_request(rr, std::move(cb)); });
+  auto c = co_await std::move(op);
+  co_return c;
+}
+
+asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, std::shared_ptr<StreamManager> m,
+                                         std::string uri_prefix) {
+  const std::string id = p.at("id");
+  const std::optional<long long> want_msn = requested_msn(p);
   check_camera_id(id);
   auto sop = running_stream(m, id, true);
   auto stream = co_await std::move(sop);
+  std::shared_ptr<service::ReaderCounters> counters;
+  if (stream) {
+    auto rop = hls_reader(m, req, p);
+    counters = co_await std::move(rop);
+  }
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);
   const auto start = std::chrono::steady_clock::now();
@@ -112,6 +129,7 @@ asio::awaitable<Response> serve_playlist(const Request& req, std::shared_ptr<Str
       if (!wait_more) {
         std::string body = media::add_blocking_reload(*text);
         if (!uri_prefix.empty()) body = media::prefix_playlist_uris(body, uri_prefix);
+        if (counters) counters->bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
         co_return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
       }
       last_ok = std::move(text);
@@ -125,8 +143,9 @@ asio::awaitable<Response> serve_playlist(const Request& req, std::shared_ptr<Str
   }
 }
 
-asio::awaitable<Response> serve_segment(const Request& req, std::shared_ptr<StreamManager> m,
-                                        std::string id, std::string name) {
+asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std::shared_ptr<StreamManager> m) {
+  const std::string id = p.at("id");
+  const std::string name = p.at("name");
   if (!media::valid_hls_segment_name(name)) {
     co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
                              "invalid segment name (expected segmentNNNNN.ts)");
@@ -137,8 +156,12 @@ asio::awaitable<Response> serve_segment(const Request& req, std::shared_ptr<Stre
   auto hls = stream ? media::find_hls_output(stream) : nullptr;
   if (!hls) throw Error(Errc::not_found, "HLS is not running for camera '" + id + "'");
   hls->touch();
+  auto rop = hls_reader(m, req, p);
+  auto counters = co_await std::move(rop);
   auto data = read_file(hls->dir() / name);
   if (!data) throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");
+  counters->bytes_sent.fetch_add(data->size(), std::memory_order_relaxed);
+  counters->frames_sent.fetch_add(1, std::memory_order_relaxed);
   co_return text_response(req, bhttp::status::ok, std::move(*data), "video/mp2t");
 }
 
@@ -161,18 +184,18 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
   (void)cfg;
 
   r.add(V::get, "/streams/{id}/hls/index.m3u8", [m](const Request& req, const Params& p) {
-    return serve_playlist(req, m, p.at("id"), "", requested_msn(p));
+    return serve_playlist(req, p, m, "");
   });
   r.add(V::get, "/streams/{id}/hls/{name}", [m](const Request& req, const Params& p) {
-    return serve_segment(req, m, p.at("id"), p.at("name"));
+    return serve_segment(req, p, m);
   });
 
   // Seed-003 aliases.
   r.add(V::get, "/api/cameras/{id}/stream/playlist.m3u8", [m](const Request& req, const Params& p) {
-    return serve_playlist(req, m, p.at("id"), "segment/", requested_msn(p));
+    return serve_playlist(req, p, m, "segment/");
   });
   r.add(V::get, "/api/cameras/{id}/stream/segment/{name}", [m](const Request& req, const Params& p) {
-    return serve_segment(req, m, p.at("id"), p.at("name"));
+    return serve_segment(req, p, m);
   });
   r.add(V::post, "/api/cameras/{id}/stream/start",
         [m](const Request& req, const Params& p) -> asio::awaitable<Response> {

@@ -76,37 +76,28 @@ asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::
 
 // One multipart client: sends the newest frame it has not sent yet, each time the
 // output has one. Frames produced while a write is in progress are skipped.
-asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id,
+asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id, std::string ip,
                                     std::shared_ptr<StreamManager> m) {
   auto conn = std::make_shared<beast::tcp_stream>(std::move(raw));
   const auto ex = conn->get_executor();
+  auto st = std::make_shared<ClientState>(ex);
   std::optional<Response> failure;
-  std::shared_ptr<media::Stream> stream;
+  std::shared_ptr<service::MjpegReader> reader;
   try {
     check_camera_id(id);
-    auto sop = running_stream(m, id, true);
-    stream = co_await std::move(sop);
-    if (!stream) throw Error(Errc::unavailable, "camera '" + id + "' is not running");
+    service::ReaderRequest rr{id, std::string(req[bhttp::field::user_agent]), ip};
+    auto wake = [w = std::weak_ptr<ClientState>(st), ex] {
+      asio::post(ex, [w] {
+        if (auto c = w.lock()) c->timer.cancel();
+      });
+    };
+    auto op = await_reply<std::shared_ptr<service::MjpegReader>>(
+        [m, rr, wake](Reply<std::shared_ptr<service::MjpegReader>> cb) { m->attach_mjpeg(rr, wake, std::move(cb)); });
+    reader = co_await std::move(op);
   } catch (const Error& e) {
     failure = error_response(req, e);
   } catch (const std::exception& e) {
     failure = error_response(req, bhttp::status::internal_server_error, "internal", e.what());
-  }
-  auto st = std::make_shared<ClientState>(ex);
-  std::shared_ptr<media::MjpegOutput> out;
-  std::uint64_t sub = 0;
-  for (int i = 0; !failure && i < 3 && !sub; ++i) {
-    out = media::mjpeg_output(stream);
-    if (!out) break;
-    sub = out->subscribe([w = std::weak_ptr<ClientState>(st), ex] {
-      asio::post(ex, [w] {
-        if (auto c = w.lock()) c->timer.cancel();
-      });
-    });
-  }
-  if (!failure && !sub) {
-    failure = error_response(req, bhttp::status::service_unavailable, "unavailable",
-                             "camera '" + id + "' stopped; retry");
   }
   if (failure) {
     lg()->debug("MJPEG client refused: {}", failure->body());
@@ -114,19 +105,19 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
     co_await std::move(wop);
     co_return;
   }
-  stream.reset();  // the output holds what it needs; a stopped stream must not linger here
 
   const std::string head = media::mjpeg_response_head(media::kMjpegBoundary, "camrelay/" CAMRELAY_VERSION);
   conn->expires_after(kWriteTimeout);
   auto [hec, hn] = co_await asio::async_write(*conn, asio::buffer(head), kUseTuple);
   (void)hn;
   conn->expires_never();
+  if (hec) reader->set_close_reason("client left");
   if (!hec) {
     asio::co_spawn(ex, watch_close(conn, st), asio::detached);
     std::uint64_t last = 0;
     static const std::string crlf = "\r\n";
-    while (!st->gone && !out->closed()) {
-      const media::MjpegOutput::Frame f = out->latest();
+    while (!st->gone && !reader->closed()) {
+      const service::MjpegReader::Frame f = reader->latest();
       if (f.jpeg && f.seq > last) {
         const std::uint64_t skipped = last ? f.seq - last - 1 : 0;
         const std::string part = media::mjpeg_part_header(media::kMjpegBoundary, f.jpeg->size());
@@ -134,18 +125,21 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
                                                      asio::buffer(crlf)};
         conn->expires_after(kWriteTimeout);
         auto [wec, wn] = co_await asio::async_write(*conn, bufs, kUseTuple);
-        (void)wn;
         conn->expires_never();
-        if (wec) break;
+        if (wec) {
+          reader->set_close_reason(wec == beast::error::timeout ? "write timed out (client too slow)" : "client left");
+          break;
+        }
         last = f.seq;
-        out->count_sent(1, skipped);
+        reader->count_sent(wn, skipped);
         continue;
       }
       st->timer.expires_after(std::chrono::seconds(5));
       auto [tec] = co_await st->timer.async_wait(kUseTuple);
       (void)tec;
     }
-    if (!st->gone && out->closed()) {
+    if (!st->gone && reader->closed()) {
+      reader->set_close_reason("stream ended");
       const std::string end = media::mjpeg_closing(media::kMjpegBoundary);
       conn->expires_after(std::chrono::seconds(2));
       auto [eec, en] = co_await asio::async_write(*conn, asio::buffer(end), kUseTuple);
@@ -153,7 +147,7 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
       (void)en;
     }
   }
-  out->unsubscribe(sub);
+  reader.reset();  // detaches: the viewer row is closed
   boost::system::error_code ignored;
   conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
   conn->close();
@@ -328,13 +322,13 @@ void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m,
   media::hls_clean_root(cfg);  // segments of a previous run are stale
   server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", [m](beast::tcp_stream s, Request req, Params p) {
     auto ex = s.get_executor();
-    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), p.at("id"), m), asio::detached);
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), p.at("id"), p.remote_ip, m), asio::detached);
   });
-  server.add_takeover(bhttp::verb::get, "/live/stream", [m](beast::tcp_stream s, Request req, Params) {
+  server.add_takeover(bhttp::verb::get, "/live/stream", [m](beast::tcp_stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = m->first_camera();
     if (id.empty()) id = "-";
-    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, m), asio::detached);
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, p.remote_ip, m), asio::detached);
   });
 }
 

@@ -107,7 +107,7 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
       service::ViewerRequest vr;
       vr.id = vid;
       vr.camera_id = cam;
-      vr.kind = "whep";
+      vr.kind = service::ReaderKind::whep;
       vr.user_agent = std::string(req[bhttp::field::user_agent]);
       vr.ip = p.remote_ip;
       vr.offer_sdp = req.body();
@@ -155,7 +155,7 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
     auto all = co_await std::move(op);
     const ViewerInfo* found = nullptr;
     for (const auto& v : all) {
-      if (v.id == vid && v.kind == "whep") found = &v;
+      if (v.id == vid && v.kind == service::ReaderKind::whep) found = &v;
     }
     if (!found) throw Error(Errc::not_found, "unknown WHEP session");
     const SdpFrag frag = parse_sdpfrag(req.body());

@@ -155,7 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
     service::ViewerRequest r;
     r.id = vid;
     r.camera_id = cam;
-    r.kind = "webrtc";
+    r.kind = service::ReaderKind::webrtc;
     r.video_codecs = std::move(codecs);
     r.user_agent = ua_;
     r.ip = ip_;

@@ -18,7 +18,7 @@ struct ViewerEntry {
   std::string id;
   std::string camera_id;
   std::string stream_session_id;
-  std::string kind;  // webrtc | whep
+  ReaderKind kind = ReaderKind::webrtc;
   std::string user_agent;
   std::string ip;
   std::int64_t connected_at = 0;   // unix s (join time)
@@ -27,7 +27,10 @@ struct ViewerEntry {
   std::string state = "new";
   std::string remote_ice_ufrag;  // WHEP: the offer's ICE ufrag (a different one = ICE restart)
   bool ever_connected = false;
-  std::shared_ptr<media::WebrtcViewer> media;
+  std::shared_ptr<media::WebrtcViewer> media;   // WebRTC readers
+  std::shared_ptr<ReaderCounters> counters;      // MJPEG and HLS readers
+  std::string client_key;                        // HLS: IP + User-Agent
+  std::int64_t last_seen_mono_ms = 0;            // HLS: last request
   std::function<void(std::string reason)> on_closed;  // tells the client (WS/WHEP) it ended
 };
 
@@ -45,7 +48,8 @@ struct StreamManager::Entry {
   media::StreamStats last_stats;
   std::unique_ptr<asio::steady_timer> start_timer;
   std::vector<std::function<void()>> on_stopped;  // waiters for the end of `stopping`
-  std::map<std::string, std::unique_ptr<ViewerEntry>> viewers;
+  std::map<std::string, std::unique_ptr<ViewerEntry>> viewers;  // readers of every kind
+  std::map<std::string, std::string> hls_clients;                 // HLS client key -> viewer id
   int target_kbps = 0;
   // BCGH cameras: the negotiation session while running; presence from the status topic.
   std::shared_ptr<BcghSession> bcgh;

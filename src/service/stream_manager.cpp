@@ -244,6 +244,8 @@ StreamInfo StreamManager::info(const Entry& e) const {
   i.stats = e.stream ? e.stream->stats() : e.last_stats;
   if (e.stream) i.audio = e.stream->audio_info();
   i.viewers = static_cast<int>(e.viewers.size());
+  i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}};
+  for (const auto& [vid, v] : e.viewers) ++i.viewers_by_protocol[std::string(protocol_of(v->kind))];
   i.target_kbps = e.target_kbps;
   if (e.stream) i.source_json = e.stream->source_stats_json();
   if (e.bcgh) i.source_json = merge_source_json(i.source_json, e.bcgh->stats());

@@ -32,31 +32,41 @@ ViewerInfo StreamManager::viewer_info(const ViewerEntry& v) const {
   i.state = v.state;
   i.remote_ice_ufrag = v.remote_ice_ufrag;
   if (v.media) i.stats = v.media->stats();
+  if (v.counters) {
+    i.http.bytes_sent = v.counters->bytes_sent.load(std::memory_order_relaxed);
+    i.http.frames_sent = v.counters->frames_sent.load(std::memory_order_relaxed);
+    i.http.frames_skipped = v.counters->frames_skipped.load(std::memory_order_relaxed);
+    i.http.requests = v.counters->requests.load(std::memory_order_relaxed);
+  }
+  if (v.kind == ReaderKind::hls) i.http.idle_ms = mono_now_ms() - v.last_seen_mono_ms;
   return i;
+}
+
+void StreamManager::admit(Entry& e, const std::string& camera_id, ReaderKind kind) {
+  if (shutting_down_) throw Error(Errc::unavailable, "the daemon is shutting down");
+  const int per_stream = cfg_.webrtc.max_viewers_per_stream;
+  const int total = cfg_.webrtc.max_viewers_total;
+  if (static_cast<int>(e.viewers.size()) >= per_stream) {
+    throw Error(Errc::limit_reached, "camera '" + camera_id + "' already has the maximum of " +
+                                         std::to_string(per_stream) + " viewers");
+  }
+  if (total_viewers() >= total) {
+    throw Error(Errc::limit_reached, "the server already has the maximum of " + std::to_string(total) + " viewers");
+  }
+  if (e.state == StreamState::stopping) {
+    throw Error(Errc::conflict, "camera '" + camera_id + "' is stopping; retry in a moment");
+  }
+  if (!is_running(e.state)) {
+    lg()->info("camera {}: started on demand for a {} reader", camera_id, to_string(kind));
+    do_start(e, {});
+  }
 }
 
 void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
   post([req = std::move(req), reply = std::move(reply)](StreamManager& m) mutable {
     try {
-      if (m.shutting_down_) throw Error(Errc::unavailable, "the daemon is shutting down");
       Entry& e = m.entry(req.camera_id);
-      const int per_stream = m.cfg_.webrtc.max_viewers_per_stream;
-      const int total = m.cfg_.webrtc.max_viewers_total;
-      if (static_cast<int>(e.viewers.size()) >= per_stream) {
-        throw Error(Errc::limit_reached, "camera '" + req.camera_id + "' already has the maximum of " +
-                                             std::to_string(per_stream) + " viewers");
-      }
-      if (m.total_viewers() >= total) {
-        throw Error(Errc::limit_reached,
-                    "the server already has the maximum of " + std::to_string(total) + " viewers");
-      }
-      if (e.state == StreamState::stopping) {
-        throw Error(Errc::conflict, "camera '" + req.camera_id + "' is stopping; retry in a moment");
-      }
-      if (!is_running(e.state)) {
-        lg()->info("camera {}: started on demand for a viewer", req.camera_id);
-        m.do_start(e, {});
-      }
+      m.admit(e, req.camera_id, req.kind);
       auto v = std::make_unique<ViewerEntry>();
       v->id = req.id.empty() ? random_id("v_") : req.id;
       if (m.viewer_camera_.count(v->id)) throw Error(Errc::conflict, "viewer id already in use");
@@ -102,7 +112,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       row.stream_session_id = e.session_id;
       row.camera_id = req.camera_id;
       row.webrtc_endpoint_id = v->media->element_name();
-      row.kind = v->kind;
+      row.kind = std::string(to_string(v->kind));
       row.user_agent = v->user_agent;
       row.ip_address = v->ip;
       row.connected_at = v->connected_at;
@@ -110,7 +120,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
 
       v->media->start();
       ViewerInfo info = m.viewer_info(*v);
-      lg()->info("viewer {} ({}) joined camera {} from {} ({} viewers)", vid, v->kind, req.camera_id,
+      lg()->info("viewer {} ({}) joined camera {} from {} ({} viewers)", vid, to_string(v->kind), req.camera_id,
                  v->ip, e.viewers.size() + 1);
       m.viewer_camera_[vid] = req.camera_id;
       e.viewers.emplace(vid, std::move(v));
@@ -178,7 +188,9 @@ void StreamManager::drop_viewer(Entry& e, const std::string& viewer_id, const st
   std::unique_ptr<ViewerEntry> v = std::move(it->second);
   e.viewers.erase(it);
   viewer_camera_.erase(viewer_id);
-  lg()->info("viewer {} left camera {}: {} ({} viewers)", viewer_id, e.cam.id, reason, e.viewers.size());
+  if (v->kind == ReaderKind::hls) e.hls_clients.erase(v->client_key);
+  lg()->info("viewer {} ({}) left camera {}: {} ({} viewers)", viewer_id, to_string(v->kind), e.cam.id, reason,
+             e.viewers.size());
   store_.close_viewer_session(viewer_id, unix_now_s(), reason);
   if (v->on_closed) v->on_closed(reason);
   // The media object releases its branch on the GLib thread; it keeps itself alive.
@@ -230,6 +242,11 @@ void StreamManager::viewer_tick() {
         gone.emplace_back(vid, "did not connect within " + std::to_string(w.connect_timeout_s) + " s");
       } else if (v->disconnected_since_ms && now - v->disconnected_since_ms > grace_ms) {
         gone.emplace_back(vid, "connection lost (disconnected for " + std::to_string(w.disconnect_grace_s) + " s)");
+      } else if (v->kind == ReaderKind::hls) {
+        const int idle_s = hls_reader_idle_s(cfg_.hls.target_duration_s);
+        if (now - v->last_seen_mono_ms > std::int64_t(idle_s) * 1000) {
+          gone.emplace_back(vid, "no HLS request for " + std::to_string(idle_s) + " s");
+        }
       } else if (v->ever_connected && v->media) {
         const auto st = v->media->stats();
         // Silence counts from the last RTCP packet, or from "connected" if none ever came.

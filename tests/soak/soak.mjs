@@ -113,7 +113,7 @@ export function slope(points) {
 
 // Least squares y ≈ b0 + b1·x1 + b2·x2 + …: returns [b0, b1, …] (null if singular). Used to
 // take the time trend of RSS/FDs/threads with the client counts as further regressors: FDs
-// and threads follow the WebRTC viewers up and down (R² ≈ 0.8 against GET /viewers' count),
+// and threads follow the WebRTC viewers up and down (R² ≈ 0.8 against GET /viewers' WebRTC count),
 // and that swing would otherwise dominate the trend of a half-hour window.
 export function regress(rows) {  // rows: [[y, x1, x2, …]]
   const k = rows[0].length;      // unknowns: intercept + (k - 1) regressors
@@ -815,7 +815,7 @@ export async function runSoak(options = {}) {
   const half = Math.max(durationMs / 2000, baseline ? baseline.t : 0);
   const win = samples.filter((s) => s.t >= half && s.daemon === daemons.length && s.rss != null && s.t <= end.t);
   const winMin = win.length ? (win[win.length - 1].t - win[0].t) / 60 : 0;
-  const tr = trends(win.map((x) => ({ t: x.t, rss: x.rss, fds: x.fds, threads: x.threads, clients: [x.api || 0, x.drv.hls + x.drv.mjpeg] })));
+  const tr = trends(win.map((x) => ({ t: x.t, rss: x.rss, fds: x.fds, threads: x.threads, clients: [(x.whep || 0) + (x.webrtc || 0), x.drv.hls + x.drv.mjpeg] })));
   const rssSlope = tr.rss.adjusted;
   const fdSlope = tr.fds.adjusted;
   const thrSlope = tr.threads.adjusted;

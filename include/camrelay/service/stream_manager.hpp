@@ -25,6 +25,7 @@
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/stream.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/service/reader.hpp"
 #include "camrelay/service/state.hpp"
 #include "camrelay/store/store.hpp"
 
@@ -62,7 +63,8 @@ struct StreamInfo {
   config::Bandwidth bandwidth;
   media::StreamStats stats;       // of the current (or last) pipeline
   media::AudioInfo audio;         // of the running pipeline; codec "" = no audio (or audio off)
-  int viewers = 0;
+  int viewers = 0;                // readers of every kind
+  std::map<std::string, int> viewers_by_protocol;  // webrtc | hls | mjpeg -> count
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
   std::string source_json = "{}"; // source-specific figures (REMB counters, reconnects, ...)
   bool changed = true;            // false when start/stop found the stream already there
@@ -90,7 +92,7 @@ struct HealthInfo {
 struct ViewerRequest {
   std::string id;           // empty = generated
   std::string camera_id;
-  std::string kind;         // webrtc (WebSocket signaling) | whep
+  ReaderKind kind = ReaderKind::webrtc;  // webrtc (WebSocket signaling) | whep
   std::string user_agent;
   std::string ip;
   std::string offer_sdp;    // WHEP: the browser's offer; empty = the server offers
@@ -101,17 +103,28 @@ struct ViewerRequest {
   std::function<void(std::string reason)> on_closed;  // the viewer has ended (any cause)
 };
 
+// Delivery figures of a reader served over plain HTTP (MJPEG, HLS).
+struct HttpReaderStats {
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t frames_sent = 0;     // MJPEG pictures, HLS segments
+  std::uint64_t frames_skipped = 0;  // MJPEG: pictures replaced by newer ones during a write
+  std::uint64_t requests = 0;        // HLS: playlist and segment requests
+  std::int64_t idle_ms = 0;          // HLS: since the client's last request
+};
+
+// One reader of any kind (GET /viewers).
 struct ViewerInfo {
   std::string id;
   std::string camera_id;
   std::string session_id;  // stream session watched
-  std::string kind;
+  ReaderKind kind = ReaderKind::webrtc;
   std::string user_agent;
   std::string ip;
   std::int64_t connected_at = 0;
   std::string state;
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
-  media::ViewerStats stats;
+  media::ViewerStats stats;  // WebRTC readers
+  HttpReaderStats http;      // MJPEG and HLS readers
 };
 
 nlohmann::json to_json(const StreamInfo& s);
@@ -155,6 +168,17 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // camera_id empty = all cameras. Throws not_found (via reply) for an unknown camera.
   void list_viewers(std::string camera_id, Reply<std::vector<ViewerInfo>> reply);
 
+  // ---- readers served over HTTP (readers.cpp; service/reader.hpp) ----
+  // Attaches an MJPEG client: limits, on-demand start, a viewer row. `wake` is called (any
+  // thread) for every new picture and when the output closes; it must only post to its
+  // owner. Errors: not_found, limit_reached, conflict (stopping), unavailable.
+  void attach_mjpeg(ReaderRequest req, std::function<void()> wake, Reply<std::shared_ptr<MjpegReader>> reply);
+  // A playlist or segment request of an HLS client (IP + User-Agent): the first one joins
+  // the client as a reader (limits apply: limit_reached), later ones keep it; it leaves
+  // after hls_reader_idle_s without a request. Call once the stream is running, before
+  // serving; the reply's counters take what was then sent.
+  void hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply);
+
   // SIGHUP: applies a new camera list. Added cameras are created (and started if
   // auto_start), removed ones stopped (their viewers told) and forgotten, changed ones
   // restarted with the new settings if they were running; unchanged cameras are not
@@ -189,6 +213,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // viewers (viewers.cpp)
   void drop_viewer(Entry& e, const std::string& viewer_id, const std::string& reason);
   void drop_all_viewers(Entry& e, const std::string& reason);
+  // Limits and on-demand start for a new reader of any kind (throws Error).
+  void admit(Entry& e, const std::string& camera_id, ReaderKind kind);
+  // A new HTTP reader's record and viewer row (readers.cpp).
+  ViewerEntry& add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req);
   void on_viewer_state(const std::string& viewer_id, const std::string& state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();

@@ -1,0 +1,85 @@
+#pragma once
+// Readers: every client of a camera's stream that the service counts. A reader is listed in
+// GET /viewers (with its kind and protocol), counts against the viewer limits
+// (webrtc.max_viewers_per_stream / max_viewers_total) and in /health, and has a row in
+// viewer_sessions from join to leave.
+//
+//   kind     protocol  joins                                 leaves
+//   webrtc   webrtc    /viewer page, WebSocket signaling     goodbye, ICE failure, silence
+//   whep     webrtc    POST /streams/{id}/whep               DELETE, ICE failure, silence
+//   mjpeg    mjpeg     GET /streams/{id}/mjpeg (/live/stream) the connection closes
+//   hls      hls       first playlist/segment request        no request for hls_reader_idle_s
+//
+// An HLS "reader" is a client (IP address + User-Agent) seen fetching the camera's playlist
+// or segments: HTTP has no connection to watch, so it leaves when it has not fetched for a
+// while. Snapshots (one JPEG per request) are not readers.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "camrelay/media/mjpeg.hpp"
+
+namespace camrelay::service {
+
+class StreamManager;
+
+enum class ReaderKind { webrtc, whep, hls, mjpeg };
+
+std::string_view to_string(ReaderKind k);
+std::optional<ReaderKind> reader_kind_from_string(std::string_view s);
+// webrtc (webrtc, whep) | hls | mjpeg
+std::string_view protocol_of(ReaderKind k);
+inline bool is_webrtc(ReaderKind k) { return k == ReaderKind::webrtc || k == ReaderKind::whep; }
+
+// An HLS client is gone after this long without a request: players reload the playlist
+// about once per target duration, so several missed reloads mean it has left.
+int hls_reader_idle_s(double target_duration_s);
+
+// What HTTP-served readers (MJPEG, HLS) have been sent; written by the connection's thread,
+// read by the manager.
+struct ReaderCounters {
+  std::atomic<std::uint64_t> bytes_sent{0};
+  std::atomic<std::uint64_t> frames_sent{0};      // MJPEG pictures, HLS segments
+  std::atomic<std::uint64_t> frames_skipped{0};   // MJPEG: newer pictures came during a write
+  std::atomic<std::uint64_t> requests{0};         // HLS: playlist and segment requests
+  std::atomic<bool> ended{false};                 // the manager dropped the reader (stream stopped, shutdown)
+};
+
+// Who is asking to read (MJPEG/HLS). The camera must exist; limits apply.
+struct ReaderRequest {
+  std::string camera_id;
+  std::string user_agent;
+  std::string ip;
+};
+
+// An MJPEG client attached to a camera. RAII: destroying the handle detaches it (the
+// viewer row is closed with close_reason(), default "client left"). Any thread.
+class MjpegReader {
+ public:
+  using Frame = media::MjpegOutput::Frame;
+  MjpegReader(std::weak_ptr<StreamManager> manager, std::string id, std::shared_ptr<media::MjpegOutput> out,
+              std::uint64_t subscription, std::shared_ptr<ReaderCounters> counters);
+  ~MjpegReader();
+  MjpegReader(const MjpegReader&) = delete;
+  MjpegReader& operator=(const MjpegReader&) = delete;
+
+  const std::string& id() const { return id_; }
+  Frame latest() const { return out_->latest(); }
+  // The output has ended (camera stopped or failed): no frame will come any more.
+  bool closed() const { return out_->closed() || counters_->ended.load(); }
+  void count_sent(std::size_t bytes, std::uint64_t skipped);
+  void set_close_reason(std::string why) { reason_ = std::move(why); }
+
+ private:
+  std::weak_ptr<StreamManager> manager_;
+  std::string id_;
+  std::shared_ptr<media::MjpegOutput> out_;
+  std::uint64_t sub_;
+  std::shared_ptr<ReaderCounters> counters_;
+  std::string reason_ = "client left";
+};
+
+}  // namespace camrelay::service
