@@ -15,6 +15,7 @@
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
+#include "waker.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -30,7 +31,6 @@ using service::StreamManager;
 
 // How long a playlist request waits for the first segment of a fresh HLS output.
 constexpr auto kPlaylistWait = std::chrono::milliseconds(6000);
-constexpr auto kPoll = std::chrono::milliseconds(100);
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 std::optional<std::string> read_file(const fs::path& p) {
@@ -105,22 +105,38 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
     counters = co_await std::move(rop);
   }
   auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer(ex);
+  auto waker = Waker::create(ex);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + kPlaylistWait;
-  std::optional<std::string> last_ok;  // a playlist with segments, while blocking for _HLS_msn
+  bool have_segments = false;  // a playlist with segments exists (a blocking reload waits on)
+  std::shared_ptr<media::HlsOutput> hls;
+  std::uint64_t sub = 0;
+  // Woken by the output when it publishes a segment or stops: no polling.
+  struct Unsubscribe {
+    std::shared_ptr<media::HlsOutput>& h;
+    std::uint64_t& id;
+    ~Unsubscribe() {
+      if (h && id) h->unsubscribe(id);
+    }
+  } unsubscribe{hls, sub};
   for (;;) {
-    std::shared_ptr<media::HlsOutput> hls = stream ? media::hls_output(stream) : nullptr;
-    if (!hls) {
+    std::shared_ptr<media::HlsOutput> now = stream ? media::hls_output(stream) : nullptr;
+    if (!now) {
       auto iop = stream_info(m, id);
       auto info = co_await std::move(iop);
       co_return unavailable(req, not_running_message(info), 2);
+    }
+    if (now != hls) {  // first pass, or the output was replaced (idle-stopped and restarted)
+      if (hls && sub) hls->unsubscribe(sub);
+      hls = std::move(now);
+      sub = hls->subscribe(waker->callback());
     }
     hls->touch();
     if (hls->state() == media::HlsOutput::State::failed) {
       throw Error(Errc::internal, "HLS output failed: " + hls->error());
     }
-    if (auto text = read_file(hls->playlist_path()); text && text->find("#EXTINF") != std::string::npos) {
+    const auto text = hls->playlist();
+    if (text && text->find("#EXTINF") != std::string::npos) {
       const auto last = media::playlist_last_msn(*text);
       const bool blocked_long = std::chrono::steady_clock::now() - start >= kBlockingReloadMax;
       // The segment a blocking reload asks for may be far ahead (a stale player): do not
@@ -132,14 +148,14 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
         if (counters) counters->bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
         co_return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
       }
-      last_ok = std::move(text);
+      have_segments = true;
     } else if (std::chrono::steady_clock::now() >= deadline) {
       co_return unavailable(req, "the first HLS segment of camera '" + id + "' is not ready yet; retry");
     }
-    // Blocking reloads poll faster: the new segment should go out the moment it exists.
-    timer.expires_after(last_ok ? std::chrono::milliseconds(20) : kPoll);
-    auto [ec] = co_await timer.async_wait(kUseTuple);
-    (void)ec;
+    // The next segment, a stop, or the end of the wait (a blocking reload is answered with
+    // the current playlist after kBlockingReloadMax).
+    auto wop = waker->wait_until(have_segments ? start + kBlockingReloadMax : deadline);
+    co_await std::move(wop);
   }
 }
 

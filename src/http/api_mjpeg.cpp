@@ -7,16 +7,17 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
+#include "waker.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/http/server.hpp"
 #include "camrelay/media/hls.hpp"
@@ -42,7 +43,6 @@ auto lg() {
 constexpr auto kWriteTimeout = std::chrono::seconds(15);  // a client this stuck is dropped
 constexpr auto kFrameWait = std::chrono::milliseconds(8000);  // snapshot: first frame of a fresh output
 constexpr int kMaxScaleJobs = 2;
-std::atomic<int> g_scale_jobs{0};
 
 // Woken (on the connection's strand) whenever the output has a new frame or closes.
 struct ClientState {
@@ -169,43 +169,65 @@ int parse_width(const Params& p) {
   return w;
 }
 
-// Scales off the network threads: a short-lived worker thread (at most kMaxScaleJobs).
-asio::awaitable<std::string> scale_off_thread(media::JpegData jpeg, int width, int quality) {
-  if (g_scale_jobs.fetch_add(1) >= kMaxScaleJobs) {
-    g_scale_jobs.fetch_sub(1);
-    throw Error(Errc::limit_reached, "too many snapshot scalings at once; retry");
+// Snapshot scaling (a decode and an encode, up to ~5 s) runs on a small pool of its own,
+// never on the network threads: at most kMaxScaleJobs at once, more are refused.
+class ScalePool {
+ public:
+  asio::awaitable<std::string> scale(media::JpegData jpeg, int width, int quality) {
+    if (jobs_.fetch_add(1) >= kMaxScaleJobs) {
+      jobs_.fetch_sub(1);
+      throw Error(Errc::limit_reached, "too many snapshot scalings at once; retry");
+    }
+    auto op = await_reply<std::string>([this, jpeg, width, quality](Reply<std::string> cb) {
+      asio::post(pool_, [this, jpeg, width, quality, cb = std::move(cb)] {
+        std::string out;
+        std::exception_ptr err;
+        try {
+          out = media::scale_jpeg(*jpeg, width, quality);
+        } catch (...) {
+          err = std::current_exception();
+        }
+        jobs_.fetch_sub(1);
+        cb(err, std::move(out));
+      });
+    });
+    auto scaled = co_await std::move(op);
+    co_return scaled;
   }
-  auto op = await_reply<std::string>([jpeg, width, quality](Reply<std::string> cb) {
-    std::thread([jpeg, width, quality, cb = std::move(cb)] {
-      std::string out;
-      std::exception_ptr err;
-      try {
-        out = media::scale_jpeg(*jpeg, width, quality);
-      } catch (...) {
-        err = std::current_exception();
-      }
-      g_scale_jobs.fetch_sub(1);
-      cb(err, std::move(out));
-    }).detach();
-  });
-  auto scaled = co_await std::move(op);
-  co_return scaled;
-}
+
+ private:
+  std::atomic<int> jobs_{0};
+  asio::thread_pool pool_{kMaxScaleJobs};  // joined when the routes go (shutdown)
+};
 
 asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamManager> m, std::string id,
-                                   int width, const config::Config& cfg) {
+                                   int width, const config::Config& cfg, std::shared_ptr<ScalePool> scaler) {
   check_camera_id(id);
   auto sop = running_stream(m, id, true);
   auto stream = co_await std::move(sop);
   if (!stream) throw Error(Errc::unavailable, "camera '" + id + "' is not running");
   auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer(ex);
+  auto waker = Waker::create(ex);
   const auto deadline = std::chrono::steady_clock::now() + kFrameWait;
   media::JpegData jpeg;
   const std::int64_t asked_ms = mono_now_ms();
+  std::shared_ptr<media::MjpegOutput> out;
+  std::uint64_t sub = 0;
+  struct Unsubscribe {
+    std::shared_ptr<media::MjpegOutput>& o;
+    std::uint64_t& id;
+    ~Unsubscribe() {
+      if (o && id) o->unsubscribe(id);
+    }
+  } unsubscribe{out, sub};
   while (!jpeg) {
-    auto out = media::mjpeg_output(stream);
-    if (!out) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
+    auto now = media::mjpeg_output(stream);
+    if (!now) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
+    if (now != out) {  // first pass, or a fresh output after the old one closed
+      if (out && sub) out->unsubscribe(sub);
+      out = std::move(now);
+      sub = out->subscribe(waker->callback());
+    }
     out->touch();
     const auto f = out->latest();
     // The newest frame, unless it is stale (the output was idle or the camera stalled).
@@ -219,13 +241,13 @@ asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamMan
       res.set(bhttp::field::retry_after, "1");
       co_return res;
     }
-    timer.expires_after(std::chrono::milliseconds(30));
-    auto [ec] = co_await timer.async_wait(kUseTuple);
-    (void)ec;
+    // Woken by the next picture (or the output closing): no polling.
+    auto wop = waker->wait_until(deadline);
+    co_await std::move(wop);
   }
   std::string body;
   if (width > 0) {
-    auto op = scale_off_thread(jpeg, width, cfg.mjpeg.quality);
+    auto op = scaler->scale(jpeg, width, cfg.mjpeg.quality);
     body = co_await std::move(op);
   } else {
     body = *jpeg;
@@ -288,8 +310,9 @@ asio::awaitable<std::shared_ptr<media::Stream>> running_stream(std::shared_ptr<S
 void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
   using V = bhttp::verb;
   const config::Config* c = &cfg;
-  r.add(V::get, "/streams/{id}/snapshot.jpg", [m, c](const Request& req, const Params& p) {
-    return snapshot(req, m, p.at("id"), parse_width(p), *c);
+  auto scaler = std::make_shared<ScalePool>();
+  r.add(V::get, "/streams/{id}/snapshot.jpg", [m, c, scaler](const Request& req, const Params& p) {
+    return snapshot(req, m, p.at("id"), parse_width(p), *c, scaler);
   });
 
   // Seed-004 aliases (the first configured camera).

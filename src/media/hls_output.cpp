@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -170,6 +171,40 @@ void HlsOutput::touch() {
   requests_.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::shared_ptr<const std::string> HlsOutput::playlist() const {
+  std::lock_guard lk(mu_);
+  return playlist_;
+}
+
+std::uint64_t HlsOutput::subscribe(std::function<void()> wake) {
+  std::lock_guard lk(mu_);
+  const std::uint64_t id = next_sub_++;
+  subs_.emplace(id, std::move(wake));
+  return id;
+}
+
+void HlsOutput::unsubscribe(std::uint64_t id) {
+  std::lock_guard lk(mu_);
+  subs_.erase(id);
+}
+
+void HlsOutput::publish(std::string playlist) {
+  {
+    std::lock_guard lk(mu_);
+    playlist_ = std::make_shared<const std::string>(std::move(playlist));
+  }
+  wake_all();
+}
+
+void HlsOutput::wake_all() {
+  std::vector<std::function<void()>> fns;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& [id, f] : subs_) fns.push_back(f);
+  }
+  for (auto& f : fns) f();
+}
+
 std::string HlsOutput::error() const {
   std::lock_guard lk(mu_);
   return error_;
@@ -183,6 +218,7 @@ void HlsOutput::set_failed(const std::string& why) {
   state_ = State::failed;
   lg()->error("camera {}: HLS: {}", camera_id_, why);
   if (auto s = stream_.lock()) s->remove_output(kKind, this);
+  wake_all();
 }
 
 void HlsOutput::start() {
@@ -250,7 +286,10 @@ void HlsOutput::build() {
       }
     }
     if (!unit.empty() && c->seg->push(unit, pts, std::int64_t(g_get_monotonic_time()) * 1000)) {
-      if (auto o = c->out.lock()) o->segments_.store(c->seg->segments_written());
+      if (auto o = c->out.lock()) {
+        o->segments_.store(c->seg->segments_written());
+        o->publish(c->seg->playlist());
+      }
     }
     gst_sample_unref(sample);
     return GST_FLOW_OK;
@@ -297,6 +336,7 @@ void HlsOutput::idle_check() {
 
 void HlsOutput::stop_idle() {
   state_ = State::stopped;
+  wake_all();
   auto s = stream_.lock();
   lg()->info("camera {}: HLS stopped ({} s without requests)", camera_id_, cfg_.hls.idle_stop_s);
   if (s) s->remove_output(kKind, this);
@@ -317,6 +357,7 @@ void HlsOutput::on_stream_teardown() {
   if (auto s = stream_.lock(); s && timer_) s->loop().cancel(timer_);
   timer_ = 0;
   state_ = State::stopped;
+  wake_all();
   if (tee_pad_) {
     gst_object_unref(tee_pad_);
     tee_pad_ = nullptr;

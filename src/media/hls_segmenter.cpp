@@ -108,7 +108,8 @@ void HlsSegmenter::finish(std::int64_t end_ns) {
     fs::remove(o_.dir / on_disk_.front().name, ec);
     on_disk_.pop_front();
   }
-  write_atomically(o_.dir / "index.m3u8", render_hls_playlist(listed_, target_));
+  playlist_ = render_hls_playlist(listed_, target_);
+  write_atomically(o_.dir / "index.m3u8", playlist_);
 }
 
 }  // namespace camrelay::media

@@ -44,6 +44,8 @@ class HlsSegmenter {
   bool push(std::string_view ts, std::int64_t pts_ns, std::int64_t now_ns);
 
   std::uint64_t segments_written() const { return next_seq_; }
+  // The playlist as last written (empty before the first segment).
+  const std::string& playlist() const { return playlist_; }
   const std::string& last_error() const { return error_; }
 
  private:
@@ -60,6 +62,7 @@ class HlsSegmenter {
   std::deque<HlsSegment> listed_;  // in the playlist
   std::deque<HlsSegment> on_disk_;
   int target_ = 1;  // EXT-X-TARGETDURATION, never decreases
+  std::string playlist_;
   std::string error_;
 };
 

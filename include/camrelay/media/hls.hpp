@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +50,13 @@ class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOu
   void touch();
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path playlist_path() const { return dir_ / "index.m3u8"; }
+  // The current playlist (nullptr before the first segment is complete). Any thread.
+  std::shared_ptr<const std::string> playlist() const;
+  // `wake` is called (from a streaming or the GLib thread) when a segment is published and
+  // when the output stops or fails; it must only post to its owner. Returns an id for
+  // unsubscribe().
+  std::uint64_t subscribe(std::function<void()> wake);
+  void unsubscribe(std::uint64_t id);
   State state() const { return state_.load(); }
   std::string error() const;
 
@@ -62,6 +71,8 @@ class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOu
   void idle_check(); // GLib thread, every second
   void stop_idle();  // GLib thread
   void set_failed(const std::string& why);
+  void publish(std::string playlist);  // streaming thread: a segment is complete
+  void wake_all();
 
   std::weak_ptr<Stream> stream_;
   const config::Config& cfg_;
@@ -74,6 +85,9 @@ class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOu
   std::int64_t started_ms_ = 0;
   mutable std::mutex mu_;
   std::string error_;
+  std::shared_ptr<const std::string> playlist_;
+  std::map<std::uint64_t, std::function<void()>> subs_;
+  std::uint64_t next_sub_ = 1;
   // GLib thread only.
   GstElement* bin_ = nullptr;  // own ref
   GstPad* tee_pad_ = nullptr;  // own ref
