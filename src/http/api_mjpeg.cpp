@@ -46,9 +46,9 @@ constexpr int kMaxScaleJobs = 2;
 
 // Woken (on the connection's strand) whenever the output has a new frame or closes.
 struct ClientState {
-  explicit ClientState(const asio::any_io_executor& ex) : timer(ex) {}
-  asio::steady_timer timer;
-  bool gone = false;  // the client closed the connection
+  explicit ClientState(const asio::any_io_executor& ex) : waker(Waker::create(ex)) {}
+  std::shared_ptr<Waker> waker;  // a new picture, the output closing, the client leaving
+  bool gone = false;             // the client closed the connection
 };
 
 asio::awaitable<void> write_response(std::shared_ptr<beast::tcp_stream> conn, Response res) {
@@ -71,7 +71,7 @@ asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::
     if (ec) break;
   }
   st->gone = true;
-  st->timer.cancel();
+  st->waker->wake();
 }
 
 // One multipart client: sends the newest frame it has not sent yet, each time the
@@ -86,11 +86,7 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
   try {
     check_camera_id(id);
     service::ReaderRequest rr{id, std::string(req[bhttp::field::user_agent]), ip};
-    auto wake = [w = std::weak_ptr<ClientState>(st), ex] {
-      asio::post(ex, [w] {
-        if (auto c = w.lock()) c->timer.cancel();
-      });
-    };
+    auto wake = st->waker->callback();
     auto op = await_reply<std::shared_ptr<service::MjpegReader>>(
         [m, rr, wake](Reply<std::shared_ptr<service::MjpegReader>> cb) { m->attach_mjpeg(rr, wake, std::move(cb)); });
     reader = co_await std::move(op);
@@ -134,9 +130,8 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
         reader->count_sent(wn, skipped);
         continue;
       }
-      st->timer.expires_after(std::chrono::seconds(5));
-      auto [tec] = co_await st->timer.async_wait(kUseTuple);
-      (void)tec;
+      auto wop = st->waker->wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+      co_await std::move(wop);
     }
     if (!st->gone && reader->closed()) {
       reader->set_close_reason("stream ended");
