@@ -1,5 +1,7 @@
 #include "camrelay/gst/main_loop.hpp"
 
+#include <pthread.h>
+
 #include <gst/gst.h>
 
 #include <future>
@@ -68,12 +70,13 @@ gboolean run_call(gpointer data) {
 void free_call(gpointer data) { delete static_cast<Call*>(data); }
 }  // namespace
 
-MainLoop::MainLoop() {
+MainLoop::MainLoop(std::string name) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
   std::promise<std::thread::id> started;
   auto fut = started.get_future();
-  thread_ = std::thread([this, &started] {
+  thread_ = std::thread([this, &started, name = std::move(name)] {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     g_main_context_push_thread_default(context_);
     started.set_value(std::this_thread::get_id());
     g_main_loop_run(loop_);

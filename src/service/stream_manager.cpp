@@ -21,12 +21,11 @@ constexpr int kStartTimeoutS = 20;
 
 
 StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
-                             gst::MainLoop& loop, std::string gst_status)
+                             std::string gst_status)
     : io_(io),
       strand_(asio::make_strand(io)),
       cfg_(cfg),
       store_(store),
-      loop_(loop),
       gst_status_(std::move(gst_status)),
       boot_mono_ms_(mono_now_ms()) {
   std::vector<std::string> ids;
@@ -54,6 +53,12 @@ void StreamManager::boot() {
       }
     }
   });
+}
+
+gst::MainLoop& StreamManager::camera_loop(const std::string& id) {
+  auto& l = loops_[id];
+  if (!l) l = std::make_unique<gst::MainLoop>("cam:" + id);
+  return *l;
 }
 
 StreamManager::Entry& StreamManager::entry(const std::string& id) {
@@ -128,7 +133,7 @@ void StreamManager::do_start(Entry& e, const StartOptions& opts) {
     if (auto s = w.lock())
       s->post([vid = std::move(vid), why = std::move(why)](StreamManager& m) { m.on_viewer_error(vid, why); });
   };
-  e.stream = media::Stream::create(loop_, cfg_, cam, std::move(cb));
+  e.stream = media::Stream::create(camera_loop(cam.id), cfg_, cam, std::move(cb));
   if (rtp_link) e.stream->set_rtp_link(std::move(rtp_link));
 
   store::StreamSessionRow row;

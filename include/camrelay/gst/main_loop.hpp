@@ -18,7 +18,8 @@ std::vector<std::string> missing_elements(const std::vector<std::string>& factor
 
 class MainLoop {
  public:
-  MainLoop();
+  // `name`: the thread's name (at most 15 characters are kept; `top -H`, /proc/PID/task).
+  explicit MainLoop(std::string name = "glib");
   ~MainLoop();  // quits the loop and joins the thread
   MainLoop(const MainLoop&) = delete;
   MainLoop& operator=(const MainLoop&) = delete;

@@ -1,7 +1,8 @@
 #pragma once
-// StreamManager: the one owner of every stream (and, later, viewer). It lives on one
-// Asio strand; public methods may be called from any thread — they post to the strand —
-// and their replies are invoked on the strand. Media callbacks (GLib/streaming threads)
+// StreamManager: the one owner of every stream and every reader. It lives on one Asio
+// strand; public methods may be called from any thread — they post to the strand — and
+// their replies are invoked on the strand. Each camera's pipeline runs on a GLib thread of
+// its own. Media callbacks (GLib/streaming threads)
 // are posted to the strand too, carrying a generation number so that late events from
 // a stopped pipeline are ignored.
 #include <boost/asio/io_context.hpp>
@@ -135,8 +136,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
  public:
   using Strand = asio::strand<asio::io_context::executor_type>;
 
-  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
-                gst::MainLoop& loop, std::string gst_status);
+  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store, std::string gst_status);
   ~StreamManager();
 
   // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
@@ -198,6 +198,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   Entry& entry(const std::string& id);  // throws Error(not_found)
   StreamInfo info(const Entry& e) const;
   void do_start(Entry& e, const StartOptions& opts);
+  gst::MainLoop& camera_loop(const std::string& id);
   void do_stop(Entry& e, std::function<void()> stopped);
   void set_state(Entry& e, StreamState s, std::string error = {});
   void on_active(const std::string& id, std::uint64_t gen);
@@ -242,9 +243,13 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   Strand strand_;
   const config::Config& cfg_;
   store::Store& store_;
-  gst::MainLoop& loop_;
   std::string gst_status_;
   std::int64_t boot_mono_ms_;
+  // One GLib thread per camera (created at its first start, kept until the manager goes):
+  // graph work of one camera — a viewer joining, HLS starting, a source being rebuilt —
+  // never waits behind another camera's. Declared before entries_ so that they outlive
+  // every stream.
+  std::map<std::string, std::unique_ptr<gst::MainLoop>> loops_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<std::string> order_;      // camera ids in configuration order
   mutable std::mutex first_mu_;         // guards first_ (read from HTTP threads)
