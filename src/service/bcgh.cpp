@@ -193,7 +193,7 @@ void BcghSession::on_answer_timeout() {
   recovering_ = true;
   last_error_ = why;
   if (lost_) lost_(why);
-  schedule_reoffer();
+  if (recovering_) schedule_reoffer();  // not if the manager saw the camera's video flow (on_source_active)
 }
 
 void BcghSession::reject(const std::string& why) {

@@ -5,6 +5,7 @@
 #include "camrelay/camera/messages.hpp"
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "entry.hpp"
 
@@ -108,10 +109,30 @@ std::shared_ptr<media::RtpLink> StreamManager::bcgh_create(Entry& e, config::Cam
   const std::string id = e.cam.id;
   const std::uint64_t gen = e.gen;
   auto lost = [w = weak_from_this(), id, gen](std::string why) {
-    if (auto s = w.lock()) s->on_reconnecting(id, gen, why);  // already on the strand
+    if (auto s = w.lock()) s->on_bcgh_no_answer(id, gen, why);  // already on the strand
   };
   e.bcgh = std::make_shared<BcghSession>(strand_, mqtt_, std::move(p), link, std::move(lease), std::move(lost));
   return link;
+}
+
+// The camera did not answer the current offer. If its video reaches the stream anyway (it
+// streams on from an earlier session — the broker was down, its last will said "offline",
+// a new session took the same ports), the stream is working: it stays as it is and the
+// session stops re-offering. The camera is offered again as soon as its video stops (the
+// source is lost). Otherwise the stream is `reconnecting` and the offers go on.
+void StreamManager::on_bcgh_no_answer(const std::string& id, std::uint64_t gen, const std::string& why) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second->gen != gen) return;
+  Entry& e = *it->second;
+  if (e.stream && e.bcgh && (e.state == StreamState::active || e.state == StreamState::starting)) {
+    const auto last = e.stream->stats().last_frame_mono_ms;
+    if (last && mono_now_ms() - last < kVideoFlowsMs) {
+      lg()->info("camera {}: {}, but its video flows: the stream stays {}", id, why, to_string(e.state));
+      e.bcgh->on_source_active();
+      return;
+    }
+  }
+  on_reconnecting(id, gen, why);
 }
 
 void StreamManager::bcgh_stop(Entry& e) {

@@ -317,3 +317,42 @@ test('static negotiation: RTP on a fixed port, RTCP/REMB to the learned source, 
   p = pusher();
   await waitState(d, 'st', 'active', 8000);
 }));
+
+test('a camera that streams on while the broker is down: a start it cannot answer stays active, and its later answer changes nothing', withProcs(async (t, h, g) => {
+  // The soak's finding: the broker stopped (the camera's last will said "offline"), a viewer
+  // started the stream again at once, the new session got the same ports and the camera,
+  // which never stopped, kept streaming into them. The offer could not be sent, so no
+  // answer came: the stream went `reconnecting` although video flowed, and stayed there
+  // after the broker was back and the camera had answered.
+  const brk = await new Broker(h.tempDir()).start();
+  g.add(brk.proc);
+  g.add(await startFakecam(brk, 'cam1', ['--remb-timeout', '10']));
+  const d = await h.start({ config: daemonConfig(brk, { seed: 6, mqtt: { answer_timeout_s: 2 } }) });
+  await waitFor(async () => (await d.get('/health')).body.subsystems.mqtt === 'connected', 5000);
+  await d.post('/streams/cam1/start');
+  await waitState(d, 'cam1', 'active', 3000);
+
+  await brk.stop('SIGTERM');  // publishes the camera's will: offline
+  await waitState(d, 'cam1', 'error', 5000);
+  assert.equal((await d.post('/streams/cam1/start')).status, 202);  // at once, as a viewer would
+  await waitState(d, 'cam1', 'active', 5000);
+  await waitFor(() => /camera cam1: camera did not answer within 2 s .*, but its video flows: the stream stays active/.test(d.log),
+    { timeoutMs: 6000, message: 'the answer timeout passes while the video flows' });
+  const states = new Set();
+  const watch = setInterval(async () => { try { states.add((await stream(d, 'cam1')).state); } catch { /* next */ } }, 100);
+  t.after(() => clearInterval(watch));
+  await sleep(2500);
+  await brk.start();
+  g.add(brk.proc);
+  await waitFor(async () => (await stream(d, 'cam1')).source.answers_accepted >= 1,
+    { timeoutMs: 10000, message: 'the pending offer is sent and answered once the broker is back' });
+  await sleep(3000);
+  clearInterval(watch);
+  assert.deepEqual([...states], ['active'], 'the stream never left active');
+  const s = await stream(d, 'cam1');
+  assert.equal(s.state, 'active');
+  assert.equal(s.error, null);
+  const f = s.stats.frames;
+  await sleep(1000);
+  assert.ok((await stream(d, 'cam1')).stats.frames > f + 15, 'frames keep coming');
+}));

@@ -204,6 +204,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void on_active(const std::string& id, std::uint64_t gen);
   void on_failed(const std::string& id, std::uint64_t gen, const std::string& why);
   void on_reconnecting(const std::string& id, std::uint64_t gen, const std::string& why);
+  void on_bcgh_no_answer(const std::string& id, std::uint64_t gen, const std::string& why);
+  static constexpr std::int64_t kVideoFlowsMs = 1500;  // a frame this recent: the video flows
   // Runs f(*this) on the strand if the manager still exists.
   template <class F>
   void post(F&& f) {
