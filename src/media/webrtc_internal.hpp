@@ -40,7 +40,7 @@ std::string audio_rtp_caps(const std::string& codec, int pt);
 // The payload type the server's own offers use for an audio codec.
 int default_audio_pt(const std::string& codec);
 
-const char* conn_state_name(GstWebRTCPeerConnectionState s);
+PeerState peer_state(GstWebRTCPeerConnectionState s);
 const char* ice_state_name(GstWebRTCICEConnectionState s);
 // Reply error of a webrtcbin promise, if any ("" = replied without error).
 std::string promise_error(GstPromise* p);

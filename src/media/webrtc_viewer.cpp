@@ -60,16 +60,16 @@ std::string audio_rtp_caps(const std::string& codec, int pt) {
 
 int default_audio_pt(const std::string& codec) { return codec == "opus" ? 111 : codec == "pcmu" ? 0 : 8; }
 
-const char* conn_state_name(GstWebRTCPeerConnectionState s) {
+PeerState peer_state(GstWebRTCPeerConnectionState s) {
   switch (s) {
-    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return "connecting";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return "connected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return "disconnected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return "failed";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return "closed";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return PeerState::created;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return PeerState::connecting;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return PeerState::connected;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return PeerState::disconnected;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return PeerState::failed;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return PeerState::closed;
   }
-  return "unknown";
+  return PeerState::failed;  // not a state webrtcbin has
 }
 
 const char* ice_state_name(GstWebRTCICEConnectionState s) {
@@ -98,6 +98,18 @@ std::string promise_error(GstPromise* p) {
   return {};
 }
 }  // namespace webrtc_detail
+
+std::string_view to_string(PeerState s) {
+  switch (s) {
+    case PeerState::created: return "new";
+    case PeerState::connecting: return "connecting";
+    case PeerState::connected: return "connected";
+    case PeerState::disconnected: return "disconnected";
+    case PeerState::failed: return "failed";
+    case PeerState::closed: return "closed";
+  }
+  return "unknown";
+}
 
 std::shared_ptr<WebrtcViewer> WebrtcViewer::create(std::shared_ptr<Stream> stream,
                                                    const config::Webrtc& cfg, ViewerOptions opts,
@@ -410,7 +422,7 @@ void WebrtcViewer::connect_signals() {
                           g_object_get(e, "connection-state", &st, nullptr);
                           {
                             std::lock_guard lk(s->mu_);
-                            s->stats_.connection_state = conn_state_name(st);
+                            s->stats_.connection_state = peer_state(st);
                           }
                           if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
                             {
@@ -428,7 +440,7 @@ void WebrtcViewer::connect_signals() {
                               });
                             }
                           }
-                          if (s->cb_.on_connection_state) s->cb_.on_connection_state(conn_state_name(st));
+                          if (s->cb_.on_connection_state) s->cb_.on_connection_state(peer_state(st));
                         }),
                         new Weak(weak_from_this()), free_weak, GConnectFlags(0));
   g_signal_connect_data(webrtc_, "notify::ice-connection-state",

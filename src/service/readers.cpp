@@ -70,7 +70,7 @@ ViewerEntry& StreamManager::add_http_reader(Entry& e, ReaderKind kind, const Rea
   v->connected_at = unix_now_s();
   v->created_mono_ms = v->last_seen_mono_ms = mono_now_ms();
   v->ever_connected = true;  // an HTTP reader is served from its first request
-  v->state = "connected";
+  v->state = media::PeerState::connected;
   v->counters = std::make_shared<ReaderCounters>();
 
   store::ViewerSessionRow row;

@@ -92,7 +92,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       cb.on_local_description = std::move(req.on_local_description);
       cb.on_ice_candidate = std::move(req.on_ice_candidate);
       auto on_state = std::move(req.on_state);
-      cb.on_connection_state = [w, vid, on_state](std::string st) {
+      cb.on_connection_state = [w, vid, on_state](media::PeerState st) {
         if (on_state) on_state(st);
         if (auto s = w.lock()) s->post([vid, st](StreamManager& m2) { m2.on_viewer_state(vid, st); });
       };
@@ -203,20 +203,21 @@ void StreamManager::drop_all_viewers(Entry& e, const std::string& reason) {
   for (const auto& vid : ids) drop_viewer(e, vid, reason);
 }
 
-void StreamManager::on_viewer_state(const std::string& viewer_id, const std::string& state) {
+void StreamManager::on_viewer_state(const std::string& viewer_id, media::PeerState state) {
   auto it = viewer_camera_.find(viewer_id);
   if (it == viewer_camera_.end()) return;
   Entry& e = *entries_.at(it->second);
   ViewerEntry& v = *e.viewers.at(viewer_id);
   v.state = state;
-  if (state == "connected") {
+  using media::PeerState;
+  if (state == PeerState::connected) {
     v.ever_connected = true;
     v.disconnected_since_ms = 0;
     lg()->info("viewer {}: connected after {} ms", viewer_id, mono_now_ms() - v.created_mono_ms);
-  } else if (state == "disconnected") {
+  } else if (state == PeerState::disconnected) {
     if (!v.disconnected_since_ms) v.disconnected_since_ms = mono_now_ms();
-  } else if (state == "failed" || state == "closed") {
-    drop_viewer(e, viewer_id, "connection " + state);
+  } else if (state == PeerState::failed || state == PeerState::closed) {
+    drop_viewer(e, viewer_id, "connection " + std::string(media::to_string(state)));
   }
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "camrelay/config/config.hpp"
@@ -21,6 +22,12 @@
 #include "camrelay/media/stream.hpp"
 
 namespace camrelay::media {
+
+// A viewer's peer connection (webrtcbin's connection-state). HTTP readers are `connected`
+// from their first request.
+enum class PeerState { created, connecting, connected, disconnected, failed, closed };
+// new | connecting | connected | disconnected | failed | closed (the W3C names)
+std::string_view to_string(PeerState s);
 
 struct ViewerStats {
   std::uint64_t bytes_sent = 0;
@@ -42,7 +49,7 @@ struct ViewerStats {
   bool video_transcoded = false;
   std::string audio_codec;             // opus | pcmu | pcma | "" (no audio to this viewer)
   bool audio_transcoded = false;
-  std::string connection_state = "new";
+  PeerState connection_state = PeerState::created;
   std::string ice_state = "new";
 };
 
@@ -51,7 +58,7 @@ struct ViewerCallbacks {
   // answer with candidates (WHEP mode).
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
-  std::function<void(std::string state)> on_connection_state;  // new|connecting|connected|disconnected|failed|closed
+  std::function<void(PeerState state)> on_connection_state;
   std::function<void(std::string error)> on_error;
 };
 

@@ -100,7 +100,7 @@ struct ViewerRequest {
   std::vector<std::string> video_codecs;  // server offers: what the browser decodes ("h264", "vp8")
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
-  std::function<void(std::string state)> on_state;
+  std::function<void(media::PeerState state)> on_state;
   std::function<void(std::string reason)> on_closed;  // the viewer has ended (any cause)
 };
 
@@ -122,7 +122,7 @@ struct ViewerInfo {
   std::string user_agent;
   std::string ip;
   std::int64_t connected_at = 0;
-  std::string state;
+  media::PeerState state = media::PeerState::created;
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
   media::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
@@ -220,7 +220,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void admit(Entry& e, const std::string& camera_id, ReaderKind kind);
   // A new HTTP reader's record and viewer row (readers.cpp).
   ViewerEntry& add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req);
-  void on_viewer_state(const std::string& viewer_id, const std::string& state);
+  void on_viewer_state(const std::string& viewer_id, media::PeerState state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
   void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate
