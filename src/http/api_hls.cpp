@@ -109,27 +109,15 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + kPlaylistWait;
   bool have_segments = false;  // a playlist with segments exists (a blocking reload waits on)
-  std::shared_ptr<media::HlsOutput> hls;
-  std::uint64_t sub = 0;
-  // Woken by the output when it publishes a segment or stops: no polling.
-  struct Unsubscribe {
-    std::shared_ptr<media::HlsOutput>& h;
-    std::uint64_t& id;
-    ~Unsubscribe() {
-      if (h && id) h->unsubscribe(id);
-    }
-  } unsubscribe{hls, sub};
+  // Woken by the output when it publishes a segment or stops: no polling. The output may be
+  // replaced while we wait (idle-stopped and started again).
+  OutputWatch<media::HlsOutput> watch(waker);
   for (;;) {
-    std::shared_ptr<media::HlsOutput> now = stream ? media::hls_output(stream) : nullptr;
-    if (!now) {
+    std::shared_ptr<media::HlsOutput> hls = watch.watch(stream ? media::hls_output(stream) : nullptr);
+    if (!hls) {
       auto iop = stream_info(m, id);
       auto info = co_await std::move(iop);
       co_return unavailable(req, not_running_message(info), 2);
-    }
-    if (now != hls) {  // first pass, or the output was replaced (idle-stopped and restarted)
-      if (hls && sub) hls->unsubscribe(sub);
-      hls = std::move(now);
-      sub = hls->subscribe(waker->callback());
     }
     hls->touch();
     if (hls->state() == media::HlsOutput::State::failed) {

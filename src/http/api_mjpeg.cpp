@@ -206,23 +206,11 @@ asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamMan
   const auto deadline = std::chrono::steady_clock::now() + kFrameWait;
   media::JpegData jpeg;
   const std::int64_t asked_ms = mono_now_ms();
-  std::shared_ptr<media::MjpegOutput> out;
-  std::uint64_t sub = 0;
-  struct Unsubscribe {
-    std::shared_ptr<media::MjpegOutput>& o;
-    std::uint64_t& id;
-    ~Unsubscribe() {
-      if (o && id) o->unsubscribe(id);
-    }
-  } unsubscribe{out, sub};
+  // Woken by the next picture (a fresh output replaces one that closed meanwhile).
+  OutputWatch<media::MjpegOutput> watch(waker);
   while (!jpeg) {
-    auto now = media::mjpeg_output(stream);
-    if (!now) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
-    if (now != out) {  // first pass, or a fresh output after the old one closed
-      if (out && sub) out->unsubscribe(sub);
-      out = std::move(now);
-      sub = out->subscribe(waker->callback());
-    }
+    std::shared_ptr<media::MjpegOutput> out = watch.watch(media::mjpeg_output(stream));
+    if (!out) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
     out->touch();
     const auto f = out->latest();
     // The newest frame, unless it is stale (the output was idle or the camera stalled).

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -49,6 +50,38 @@ class Waker : public std::enable_shared_from_this<Waker> {
   boost::asio::any_io_executor ex_;
   boost::asio::steady_timer timer_;
   bool pending_ = false;
+};
+
+// Keeps a Waker subscribed to one output at a time (anything with subscribe(wake) → id and
+// unsubscribe(id): HlsOutput, MjpegOutput); follows a replaced output and unsubscribes when
+// it goes.
+template <class Output>
+class OutputWatch {
+ public:
+  explicit OutputWatch(std::shared_ptr<Waker> waker) : waker_(std::move(waker)) {}
+  ~OutputWatch() { reset(); }
+  OutputWatch(const OutputWatch&) = delete;
+  OutputWatch& operator=(const OutputWatch&) = delete;
+
+  // Watches `out` from now on (a no-op if it is the one watched); returns it.
+  const std::shared_ptr<Output>& watch(std::shared_ptr<Output> out) {
+    if (out != out_) {
+      reset();
+      out_ = std::move(out);
+      if (out_) sub_ = out_->subscribe(waker_->callback());
+    }
+    return out_;
+  }
+  void reset() {
+    if (out_ && sub_) out_->unsubscribe(sub_);
+    out_.reset();
+    sub_ = 0;
+  }
+
+ private:
+  std::shared_ptr<Waker> waker_;
+  std::shared_ptr<Output> out_;
+  std::uint64_t sub_ = 0;
 };
 
 }  // namespace camrelay::http
