@@ -26,13 +26,6 @@ std::string_view to_string(ReaderKind k) {
   return "unknown";
 }
 
-std::optional<ReaderKind> reader_kind_from_string(std::string_view s) {
-  for (ReaderKind k : {ReaderKind::webrtc, ReaderKind::whep, ReaderKind::hls, ReaderKind::mjpeg}) {
-    if (to_string(k) == s) return k;
-  }
-  return std::nullopt;
-}
-
 std::string_view protocol_of(ReaderKind k) {
   return is_webrtc(k) ? std::string_view("webrtc") : to_string(k);
 }

@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,7 +28,6 @@ class StreamManager;
 enum class ReaderKind { webrtc, whep, hls, mjpeg };
 
 std::string_view to_string(ReaderKind k);
-std::optional<ReaderKind> reader_kind_from_string(std::string_view s);
 // webrtc (webrtc, whep) | hls | mjpeg
 std::string_view protocol_of(ReaderKind k);
 inline bool is_webrtc(ReaderKind k) { return k == ReaderKind::webrtc || k == ReaderKind::whep; }
