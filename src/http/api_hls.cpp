@@ -15,12 +15,12 @@
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
-#include "waker.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "waker.hpp"
 
 namespace camrelay::http {
 namespace {
@@ -77,12 +77,8 @@ std::optional<long long> requested_msn(const Params& p) {
   return v;
 }
 
-// GET playlist: starts the stream and the HLS output if needed, then waits (bounded) for
-// a playlist that lists at least one segment (and, for a blocking reload, segment
-// _HLS_msn). `uri_prefix` rewrites segment URIs (the seed-003 alias serves segments under
-// segment/).
-// The client as an HLS reader (service/reader.hpp): joined (limits) or kept; nullptr if
-// the camera is not running.
+// The client as an HLS reader (service/reader.hpp): joined on its first request (limits
+// apply; a stopped camera is started) or kept; its counters take what is then sent.
 asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared_ptr<StreamManager> m,
                                                                      const Request& req, const Params& p) {
   service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip};
@@ -92,6 +88,10 @@ asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared
   co_return c;
 }
 
+// GET playlist: starts the stream and the HLS output if needed, then waits (bounded) for
+// a playlist that lists at least one segment (and, for a blocking reload, segment
+// _HLS_msn). `uri_prefix` rewrites segment URIs (the seed-003 alias serves segments under
+// segment/).
 asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, std::shared_ptr<StreamManager> m,
                                          std::string uri_prefix) {
   const std::string id = p.at("id");

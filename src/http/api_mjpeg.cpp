@@ -17,7 +17,6 @@
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
-#include "waker.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/http/server.hpp"
 #include "camrelay/media/hls.hpp"
@@ -26,6 +25,7 @@
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "camrelay_version.hpp"
+#include "waker.hpp"
 
 namespace camrelay::http {
 namespace {
