@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
-    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, gst_status);
+    auto loops = std::make_unique<gst::LoopPool>();  // the cameras' GLib threads: outlive the manager
+    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loops, gst_status);
     // MQTT (BCGH cameras): connects in the background and keeps reconnecting; the rest of
     // the daemon works while the broker is down.
     std::shared_ptr<camera::MqttClient> mqtt;
@@ -165,7 +166,10 @@ int main(int argc, char** argv) {
     if (warmed.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
       lg->warn("DTLS warm-up still running at shutdown");
     }
-    loop.reset();   // joins the DTLS warm-up's GLib thread (cameras have their own, joined with the manager)
+    // The cameras' GLib threads, after the manager (whose last reference may have gone on one
+    // of them), then the DTLS warm-up's.
+    loops.reset();
+    loop.reset();
     store->flush();
     store.reset();
     lg->info("stopped");

@@ -75,22 +75,40 @@ MainLoop::MainLoop(std::string name) {
   loop_ = g_main_loop_new(context_, FALSE);
   std::promise<std::thread::id> started;
   auto fut = started.get_future();
-  thread_ = std::thread([this, &started, name = std::move(name)] {
+  // The thread uses only these two (never `this`), so that it may outlive the object in the
+  // one case the destructor cannot join (see ~MainLoop).
+  thread_ = std::thread([ctx = context_, loop = loop_, &started, name = std::move(name)] {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
-    g_main_context_push_thread_default(context_);
+    g_main_context_push_thread_default(ctx);
     started.set_value(std::this_thread::get_id());
-    g_main_loop_run(loop_);
-    g_main_context_pop_thread_default(context_);
+    g_main_loop_run(loop);
+    g_main_context_pop_thread_default(ctx);
   });
   thread_id_ = fut.get();
 }
 
 MainLoop::~MainLoop() {
+  if (in_loop_thread()) {
+    // Destroyed from one of its own callbacks: joining would be joining ourselves. Stop the
+    // loop and let the thread end on its own (the context and loop are leaked: this is a
+    // bug of the caller, logged).
+    log::get("gst")->error("a GLib loop was destroyed on its own thread; leaving it to end by itself");
+    g_main_loop_quit(loop_);
+    thread_.detach();
+    return;
+  }
   // Quit from inside the loop so that everything posted before runs first.
   post([this] { g_main_loop_quit(loop_); });
   if (thread_.joinable()) thread_.join();
   g_main_loop_unref(loop_);
   g_main_context_unref(context_);
+}
+
+MainLoop& LoopPool::get(const std::string& key) {
+  std::lock_guard lk(mu_);
+  auto& l = loops_[key];
+  if (!l) l = std::make_unique<MainLoop>("cam:" + key);
+  return *l;
 }
 
 void MainLoop::post(std::function<void()> fn) {

@@ -21,13 +21,14 @@ constexpr int kStartTimeoutS = 20;
 
 
 StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
-                             std::string gst_status)
+                             gst::LoopPool& loops, std::string gst_status)
     : io_(io),
       strand_(asio::make_strand(io)),
       cfg_(cfg),
       store_(store),
       gst_status_(std::move(gst_status)),
-      boot_mono_ms_(mono_now_ms()) {
+      boot_mono_ms_(mono_now_ms()),
+      loops_(loops) {
   std::vector<std::string> ids;
   for (const auto& cam : cfg_.cameras) {
     auto e = std::make_unique<Entry>();
@@ -55,11 +56,7 @@ void StreamManager::boot() {
   });
 }
 
-gst::MainLoop& StreamManager::camera_loop(const std::string& id) {
-  auto& l = loops_[id];
-  if (!l) l = std::make_unique<gst::MainLoop>("cam:" + id);
-  return *l;
-}
+gst::MainLoop& StreamManager::camera_loop(const std::string& id) { return loops_.get(id); }
 
 StreamManager::Entry& StreamManager::entry(const std::string& id) {
   auto it = entries_.find(id);

@@ -4,6 +4,9 @@
 #include <glib.h>
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +44,23 @@ class MainLoop {
   GMainLoop* loop_ = nullptr;
   std::thread thread_;
   std::thread::id thread_id_;
+};
+
+// One GLib thread per key (a camera id), created on first use and kept until the pool goes.
+// Owned by main and destroyed after the StreamManager: the manager's last reference may be
+// dropped on one of these threads (a callback holding it), and a loop must never be
+// destroyed — joined — on its own thread. Thread-safe.
+class LoopPool {
+ public:
+  LoopPool() = default;
+  LoopPool(const LoopPool&) = delete;
+  LoopPool& operator=(const LoopPool&) = delete;
+  // The key's loop (thread name "cam:<key>", cut to 15 characters).
+  MainLoop& get(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<MainLoop>> loops_;
 };
 
 }  // namespace camrelay::gst

@@ -136,7 +136,9 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
  public:
   using Strand = asio::strand<asio::io_context::executor_type>;
 
-  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store, std::string gst_status);
+  // `loops`: the cameras' GLib threads; must outlive the manager (see gst::LoopPool).
+  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store, gst::LoopPool& loops,
+                std::string gst_status);
   ~StreamManager();
 
   // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
@@ -247,11 +249,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   store::Store& store_;
   std::string gst_status_;
   std::int64_t boot_mono_ms_;
-  // One GLib thread per camera (created at its first start, kept until the manager goes):
-  // graph work of one camera — a viewer joining, HLS starting, a source being rebuilt —
-  // never waits behind another camera's. Declared before entries_ so that they outlive
-  // every stream.
-  std::map<std::string, std::unique_ptr<gst::MainLoop>> loops_;
+  // One GLib thread per camera (created at its first start, kept until main releases the
+  // pool after the manager): graph work of one camera — a viewer joining, HLS starting, a
+  // source being rebuilt — never waits behind another camera's.
+  gst::LoopPool& loops_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::vector<std::string> order_;      // camera ids in configuration order
   mutable std::mutex first_mu_;         // guards first_ (read from HTTP threads)
