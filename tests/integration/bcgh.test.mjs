@@ -334,7 +334,15 @@ test('a camera that streams on while the broker is down: a start it cannot answe
 
   await brk.stop('SIGTERM');  // publishes the camera's will: offline
   await waitState(d, 'cam1', 'error', 5000);
+  // Once the old pipeline has let its ports go, the new session gets the same ones (the
+  // allocator hands out the lowest free pair), where the camera still sends.
+  await waitFor(() => /camera cam1: pipeline cam-cam1-\w+ released/.test(d.log), { timeoutMs: 5000, message: 'old pipeline released' });
   assert.equal((await d.post('/streams/cam1/start')).status, 202);  // at once, as a viewer would
+  const ports = await waitFor(() => {
+    const p = [...d.log.matchAll(/camera cam1: BCGH session on UDP (\d+)/g)].map((m) => m[1]);
+    return p.length >= 2 ? p : null;
+  }, { timeoutMs: 3000, message: 'the second session' });
+  assert.equal(ports[1], ports[0], 'the new session has the ports the camera still sends to');
   await waitState(d, 'cam1', 'active', 5000);
   await waitFor(() => /camera cam1: camera did not answer within 2 s .*, but its video flows: the stream stays active/.test(d.log),
     { timeoutMs: 6000, message: 'the answer timeout passes while the video flows' });
