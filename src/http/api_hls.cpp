@@ -4,8 +4,6 @@
 // GCC 12 reports asio's coroutine-frame allocation (aligned_alloc in operator new, the
 // matching free in operator delete) as mismatched once both are inlined: a false positive.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -31,7 +29,6 @@ using service::StreamManager;
 
 // How long a playlist request waits for the first segment of a fresh HLS output.
 constexpr auto kPlaylistWait = std::chrono::milliseconds(6000);
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 std::optional<std::string> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

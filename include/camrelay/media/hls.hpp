@@ -49,7 +49,6 @@ class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOu
   // A playlist or segment request: keeps the output alive for hls.idle_stop_s. Any thread.
   void touch();
   const std::filesystem::path& dir() const { return dir_; }
-  std::filesystem::path playlist_path() const { return dir_ / "index.m3u8"; }
   // The current playlist (nullptr before the first segment is complete). Any thread.
   std::shared_ptr<const std::string> playlist() const;
   // `wake` is called (from a streaming or the GLib thread) when a segment is published and
