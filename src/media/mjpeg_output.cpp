@@ -86,6 +86,22 @@ void MjpegOutput::close(const std::string& why) {
   for (auto& w : wakes) w();
 }
 
+namespace {
+// mjpeg.fps, or the camera's frame rate (from the caps on the tee) when that is lower.
+std::pair<int, int> output_rate(GstElement* tee, int want) {
+  int n = 0, d = 1;
+  if (GstPad* pad = gst_element_get_static_pad(tee, "sink")) {
+    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+      if (gst_caps_get_size(caps) > 0) gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &n, &d);
+      gst_caps_unref(caps);
+    }
+    gst_object_unref(pad);
+  }
+  if (n > 0 && d > 0 && static_cast<double>(n) / d < want) return {n, d};
+  return {want, 1};
+}
+}  // namespace
+
 void MjpegOutput::build() {
   if (closed_) return;
   auto s = stream_.lock();
@@ -120,8 +136,11 @@ void MjpegOutput::build() {
   // framerate (RTSP cameras: framerate=0/1).
   // skip-to-first: a branch joining a running stream starts counting at its first frame
   // (otherwise videorate lets every frame through until it has "caught up" from time 0).
+  // drop-only: never above the camera's own rate (a 10 fps camera with mjpeg.fps 15 would
+  // not negotiate at all), so the output rate is the lower of the two.
   g_object_set(rate, "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
-  std::string caps_text = fmt::format("video/x-raw,framerate={}/1", m.fps);
+  const auto [rate_n, rate_d] = output_rate(s->tee(), m.fps);
+  std::string caps_text = fmt::format("video/x-raw,framerate={}/{}", rate_n, rate_d);
   if (m.width > 0) caps_text += fmt::format(",width={}", m.width);
   if (m.height > 0) caps_text += fmt::format(",height={}", m.height);
   GstCaps* c = gst_caps_from_string(caps_text.c_str());
