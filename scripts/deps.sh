@@ -14,6 +14,7 @@ BUILD_PKGS=(
   libgstrtspserver-1.0-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
   libspdlog-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev
+  libsodium-dev libjwt-dev  # accounts: Argon2id, random secrets; signed viewer tokens
   libgtest-dev libgmock-dev
 )
 RUNTIME_PKGS=(

@@ -11,10 +11,14 @@ PORT=${API_SERVER_PORT:-8080}
 cat <<MSG
 
 camrelay is starting (config: $CONFIG)
+  Log in:      user admin, with the password the daemon prints below on its first start
+               ("created the first account"); lost it:
+               ./build/src/camrelay --config $CONFIG user passwd admin
   Dashboard:   http://localhost:$PORT/
   Viewer:      http://localhost:$PORT/viewer?camera=demo
   Health:      curl http://localhost:$PORT/health
-  Stream info: curl http://localhost:$PORT/streams/demo
+  Stream info: curl -H "Authorization: Bearer <token>" http://localhost:$PORT/streams/demo
+               (tokens: docs/security.md)
 Press Ctrl-C to stop.
 
 MSG

@@ -1,4 +1,5 @@
 // HLS and MJPEG playback for the viewer page (docs/hls-mjpeg.md).
+import { withToken } from './auth.js';
 // hls.js is served by the daemon itself (/vendor/hls.min.js, installed from npm by
 // scripts/deps.sh), never from a CDN. The settings favour latency over smoothness:
 // play one segment behind the live edge and catch up by playing faster.
@@ -40,8 +41,9 @@ function loadHlsJs() {
   return hlsJs;
 }
 
-export const hlsUrl = (camera) => `/streams/${encodeURIComponent(camera)}/hls/index.m3u8`;
-export const mjpegUrl = (camera) => `/streams/${encodeURIComponent(camera)}/mjpeg`;
+// With the page's viewer token, if it was opened through a shared link (web/auth.js).
+export const hlsUrl = (camera) => withToken(`/streams/${encodeURIComponent(camera)}/hls/index.m3u8`);
+export const mjpegUrl = (camera) => withToken(`/streams/${encodeURIComponent(camera)}/mjpeg`);
 
 // Plays `url` in `video`. `onStatus(text, cls)` reports progress; `onFatal(reason)` is called
 // once if HLS cannot play (an unrecoverable error, or nothing buffered within

@@ -1,9 +1,11 @@
 // Dashboard: lists cameras with their live state; start/stop buttons call the REST API.
+import { authFetch, showAccount } from './auth.js';
+
 const tbody = document.querySelector('#cameras tbody');
 const errorBox = document.getElementById('error');
 
 async function api(method, path) {
-  const res = await fetch(path, { method });
+  const res = await authFetch(path, { method });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ? body.error.message : `${res.status} ${res.statusText}`);
   return body;
@@ -50,7 +52,10 @@ async function refresh() {
   try {
     const [health, streams] = await Promise.all([api('GET', '/health'), api('GET', '/streams')]);
     const h = document.getElementById('health');
-    h.textContent = `${health.status} · ${health.active_streams} active · ${health.total_viewers} viewers`;
+    // Only admins get the details of /health: count what this account sees.
+    const active = streams.streams.filter((s) => ['starting', 'active', 'reconnecting'].includes(s.state)).length;
+    const viewers = streams.streams.reduce((n, s) => n + (Number(s.viewers) || 0), 0);
+    h.textContent = `${health.status} · ${active} active · ${viewers} viewers`;
     h.className = `pill ${health.status}`;
     tbody.replaceChildren(...streams.streams.map(row));
   } catch (e) {
@@ -59,5 +64,6 @@ async function refresh() {
   }
 }
 
+showAccount(document.querySelector('header'));
 refresh();
 setInterval(refresh, 2000);

@@ -2,6 +2,7 @@
 // URLs are derived from the page's own location, so it works on http://localhost and
 // behind https (wss) alike. `window.camrelayViewer` exposes state for tests/debugging.
 import { playHls, playMjpeg, hlsUrl, mjpegUrl } from './hls-player.js';
+import { authFetch, showAccount, withToken } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -15,7 +16,7 @@ const mjpegImg = $('mjpeg');
 const params = new URLSearchParams(location.search);
 const pathMatch = location.pathname.match(/^\/stream\/view\/([A-Za-z0-9_-]{1,64})$/);
 const initialCamera = params.get('camera') || (pathMatch && pathMatch[1]) || '';
-const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signaling`;
+const wsUrl = withToken(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signaling`);
 
 const state = {
   camera: initialCamera,
@@ -49,7 +50,7 @@ function setStatus(text, cls = text) {
 function say(text) { messageEl.textContent = text || ''; }
 
 async function api(method, path, body) {
-  const res = await fetch(path, {
+  const res = await authFetch(path, {
     method,
     headers: body ? { 'Content-Type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -332,5 +333,6 @@ $('stop').onclick = stop;
 cameraSelect.onchange = () => { if (state.wanted) { stop(); start(); } };
 modeSelect.onchange = () => { if (state.wanted) { stop(); start(); } };
 
+showAccount(document.querySelector('header'));
 await loadCameras();
 if (initialCamera || params.has('autoplay')) start();

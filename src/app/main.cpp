@@ -1,6 +1,7 @@
 // camrelay: wiring, signals, systemd notify, ordered shutdown.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,8 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "admin_cli.hpp"
+#include "camrelay/auth/service.hpp"
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
@@ -35,6 +38,7 @@ void notify(const char* state) {
 
 int main(int argc, char** argv) {
   using namespace camrelay;
+  if (auto status = app::run_admin_command(argc, argv)) return *status;
   config::Config cfg;
   try {
     config::CliAction action;
@@ -78,6 +82,41 @@ int main(int argc, char** argv) {
       return 2;
     }
 
+    // Accounts: a key file others can read, or a broken account table, stop the start
+    // (exit status 2: a person must look).
+    std::shared_ptr<auth::Service> accounts;
+    try {
+      accounts = std::make_shared<auth::Service>(*store, cfg.auth, cfg.data_dir);
+    } catch (const Error& e) {
+      lg->critical("{}", e.what());
+      spdlog::shutdown();
+      return 2;
+    }
+    if (cfg.auth.disabled) {
+      if (app::is_loopback_host(cfg.http.host)) {
+        lg->info("auth is disabled (auth.disabled): every request acts as admin; only this machine can connect ({})",
+                 cfg.http.host);
+      } else {
+        lg->warn("auth is disabled (auth.disabled) and camrelay listens on {}: anyone who reaches port {} can watch "
+                 "and control every camera. Remove auth.disabled to require accounts (docs/security.md)",
+                 cfg.http.host, cfg.http.port);
+      }
+    } else {
+      const auto env = config::process_env();
+      auto preset = env.find("CAMRELAY_ADMIN_PASSWORD");
+      auto pw = accounts->bootstrap_admin(preset == env.end() ? std::string() : preset->second);
+      if (pw && preset != env.end()) {
+        lg->warn("created the first account \"admin\" with the password from CAMRELAY_ADMIN_PASSWORD");
+      } else if (pw) {
+        lg->warn("created the first account: user \"admin\", password \"{}\" (shown this once; log in at /login, "
+                 "change it there or with `camrelay user passwd admin`)", *pw);
+      }
+      if (cfg.auth.allow_localhost) {
+        lg->warn("auth.allow_localhost: requests from this machine act as admin without credentials "
+                 "(a reverse proxy on this host would open everything)");
+      }
+    }
+
     boost::asio::io_context io;
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
@@ -91,10 +130,11 @@ int main(int argc, char** argv) {
       manager->set_mqtt(mqtt);
       mqtt->start();
     }
-    auto server = std::make_unique<http::Server>(io, cfg, manager);
+    auto server = std::make_unique<http::Server>(io, cfg, manager, accounts);
     app::wire_extensions(*server, manager, cfg);
     server->start();
 
+    boost::asio::steady_timer accounts_timer(io);  // below: account changes of other processes
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::signal_set hup(io, SIGHUP);
     bool stopping = false;
@@ -111,6 +151,7 @@ int main(int argc, char** argv) {
         notify("STOPPING=1");
         server->stop();
         hup.cancel();
+        accounts_timer.cancel();
         manager->shutdown(3000, [&] { io.stop(); });
         wait_signal();
       });
@@ -149,6 +190,22 @@ int main(int argc, char** argv) {
     };
     wait_hup();
 
+    // Account changes made by `camrelay user …` in another process: picked up every 2 s.
+    std::function<void()> watch_accounts;
+    watch_accounts = [&] {
+      accounts_timer.expires_after(std::chrono::seconds(2));
+      accounts_timer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        try {
+          accounts->reload_if_changed();
+        } catch (const std::exception& e) {
+          lg->warn("cannot reload the accounts: {}", e.what());
+        }
+        watch_accounts();
+      });
+    };
+    watch_accounts();
+
     manager->boot();
     notify("READY=1");
     lg->info("ready: http://{}:{}/ (viewer: /viewer?camera=ID)", cfg.http.host, server->port());
@@ -161,6 +218,7 @@ int main(int argc, char** argv) {
     if (mqtt) mqtt->stop();  // after the stop messages of the BCGH sessions were queued
     server.reset();
     manager.reset();
+    accounts.reset();
     // OpenSSL must not be torn down under the warm-up's feet (a crash at exit). It takes
     // ~0.3 s, but seconds on a machine under heavy load; systemd waits 90 s for a stop.
     if (warmed.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {

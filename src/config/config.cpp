@@ -38,6 +38,8 @@ const Camera* Config::find_camera(const std::string& id) const {
 
 std::string usage() {
   return "Usage: camrelay [OPTIONS]\n"
+         "       camrelay [OPTIONS] user add|passwd|del|list ...   (accounts; camrelay user --help)\n"
+         "       camrelay [OPTIONS] token create|revoke|list ...\n"
          "\n"
          "Camera streaming relay (WebRTC, HLS, MJPEG).\n"
          "\n"

@@ -51,6 +51,9 @@ inline constexpr IntRange kPayloadType{0, 127};
 inline constexpr IntRange kClockRate{1000, 1000000};
 inline constexpr IntRange kRtpTimeout{1, 3600};
 inline constexpr IntRange kRtspLatency{0, 10000};
+inline constexpr IntRange kSessionTtl{60, 366 * 24 * 3600};
+inline constexpr IntRange kViewerTokenTtl{60, 10 * 366 * 24 * 3600};
+inline constexpr IntRange kLoginFailures{1, 1000};
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
                                                   "error", "critical", "off"};

@@ -240,6 +240,15 @@ void read_mjpeg(Obj o, Mjpeg& m) {
   o.finish();
 }
 
+void read_auth(Obj o, Auth& a) {
+  o.get_bool("disabled", a.disabled);
+  o.get_bool("allow_localhost", a.allow_localhost);
+  o.get_int("session_ttl_s", a.session_ttl_s, kSessionTtl);
+  o.get_int("viewer_token_max_ttl_s", a.viewer_token_max_ttl_s, kViewerTokenTtl);
+  o.get_int("login_failures_before_backoff", a.login_failures_before_backoff, kLoginFailures);
+  o.finish();
+}
+
 Source read_source(const json& j, const std::string& path, const std::string& origin) {
   Obj o(j, path, origin);
   std::string type;
@@ -338,6 +347,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("rtp")) read_rtp(Obj(*v, "rtp", origin), cfg.rtp);
   if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
   if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);
+  if (const json* v = o.get_object("auth")) read_auth(Obj(*v, "auth", origin), cfg.auth);
   if (const json* list = o.find("cameras")) {
     if (!list->is_array()) o.fail("cameras", "must be an array " + got(*list));
     for (std::size_t i = 0; i < list->size(); ++i) {

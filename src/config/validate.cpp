@@ -47,6 +47,12 @@ void check_http(const Http& h) {
   check_int("http.threads", h.threads, kHttpThreads);
 }
 
+void check_auth(const Auth& a) {
+  check_int("auth.session_ttl_s", a.session_ttl_s, kSessionTtl);
+  check_int("auth.viewer_token_max_ttl_s", a.viewer_token_max_ttl_s, kViewerTokenTtl);
+  check_int("auth.login_failures_before_backoff", a.login_failures_before_backoff, kLoginFailures);
+}
+
 void check_webrtc(const Webrtc& w) {
   for (std::size_t i = 0; i < w.ice_servers.size(); ++i) {
     const std::string p = "webrtc.ice_servers[" + std::to_string(i) + "].url";
@@ -275,6 +281,7 @@ void validate(const Config& cfg) {
   check_rtp(cfg.rtp);
   check_hls(cfg.hls);
   check_mjpeg(cfg.mjpeg);
+  check_auth(cfg.auth);
   check_cameras(cfg);
 }
 

@@ -89,6 +89,29 @@ asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared
 // a playlist that lists at least one segment (and, for a blocking reload, segment
 // _HLS_msn). `uri_prefix` rewrites segment URIs (the seed-003 alias serves segments under
 // segment/).
+// Adds `query` to every URI line of a playlist.
+std::string append_uri_query(std::string_view playlist, const std::string& query) {
+  std::string out;
+  out.reserve(playlist.size() + 8 * query.size());
+  std::size_t i = 0;
+  while (i < playlist.size()) {
+    std::size_t j = playlist.find('\n', i);
+    std::size_t end = j == std::string_view::npos ? playlist.size() : j;
+    std::string_view line = playlist.substr(i, end - i);
+    std::string_view cr;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+      cr = "\r";
+    }
+    out += line;
+    if (!line.empty() && line.front() != '#') out += (line.find('?') == std::string_view::npos ? "?" : "&") + query;
+    out += cr;
+    if (j != std::string_view::npos) out += '\n';
+    i = end + 1;
+  }
+  return out;
+}
+
 asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, std::shared_ptr<StreamManager> m,
                                          std::string uri_prefix) {
   const std::string id = p.at("id");
@@ -130,6 +153,11 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
       if (!wait_more) {
         std::string body = media::add_blocking_reload(*text);
         if (!uri_prefix.empty()) body = media::prefix_playlist_uris(body, uri_prefix);
+        // A player that was handed a viewer-token URL cannot add the token to the segment
+        // requests itself: the segment URIs carry it (only token-shaped values get here).
+        if (auto t = p.query.find("token"); t != p.query.end() && p.who && p.who->via == auth::Via::viewer_token) {
+          body = append_uri_query(body, "token=" + t->second);
+        }
         if (counters) counters->bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
         co_return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
       }
@@ -184,22 +212,22 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
   using V = bhttp::verb;
   (void)cfg;
 
-  r.add(V::get, "/streams/{id}/hls/index.m3u8", [m](const Request& req, const Params& p) {
+  r.add(V::get, "/streams/{id}/hls/index.m3u8", Access::camera, [m](const Request& req, const Params& p) {
     return serve_playlist(req, p, m, "");
   });
-  r.add(V::get, "/streams/{id}/hls/{name}", [m](const Request& req, const Params& p) {
+  r.add(V::get, "/streams/{id}/hls/{name}", Access::camera, [m](const Request& req, const Params& p) {
     return serve_segment(req, p, m);
   });
 
   // Seed-003 aliases.
-  r.add(V::get, "/api/cameras/{id}/stream/playlist.m3u8", [m](const Request& req, const Params& p) {
+  r.add(V::get, "/api/cameras/{id}/stream/playlist.m3u8", Access::camera, [m](const Request& req, const Params& p) {
     return serve_playlist(req, p, m, "segment/");
   });
-  r.add(V::get, "/api/cameras/{id}/stream/segment/{name}", [m](const Request& req, const Params& p) {
+  r.add(V::get, "/api/cameras/{id}/stream/segment/{name}", Access::camera, [m](const Request& req, const Params& p) {
     return serve_segment(req, p, m);
   });
   r.add(V::post, "/api/cameras/{id}/stream/start",
-        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+        Access::camera, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
           const std::string id = p.at("id");
           check_camera_id(id);
           // The seed sent RTSP settings here; cameras are configured in the config file
@@ -229,7 +257,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           co_return json_response(req, j, info.changed ? bhttp::status::accepted : bhttp::status::ok);
         });
   r.add(V::post, "/api/cameras/{id}/stream/stop",
-        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+        Access::admin, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
           const std::string id = p.at("id");
           check_camera_id(id);
           auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
@@ -237,7 +265,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           co_return json_response(req, seed_status(info, false));
         });
   r.add(V::get, "/api/cameras/{id}/stream/status",
-        [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+        Access::camera, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
           const std::string id = p.at("id");
           check_camera_id(id);
           auto iop = stream_info(m, id);
@@ -251,7 +279,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
   // hls.js, from the copy scripts/deps.sh puts in web/vendor/, else straight from the
   // npm package next to the web root (a source checkout). Never from a CDN.
   const StaticFiles* f = &files;
-  r.add(V::get, "/vendor/hls.min.js", [f](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::get, "/vendor/hls.min.js", Access::open, [f](const Request& req, const Params&) -> asio::awaitable<Response> {
     if (f->resolve("vendor/hls.min.js")) co_return f->serve(req, "vendor/hls.min.js");
     const fs::path npm = f->root().parent_path() / "node_modules" / "hls.js" / "dist" / "hls.min.js";
     if (auto js = read_file(npm)) {

@@ -16,6 +16,7 @@
 #include <chrono>
 
 #include "api_outputs.hpp"
+#include "auth_gate.hpp"
 #include "await_reply.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/http/server.hpp"
@@ -76,8 +77,9 @@ asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::
 
 // One multipart client: sends the newest frame it has not sent yet, each time the
 // output has one. Frames produced while a write is in progress are skipped.
-asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id, std::string ip,
+asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id, Params params,
                                     std::shared_ptr<StreamManager> m) {
+  const std::string ip = params.remote_ip;
   auto conn = std::make_shared<beast::tcp_stream>(std::move(raw));
   const auto ex = conn->get_executor();
   auto st = std::make_shared<ClientState>(ex);
@@ -85,6 +87,7 @@ asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::str
   std::shared_ptr<service::MjpegReader> reader;
   try {
     check_camera_id(id);
+    require_camera(params, id);
     service::ReaderRequest rr{id, std::string(req[bhttp::field::user_agent]), ip};
     auto wake = st->waker->callback();
     auto op = await_reply<std::shared_ptr<service::MjpegReader>>(
@@ -227,6 +230,10 @@ asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamMan
     // Woken by the next picture (or the output closing): no polling.
     auto wop = waker->wait_until(deadline);
     co_await std::move(wop);
+    // An encoder that failed is an answer, not a reason to build another one at once.
+    if (const auto why = out->error(); !why.empty() && why != "idle" && !f.jpeg) {
+      throw Error(Errc::unavailable, "no picture from camera '" + id + "': its JPEG branch closed (" + why + ")");
+    }
   }
   std::string body;
   if (width > 0) {
@@ -294,15 +301,17 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
   using V = bhttp::verb;
   const config::Config* c = &cfg;
   auto scaler = std::make_shared<ScalePool>();
-  r.add(V::get, "/streams/{id}/snapshot.jpg", [m, c, scaler](const Request& req, const Params& p) {
+  r.add(V::get, "/streams/{id}/snapshot.jpg", Access::camera, [m, c, scaler](const Request& req, const Params& p) {
     return snapshot(req, m, p.at("id"), parse_width(p), *c, scaler);
   });
 
   // Seed-004 aliases (the first configured camera).
-  r.add(V::get, "/live/status", [m](const Request& req, const Params&) {
-    return live_status_response(req, m, first_camera(*m), bhttp::status::ok);
+  r.add(V::get, "/live/status", Access::user, [m](const Request& req, const Params& p) {
+    const std::string id = first_camera(*m);
+    require_camera(p, id);
+    return live_status_response(req, m, id, bhttp::status::ok);
   });
-  r.add(V::post, "/live/start", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::post, "/live/start", Access::admin, [m](const Request& req, const Params&) -> asio::awaitable<Response> {
     const std::string id = first_camera(*m);
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
     auto info = co_await std::move(op);
@@ -310,7 +319,7 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
     auto res = co_await std::move(rop);
     co_return res;
   });
-  r.add(V::post, "/live/stop", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::post, "/live/stop", Access::admin, [m](const Request& req, const Params&) -> asio::awaitable<Response> {
     const std::string id = first_camera(*m);
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
     auto info = co_await std::move(op);
@@ -326,15 +335,16 @@ void register_output_api(Router& r, std::shared_ptr<StreamManager> m, const conf
 
 void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
   media::hls_clean_root(cfg);  // segments of a previous run are stale
-  server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", [m](beast::tcp_stream s, Request req, Params p) {
+  server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", Access::camera, [m](beast::tcp_stream s, Request req, Params p) {
     auto ex = s.get_executor();
-    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), p.at("id"), p.remote_ip, m), asio::detached);
+    std::string id = p.at("id");
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), std::move(id), std::move(p), m), asio::detached);
   });
-  server.add_takeover(bhttp::verb::get, "/live/stream", [m](beast::tcp_stream s, Request req, Params p) {
+  server.add_takeover(bhttp::verb::get, "/live/stream", Access::user, [m](beast::tcp_stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = m->first_camera();
     if (id.empty()) id = "-";
-    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, p.remote_ip, m), asio::detached);
+    asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), id, std::move(p), m), asio::detached);
   });
 }
 

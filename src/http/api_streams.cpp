@@ -43,41 +43,52 @@ void check_id(const std::string& id) {
 }
 }  // namespace
 
+// Lists show only the cameras the caller may watch.
+bool visible(const Params& p, const std::string& camera_id) { return !p.who || p.who->may_view(camera_id); }
+
 void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::Config& cfg,
                   const StaticFiles& files) {
   using V = bhttp::verb;
   auto m = mgr;
 
-  r.add(V::get, "/health", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  // Open, for load balancers and monitors: without credentials only the overall status;
+  // the details (cameras, viewers, subsystems) for an admin.
+  r.add(V::get, "/health", Access::open, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     auto h_op = await_reply<service::HealthInfo>(
         [m](Reply<service::HealthInfo> cb) { m->health(std::move(cb)); });
     auto h = co_await std::move(h_op);
     auto j = to_json(h);
     j["version"] = CAMRELAY_VERSION;
+    if (!p.who || !p.who->is_admin()) {
+      nlohmann::json brief = {{"status", j.value("status", "ok")}, {"version", CAMRELAY_VERSION}};
+      co_return json_response(req, brief);
+    }
     co_return json_response(req, j);
   });
 
-  auto list_streams = [m](const Request& req, const Params&) -> asio::awaitable<Response> {
-    auto all_op = await_reply<std::vector<StreamInfo>>(
-        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
-    auto all = co_await std::move(all_op);
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : all) arr.push_back(to_json(s));
-    co_return json_response(req, {{"streams", arr}, {"count", arr.size()}});
-  };
-  r.add(V::get, "/streams", list_streams);
-
-  auto active_streams = [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  auto list_streams = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     auto all_op = await_reply<std::vector<StreamInfo>>(
         [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
     auto all = co_await std::move(all_op);
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : all) {
-      if (service::is_running(s.state)) arr.push_back(to_json(s));
+      if (visible(p, s.camera_id)) arr.push_back(to_json(s));
     }
     co_return json_response(req, {{"streams", arr}, {"count", arr.size()}});
   };
-  r.add(V::get, "/api/stream/active", active_streams);
+  r.add(V::get, "/streams", Access::user, list_streams);
+
+  auto active_streams = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    auto all_op = await_reply<std::vector<StreamInfo>>(
+        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
+    auto all = co_await std::move(all_op);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : all) {
+      if (service::is_running(s.state) && visible(p, s.camera_id)) arr.push_back(to_json(s));
+    }
+    co_return json_response(req, {{"streams", arr}, {"count", arr.size()}});
+  };
+  r.add(V::get, "/api/stream/active", Access::user, active_streams);
 
   auto get_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string id = p.at("id");
@@ -87,8 +98,8 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
     auto s = co_await std::move(s_op);
     co_return json_response(req, to_json(s));
   };
-  r.add(V::get, "/streams/{id}", get_stream);
-  r.add(V::get, "/api/stream/status/{id}", get_stream);
+  r.add(V::get, "/streams/{id}", Access::camera, get_stream);
+  r.add(V::get, "/api/stream/status/{id}", Access::camera, get_stream);
 
   auto start_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string id = p.at("id");
@@ -101,8 +112,8 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
     co_return json_response(req, to_json(s),
                             s.changed ? bhttp::status::accepted : bhttp::status::ok);
   };
-  r.add(V::post, "/streams/{id}/start", start_stream);
-  r.add(V::post, "/api/stream/start/{id}", start_stream);
+  r.add(V::post, "/streams/{id}/start", Access::admin, start_stream);
+  r.add(V::post, "/api/stream/start/{id}", Access::admin, start_stream);
 
   auto stop_stream = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string id = p.at("id");
@@ -112,15 +123,16 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
     auto s = co_await std::move(s_op);
     co_return json_response(req, to_json(s));
   };
-  r.add(V::post, "/streams/{id}/stop", stop_stream);
-  r.add(V::post, "/api/stream/stop/{id}", stop_stream);
+  r.add(V::post, "/streams/{id}/stop", Access::admin, stop_stream);
+  r.add(V::post, "/api/stream/stop/{id}", Access::admin, stop_stream);
 
-  r.add(V::get, "/cameras", [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::get, "/cameras", Access::user, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     auto all_op = await_reply<std::vector<StreamInfo>>(
         [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
     auto all = co_await std::move(all_op);
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : all) {
+      if (!visible(p, s.camera_id)) continue;
       arr.push_back({{"id", s.camera_id},
                      {"name", s.name},
                      {"source_type", s.source_type},
@@ -144,9 +156,9 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
       co_return f->serve(req, file);
     };
   };
-  r.add(V::get, "/", page("index.html"));
-  r.add(V::get, "/viewer", page("viewer.html"));
-  r.add(V::get, "/stream/view/{id}", page("viewer.html"));
+  r.add(V::get, "/", Access::page, page("index.html"));
+  r.add(V::get, "/viewer", Access::page, page("viewer.html"));
+  r.add(V::get, "/stream/view/{id}", Access::page, page("viewer.html"));
   for (int depth = 1; depth <= 4; ++depth) {
     std::string pattern;
     for (int i = 0; i < depth; ++i) {
@@ -154,7 +166,7 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
       pattern += std::to_string(i);
       pattern += '}';
     }
-    r.add(V::get, pattern, [f, depth](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    r.add(V::get, pattern, Access::asset, [f, depth](const Request& req, const Params& p) -> asio::awaitable<Response> {
       std::string rel;
       for (int i = 0; i < depth; ++i) {
         if (i) rel += '/';

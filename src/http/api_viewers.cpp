@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "api.hpp"
+#include "auth_gate.hpp"
 #include "await_reply.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -85,11 +86,11 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
     for (const auto& v : all) arr.push_back(to_json(v));
     co_return json_response(req, {{"viewers", arr}, {"count", arr.size()}});
   };
-  r.add(V::get, "/viewers", list);
-  r.add(V::get, "/viewers/{id}", list);
+  r.add(V::get, "/viewers", Access::admin, list);
+  r.add(V::get, "/viewers/{id}", Access::admin, list);
 
   // WHEP: POST an SDP offer → 201 + Location + SDP answer (with all our candidates).
-  r.add(V::post, "/streams/{id}/whep", [m, &cfg](const Request& req, const Params& p) -> asio::awaitable<Response> {
+  r.add(V::post, "/streams/{id}/whep", Access::camera, [m, &cfg](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string cam = p.at("id");
     if (!valid_camera_id(cam)) throw Error(Errc::not_found, "unknown camera");
     if (!content_type_is(req, "application/sdp")) {
@@ -110,6 +111,7 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
       vr.kind = service::ReaderKind::whep;
       vr.user_agent = std::string(req[bhttp::field::user_agent]);
       vr.ip = p.remote_ip;
+      vr.owner = owner_key(p.who);
       vr.offer_sdp = req.body();
       vr.on_local_description = [finish](std::string sdp) { finish(nullptr, std::move(sdp)); };
       vr.on_closed = [finish](std::string reason) {
@@ -135,29 +137,41 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
     co_return res;
   });
 
-  auto del = [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+  // The WHEP session of this camera with this id, if the caller may change it (404
+  // otherwise: another's session is not shown to exist).
+  auto owned = [m](const Params& p) -> asio::awaitable<std::optional<ViewerInfo>> {
+    const std::string vid = p.at("vid"), cam = p.at("id");
+    auto op = await_reply<std::vector<ViewerInfo>>(
+        [m, cam](Reply<std::vector<ViewerInfo>> cb) { m->list_viewers(cam, std::move(cb)); });
+    auto all = co_await std::move(op);
+    for (auto& v : all) {
+      if (v.id == vid && v.kind == service::ReaderKind::whep && may_change(p.who, v.owner)) co_return std::move(v);
+    }
+    co_return std::nullopt;
+  };
+
+  auto del = [m, owned](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string vid = p.at("vid");
+    auto own_op = owned(p);
+    auto mine = co_await std::move(own_op);
+    if (!mine) throw Error(Errc::not_found, "unknown WHEP session");
     auto op = await_reply<bool>([m, vid](Reply<bool> cb) { m->remove_viewer(vid, "WHEP resource deleted", std::move(cb)); });
     co_await std::move(op);
     co_return text_response(req, bhttp::status::ok, "", "text/plain");
   };
-  r.add(V::delete_, "/streams/{id}/whep/{vid}", del);
+  r.add(V::delete_, "/streams/{id}/whep/{vid}", Access::camera, del);
 
-  r.add(V::patch, "/streams/{id}/whep/{vid}", [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+  r.add(V::patch, "/streams/{id}/whep/{vid}", Access::camera, [m, owned](const Request& req, const Params& p) -> asio::awaitable<Response> {
     if (!content_type_is(req, "application/trickle-ice-sdpfrag")) {
       co_return error_response(req, bhttp::status::unsupported_media_type, "unsupported_media_type",
                                "PATCH needs Content-Type: application/trickle-ice-sdpfrag");
     }
     const std::string vid = p.at("vid");
-    // Confirm the resource exists (404 otherwise) before applying candidates.
-    auto op = await_reply<std::vector<ViewerInfo>>(
-        [m](Reply<std::vector<ViewerInfo>> cb) { m->list_viewers("", std::move(cb)); });
-    auto all = co_await std::move(op);
-    const ViewerInfo* found = nullptr;
-    for (const auto& v : all) {
-      if (v.id == vid && v.kind == service::ReaderKind::whep) found = &v;
-    }
-    if (!found) throw Error(Errc::not_found, "unknown WHEP session");
+    // Confirm the resource exists and is the caller's (404 otherwise) before applying candidates.
+    auto own_op = owned(p);
+    auto mine = co_await std::move(own_op);
+    if (!mine) throw Error(Errc::not_found, "unknown WHEP session");
+    const ViewerInfo* found = &*mine;
     const SdpFrag frag = parse_sdpfrag(req.body());
     // RFC 9725 §4.3.1: new ICE credentials ask for an ICE restart; an endpoint that only
     // supports trickle answers 422. A stale ETag in If-Match is a 412.

@@ -64,8 +64,30 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
   return out;
 }
 
-void Router::add(bhttp::verb method, std::string pattern, Handler handler) {
-  Route r{method, {}, std::move(handler)};
+const char* to_string(Access a) noexcept {
+  switch (a) {
+    case Access::open: return "open";
+    case Access::asset: return "asset";
+    case Access::page: return "page";
+    case Access::user: return "user";
+    case Access::camera: return "camera";
+    case Access::admin: return "admin";
+  }
+  return "admin";
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& r : routes_) {
+    std::string p;
+    for (const auto& s : r.segments) p += "/" + s;
+    out.push_back({r.method, p.empty() ? "/" : p, r.access});
+  }
+  return out;
+}
+
+void Router::add(bhttp::verb method, std::string pattern, Access access, Handler handler) {
+  Route r{method, {}, access, std::move(handler)};
   for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
   routes_.push_back(std::move(r));
 }
@@ -115,6 +137,7 @@ Router::Match Router::match(bhttp::verb method, std::string_view target) const {
     }
     m.outcome = Outcome::found;
     m.handler = &r.handler;
+    m.access = r.access;
     m.index = ri;
     m.params.path = std::move(vars);
     m.params.query = parse_query(query);

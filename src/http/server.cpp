@@ -11,6 +11,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "api.hpp"
+#include "auth_gate.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/log.hpp"
@@ -32,8 +33,11 @@ struct Server::Conn {
 };
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
-               std::shared_ptr<service::StreamManager> manager)
-    : io_(io), cfg_(cfg), manager_(std::move(manager)), files_(find_web_root(cfg.http.web_root, &web_found_)) {
+               std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth)
+    : io_(io), cfg_(cfg), manager_(std::move(manager)), auth_(std::move(auth)),
+      files_(find_web_root(cfg.http.web_root, &web_found_)) {
+  // The account routes first: the static files' catch-all patterns would take /login.
+  register_auth_api(router_, auth_, files_, [this] { return route_table(); });
   register_api(router_, manager_, cfg_, files_);
   if (web_found_) {
     lg()->info("serving web files from {}", files_.root().string());
@@ -51,16 +55,27 @@ Server::Server(asio::io_context& io, const config::Config& cfg,
 
 Server::~Server() { stop(); }
 
-void Server::add_upgrade(std::string pattern, UpgradeHandler h) {
-  upgrade_router_.add(bhttp::verb::get, std::move(pattern),
+void Server::add_upgrade(std::string pattern, Access access, UpgradeHandler h) {
+  upgrade_router_.add(bhttp::verb::get, std::move(pattern), access,
                       [](const Request&, const Params&) -> asio::awaitable<Response> {
                         co_return Response{};
                       });
   upgrades_.push_back(std::move(h));
 }
 
-void Server::add_takeover(bhttp::verb method, std::string pattern, UpgradeHandler h) {
-  takeover_router_.add(method, std::move(pattern),
+std::vector<Server::RouteEntry> Server::route_table() const {
+  std::vector<RouteEntry> out;
+  auto add = [&out](const Router& r, const char* kind) {
+    for (const auto& x : r.routes()) out.push_back({std::string(bhttp::to_string(x.method)), x.pattern, x.access, kind});
+  };
+  add(router_, "http");
+  add(upgrade_router_, "websocket");
+  add(takeover_router_, "stream");
+  return out;
+}
+
+void Server::add_takeover(bhttp::verb method, std::string pattern, Access access, UpgradeHandler h) {
+  takeover_router_.add(method, std::move(pattern), access,
                        [](const Request&, const Params&) -> asio::awaitable<Response> {
                          co_return Response{};
                        });
@@ -204,6 +219,12 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
       auto m = upgrade_router_.match(bhttp::verb::get, req.target());
       if (m.outcome == Router::Outcome::found) {
         m.params.remote_ip = remote_ip;
+        if (auto deny = check_access(*auth_, m.access, req, m.params, true)) {
+          deny->keep_alive(false);
+          stream.expires_after(std::chrono::seconds(10));
+          co_await bhttp::async_write(stream, *deny, kUseTuple);
+          break;
+        }
         conn->taken = true;
         stream.expires_never();
         // The WebSocket session owns the socket from here; leftover bytes in `buffer`
@@ -217,6 +238,14 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
       auto m = takeover_router_.match(req.method(), req.target());
       if (m.outcome == Router::Outcome::found) {
         m.params.remote_ip = remote_ip;
+        if (auto deny = check_access(*auth_, m.access, req, m.params)) {
+          stream.expires_after(std::chrono::seconds(30));
+          const bool keep = deny->keep_alive();
+          auto [dec, dn] = co_await bhttp::async_write(stream, *deny, kUseTuple);
+          (void)dn;
+          if (dec || !keep) break;
+          continue;
+        }
         conn->taken = true;
         stream.expires_never();
         takeovers_[m.index](std::move(stream), std::move(req), std::move(m.params));
@@ -254,6 +283,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
     switch (m.outcome) {
       case Router::Outcome::found: {
         m.params.remote_ip = remote_ip;
+        if (auto deny = check_access(*auth_, m.access, req, m.params)) co_return std::move(*deny);
         Response res = co_await (*m.handler)(req, m.params);
         if (head && !res.body().empty()) {  // handlers may have done HEAD themselves
           auto len = res.body().size();

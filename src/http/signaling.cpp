@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth_gate.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
@@ -41,8 +42,9 @@ json ice_servers_json(const config::Config& cfg) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(beast::tcp_stream stream, std::shared_ptr<service::StreamManager> mgr,
-          const config::Config& cfg, std::string ip, std::string ua)
-      : ws_(std::move(stream)), mgr_(std::move(mgr)), cfg_(cfg), ip_(std::move(ip)), ua_(std::move(ua)) {}
+          const config::Config& cfg, std::string ip, std::string ua, std::optional<auth::Principal> who)
+      : ws_(std::move(stream)), mgr_(std::move(mgr)), cfg_(cfg), ip_(std::move(ip)), ua_(std::move(ua)),
+        who_(std::move(who)) {}
 
   void run(Request req) {
     ws_.read_message_max(kMaxMessageBytes);
@@ -99,6 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string cam = str("camera");
       if (cam.empty()) cam = str("camera_id");
       if (!valid_camera_id(cam)) return send_error("invalid_message", "watch needs a valid \"camera\"");
+      if (who_ && !who_->may_view(cam)) return send_error("forbidden", "you may not watch camera " + cam);
       // Optional: the video codecs the browser decodes (RTCRtpReceiver.getCapabilities),
       // "video/H264" or "H264"; without H.264 but with VP8 it gets the VP8 transcode.
       std::vector<std::string> codecs;
@@ -159,6 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.video_codecs = std::move(codecs);
     r.user_agent = ua_;
     r.ip = ip_;
+    r.owner = owner_key(who_);
     r.on_local_description = [w, vid](std::string sdp) {
       if (auto s = w.lock()) s->send({{"type", "offer"}, {"viewer_id", vid}, {"sdp", std::move(sdp)}});
     };
@@ -237,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const config::Config& cfg_;
   std::string ip_;
   std::string ua_;
+  std::optional<auth::Principal> who_;
   beast::flat_buffer buf_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::string viewer_id_;
@@ -248,12 +253,13 @@ void register_signaling(Server& server, std::shared_ptr<service::StreamManager> 
                         const config::Config& cfg) {
   auto h = [mgr, &cfg](beast::tcp_stream stream, Request req, Params params) {
     std::string ua(req[bhttp::field::user_agent]);
-    auto s = std::make_shared<Session>(std::move(stream), mgr, cfg, params.remote_ip, ua);
+    auto s = std::make_shared<Session>(std::move(stream), mgr, cfg, params.remote_ip, ua, std::move(params.who));
     s->run(std::move(req));
   };
-  server.add_upgrade("/signaling", h);
-  server.add_upgrade("/webrtc", h);  // seed 000: ws://host:8765/webrtc
-  server.add_upgrade("/", h);        // seed 001: ws://host:8765
+  // Any account; each "watch" is checked against the cameras it may watch.
+  server.add_upgrade("/signaling", Access::user, h);
+  server.add_upgrade("/webrtc", Access::user, h);  // seed 000: ws://host:8765/webrtc
+  server.add_upgrade("/", Access::user, h);        // seed 001: ws://host:8765
 }
 
 }  // namespace camrelay::http

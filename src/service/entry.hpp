@@ -25,6 +25,7 @@ struct ViewerEntry {
   std::int64_t created_mono_ms = 0;
   std::int64_t disconnected_since_ms = 0;  // mono; 0 = not disconnected
   media::PeerState state = media::PeerState::created;
+  std::string owner;  // ViewerRequest::owner
   std::string remote_ice_ufrag;  // WHEP: the offer's ICE ufrag (a different one = ICE restart)
   bool ever_connected = false;
   std::shared_ptr<media::WebrtcViewer> media;   // WebRTC readers

@@ -31,6 +31,7 @@ ViewerInfo StreamManager::viewer_info(const ViewerEntry& v) const {
   i.connected_at = v.connected_at;
   i.state = v.state;
   i.remote_ice_ufrag = v.remote_ice_ufrag;
+  i.owner = v.owner;
   if (v.media) i.stats = v.media->stats();
   if (v.counters) {
     i.http.bytes_sent = v.counters->bytes_sent.load(std::memory_order_relaxed);
@@ -74,6 +75,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       v->stream_session_id = e.session_id;
       v->kind = req.kind;
       v->user_agent = req.user_agent.substr(0, 512);
+      v->owner = req.owner;
       v->ip = req.ip;
       v->connected_at = unix_now_s();
       v->created_mono_ms = mono_now_ms();

@@ -95,12 +95,43 @@ void migrate_v1(sqlite3* db) {
   exec(db, kV1Indexes);
 }
 
+// Accounts (docs/security.md): users with Argon2id password hashes, API tokens and login
+// sessions stored as SHA-256 hashes of their secret.
+constexpr const char* kV2Accounts = R"sql(
+CREATE TABLE IF NOT EXISTS users (
+  name          TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL,
+  cameras       TEXT NOT NULL DEFAULT '[]',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id          TEXT PRIMARY KEY,
+  user_name   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  label       TEXT NOT NULL DEFAULT '',
+  token_hash  TEXT NOT NULL UNIQUE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER,
+  revoked_at  INTEGER
+);
+CREATE TABLE IF NOT EXISTS auth_sessions (
+  id_hash     TEXT PRIMARY KEY,
+  user_name   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  ip_address  TEXT,
+  user_agent  TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_auth_sessions_expires ON auth_sessions(expires_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {"initial schema: cameras, stream_sessions, viewer_sessions", migrate_v1},
-      // {"describe migration 2", [](sqlite3* db) { exec(db, "ALTER TABLE ..."); }},
+      {"accounts: users, api_tokens, auth_sessions", [](sqlite3* db) { exec(db, kV2Accounts); }},
   };
   return list;
 }

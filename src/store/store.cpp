@@ -11,6 +11,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "auth_queries.hpp"
 #include "migrations.hpp"
 #include "queries.hpp"
 #include "sqlite_util.hpp"
@@ -154,6 +155,17 @@ struct Store::Impl {
       log->error("{} callback threw: {}", what, e.what());
     } catch (...) {
       log->error("{} callback threw an unknown exception", what);
+    }
+  }
+
+  // run_sync for the account calls: a failure is an Error(unavailable) the caller shows.
+  template <class F>
+  auto account(const char* what, F fn) -> decltype(fn(db)) {
+    try {
+      return run_sync(std::move(fn));
+    } catch (const SqliteError& e) {
+      fail(what, e.what());
+      throw Error(Errc::unavailable, std::string("cannot store the change (") + what + "): " + e.what());
     }
   }
 
@@ -356,5 +368,43 @@ std::string Store::last_error() const {
 }
 
 std::uint64_t Store::dropped_jobs() const { return impl_->worker->dropped(); }
+
+AuthRows Store::load_auth(std::int64_t now_s) {
+  return impl_->account("load_auth", [now_s](sqlite3* db) { return detail::load_auth(db, now_s); });
+}
+
+void Store::put_user(const UserRow& row) {
+  impl_->account("put_user", [&row](sqlite3* db) { detail::put_user(db, row); });
+}
+
+bool Store::delete_user(const std::string& name) {
+  return impl_->account("delete_user", [&name](sqlite3* db) { return detail::delete_user(db, name); });
+}
+
+void Store::put_api_token(const ApiTokenRow& row) {
+  impl_->account("put_api_token", [&row](sqlite3* db) { detail::put_api_token(db, row); });
+}
+
+bool Store::revoke_api_token(const std::string& id, std::int64_t at) {
+  return impl_->account("revoke_api_token",
+                        [&id, at](sqlite3* db) { return detail::revoke_api_token(db, id, at); });
+}
+
+void Store::put_auth_session(const AuthSessionRow& row) {
+  impl_->account("put_auth_session", [&row](sqlite3* db) { detail::put_auth_session(db, row); });
+}
+
+void Store::delete_auth_session(const std::string& id_hash) {
+  impl_->account("delete_auth_session", [&id_hash](sqlite3* db) { detail::delete_auth_session(db, id_hash); });
+}
+
+void Store::delete_user_sessions(const std::string& user_name) {
+  impl_->account("delete_user_sessions",
+                 [&user_name](sqlite3* db) { detail::delete_user_sessions(db, user_name); });
+}
+
+std::int64_t Store::external_changes() {
+  return impl_->account("data_version", [](sqlite3* db) { return detail::pragma_int(db, "PRAGMA data_version"); });
+}
 
 }  // namespace camrelay::store

@@ -5,6 +5,9 @@ namespace camrelay {
 std::string_view errc_code(Errc e) noexcept {
   switch (e) {
     case Errc::invalid_argument: return "invalid_argument";
+    case Errc::unauthenticated: return "unauthenticated";
+    case Errc::forbidden: return "forbidden";
+    case Errc::too_many_requests: return "too_many_requests";
     case Errc::not_found: return "not_found";
     case Errc::method_not_allowed: return "method_not_allowed";
     case Errc::conflict: return "conflict";
@@ -20,6 +23,9 @@ std::string_view errc_code(Errc e) noexcept {
 int errc_http_status(Errc e) noexcept {
   switch (e) {
     case Errc::invalid_argument: return 400;
+    case Errc::unauthenticated: return 401;
+    case Errc::forbidden: return 403;
+    case Errc::too_many_requests: return 429;
     case Errc::not_found: return 404;
     case Errc::method_not_allowed: return 405;
     case Errc::conflict: return 409;

@@ -102,7 +102,7 @@ test('cpack makes camrelay_<version>_<arch>.deb with the control fields, Depends
   const depends = field('Depends').split(/,\s*/).map((d) => d.replace(/\s*\(.*\)$/, ''));
   // dpkg-shlibdeps: the libraries the binary links (versions vary with the release).
   for (const lib of ['libgstreamer1.0-0', 'libgstreamer-plugins-bad1.0-0', 'libpaho-mqttpp3-1',
-    'libsqlite3-0', 'libc6']) {
+    'libsqlite3-0', 'libsodium23', 'libjwt0', 'libc6']) {
     assert.ok(depends.includes(lib), `Depends has ${lib} (from dpkg-shlibdeps): ${depends}`);
   }
   assert.ok(depends.some((d) => /^libspdlog/.test(d)), `Depends has libspdlog*: ${depends}`);
@@ -163,7 +163,7 @@ test('the package lays its files out for /usr: binary, web, conffile, unit, sysu
   assert.match(tmpfiles, /^d\s+\/var\/lib\/camrelay\s+0750\s+camrelay\s+camrelay\s+-$/m);
 });
 
-test('the extracted usr/bin/camrelay runs the packaged config and serves /viewer and / from usr/share/camrelay/web',
+test('the extracted usr/bin/camrelay runs the packaged config (accounts on) and serves /viewer and / from usr/share/camrelay/web',
   withDaemons(async (t, h) => {
     const { root } = await pkg();
     // The packaged configuration as is (demo test camera, http.web_root '' = find it); only
@@ -175,15 +175,26 @@ test('the extracted usr/bin/camrelay runs the packaged config and serves /viewer
     });
     const web = path.join(root, 'usr/share/camrelay/web');
     assert.ok(d.log.includes(`serving web files from ${web}`), `web root is ${web}:\n${d.log}`);
-    const viewer = await d.get('/viewer?camera=demo');
+    // Safe by default: the packaged configuration has accounts on; the first start prints
+    // the generated admin password once, pages lead to the login page.
+    const pw = (d.log.match(/created the first account: user "admin", password "([^"]+)"/) || [])[1];
+    assert.ok(pw, `first start prints the admin password:\n${d.log}`);
+    const anon = await d.get('/viewer?camera=demo');
+    assert.equal(anon.status, 302);
+    assert.match(anon.headers.location, /^\/login\?next=/);
+    assert.equal((await d.get('/login')).status, 200);
+    const login = await d.post('/auth/login', { username: 'admin', password: pw }, { timeoutMs: 10000 });
+    assert.equal(login.status, 200, login.text);
+    const headers = { Cookie: [].concat(login.headers['set-cookie'])[0].split(';')[0] };
+    const viewer = await d.get('/viewer?camera=demo', { headers });
     assert.equal(viewer.status, 200);
     assert.match(viewer.text, /camrelay viewer/);
-    const index = await d.get('/');
+    const index = await d.get('/', { headers });
     assert.equal(index.status, 200);
     assert.equal(index.text, fs.readFileSync(path.join(web, 'index.html'), 'utf8'));
     // The packaged binary's pipelines work: the demo camera (videotestsrc ! x264enc) streams.
     await waitFor(async () => {
-      const s = (await d.get('/streams/demo')).body;
+      const s = (await d.get('/streams/demo', { headers })).body;
       return s.state === 'active' && s.stats.frames > 5;
     }, { timeoutMs: 15000, message: 'demo stream active with frames' });
   }));

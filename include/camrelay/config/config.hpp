@@ -181,6 +181,22 @@ struct Mjpeg {
   bool operator==(const Mjpeg&) const = default;
 };
 
+// Who may use the daemon (docs/security.md). On by default: with no users in the database,
+// the first start creates "admin" with a generated password printed once to the log.
+struct Auth {
+  // Turns every check off. Required explicitly (never the default); a daemon listening on a
+  // non-loopback address with auth disabled logs a warning at every start.
+  bool disabled = false;
+  // Requests from 127.0.0.1/::1 act as admin without credentials. Off by default: a
+  // reverse proxy on the same host would otherwise open everything.
+  bool allow_localhost = false;
+  int session_ttl_s = 7 * 24 * 3600;        // login cookie lifetime
+  int viewer_token_max_ttl_s = 30 * 24 * 3600;  // longest viewer token (JWT) one may mint
+  // Failed logins per client IP before the login answers 429 for a while (doubling).
+  int login_failures_before_backoff = 5;
+  bool operator==(const Auth&) const = default;
+};
+
 struct Config {
   std::string config_path;  // the file it was loaded from ("" = defaults only)
   std::string data_dir = "/var/lib/camrelay";  // SQLite db, HLS segments, recordings
@@ -191,6 +207,7 @@ struct Config {
   Rtp rtp;
   Hls hls;
   Mjpeg mjpeg;
+  Auth auth;
   std::vector<Camera> cameras;
 
   const Camera* find_camera(const std::string& id) const;

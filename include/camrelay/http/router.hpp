@@ -21,18 +21,28 @@ class Router {
   struct Match {
     Outcome outcome = Outcome::not_found;
     const Handler* handler = nullptr;
+    Access access = Access::admin;
     std::size_t index = 0;  // position of the matched route in insertion order
     Params params;
     std::vector<bhttp::verb> allowed;  // for 405: the methods this path supports
   };
 
-  void add(bhttp::verb method, std::string pattern, Handler handler);
+  void add(bhttp::verb method, std::string pattern, Access access, Handler handler);
   Match match(bhttp::verb method, std::string_view target) const;
+
+  struct RouteInfo {
+    bhttp::verb method;
+    std::string pattern;
+    Access access;
+  };
+  // Every route, in insertion order (GET /auth/routes; the access tests walk them all).
+  std::vector<RouteInfo> routes() const;
 
  private:
   struct Route {
     bhttp::verb method;
     std::vector<std::string> segments;
+    Access access;
     Handler handler;
   };
   std::vector<Route> routes_;

@@ -15,6 +15,9 @@
 namespace camrelay::service {
 class StreamManager;
 }
+namespace camrelay::auth {
+class Service;
+}
 
 namespace camrelay::http {
 
@@ -24,8 +27,9 @@ using UpgradeHandler =
 
 class Server {
  public:
+  // Every route is checked against `auth` before its handler runs.
   Server(asio::io_context& io, const config::Config& cfg,
-         std::shared_ptr<service::StreamManager> manager);
+         std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth);
   ~Server();
 
   // Binds and starts accepting. Throws camrelay::Error(unavailable) if a port is taken.
@@ -35,11 +39,20 @@ class Server {
 
   Router& router() { return router_; }
   // Registers a WebSocket endpoint (path pattern as in Router).
-  void add_upgrade(std::string pattern, UpgradeHandler h);
+  void add_upgrade(std::string pattern, Access access, UpgradeHandler h);
   // Registers an endpoint that takes over the connection for a long-lived response
   // (e.g. MJPEG multipart). The handler owns the socket from then on; it must write a
   // complete HTTP response itself and close when done. Matched before normal routes.
-  void add_takeover(bhttp::verb method, std::string pattern, UpgradeHandler h);
+  void add_takeover(bhttp::verb method, std::string pattern, Access access, UpgradeHandler h);
+  // Every route of the three tables (plain, WebSocket, takeover), for GET /auth/routes.
+  struct RouteEntry {
+    std::string method;
+    std::string pattern;
+    Access access;
+    std::string kind;  // "http" | "websocket" | "stream"
+  };
+  std::vector<RouteEntry> route_table() const;
+  const std::shared_ptr<auth::Service>& auth() const { return auth_; }
   unsigned short port() const { return port_; }
 
   struct Conn;
@@ -52,6 +65,7 @@ class Server {
   asio::io_context& io_;
   const config::Config& cfg_;
   std::shared_ptr<service::StreamManager> manager_;
+  std::shared_ptr<auth::Service> auth_;
   Router router_;
   Router upgrade_router_;
   std::vector<UpgradeHandler> upgrades_;  // indexed like upgrade_router_'s routes

@@ -97,6 +97,7 @@ struct ViewerRequest {
   std::string user_agent;
   std::string ip;
   std::string offer_sdp;    // WHEP: the browser's offer; empty = the server offers
+  std::string owner;        // who created it (an opaque key of the HTTP layer: WHEP PATCH/DELETE)
   std::vector<std::string> video_codecs;  // server offers: what the browser decodes ("h264", "vp8")
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
@@ -124,6 +125,7 @@ struct ViewerInfo {
   std::int64_t connected_at = 0;
   media::PeerState state = media::PeerState::created;
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
+  std::string owner;             // ViewerRequest::owner (not shown in JSON)
   media::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
 };

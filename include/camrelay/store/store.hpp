@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "camrelay/store/auth_rows.hpp"
+
 namespace camrelay::store {
 
 struct CameraRow {
@@ -86,6 +88,20 @@ class Store {
                             std::function<void(std::vector<StreamSessionRow>)> done);
   void list_viewer_sessions(std::string camera_id, bool only_open, int limit,
                             std::function<void(std::vector<ViewerSessionRow>)> done);
+
+  // ---- accounts (synchronous: the caller must know the change was stored) ----
+  // Each throws camrelay::Error(Errc::unavailable) with the SQLite message on failure.
+  AuthRows load_auth(std::int64_t now_s);  // sessions expired at now_s are deleted, not returned
+  void put_user(const UserRow& row);       // insert or replace (created_at kept)
+  bool delete_user(const std::string& name);  // also the user's tokens and sessions
+  void put_api_token(const ApiTokenRow& row);
+  bool revoke_api_token(const std::string& id, std::int64_t at);  // false: no such live token
+  void put_auth_session(const AuthSessionRow& row);
+  void delete_auth_session(const std::string& id_hash);
+  void delete_user_sessions(const std::string& user_name);
+  // Changes whenever another connection (the `camrelay user …` commands) committed to the
+  // database file since the last call (PRAGMA data_version).
+  std::int64_t external_changes();
 
   // Blocks until everything queued before this call has run.
   void flush();

@@ -9,6 +9,9 @@ namespace camrelay {
 
 enum class Errc {
   invalid_argument,  // 400: malformed input, failed validation
+  unauthenticated,   // 401: no or bad credentials
+  forbidden,         // 403: authenticated, but not allowed to do this
+  too_many_requests, // 429: rate limited (login backoff)
   not_found,         // 404: unknown camera, viewer, file
   method_not_allowed,// 405
   conflict,          // 409: operation not possible in the current state

@@ -34,7 +34,8 @@
 // Options for Daemon / h.start() / h.spawn():
 //   config      object deep-merged over config/camrelay.example.json (arrays are replaced, so
 //               `cameras: [...]` replaces the camera list). Defaults applied by the harness:
-//               http.host 127.0.0.1, http.web_root <repo>/web, data_dir = the temp dir.
+//               http.host 127.0.0.1, http.web_root <repo>/web, data_dir = the temp dir,
+//               auth.disabled true (a test of accounts sets `auth`).
 //   rawConfig   a complete config object written as is (no merge, no defaults); or a string
 //               written verbatim (to test malformed files).
 //   configPath  use an existing config file instead of writing one.
@@ -362,6 +363,9 @@ export class Daemon {
     const defaults = {
       data_dir: this.dataDir,
       http: { host: '127.0.0.1', port: this.port, web_root: path.join(SOURCE_DIR, 'web') },
+      // Most tests are about media, not accounts: auth off unless a test sets `auth`
+      // (tests/integration/auth*.test.mjs run with it on).
+      auth: { disabled: true },
     };
     return deepMerge(deepMerge(exampleConfig(), defaults), o.config || {});
   }

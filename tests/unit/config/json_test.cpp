@@ -325,3 +325,19 @@ TEST(ConfigJson, HostileInputOnlyThrowsConfigError) {
     }
   }
 }
+
+TEST(ConfigJson, Auth) {
+  Config d;
+  EXPECT_FALSE(d.auth.disabled) << "accounts are on by default";
+  EXPECT_FALSE(d.auth.allow_localhost);
+  Config c = parse_json(R"({"auth":{"disabled":true,"allow_localhost":true,"session_ttl_s":3600,
+                              "viewer_token_max_ttl_s":600,"login_failures_before_backoff":3}})");
+  EXPECT_TRUE(c.auth.disabled);
+  EXPECT_TRUE(c.auth.allow_localhost);
+  EXPECT_EQ(c.auth.session_ttl_s, 3600);
+  EXPECT_EQ(c.auth.viewer_token_max_ttl_s, 600);
+  EXPECT_EQ(c.auth.login_failures_before_backoff, 3);
+  EXPECT_THAT(parse_error(R"({"auth":{"disable":true}})"), HasSubstr("auth.disable: unknown key"));
+  EXPECT_THAT(parse_error(R"({"auth":{"session_ttl_s":5}})"), HasSubstr("auth.session_ttl_s"));
+  EXPECT_THAT(parse_error(R"({"auth":{"disabled":"yes"}})"), HasSubstr("auth.disabled"));
+}

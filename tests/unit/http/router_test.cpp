@@ -19,14 +19,14 @@ Handler noop() {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    r.add(V::get, "/health", noop());                  // 0
-    r.add(V::get, "/streams", noop());                 // 1
-    r.add(V::get, "/streams/{id}", noop());            // 2
-    r.add(V::post, "/streams/{id}/start", noop());     // 3
-    r.add(V::post, "/streams/{id}/stop", noop());      // 4
-    r.add(V::delete_, "/streams/{id}", noop());        // 5
-    r.add(V::get, "/a/{x}/b/{y}", noop());             // 6
-    r.add(V::get, "/", noop());                        // 7
+    r.add(V::get, "/health", Access::open, noop());                  // 0
+    r.add(V::get, "/streams", Access::open, noop());                 // 1
+    r.add(V::get, "/streams/{id}", Access::open, noop());            // 2
+    r.add(V::post, "/streams/{id}/start", Access::open, noop());     // 3
+    r.add(V::post, "/streams/{id}/stop", Access::open, noop());      // 4
+    r.add(V::delete_, "/streams/{id}", Access::open, noop());        // 5
+    r.add(V::get, "/a/{x}/b/{y}", Access::open, noop());             // 6
+    r.add(V::get, "/", Access::open, noop());                        // 7
   }
   Router r;
 };
@@ -169,9 +169,9 @@ TEST_F(RouterTest, WrongMethodIsMethodNotAllowedWithAllowedList) {
 
 TEST_F(RouterTest, AllowedListHasNoDuplicates) {
   Router r2;
-  r2.add(V::get, "/x/{a}", noop());
-  r2.add(V::get, "/x/{b}", noop());
-  r2.add(V::get, "/x/lit", noop());
+  r2.add(V::get, "/x/{a}", Access::open, noop());
+  r2.add(V::get, "/x/{b}", Access::open, noop());
+  r2.add(V::get, "/x/lit", Access::open, noop());
   auto m = r2.match(V::post, "/x/lit");
   EXPECT_EQ(m.outcome, Outcome::method_not_allowed);
   EXPECT_THAT(m.allowed, UnorderedElementsAre(V::get));
@@ -186,16 +186,16 @@ TEST_F(RouterTest, SecondMethodOnSamePathIsFound) {
 
 TEST(RouterOrder, FirstMatchingRouteWinsInInsertionOrder) {
   Router r;
-  r.add(V::get, "/x/{id}", noop());
-  r.add(V::get, "/x/literal", noop());
+  r.add(V::get, "/x/{id}", Access::open, noop());
+  r.add(V::get, "/x/literal", Access::open, noop());
   auto m = r.match(V::get, "/x/literal");
   ASSERT_EQ(m.outcome, Outcome::found);
   EXPECT_EQ(m.index, 0u);
   EXPECT_EQ(m.params.at("id"), "literal");
 
   Router r2;
-  r2.add(V::get, "/x/literal", noop());
-  r2.add(V::get, "/x/{id}", noop());
+  r2.add(V::get, "/x/literal", Access::open, noop());
+  r2.add(V::get, "/x/{id}", Access::open, noop());
   m = r2.match(V::get, "/x/literal");
   ASSERT_EQ(m.outcome, Outcome::found);
   EXPECT_EQ(m.index, 0u);
@@ -208,7 +208,7 @@ TEST(RouterOrder, FirstMatchingRouteWinsInInsertionOrder) {
 TEST(RouterOrder, HandlerPointerIsTheRegisteredOne) {
   Router r;
   int which = -1;
-  r.add(V::get, "/one", [&which](const Request&, const Params&) -> asio::awaitable<Response> {
+  r.add(V::get, "/one", Access::open, [&which](const Request&, const Params&) -> asio::awaitable<Response> {
     which = 1;
     co_return Response{};
   });
@@ -374,3 +374,24 @@ TEST(ParseQuery, LaterDuplicateWins) {
 }
 
 }  // namespace
+
+namespace camrelay::http {
+namespace {
+TEST(RouterAccess, MatchCarriesTheRoutesAccessAndRoutesListsThemAll) {
+  using V = bhttp::verb;
+  Router r;
+  auto h = [](const Request&, const Params&) -> asio::awaitable<Response> { co_return Response{}; };
+  r.add(V::get, "/health", Access::open, h);
+  r.add(V::get, "/streams/{id}", Access::camera, h);
+  r.add(V::post, "/streams/{id}/stop", Access::admin, h);
+  EXPECT_EQ(r.match(V::get, "/streams/a").access, Access::camera);
+  EXPECT_EQ(r.match(V::post, "/streams/a/stop").access, Access::admin);
+  EXPECT_EQ(r.match(V::get, "/health").access, Access::open);
+  auto all = r.routes();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].pattern, "/streams/{id}");
+  EXPECT_EQ(all[2].method, V::post);
+  EXPECT_STREQ(to_string(all[2].access), "admin");
+}
+}  // namespace
+}  // namespace camrelay::http

@@ -1,0 +1,31 @@
+#include "camrelay/auth/principal.hpp"
+
+namespace camrelay::auth {
+
+const char* to_string(Role r) noexcept { return r == Role::admin ? "admin" : "viewer"; }
+
+std::optional<Role> parse_role(std::string_view s) noexcept {
+  if (s == "admin") return Role::admin;
+  if (s == "viewer") return Role::viewer;
+  return std::nullopt;
+}
+
+const char* to_string(Via v) noexcept {
+  switch (v) {
+    case Via::disabled: return "auth disabled";
+    case Via::localhost: return "localhost";
+    case Via::session: return "session";
+    case Via::api_token: return "api token";
+    case Via::viewer_token: return "viewer token";
+  }
+  return "?";
+}
+
+std::string Principal::describe() const {
+  if (via == Via::disabled || via == Via::localhost) return std::string("anonymous (") + to_string(via) + ")";
+  std::string s = user;
+  if (via != Via::session) s += std::string(" (") + to_string(via) + (credential_id.empty() ? "" : " " + credential_id) + ")";
+  return s;
+}
+
+}  // namespace camrelay::auth

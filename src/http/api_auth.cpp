@@ -1,0 +1,326 @@
+// Login, logout, accounts, API tokens, viewer tokens, the route table (docs/security.md).
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "api.hpp"
+#include "auth_gate.hpp"
+#include "await_reply.hpp"
+#include "camrelay/auth/service.hpp"
+#include "camrelay/http/response.hpp"
+#include "camrelay/util/error.hpp"
+
+namespace camrelay::http {
+namespace {
+using nlohmann::json;
+using auth::Role;
+
+// Password hashing (Argon2id: tens of ms, 64 MiB) runs here, one at a time, never on a
+// network thread: a burst of logins waits its turn instead of stalling streams.
+class HashPool {
+ public:
+  ~HashPool() { pool_.join(); }
+  template <class T, class F>
+  asio::awaitable<T> run(F fn) {
+    auto op = await_reply<T>([this, fn = std::move(fn)](std::function<void(std::exception_ptr, T)> cb) mutable {
+      asio::post(pool_, [fn = std::move(fn), cb = std::move(cb)]() mutable {
+        T v{};
+        std::exception_ptr e;
+        try {
+          v = fn();
+        } catch (...) {
+          e = std::current_exception();
+        }
+        cb(e, std::move(v));
+      });
+    });
+    return op;
+  }
+
+ private:
+  asio::thread_pool pool_{1};
+};
+
+std::string str_field(const json& j, const char* key, bool required = true) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) throw Error(Errc::invalid_argument, std::string("\"") + key + "\" is required");
+    return {};
+  }
+  if (!it->is_string()) throw Error(Errc::invalid_argument, std::string("\"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+std::optional<std::vector<std::string>> cameras_field(const json& j) {
+  auto it = j.find("cameras");
+  if (it == j.end()) return std::nullopt;
+  if (!it->is_array() || it->size() > 1000) throw Error(Errc::invalid_argument, "\"cameras\" must be an array of camera ids");
+  std::vector<std::string> out;
+  for (const auto& x : *it) {
+    if (!x.is_string()) throw Error(Errc::invalid_argument, "\"cameras\" must be an array of camera ids");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<Role> role_field(const json& j) {
+  auto s = str_field(j, "role", false);
+  if (s.empty()) return std::nullopt;
+  auto r = auth::parse_role(s);
+  if (!r) throw Error(Errc::invalid_argument, "\"role\" must be admin or viewer");
+  return r;
+}
+
+json user_json(const auth::UserInfo& u) {
+  return {{"name", u.name}, {"role", auth::to_string(u.role)}, {"cameras", u.cameras},
+          {"created_at", u.created_at}, {"updated_at", u.updated_at}};
+}
+
+json token_json(const auth::TokenInfo& t) {
+  json j = {{"id", t.id}, {"user", t.user}, {"label", t.label}, {"created_at", t.created_at}};
+  j["expires_at"] = t.expires_at ? json(*t.expires_at) : json(nullptr);
+  j["revoked_at"] = t.revoked_at ? json(*t.revoked_at) : json(nullptr);
+  return j;
+}
+
+json principal_json(const auth::Principal& p, bool disabled) {
+  json cams = json::array();
+  if (p.all_cameras || p.is_admin()) cams.push_back("*");
+  for (const auto& c : p.cameras) cams.push_back(c);
+  return {{"user", p.user}, {"role", auth::to_string(p.role)}, {"cameras", cams}, {"via", auth::to_string(p.via)},
+          {"auth_disabled", disabled}};
+}
+
+bool secure_request(const Request& req) {
+  // Behind a TLS-terminating proxy (docs/security.md) the cookie must be Secure.
+  return req["X-Forwarded-Proto"] == "https";
+}
+
+std::string session_cookie(const Request& req, const std::string& value, std::int64_t max_age) {
+  std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                  std::to_string(max_age);
+  if (secure_request(req)) c += "; Secure";
+  return c;
+}
+
+bool is_form(const Request& req) {
+  std::string_view ct = req[bhttp::field::content_type];
+  return ct.substr(0, ct.find(';')) == "application/x-www-form-urlencoded";
+}
+
+// Only same-site relative paths: never an open redirect.
+std::string safe_next(const std::string& next) {
+  if (next.empty() || next.front() != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
+  for (char c : next) {
+    if (c == '\r' || c == '\n') return "/";
+  }
+  return next;
+}
+
+Response redirect(const Request& req, const std::string& to) {
+  Response res{bhttp::status::see_other, req.version()};
+  res.set(bhttp::field::location, to);
+  res.set(bhttp::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+const auth::Principal& who(const Params& p) {
+  if (!p.who) throw Error(Errc::unauthenticated, "log in first");
+  return *p.who;
+}
+
+}  // namespace
+
+void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const StaticFiles& files,
+                       std::function<std::vector<Server::RouteEntry>()> routes) {
+  using V = bhttp::verb;
+  auto pool = std::make_shared<HashPool>();
+  const StaticFiles* f = &files;
+
+  r.add(V::get, "/login", Access::open, [f](const Request& req, const Params&) -> asio::awaitable<Response> {
+    co_return f->serve(req, "login.html");
+  });
+
+  // JSON {"username","password"} → 200 + cookie; or an HTML form → 303 to ?next= (or /).
+  r.add(V::post, "/auth/login", Access::open, [a, pool](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    std::string user, password, next;
+    const bool form = is_form(req);
+    if (form) {
+      auto q = parse_query(req.body());
+      user = q["username"];
+      password = q["password"];
+      next = safe_next(q["next"]);
+    } else {
+      json body = parse_json_body(req);
+      user = str_field(body, "username");
+      password = str_field(body, "password");
+    }
+    if (user.size() > 256 || password.size() > 1024) throw Error(Errc::invalid_argument, "username or password too long");
+    if (a->disabled()) throw Error(Errc::conflict, "auth is disabled (auth.disabled): there is nothing to log in to");
+    const std::string ip = p.remote_ip, ua(req[bhttp::field::user_agent]);
+    auto op = pool->run<auth::LoginResult>([a, user, password, ip, ua] { return a->login(user, password, ip, ua); });
+    auth::LoginResult lr = co_await std::move(op);
+    if (lr.outcome == auth::LoginResult::Outcome::blocked) {
+      Response res = error_response(req, bhttp::status::too_many_requests, "too_many_requests",
+                                    "too many failed logins from your address; try again in " +
+                                        std::to_string(lr.retry_after_s) + " s");
+      res.set(bhttp::field::retry_after, std::to_string(lr.retry_after_s));
+      co_return res;
+    }
+    if (lr.outcome != auth::LoginResult::Outcome::ok) {
+      if (form) co_return redirect(req, "/login?failed=1&next=" + next);
+      co_return error_response(req, bhttp::status::unauthorized, "unauthenticated", "wrong user name or password");
+    }
+    const std::int64_t max_age = a->config().session_ttl_s;
+    Response res = form ? redirect(req, next) : json_response(req, {{"user", lr.who->user},
+                                                                    {"role", auth::to_string(lr.who->role)},
+                                                                    {"expires_at", lr.expires_at}});
+    res.set(bhttp::field::set_cookie, session_cookie(req, lr.cookie_value, max_age));
+    co_return res;
+  });
+
+  r.add(V::post, "/auth/logout", Access::open, [a](const Request& req, const Params&) -> asio::awaitable<Response> {
+    a->logout(cookie_value(req, kSessionCookie));
+    Response res = is_form(req) ? redirect(req, "/login") : text_response(req, bhttp::status::no_content, "", "text/plain");
+    res.set(bhttp::field::set_cookie, session_cookie(req, "", 0));
+    co_return res;
+  });
+
+  r.add(V::get, "/auth/me", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    co_return json_response(req, principal_json(who(p), a->disabled()));
+  });
+
+  // One's own password (sessions and tokens of others stay; one's other sessions end).
+  r.add(V::post, "/auth/password", Access::user, [a, pool](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const auto& me = who(p);
+    if (me.via != auth::Via::session && me.via != auth::Via::api_token) {
+      throw Error(Errc::forbidden, "log in with your account to change its password");
+    }
+    json body = parse_json_body(req);
+    const std::string current = str_field(body, "current_password"), next = str_field(body, "new_password");
+    const std::string name = me.user, ip = p.remote_ip;
+    auto op = pool->run<bool>([a, name, current, next, ip] {
+      auto lr = a->login(name, current, ip, "password change");
+      if (lr.outcome == auth::LoginResult::Outcome::blocked) throw Error(Errc::too_many_requests, "too many failed attempts; wait");
+      if (lr.outcome != auth::LoginResult::Outcome::ok) throw Error(Errc::forbidden, "the current password is wrong");
+      a->logout(lr.cookie_value);
+      a->update_user(name, next, std::nullopt, std::nullopt);
+      return true;
+    });
+    co_await std::move(op);
+    co_return text_response(req, bhttp::status::no_content, "", "text/plain");
+  });
+
+  // ---- users (admin) ----
+  r.add(V::get, "/auth/users", Access::admin, [a](const Request& req, const Params&) -> asio::awaitable<Response> {
+    json arr = json::array();
+    for (const auto& u : a->users()) arr.push_back(user_json(u));
+    co_return json_response(req, {{"users", arr}, {"count", arr.size()}});
+  });
+  r.add(V::post, "/auth/users", Access::admin, [a, pool](const Request& req, const Params&) -> asio::awaitable<Response> {
+    json body = parse_json_body(req);
+    const std::string name = str_field(body, "name"), password = str_field(body, "password");
+    const Role role = role_field(body).value_or(Role::viewer);
+    auto cams = cameras_field(body).value_or(std::vector<std::string>{});
+    auto op = pool->run<bool>([a, name, password, role, cams] {
+      a->add_user(name, password, role, cams);
+      return true;
+    });
+    co_await std::move(op);
+    co_return json_response(req, user_json(*a->user(name)), bhttp::status::created);
+  });
+  r.add(V::patch, "/auth/users/{name}", Access::admin, [a, pool](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    json body = parse_json_body(req);
+    for (const auto& [k, v] : body.items()) {
+      if (k != "password" && k != "role" && k != "cameras") {
+        throw Error(Errc::invalid_argument, "unknown field '" + k + "' (password, role, cameras)");
+      }
+    }
+    const std::string name = p.at("name");
+    std::optional<std::string> password;
+    if (body.contains("password")) password = str_field(body, "password");
+    auto role = role_field(body);
+    auto cams = cameras_field(body);
+    auto op = pool->run<bool>([a, name, password, role, cams] {
+      a->update_user(name, password, role, cams);
+      return true;
+    });
+    co_await std::move(op);
+    co_return json_response(req, user_json(*a->user(name)));
+  });
+  r.add(V::delete_, "/auth/users/{name}", Access::admin, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    a->delete_user(p.at("name"));
+    co_return text_response(req, bhttp::status::no_content, "", "text/plain");
+  });
+
+  // ---- API tokens: one's own; an admin may name another user ----
+  r.add(V::get, "/auth/tokens", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const auto& me = who(p);
+    json arr = json::array();
+    for (const auto& t : a->tokens(me.is_admin() ? std::nullopt : std::optional(me.user))) arr.push_back(token_json(t));
+    co_return json_response(req, {{"tokens", arr}, {"count", arr.size()}});
+  });
+  r.add(V::post, "/auth/tokens", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const auto& me = who(p);
+    if (me.via == auth::Via::viewer_token) throw Error(Errc::forbidden, "viewer tokens cannot create API tokens");
+    json body = parse_json_body(req);
+    std::string user = str_field(body, "user", false);
+    if (user.empty()) user = me.user;
+    if (user != me.user && !me.is_admin()) throw Error(Errc::forbidden, "only admins create tokens for other users");
+    std::optional<std::int64_t> ttl;
+    if (auto it = body.find("expires_in_s"); it != body.end() && !it->is_null()) {
+      if (!it->is_number_integer()) throw Error(Errc::invalid_argument, "\"expires_in_s\" must be an integer");
+      ttl = it->get<std::int64_t>();
+    }
+    auto [info, secret] = a->create_token(user, str_field(body, "label", false), ttl);
+    json j = token_json(info);
+    j["token"] = secret;
+    j["note"] = "the token is shown this once; send it as Authorization: Bearer <token>";
+    co_return json_response(req, j, bhttp::status::created);
+  });
+  r.add(V::delete_, "/auth/tokens/{tid}", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const auto& me = who(p);
+    auto t = a->token(p.at("tid"));
+    if (!t || (t->user != me.user && !me.is_admin())) throw Error(Errc::not_found, "no API token " + p.at("tid"));
+    a->revoke_token(t->id);
+    co_return text_response(req, bhttp::status::no_content, "", "text/plain");
+  });
+
+  // ---- viewer tokens: links that open some cameras for a while ----
+  r.add(V::post, "/auth/viewer-tokens", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const auto& me = who(p);
+    if (me.via == auth::Via::viewer_token) throw Error(Errc::forbidden, "viewer tokens cannot mint viewer tokens");
+    json body = parse_json_body(req);
+    auto cams = cameras_field(body);
+    if (!cams) throw Error(Errc::invalid_argument, "\"cameras\" is required (camera ids, or [\"*\"])");
+    std::int64_t ttl = 3600;
+    if (auto it = body.find("ttl_s"); it != body.end()) {
+      if (!it->is_number_integer()) throw Error(Errc::invalid_argument, "\"ttl_s\" must be an integer");
+      ttl = it->get<std::int64_t>();
+    }
+    auto [token, exp] = a->mint_viewer_token(me, *cams, ttl);
+    json urls = json::object();
+    if (cams->size() == 1 && (*cams)[0] != "*") {
+      const std::string& c = (*cams)[0];
+      urls = {{"viewer", "/viewer?camera=" + c + "&token=" + token},
+              {"hls", "/streams/" + c + "/hls/index.m3u8?token=" + token},
+              {"mjpeg", "/streams/" + c + "/mjpeg?token=" + token},
+              {"snapshot", "/streams/" + c + "/snapshot.jpg?token=" + token},
+              {"whep", "/streams/" + c + "/whep"}};
+    }
+    co_return json_response(req, {{"token", token}, {"expires_at", exp}, {"cameras", *cams}, {"urls", urls}},
+                            bhttp::status::created);
+  });
+
+  // ---- every route and who may call it ----
+  r.add(V::get, "/auth/routes", Access::admin, [routes](const Request& req, const Params&) -> asio::awaitable<Response> {
+    json arr = json::array();
+    for (const auto& e : routes()) {
+      arr.push_back({{"method", e.method}, {"path", e.pattern}, {"access", to_string(e.access)}, {"kind", e.kind}});
+    }
+    co_return json_response(req, {{"routes", arr}, {"count", arr.size()}});
+  });
+}
+
+}  // namespace camrelay::http
