@@ -12,6 +12,7 @@
 #endif
 
 #include "admin_cli.hpp"
+#include "memory.hpp"
 #include "camrelay/auth/service.hpp"
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/config/config.hpp"
@@ -38,6 +39,7 @@ void notify(const char* state) {
 
 int main(int argc, char** argv) {
   using namespace camrelay;
+  app::limit_malloc_arenas();  // before any thread exists
   if (auto status = app::run_admin_command(argc, argv)) return *status;
   config::Config cfg;
   try {
@@ -135,6 +137,8 @@ int main(int argc, char** argv) {
     server->start();
 
     boost::asio::steady_timer accounts_timer(io);  // below: account changes of other processes
+    app::MallocTrimmer trimmer(io);
+    trimmer.start();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::signal_set hup(io, SIGHUP);
     bool stopping = false;
@@ -152,6 +156,7 @@ int main(int argc, char** argv) {
         server->stop();
         hup.cancel();
         accounts_timer.cancel();
+        trimmer.stop();
         manager->shutdown(3000, [&] { io.stop(); });
         wait_signal();
       });
