@@ -7,21 +7,6 @@
 namespace camrelay::http {
 namespace {
 
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 bool is_html_file(std::string_view target) {
   auto path = target.substr(0, target.find('?'));
   if (path.size() < 5 || path.substr(path.size() - 5) != ".html") return false;
@@ -39,7 +24,7 @@ Response unauthenticated(const Request& req, const std::string& why) {
 
 Response to_login(const Request& req) {
   Response res{bhttp::status::found, req.version()};
-  res.set(bhttp::field::location, "/login?next=" + url_encode(req.target()));
+  res.set(bhttp::field::location, "/login?next=" + percent_encode(req.target(), "/"));
   res.set(bhttp::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
   res.prepare_payload();

@@ -42,21 +42,7 @@ std::string RtspUrl::masked() const {
   return scheme + "://***@" + host_port(host, port) + path;
 }
 
-std::string url_escape_userinfo(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string url_escape_userinfo(std::string_view s) { return percent_encode(s); }
 
 std::string build_rtsp_url(const std::string& host, int port, const std::string& path,
                            const std::string& username, const std::string& password) {

@@ -44,4 +44,24 @@ constexpr int hex_value(char c) {
   return -1;
 }
 
+// Percent-encodes every byte except RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~)
+// and those in `keep` (e.g. "/" for a path).
+inline std::string percent_encode(std::string_view s, std::string_view keep = {}) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                            c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved || keep.find(static_cast<char>(c)) != std::string_view::npos) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 }  // namespace camrelay
