@@ -110,6 +110,13 @@ std::optional<int> run_admin_command(int argc, char** argv) {
     auto store = store::Store::open((std::filesystem::path(cfg.data_dir) / "camrelay.db").string());
     auth::Service svc(*store, cfg.auth, cfg.data_dir, false);
     const std::string sub = words[0];
+    // The audit log names the command line as the actor, with the Unix user who ran it.
+    const char* login = ::getlogin();
+    const std::string actor = std::string("command line (uid ") + std::to_string(::getuid()) +
+                              (login ? std::string(", ") + login : std::string()) + ")";
+    auto audit = [&](const std::string& target, const std::string& detail = {}) {
+      svc.record(nullptr, "local", what + " " + sub, target, 0, actor + (detail.empty() ? "" : "; " + detail));
+    };
     auto need = [&](std::size_t n) {
       if (words.size() != n) throw Error(Errc::invalid_argument, "wrong number of arguments for " + what + " " + sub);
     };
@@ -120,6 +127,7 @@ std::optional<int> run_admin_command(int argc, char** argv) {
       if (!r) throw Error(Errc::invalid_argument, "--role must be admin or viewer");
       std::string pw = pw_stdin ? read_password_line() : auth::generate_password();
       svc.add_user(words[1], pw, *r, cameras.empty() ? std::vector<std::string>{} : split_list(cameras));
+      audit(words[1], std::string("role ") + auth::to_string(*r) + (cameras.empty() ? "" : ", cameras " + cameras));
       std::cout << "added user " << words[1] << " (" << auth::to_string(*r) << ")";
       if (!pw_stdin) std::cout << ", password: " << pw;
       std::cout << "\n";
@@ -127,12 +135,14 @@ std::optional<int> run_admin_command(int argc, char** argv) {
       need(2);
       std::string pw = pw_stdin ? read_password_line() : auth::generate_password();
       svc.update_user(words[1], pw, std::nullopt, std::nullopt);
+      audit(words[1]);
       std::cout << "password of " << words[1] << " changed (its login sessions ended)";
       if (!pw_stdin) std::cout << ": " << pw;
       std::cout << "\n";
     } else if (what == "user" && (sub == "del" || sub == "delete")) {
       need(2);
       svc.delete_user(words[1]);
+      audit(words[1]);
       std::cout << "deleted user " << words[1] << " (and its tokens and sessions)\n";
     } else if (what == "user" && sub == "list") {
       need(1);
@@ -147,11 +157,13 @@ std::optional<int> run_admin_command(int argc, char** argv) {
       std::optional<std::int64_t> ttl;
       if (expires_days > 0) ttl = std::int64_t(expires_days) * 86400;
       auto [info, secret] = svc.create_token(words[1], label, ttl);
+      audit(words[1], "token " + info.id);
       std::cout << "token " << info.id << " for " << info.user << " (expires " << date_of(info.expires_at)
                 << "); shown once:\n" << secret << "\n";
     } else if (what == "token" && sub == "revoke") {
       need(2);
       svc.revoke_token(words[1]);
+      audit(words[1]);
       std::cout << "revoked " << words[1] << "\n";
     } else if (what == "token" && sub == "list") {
       if (words.size() > 2) need(2);

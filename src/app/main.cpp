@@ -3,6 +3,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -16,6 +19,7 @@
 #include "camrelay/auth/service.hpp"
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/config/config.hpp"
+#include "camrelay/config/secrets.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
@@ -56,6 +60,20 @@ int main(int argc, char** argv) {
   } catch (const config::ConfigError& e) {
     std::cerr << "camrelay: configuration error: " << e.what() << "\n";
     return 2;
+  }
+
+  // Passwords in a file every user of the machine can read are not secrets: refuse (exit 2).
+  if (!cfg.config_path.empty()) {
+    struct stat st {};
+    const auto secrets = config::secret_keys(cfg);
+    if (!secrets.empty() && ::stat(cfg.config_path.c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+      std::cerr << "camrelay: " << cfg.config_path << " holds secrets (" << secrets.front()
+                << (secrets.size() > 1 ? ", …" : "") << ") and every user can read it (mode " << mode
+                << "): run chmod 640 " << cfg.config_path << " (group camrelay) or chmod 600\n";
+      return 2;
+    }
   }
 
   spdlog::level::level_enum level = spdlog::level::info;

@@ -162,6 +162,25 @@ void Service::load() {
   sessions_ = std::move(sessions);
 }
 
+void Service::record(const Principal* who, const std::string& ip, std::string action, std::string target, int status,
+                     std::string detail) {
+  store::AuditRow row;
+  row.at = unix_now_s();
+  if (who) row.user = who->via == Via::viewer_token ? who->user + " (viewer token " + who->credential_id + ")"
+                      : who->via == Via::api_token  ? who->user + " (token " + who->credential_id + ")"
+                                                    : who->user;
+  row.ip = ip;
+  row.action = std::move(action);
+  row.target = std::move(target);
+  row.status = status;
+  row.detail = std::move(detail);
+  store_.append_audit(std::move(row));
+}
+
+void Service::audit_log(int limit, std::int64_t before_id, std::function<void(std::vector<store::AuditRow>)> done) {
+  store_.list_audit(limit, before_id, std::move(done));
+}
+
 bool Service::reload_if_changed() {
   const auto v = store_.external_changes();
   if (v == data_version_) return false;
@@ -320,6 +339,7 @@ LoginResult Service::login(const std::string& name, const std::string& password,
   if (int wait = login_retry_after_s(ip); wait > 0) {
     res.outcome = LoginResult::Outcome::blocked;
     res.retry_after_s = wait;
+    record(nullptr, ip, "login_blocked", "", 429, "user \"" + name.substr(0, 64) + "\"");
     return res;
   }
   std::string hash;
@@ -357,6 +377,7 @@ LoginResult Service::login(const std::string& name, const std::string& password,
       lg()->warn("login: {} failed attempts from {}; next attempt allowed in {} s", f.count, ip, (block + 999) / 1000);
     }
     lg()->info("login failed for \"{}\" from {}", name.substr(0, 64), ip);
+    record(nullptr, ip, "login_failed", "", 401, "user \"" + name.substr(0, 64) + "\"");
     res.outcome = LoginResult::Outcome::bad_credentials;
     return res;
   }
@@ -379,6 +400,7 @@ LoginResult Service::login(const std::string& name, const std::string& password,
     if (u != users_.end()) res.who = principal_of(name, u->second, Via::session, "ses_" + row.id_hash.substr(0, 12));
   }
   lg()->info("login: {} from {}", name, ip);
+  record(res.who ? &*res.who : nullptr, ip, "login", "", 200);
   res.outcome = LoginResult::Outcome::ok;
   res.cookie_value = std::move(cookie);
   res.expires_at = row.expires_at;

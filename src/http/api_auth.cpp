@@ -313,6 +313,34 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
                             bhttp::status::created);
   });
 
+  // ---- the audit log, newest first; page with ?before=<id of the last row seen> ----
+  r.add(V::get, "/audit", Access::admin, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    int limit = 100;
+    std::int64_t before = 0;
+    try {
+      if (auto v = p.query_or("limit"); !v.empty()) limit = std::stoi(v);
+      if (auto v = p.query_or("before"); !v.empty()) before = std::stoll(v);
+    } catch (const std::exception&) {
+      throw Error(Errc::invalid_argument, "limit and before must be integers");
+    }
+    if (limit < 1 || limit > 1000) throw Error(Errc::invalid_argument, "limit: 1 to 1000");
+    auto op = await_reply<std::vector<store::AuditRow>>(
+        [a, limit, before](std::function<void(std::exception_ptr, std::vector<store::AuditRow>)> cb) {
+          a->audit_log(limit, before, [cb](std::vector<store::AuditRow> rows) { cb(nullptr, std::move(rows)); });
+        });
+    auto rows = co_await std::move(op);
+    json arr = json::array();
+    for (const auto& e : rows) {
+      arr.push_back({{"id", e.id}, {"at", e.at}, {"user", e.user}, {"ip", e.ip}, {"action", e.action},
+                     {"target", e.target}, {"status", e.status}, {"detail", e.detail}});
+    }
+    json body = {{"entries", arr}, {"count", arr.size()}};
+    body["next"] = rows.size() == static_cast<std::size_t>(limit) && !rows.empty()
+                       ? json("/audit?limit=" + std::to_string(limit) + "&before=" + std::to_string(rows.back().id))
+                       : json(nullptr);
+    co_return json_response(req, body);
+  });
+
   // ---- every route and who may call it ----
   r.add(V::get, "/auth/routes", Access::admin, [routes](const Request& req, const Params&) -> asio::awaitable<Response> {
     json arr = json::array();

@@ -18,6 +18,9 @@ Response text_response(const Request& req, bhttp::status status, std::string bod
   res.set(bhttp::field::server, "camrelay/" CAMRELAY_VERSION);
   res.set(bhttp::field::content_type, content_type);
   res.set(bhttp::field::cache_control, "no-store");
+  // No MIME sniffing; no Referer (a viewer-token URL must not leak to other sites).
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
   add_cors(res);
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);

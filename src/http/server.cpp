@@ -271,6 +271,19 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
   }
 }
 
+// Every request that changes something (not GET/HEAD/OPTIONS) goes to the audit log with
+// who, from where, the path (never the query: it may hold a token) and the answer. Logins
+// are recorded by the account service itself (with the user name tried).
+void Server::audit(const Request& req, const Params& p, const Response& res) const {
+  const auto m = req.method();
+  if (m == bhttp::verb::get || m == bhttp::verb::head || m == bhttp::verb::options) return;
+  std::string_view target = req.target();
+  target = target.substr(0, target.find('?'));
+  if (target == "/auth/login") return;
+  auth_->record(p.who ? &*p.who : nullptr, p.remote_ip, std::string(req.method_string()) + " " + std::string(target),
+                std::string(target), static_cast<int>(res.result_int()));
+}
+
 asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip) {
   try {
     if (req.method() == bhttp::verb::options) {
@@ -283,8 +296,21 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
     switch (m.outcome) {
       case Router::Outcome::found: {
         m.params.remote_ip = remote_ip;
-        if (auto deny = check_access(*auth_, m.access, req, m.params)) co_return std::move(*deny);
-        Response res = co_await (*m.handler)(req, m.params);
+        if (auto deny = check_access(*auth_, m.access, req, m.params)) {
+          audit(req, m.params, *deny);
+          co_return std::move(*deny);
+        }
+        Response res;
+        try {
+          res = co_await (*m.handler)(req, m.params);
+        } catch (const Error& e) {
+          if (e.code() == Errc::internal) lg()->error("{} {}: {}", req.method_string(), req.target(), e.what());
+          res = error_response(req, e);
+        } catch (const std::exception& e) {
+          lg()->error("{} {}: unexpected: {}", req.method_string(), req.target(), e.what());
+          res = error_response(req, bhttp::status::internal_server_error, "internal", e.what());
+        }
+        audit(req, m.params, res);
         if (head && !res.body().empty()) {  // handlers may have done HEAD themselves
           auto len = res.body().size();
           res.body().clear();

@@ -64,6 +64,11 @@ Response StaticFiles::serve(const Request& req, std::string_view rel) const {
   ss << in.rdbuf();
   Response res = text_response(req, bhttp::status::ok, ss.str(), mime_type(file->native()));
   res.set(bhttp::field::cache_control, "no-cache");
+  if (res[bhttp::field::content_type].starts_with("text/html")) {
+    // Pages are not framed by other sites (clickjacking of the start/stop buttons).
+    res.set("Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'; base-uri 'self'");
+    res.set("X-Frame-Options", "DENY");
+  }
   if (req.method() == bhttp::verb::head) {
     res.body().clear();
     res.content_length(fs::file_size(*file));

@@ -1,5 +1,7 @@
 #include "auth_queries.hpp"
 
+#include <algorithm>
+
 #include "sqlite_util.hpp"
 
 namespace camrelay::store::detail {
@@ -100,6 +102,33 @@ void delete_auth_session(sqlite3* db, const std::string& id_hash) {
 
 void delete_user_sessions(sqlite3* db, const std::string& user_name) {
   Stmt(db, "DELETE FROM auth_sessions WHERE user_name = ?1").bind(1, user_name).run();
+}
+
+void append_audit(sqlite3* db, const AuditRow& r) {
+  Stmt(db, "INSERT INTO audit_log (at, user, ip, action, target, status, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .bind(1, r.at)
+      .bind_text_or_null(2, r.user)
+      .bind_text_or_null(3, r.ip)
+      .bind(4, r.action)
+      .bind_text_or_null(5, r.target)
+      .bind(6, r.status)
+      .bind_text_or_null(7, r.detail)
+      .run();
+}
+
+std::vector<AuditRow> list_audit(sqlite3* db, int limit, std::int64_t before_id) {
+  Stmt st(db, before_id > 0 ? "SELECT id, at, user, ip, action, target, status, detail FROM audit_log "
+                              "WHERE id < ?2 ORDER BY id DESC LIMIT ?1"
+                            : "SELECT id, at, user, ip, action, target, status, detail FROM audit_log "
+                              "ORDER BY id DESC LIMIT ?1");
+  st.bind(1, std::max(1, std::min(limit, 1000)));
+  if (before_id > 0) st.bind(2, before_id);
+  std::vector<AuditRow> out;
+  while (st.step()) {
+    out.push_back({st.col_int64(0), st.col_int64(1), st.col_text(2), st.col_text(3), st.col_text(4),
+                   st.col_text(5), st.col_int(6), st.col_text(7)});
+  }
+  return out;
 }
 
 }  // namespace camrelay::store::detail

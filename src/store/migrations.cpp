@@ -126,12 +126,27 @@ CREATE TABLE IF NOT EXISTS auth_sessions (
 CREATE INDEX IF NOT EXISTS idx_auth_sessions_expires ON auth_sessions(expires_at);
 )sql";
 
+constexpr const char* kV3Audit = R"sql(
+CREATE TABLE IF NOT EXISTS audit_log (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  user    TEXT,
+  ip      TEXT,
+  action  TEXT NOT NULL,
+  target  TEXT,
+  status  INTEGER,
+  detail  TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log(at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list = {
       {"initial schema: cameras, stream_sessions, viewer_sessions", migrate_v1},
       {"accounts: users, api_tokens, auth_sessions", [](sqlite3* db) { exec(db, kV2Accounts); }},
+      {"audit_log", [](sqlite3* db) { exec(db, kV3Audit); }},
   };
   return list;
 }

@@ -403,6 +403,16 @@ void Store::delete_user_sessions(const std::string& user_name) {
                  [&user_name](sqlite3* db) { detail::delete_user_sessions(db, user_name); });
 }
 
+void Store::append_audit(AuditRow row) {
+  impl_->write("append_audit", [row = std::move(row)](sqlite3* db) { detail::append_audit(db, row); });
+}
+
+void Store::list_audit(int limit, std::int64_t before_id, std::function<void(std::vector<AuditRow>)> done) {
+  impl_->read<AuditRow>(
+      "list_audit", [limit, before_id](sqlite3* db) { return detail::list_audit(db, limit, before_id); },
+      std::move(done));
+}
+
 std::int64_t Store::external_changes() {
   return impl_->account("data_version", [](sqlite3* db) { return detail::pragma_int(db, "PRAGMA data_version"); });
 }

@@ -381,3 +381,55 @@ test('camrelay user/token commands change the accounts of a running daemon; a re
     assert.equal(exit.code, 2, `exit status 2:\n${bad.log}`);
     assert.match(bad.log, /auth\.key has mode 644: others could read it; run: chmod 600/);
   }));
+
+test('the audit log: logins, failed logins, changes with who and from where; paging; CLI actions', withDaemons(async (t, h) => {
+  const { d, adminToken, vic } = await setup(h);
+  await d.post('/auth/login', { username: 'vic', password: 'wrong-one-1' }, { timeoutMs: 10000 });
+  assert.equal((await d.post('/streams/b/stop', undefined, { headers: bearer(adminToken) })).status, 200);
+  assert.equal((await d.post('/streams/b/stop', undefined, { headers: vic })).status, 403);
+  const add = spawnSync(defaultBin(), ['--config', d.configPath, '--data-dir', d.dataDir, 'user', 'add', 'carol',
+    '--password-stdin'], { encoding: 'utf8', input: 'carol-password\n', timeout: 30000 });
+  assert.equal(add.status, 0, add.stderr);
+  let entries;
+  await waitFor(async () => {
+    entries = (await d.get('/audit?limit=1000', { headers: bearer(adminToken) })).body.entries;
+    return entries.some((e) => e.action === 'user add');
+  }, { timeoutMs: 10000, message: 'the CLI action in the audit log' });
+  const has = (pred, what) => assert.ok(entries.some(pred), `${what} in the audit log:\n${JSON.stringify(entries, null, 1)}`);
+  has((e) => e.action === 'login' && e.user === 'admin' && e.ip === '127.0.0.1' && e.status === 200, 'admin login');
+  has((e) => e.action === 'login_failed' && /"vic"/.test(e.detail) && e.status === 401, 'vic failed login');
+  has((e) => e.action === 'POST /streams/b/stop' && /^admin \(token tok_/.test(e.user) && e.status === 200, 'the stop');
+  has((e) => e.action === 'POST /streams/b/stop' && e.user === 'vic' && e.status === 403, 'the refused stop');
+  has((e) => e.action === 'POST /auth/users' && e.target === '/auth/users' && e.status === 201, 'the user creation');
+  has((e) => e.action === 'user add' && e.target === 'carol' && /^command line \(uid \d+/.test(e.detail), 'the CLI');
+  assert.ok(!JSON.stringify(entries).includes(VIC_PW) && !JSON.stringify(entries).includes(ADMIN_PW), 'no password');
+  // Paging: newest first, `next` continues below the last id.
+  const p1 = (await d.get('/audit?limit=2', { headers: bearer(adminToken) })).body;
+  assert.equal(p1.entries.length, 2);
+  assert.ok(p1.entries[0].id > p1.entries[1].id);
+  const p2 = (await d.get(p1.next, { headers: bearer(adminToken) })).body;
+  assert.ok(p2.entries[0].id < p1.entries[1].id, 'the next page continues');
+  assert.equal((await d.get('/audit', { headers: vic })).status, 403);
+}));
+
+test('security headers on pages and API answers; a config with passwords must not be world-readable', withDaemons(async (t, h) => {
+  const { d, admin } = await setup(h);
+  const page = await d.get('/viewer?camera=a', { headers: admin });
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-security-policy'], /frame-ancestors 'none'/);
+  assert.equal(page.headers['x-frame-options'], 'DENY');
+  const api = await d.get('/streams', { headers: admin });
+  assert.equal(api.headers['x-content-type-options'], 'nosniff');
+  assert.equal(api.headers['referrer-policy'], 'no-referrer');
+
+  const dir = h.tempDir('camrelay-secret-');
+  const conf = path.join(dir, 'camrelay.json');
+  fs.writeFileSync(conf, JSON.stringify({ ...CONFIG, data_dir: dir, http: { host: '127.0.0.1', port: 1 },
+    mqtt: { url: 'tcp://127.0.0.1:1', password: 'mqtt-secret-pw' } }));
+  fs.chmodSync(conf, 0o644);
+  const bad = await h.spawn({ configPath: conf, dataDir: dir });
+  const exit = await bad.waitExit(15000);
+  assert.equal(exit.code, 2, bad.log);
+  assert.match(bad.log, /holds secrets \(mqtt\.password\) and every user can read it \(mode 644\): run chmod 640/);
+  assert.ok(!bad.log.includes('mqtt-secret-pw'));
+}));

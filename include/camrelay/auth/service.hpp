@@ -4,6 +4,7 @@
 // every HTTP thread) and are written through to the store's account tables. Changes made
 // by `camrelay user …` in another process are picked up by reload_if_changed().
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include "camrelay/auth/principal.hpp"
 #include "camrelay/config/config.hpp"
+#include "camrelay/store/auth_rows.hpp"
 
 namespace camrelay::store {
 class Store;
@@ -109,6 +111,11 @@ class Service {
   // (≤ auth.viewer_token_max_ttl_s). Only cameras `by` may view. Returns {token, expires_at}.
   std::pair<std::string, std::int64_t> mint_viewer_token(const Principal& by, std::vector<std::string> cameras,
                                                          std::int64_t ttl_s);
+
+  // The audit log (docs/security.md): queued, never blocks the caller.
+  void record(const Principal* who, const std::string& ip, std::string action, std::string target, int status,
+              std::string detail = {});
+  void audit_log(int limit, std::int64_t before_id, std::function<void(std::vector<store::AuditRow>)> done);
 
   // Reloads the accounts when another process changed the database since the last call.
   // Returns true if it reloaded.

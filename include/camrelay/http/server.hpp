@@ -61,6 +61,7 @@ class Server {
   asio::awaitable<void> accept_loop(std::shared_ptr<void> acceptor, bool signaling_only);
   asio::awaitable<void> serve(std::shared_ptr<Conn> conn, bool signaling_only);
   asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip);
+  void audit(const Request& req, const Params& p, const Response& res) const;
 
   asio::io_context& io_;
   const config::Config& cfg_;

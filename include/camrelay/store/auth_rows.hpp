@@ -36,6 +36,18 @@ struct AuthSessionRow {
   std::string user_agent;
 };
 
+// One line of the audit log: who did what, from where, with which result.
+struct AuditRow {
+  std::int64_t id = 0;  // assigned by the database
+  std::int64_t at = 0;  // unix seconds
+  std::string user;     // the account ("" = none: a failed login names the attempted user in detail)
+  std::string ip;
+  std::string action;   // "login", "login_failed", "logout", "POST /streams/{id}/stop", "user add" …
+  std::string target;   // the request path without its query, or the account / token concerned
+  int status = 0;       // HTTP status of the answer (0 for the command line)
+  std::string detail;
+};
+
 struct AuthRows {
   std::vector<UserRow> users;
   std::vector<ApiTokenRow> tokens;

@@ -99,6 +99,11 @@ class Store {
   void put_auth_session(const AuthSessionRow& row);
   void delete_auth_session(const std::string& id_hash);
   void delete_user_sessions(const std::string& user_name);
+  // The audit log: appended asynchronously (queued like the session writes); listed newest
+  // first, `limit` rows with id < before_id (0 = from the newest).
+  void append_audit(AuditRow row);
+  void list_audit(int limit, std::int64_t before_id, std::function<void(std::vector<AuditRow>)> done);
+
   // Changes whenever another connection (the `camrelay user …` commands) committed to the
   // database file since the last call (PRAGMA data_version).
   std::int64_t external_changes();

@@ -135,7 +135,9 @@ export function deepMerge(base, over) {
 // Writes `config` (object, or a string written verbatim) to <dir>/<name>; returns the path.
 export function writeConfig(dir, config, name = 'camrelay.json') {
   const p = path.join(dir, name);
-  fs.writeFileSync(p, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  // 0600: camrelay refuses a configuration with passwords that every user can read.
+  fs.writeFileSync(p, typeof config === 'string' ? config : JSON.stringify(config, null, 2), { mode: 0o600 });
+  fs.chmodSync(p, 0o600);
   return p;
 }
 

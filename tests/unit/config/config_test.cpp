@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/config/secrets.hpp"
 
 using namespace camrelay::config;
 using ::testing::HasSubstr;
@@ -132,4 +133,21 @@ TEST(ConfigExample, DocumentationExampleLoadsAndValidates) {
   EXPECT_EQ(c.cameras.size(), 5u);
   EXPECT_STREQ(source_type_name(c.find_camera("yard")->source), "rtsp");
   EXPECT_STREQ(source_type_name(c.find_camera("desk")->source), "v4l2");
+}
+
+TEST(ConfigSecrets, KeysThatHoldPasswords) {
+  Config c;
+  EXPECT_TRUE(secret_keys(c).empty());
+  c.mqtt.password = "x";
+  RtspSource with_url;
+  with_url.url = "rtsp://admin:pw@cam/stream1";
+  RtspSource user_only;
+  user_only.url = "rtsp://admin@cam/stream1";
+  RtspSource fields;
+  fields.password = "pw";
+  c.cameras = {Camera{"a", "a", with_url}, Camera{"b", "b", user_only}, Camera{"c", "c", fields}};
+  c.webrtc.ice_servers = {IceServer{"turn:t:3478", "u", "secret"}};
+  const auto keys = secret_keys(c);
+  EXPECT_EQ(keys, (std::vector<std::string>{"mqtt.password", "webrtc.ice_servers[0].credential",
+                                            "cameras[a].source (RTSP password)", "cameras[c].source (RTSP password)"}));
 }
