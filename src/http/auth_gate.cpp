@@ -7,10 +7,17 @@
 namespace camrelay::http {
 namespace {
 
-bool is_html_file(std::string_view target) {
-  auto path = target.substr(0, target.find('?'));
-  if (path.size() < 5 || path.substr(path.size() - 5) != ".html") return false;
-  return path != "/login.html";
+// The file a static route serves, from its decoded segments ({p0}/{p1}/…): judged on what
+// is served, not on the raw target ("/viewer.html/" and "/viewer%2Ehtml" serve viewer.html).
+bool is_html_file(const Params& p) {
+  std::string rel;
+  for (int i = 0;; ++i) {
+    auto it = p.path.find("p" + std::to_string(i));
+    if (it == p.path.end()) break;
+    rel += (i ? "/" : "") + it->second;
+  }
+  if (rel.size() < 5 || rel.compare(rel.size() - 5, 5, ".html") != 0) return false;
+  return rel != "login.html";
 }
 
 Response unauthenticated(const Request& req, const std::string& why) {
@@ -80,7 +87,7 @@ std::optional<Response> check_access(const auth::Service& auth, Access access, c
   }
   if (r.outcome == auth::AuthResult::Outcome::ok) params.who = std::move(r.who);
 
-  if (access == Access::asset) access = is_html_file(req.target()) ? Access::page : Access::open;
+  if (access == Access::asset) access = is_html_file(params) ? Access::page : Access::open;
   switch (access) {
     case Access::open:
     case Access::asset:

@@ -122,6 +122,9 @@ test('first start: a generated admin password, printed once, stored hashed; logi
   assert.equal(page.status, 302);
   assert.equal(page.headers.location, '/login?next=/viewer%3Fcamera%3Da');
   assert.equal((await d.get('/index.html')).status, 302, 'the dashboard file is a page too');
+  for (const trick of ['/viewer.html/', '/viewer%2Ehtml', '//index.html']) {
+    assert.equal((await d.get(trick)).status, 302, `${trick} is the page too`);
+  }
   assert.equal((await d.get('/style.css')).status, 200, 'assets the login page needs are open');
   const api = await d.get('/streams');
   assert.equal(api.status, 401);

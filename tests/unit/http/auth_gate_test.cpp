@@ -54,9 +54,12 @@ struct Gate : ::testing::Test {
 TEST_F(Gate, Decisions) {
   const std::map<std::string, std::string> cam_a{{"id", "a"}}, cam_b{{"id", "b"}};
   EXPECT_EQ(status(Access::open, "/health"), 0);
-  EXPECT_EQ(status(Access::asset, "/style.css"), 0);
-  EXPECT_EQ(status(Access::asset, "/index.html"), 302) << "an HTML file is a page";
-  EXPECT_EQ(status(Access::asset, "/login.html"), 0);
+  EXPECT_EQ(status(Access::asset, "/style.css", {}, {}, {{"p0", "style.css"}}), 0);
+  EXPECT_EQ(status(Access::asset, "/index.html", {}, {}, {{"p0", "index.html"}}), 302) << "an HTML file is a page";
+  EXPECT_EQ(status(Access::asset, "/viewer.html/", {}, {}, {{"p0", "viewer.html"}}), 302) << "a trailing slash";
+  EXPECT_EQ(status(Access::asset, "/viewer%2Ehtml", {}, {}, {{"p0", "viewer.html"}}), 302) << "an encoded dot";
+  EXPECT_EQ(status(Access::asset, "/a/b.html", {}, {}, {{"p0", "a"}, {"p1", "b.html"}}), 302);
+  EXPECT_EQ(status(Access::asset, "/login.html", {}, {}, {{"p0", "login.html"}}), 0);
   EXPECT_EQ(status(Access::page, "/viewer"), 302);
   EXPECT_EQ(status(Access::user, "/streams"), 401);
   EXPECT_EQ(status(Access::user, "/streams", "Authorization", "Bearer crt_nope"), 401);
