@@ -151,6 +151,9 @@ void read_http(Obj o, Http& h) {
   o.get_int("header_timeout_s", h.header_timeout_s, kHeaderTimeout);
   o.get_int("idle_timeout_s", h.idle_timeout_s, kIdleTimeout);
   o.get_int("threads", h.threads, kHttpThreads);
+  o.get_int("rate_limit_per_s", h.rate_limit_per_s, kRateLimit);
+  o.get_int("rate_limit_burst", h.rate_limit_burst, kRateBurst);
+  o.get_int("max_connections_per_ip", h.max_connections_per_ip, kConnectionsPerIp);
   o.finish();
 }
 
@@ -183,6 +186,7 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
   o.get_int("udp_port_min", w.udp_port_min, kPortOrZero);
   o.get_int("udp_port_max", w.udp_port_max, kPortOrZero);
   o.get_int("max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
+  o.get_int("max_viewers_per_ip", w.max_viewers_per_ip, kViewersPerIp);
   o.get_int("max_viewers_total", w.max_viewers_total, kViewersTotal);
   o.get_int("rtcp_timeout_s", w.rtcp_timeout_s, kRtcpTimeout);
   o.get_int("disconnect_grace_s", w.disconnect_grace_s, kDisconnectGrace);

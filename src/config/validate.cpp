@@ -45,6 +45,9 @@ void check_http(const Http& h) {
   check_int("http.header_timeout_s", h.header_timeout_s, kHeaderTimeout);
   check_int("http.idle_timeout_s", h.idle_timeout_s, kIdleTimeout);
   check_int("http.threads", h.threads, kHttpThreads);
+  check_int("http.rate_limit_per_s", h.rate_limit_per_s, kRateLimit);
+  check_int("http.rate_limit_burst", h.rate_limit_burst, kRateBurst);
+  check_int("http.max_connections_per_ip", h.max_connections_per_ip, kConnectionsPerIp);
 }
 
 void check_auth(const Auth& a) {
@@ -79,6 +82,7 @@ void check_webrtc(const Webrtc& w) {
     }
   }
   check_int("webrtc.max_viewers_per_stream", w.max_viewers_per_stream, kViewersPerStream);
+  check_int("webrtc.max_viewers_per_ip", w.max_viewers_per_ip, kViewersPerIp);
   check_int("webrtc.max_viewers_total", w.max_viewers_total, kViewersTotal);
   check_int("webrtc.rtcp_timeout_s", w.rtcp_timeout_s, kRtcpTimeout);
   check_int("webrtc.disconnect_grace_s", w.disconnect_grace_s, kDisconnectGrace);

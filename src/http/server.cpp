@@ -6,12 +6,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "api.hpp"
 #include "auth_gate.hpp"
+#include "rate_limit.hpp"
+#include "camrelay/util/ids.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/log.hpp"
@@ -27,14 +30,17 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 struct Server::Conn {
-  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  Conn(tcp::socket s, std::shared_ptr<void> held) : stream(std::move(s)), slot(std::move(held)) {}
   beast::tcp_stream stream;
+  std::shared_ptr<void> slot;  // this connection, counted against its IP (rate_limit.hpp)
   bool taken = false;  // handed over to a WebSocket session
 };
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
                std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth)
     : io_(io), cfg_(cfg), manager_(std::move(manager)), auth_(std::move(auth)),
+      limiter_(std::make_unique<RateLimiter>(cfg.http.rate_limit_per_s, cfg.http.rate_limit_burst)),
+      per_ip_(std::make_shared<ConnectionCounter>(cfg.http.max_connections_per_ip)),
       files_(find_web_root(cfg.http.web_root, &web_found_)) {
   // The account routes first: the static files' catch-all patterns would take /login.
   register_auth_api(router_, auth_, files_, [this] { return route_table(); });
@@ -150,7 +156,28 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, bool signalin
       lg()->warn("accept failed: {}", ec.message());
       continue;
     }
-    auto conn = std::make_shared<Conn>(std::move(sock));
+    std::string peer;
+    {
+      boost::system::error_code pec;
+      auto ep = sock.remote_endpoint(pec);
+      if (!pec) peer = ep.address().to_string();
+    }
+    auto slot = per_ip_->hold(peer);
+    if (!slot) {
+      // Over http.max_connections_per_ip: say so and hang up (no request is read).
+      auto s = std::make_shared<tcp::socket>(std::move(sock));
+      static const std::string kRefused =
+          "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nContent-Type: application/json\r\n"
+          "Connection: close\r\nContent-Length: 90\r\n\r\n"
+          "{\"error\":{\"code\":\"too_many_requests\",\"message\":\"too many connections from your address\"}}\n";
+      asio::async_write(*s, asio::buffer(kRefused), [s](const boost::system::error_code&, std::size_t) {
+        boost::system::error_code ignored;
+        s->shutdown(tcp::socket::shutdown_both, ignored);
+        s->close(ignored);
+      });
+      continue;
+    }
+    auto conn = std::make_shared<Conn>(std::move(sock), std::move(slot));
     {
       std::lock_guard lk(mu_);
       if (stopped_) co_return;
@@ -215,6 +242,19 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
     }
     Request req = parser.release();
 
+    if (int wait = limiter_->take(remote_ip, mono_now_ms())) {
+      Response res = error_response(req, bhttp::status::too_many_requests, "too_many_requests",
+                                    "more than " + std::to_string(cfg_.http.rate_limit_per_s) +
+                                        " requests per second from your address; retry in " + std::to_string(wait) + " s");
+      res.set(bhttp::field::retry_after, std::to_string(wait));
+      stream.expires_after(std::chrono::seconds(30));
+      const bool keep = res.keep_alive();
+      auto [lec, ln] = co_await bhttp::async_write(stream, res, kUseTuple);
+      (void)ln;
+      if (lec || !keep) break;
+      continue;
+    }
+
     if (beast::websocket::is_upgrade(req)) {
       auto m = upgrade_router_.match(bhttp::verb::get, req.target());
       if (m.outcome == Router::Outcome::found) {
@@ -226,6 +266,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
           break;
         }
         conn->taken = true;
+        m.params.connection_slot = conn->slot;
         stream.expires_never();
         // The WebSocket session owns the socket from here; leftover bytes in `buffer`
         // cannot exist because a client waits for 101 before sending frames.
@@ -247,6 +288,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
           continue;
         }
         conn->taken = true;
+        m.params.connection_slot = conn->slot;
         stream.expires_never();
         takeovers_[m.index](std::move(stream), std::move(req), std::move(m.params));
         co_return;

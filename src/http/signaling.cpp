@@ -42,9 +42,10 @@ json ice_servers_json(const config::Config& cfg) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(beast::tcp_stream stream, std::shared_ptr<service::StreamManager> mgr,
-          const config::Config& cfg, std::string ip, std::string ua, std::optional<auth::Principal> who)
+          const config::Config& cfg, std::string ip, std::string ua, std::optional<auth::Principal> who,
+          std::shared_ptr<void> slot)
       : ws_(std::move(stream)), mgr_(std::move(mgr)), cfg_(cfg), ip_(std::move(ip)), ua_(std::move(ua)),
-        who_(std::move(who)) {}
+        who_(std::move(who)), slot_(std::move(slot)) {}
 
   void run(Request req) {
     ws_.read_message_max(kMaxMessageBytes);
@@ -242,6 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string ip_;
   std::string ua_;
   std::optional<auth::Principal> who_;
+  std::shared_ptr<void> slot_;  // counts this connection against its IP while the session lives
   beast::flat_buffer buf_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::string viewer_id_;
@@ -253,7 +255,8 @@ void register_signaling(Server& server, std::shared_ptr<service::StreamManager> 
                         const config::Config& cfg) {
   auto h = [mgr, &cfg](beast::tcp_stream stream, Request req, Params params) {
     std::string ua(req[bhttp::field::user_agent]);
-    auto s = std::make_shared<Session>(std::move(stream), mgr, cfg, params.remote_ip, ua, std::move(params.who));
+    auto s = std::make_shared<Session>(std::move(stream), mgr, cfg, params.remote_ip, ua, std::move(params.who),
+                                       std::move(params.connection_slot));
     s->run(std::move(req));
   };
   // Any account; each "watch" is checked against the cameras it may watch.

@@ -43,8 +43,21 @@ ViewerInfo StreamManager::viewer_info(const ViewerEntry& v) const {
   return i;
 }
 
-void StreamManager::admit(Entry& e, const std::string& camera_id, ReaderKind kind) {
+void StreamManager::admit(Entry& e, const std::string& camera_id, ReaderKind kind, const std::string& ip) {
   if (shutting_down_) throw Error(Errc::unavailable, "the daemon is shutting down");
+  if (const int per_ip = cfg_.webrtc.max_viewers_per_ip;
+      per_ip > 0 && !ip.empty() && (kind == ReaderKind::webrtc || kind == ReaderKind::whep)) {
+    int n = 0;
+    for (const auto& [cid, entry] : entries_) {
+      for (const auto& [vid, v] : entry->viewers) {
+        if (v->ip == ip && (v->kind == ReaderKind::webrtc || v->kind == ReaderKind::whep)) ++n;
+      }
+    }
+    if (n >= per_ip) {
+      throw Error(Errc::too_many_requests, "your address already has the maximum of " + std::to_string(per_ip) +
+                                               " WebRTC viewers (webrtc.max_viewers_per_ip)");
+    }
+  }
   const int per_stream = cfg_.webrtc.max_viewers_per_stream;
   const int total = cfg_.webrtc.max_viewers_total;
   if (static_cast<int>(e.viewers.size()) >= per_stream) {
@@ -67,7 +80,7 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
   post([req = std::move(req), reply = std::move(reply)](StreamManager& m) mutable {
     try {
       Entry& e = m.entry(req.camera_id);
-      m.admit(e, req.camera_id, req.kind);
+      m.admit(e, req.camera_id, req.kind, req.ip);
       auto v = std::make_unique<ViewerEntry>();
       v->id = req.id.empty() ? random_id("v_") : req.id;
       if (m.viewer_camera_.count(v->id)) throw Error(Errc::conflict, "viewer id already in use");

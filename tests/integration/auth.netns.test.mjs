@@ -436,3 +436,49 @@ test('security headers on pages and API answers; a config with passwords must no
   assert.match(bad.log, /holds secrets \(mqtt\.password\) and every user can read it \(mode 644\): run chmod 640/);
   assert.ok(!bad.log.includes('mqtt-secret-pw'));
 }));
+
+test('per-IP limits: requests beyond the burst get 429, connections and WebRTC viewers are capped', withDaemons(async (t, h) => {
+  const d = await h.start({ config: { ...CONFIG, auth: { disabled: true }, http: { rate_limit_per_s: 2, rate_limit_burst: 5 } } });
+  // The harness' readiness polling took tokens: let the bucket refill (5 at 2/s: 2.5 s).
+  await sleep(3000);
+  const statuses = [];
+  for (let i = 0; i < 5; ++i) statuses.push((await d.get('/cameras')).status);
+  assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
+  const limited = await d.get('/cameras');
+  assert.equal(limited.status, 429, `beyond the burst: ${statuses}`);
+  assert.ok(Number(limited.headers['retry-after']) >= 1);
+  await waitFor(async () => (await d.get('/cameras')).status === 200, { timeoutMs: 5000, message: 'the bucket refills' });
+
+  const d2 = await h.start({ config: { ...CONFIG, auth: { disabled: true }, http: { max_connections_per_ip: 3 },
+    webrtc: { max_viewers_per_ip: 1 } } });
+  const net = await import('node:net');
+  const idle = [];
+  for (let i = 0; i < 2; ++i) {  // idle connections: 2 of the 3
+    const s = net.connect(d2.port, '127.0.0.1');
+    await new Promise((resolve) => s.once('connect', resolve));
+    idle.push(s);
+  }
+  // The 3rd: an MJPEG stream, which keeps its slot after the server handed the socket over.
+  const holder = http.get({ host: '127.0.0.1', port: d2.port, path: '/streams/a/mjpeg', agent: false });
+  const held = await new Promise((resolve) => holder.once('response', resolve));
+  assert.equal(held.statusCode, 200);
+  const over = await new Promise((resolve) => {
+    const s = net.connect(d2.port, '127.0.0.1');
+    let data = '';
+    s.on('data', (c) => { data += c; });
+    s.on('close', () => resolve(data));
+    s.on('error', () => resolve(data));
+  });
+  assert.match(over, /^HTTP\/1\.1 429 Too Many Requests/, `the 4th connection: ${over}`);
+  holder.destroy();
+  for (const s of idle) s.destroy();
+  await waitFor(async () => (await d2.get('/health').catch(() => ({ status: 0 }))).status === 200,
+    { timeoutMs: 5000, message: 'connections are counted down when they close' });
+
+  const whep = () => d2.request('POST', '/streams/a/whep', { body: OFFER, headers: { 'Content-Type': 'application/sdp' }, timeoutMs: 20000 });
+  const first = await whep();
+  assert.equal(first.status, 201, first.text);
+  const second = await whep();
+  assert.equal(second.status, 429, `a second WebRTC viewer of the same address: ${second.status} ${second.text}`);
+  assert.match(second.text, /max_viewers_per_ip/);
+}));

@@ -101,6 +101,11 @@ struct Http {
   int header_timeout_s = 10;          // time to receive a complete request header
   int idle_timeout_s = 60;            // keep-alive idle time
   int threads = 2;                    // Asio threads
+  // Per client IP (docs/security.md): requests per second with a burst (token bucket; 429 +
+  // Retry-After beyond it) and open connections. 0 = no limit.
+  int rate_limit_per_s = 20;
+  int rate_limit_burst = 200;
+  int max_connections_per_ip = 64;
   bool operator==(const Http&) const = default;
 };
 
@@ -119,6 +124,7 @@ struct Webrtc {
   int udp_port_max = 0;
   int max_viewers_per_stream = 10;             // env MAX_VIEWERS_PER_STREAM
   int max_viewers_total = 100;                 // env MAX_VIEWERS_TOTAL
+  int max_viewers_per_ip = 20;                 // WebRTC viewers (WebSocket + WHEP) of one client IP; 0 = no limit
   // Dead-viewer reaping (docs/signaling.md): no RTCP from the browser for this long while
   // connected; ICE/peer "disconnected" for longer than the grace; not connected in time.
   int rtcp_timeout_s = 8;

@@ -21,6 +21,9 @@ class Service;
 
 namespace camrelay::http {
 
+class RateLimiter;
+class ConnectionCounter;
+
 // Takes over a connection whose request is a WebSocket upgrade.
 using UpgradeHandler =
     std::function<void(beast::tcp_stream stream, Request req, Params params)>;
@@ -67,6 +70,8 @@ class Server {
   const config::Config& cfg_;
   std::shared_ptr<service::StreamManager> manager_;
   std::shared_ptr<auth::Service> auth_;
+  std::unique_ptr<RateLimiter> limiter_;         // requests per client IP (http.rate_limit_*)
+  std::shared_ptr<ConnectionCounter> per_ip_;    // open connections per client IP (outlives taken-over sockets)
   Router router_;
   Router upgrade_router_;
   std::vector<UpgradeHandler> upgrades_;  // indexed like upgrade_router_'s routes

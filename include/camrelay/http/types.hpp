@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,9 @@ struct Params {
   // Set by the server's access check: who is calling (nullopt only on `open`/`asset` routes
   // called without credentials).
   std::optional<auth::Principal> who;
+  // Keeps the connection counted against its IP's limit (http.max_connections_per_ip) while
+  // a WebSocket or MJPEG session that took the socket over lives: hold it there.
+  std::shared_ptr<void> connection_slot;
 
   const std::string& at(const std::string& k) const { return path.at(k); }
   std::string query_or(const std::string& k, std::string def = {}) const {

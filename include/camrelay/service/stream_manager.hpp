@@ -221,7 +221,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void drop_viewer(Entry& e, const std::string& viewer_id, const std::string& reason);
   void drop_all_viewers(Entry& e, const std::string& reason);
   // Limits and on-demand start for a new reader of any kind (throws Error).
-  void admit(Entry& e, const std::string& camera_id, ReaderKind kind);
+  // `ip`: WebRTC readers of one client IP are capped (webrtc.max_viewers_per_ip).
+  void admit(Entry& e, const std::string& camera_id, ReaderKind kind, const std::string& ip = {});
   // A new HTTP reader's record and viewer row (readers.cpp).
   ViewerEntry& add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req);
   void on_viewer_state(const std::string& viewer_id, media::PeerState state);

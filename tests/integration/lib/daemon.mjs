@@ -35,7 +35,8 @@
 //   config      object deep-merged over config/camrelay.example.json (arrays are replaced, so
 //               `cameras: [...]` replaces the camera list). Defaults applied by the harness:
 //               http.host 127.0.0.1, http.web_root <repo>/web, data_dir = the temp dir,
-//               auth.disabled true (a test of accounts sets `auth`).
+//               auth.disabled true (a test of accounts sets `auth`), the per-IP limits off
+//               (http.rate_limit_per_s, http.max_connections_per_ip, webrtc.max_viewers_per_ip 0).
 //   rawConfig   a complete config object written as is (no merge, no defaults); or a string
 //               written verbatim (to test malformed files).
 //   configPath  use an existing config file instead of writing one.
@@ -364,7 +365,11 @@ export class Daemon {
     if (o.rawConfig !== undefined) return o.rawConfig;
     const defaults = {
       data_dir: this.dataDir,
-      http: { host: '127.0.0.1', port: this.port, web_root: path.join(SOURCE_DIR, 'web') },
+      // Every client of a test comes from 127.0.0.1: the per-IP limits are off unless a test
+      // sets them (auth.netns.test.mjs).
+      http: { host: '127.0.0.1', port: this.port, web_root: path.join(SOURCE_DIR, 'web'),
+        rate_limit_per_s: 0, max_connections_per_ip: 0 },
+      webrtc: { max_viewers_per_ip: 0 },
       // Most tests are about media, not accounts: auth off unless a test sets `auth`
       // (tests/integration/auth*.test.mjs run with it on).
       auth: { disabled: true },
