@@ -2,7 +2,7 @@
 // URLs are derived from the page's own location, so it works on http://localhost and
 // behind https (wss) alike. `window.camrelayViewer` exposes state for tests/debugging.
 import { playHls, playMjpeg, hlsUrl, mjpegUrl } from './hls-player.js';
-import { authFetch, showAccount, withToken } from './auth.js';
+import { authFetch, showAccount, withToken, pageToken } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -56,7 +56,11 @@ async function api(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(json.error ? json.error.message : `${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    const err = new Error(json.error ? json.error.message : `${res.status} ${res.statusText}`);
+    err.status = res.status;
+    throw err;
+  }
   return json;
 }
 
@@ -245,7 +249,8 @@ async function start() {
   if (!state.camera) return say('No camera selected');
   state.mode = modeSelect.value || 'webrtc';
   const modeParam = state.mode === 'webrtc' ? '' : `&mode=${state.mode}`;
-  history.replaceState(null, '', `/viewer?camera=${encodeURIComponent(state.camera)}${modeParam}`);
+  const tokenParam = pageToken ? `&token=${encodeURIComponent(pageToken)}` : '';
+  history.replaceState(null, '', `/viewer?camera=${encodeURIComponent(state.camera)}${modeParam}${tokenParam}`);
   state.wanted = true;
   state.retries = 0;
   $('start').disabled = true;
@@ -254,7 +259,10 @@ async function start() {
     const s = await api('GET', `/streams/${encodeURIComponent(state.camera)}`);
     if (!['starting', 'active', 'reconnecting'].includes(s.state)) {
       say('Starting the camera stream…');
-      await api('POST', `/streams/${encodeURIComponent(state.camera)}/start`);
+      // Only admins start streams explicitly; for everyone else watching starts the camera.
+      await api('POST', `/streams/${encodeURIComponent(state.camera)}/start`).catch((e) => {
+        if (e.status !== 403) throw e;
+      });
     }
   } catch (e) {
     say(e.message);

@@ -154,6 +154,14 @@ void read_http(Obj o, Http& h) {
   o.get_int("rate_limit_per_s", h.rate_limit_per_s, kRateLimit);
   o.get_int("rate_limit_burst", h.rate_limit_burst, kRateBurst);
   o.get_int("max_connections_per_ip", h.max_connections_per_ip, kConnectionsPerIp);
+  if (const json* list = o.find("cors_origins")) {
+    if (!list->is_array()) o.fail("cors_origins", "must be an array of origins " + got(*list));
+    h.cors_origins.clear();
+    for (const auto& x : *list) {
+      if (!x.is_string()) o.fail("cors_origins", "must be an array of strings " + got(*list));
+      h.cors_origins.push_back(x.get<std::string>());
+    }
+  }
   o.finish();
 }
 

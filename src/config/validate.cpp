@@ -48,6 +48,15 @@ void check_http(const Http& h) {
   check_int("http.rate_limit_per_s", h.rate_limit_per_s, kRateLimit);
   check_int("http.rate_limit_burst", h.rate_limit_burst, kRateBurst);
   check_int("http.max_connections_per_ip", h.max_connections_per_ip, kConnectionsPerIp);
+  for (std::size_t i = 0; i < h.cors_origins.size(); ++i) {
+    const auto& o = h.cors_origins[i];
+    const bool ok = o == "*" || ((o.rfind("http://", 0) == 0 || o.rfind("https://", 0) == 0) &&
+                                 o.find('/', o.find("://") + 3) == std::string::npos && o.size() > 8);
+    if (!ok) {
+      fail("http.cors_origins[" + std::to_string(i) + "]",
+           "must be \"*\" or scheme://host[:port] without a path (got " + quote(o) + ")");
+    }
+  }
 }
 
 void check_auth(const Auth& a) {

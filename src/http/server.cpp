@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
+
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "rate_limit.hpp"
@@ -28,6 +30,23 @@ auto lg() {
 }
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
+
+// With an allowlist (http.cors_origins without "*"), only listed origins get the
+// Access-Control-* headers, naming their own origin.
+static void apply_cors(const std::vector<std::string>& allowed, const Request& req, Response& res) {
+  if (std::find(allowed.begin(), allowed.end(), "*") != allowed.end()) return;
+  const std::string origin(req[bhttp::field::origin]);
+  res.set(bhttp::field::vary, "Origin");
+  if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end()) {
+    res.set(bhttp::field::access_control_allow_origin, origin);
+    return;
+  }
+  for (auto f : {bhttp::field::access_control_allow_origin, bhttp::field::access_control_allow_methods,
+                 bhttp::field::access_control_allow_headers, bhttp::field::access_control_expose_headers,
+                 bhttp::field::access_control_max_age}) {
+    res.erase(f);
+  }
+}
 
 struct Server::Conn {
   Conn(tcp::socket s, std::shared_ptr<void> held) : stream(std::move(s)), slot(std::move(held)) {}
@@ -302,6 +321,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
     } else {
       res = co_await dispatch(req, remote_ip);
     }
+    apply_cors(cfg_.http.cors_origins, req, res);
     const bool keep = res.keep_alive();
     stream.expires_after(std::chrono::seconds(30));
     auto [wec, wn] = co_await bhttp::async_write(stream, res, kUseTuple);

@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import WebSocket from 'ws';
 import { withDaemons, waitFor, sqlite, SOURCE_DIR, defaultBin, sleep } from './lib/daemon.mjs';
+import { launchBrowser, viewerState } from './lib/browser.mjs';
 
 const ADMIN_PW = 'admin-pw-' + crypto.randomBytes(6).toString('hex');
 const VIC_PW = 'vic-pw-' + crypto.randomBytes(6).toString('hex');
@@ -481,4 +482,59 @@ test('per-IP limits: requests beyond the burst get 429, connections and WebRTC v
   const second = await whep();
   assert.equal(second.status, 429, `a second WebRTC viewer of the same address: ${second.status} ${second.text}`);
   assert.match(second.text, /max_viewers_per_ip/);
+}));
+
+test('in Chromium: the login page leads back to the viewer, a viewer account plays its camera, a shared link plays without login',
+  withDaemons(async (t, h) => {
+    const { d, tokenA } = await setup(h);
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const decodes = (page, message) => waitFor(async () => {
+      const s = await viewerState(page);
+      return s.framesDecoded > 10 ? s : null;
+    }, { timeoutMs: 20000, intervalMs: 200, message });
+
+    const page = await browser.newPage();
+    await page.goto(d.url('/viewer?camera=a'));
+    await page.waitForURL(/\/login\?next=/);
+    await page.fill('#username', 'vic');
+    await page.fill('#password', VIC_PW);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/viewer\?camera=a/);
+    await decodes(page, 'vic sees camera a after logging in');
+    await waitFor(async () => /vic \(viewer\)/.test(await page.textContent('header')), { timeoutMs: 5000, message: 'the account in the header' });
+    assert.deepEqual(await page.$$eval('#camera option', (os) => os.map((o) => o.value)), ['a'], 'only the granted camera is offered');
+    await page.click('#logout');
+    await page.waitForURL(/\/login/);
+    assert.equal((await page.context().cookies()).filter((c) => c.name === 'camrelay_session' && c.value).length, 0, 'the cookie is gone');
+
+    // A shared link: no account, no cookie; the token stays in the address.
+    const p2 = await browser.newPage();
+    await p2.goto(d.url(`/viewer?camera=a&token=${tokenA}`));
+    await decodes(p2, 'the shared link plays');
+    assert.ok(p2.url().includes(`token=${tokenA}`), p2.url());
+    const other = await browser.newPage();
+    await other.goto(d.url(`/viewer?camera=b&token=${tokenA}`));
+    await waitFor(async () => /may not watch camera b|forbidden/i.test((await viewerState(other)).message),
+      { timeoutMs: 10000, message: 'the link does not open camera b' });
+  }));
+
+test('CORS: "*" by default (WHEP players elsewhere), or an allowlist of origins', withDaemons(async (t, h) => {
+  const open = await h.start({ config: { ...CONFIG, auth: { disabled: true } } });
+  const any = await open.get('/cameras', { headers: { Origin: 'https://player.example' } });
+  assert.equal(any.headers['access-control-allow-origin'], '*');
+  const d = await h.start({ config: { ...CONFIG, auth: { disabled: true }, http: { cors_origins: ['https://nvr.example:8443'] } } });
+  const ok = await d.get('/cameras', { headers: { Origin: 'https://nvr.example:8443' } });
+  assert.equal(ok.headers['access-control-allow-origin'], 'https://nvr.example:8443');
+  assert.match(ok.headers.vary, /Origin/);
+  const pre = await d.request('OPTIONS', '/streams/a/whep', { headers: { Origin: 'https://nvr.example:8443',
+    'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.headers['access-control-allow-origin'], 'https://nvr.example:8443');
+  assert.match(pre.headers['access-control-allow-methods'], /POST/);
+  const other = await d.get('/cameras', { headers: { Origin: 'https://evil.example' } });
+  assert.equal(other.headers['access-control-allow-origin'], undefined, 'no CORS for an origin not listed');
+  assert.equal(other.headers['access-control-allow-methods'], undefined);
+  const bad = await h.spawn({ config: { ...CONFIG, http: { cors_origins: ['https://x.example/path'] } } });
+  assert.equal((await bad.waitExit(10000)).code, 2);
+  assert.match(bad.log, /http\.cors_origins\[0\]: must be "\*" or scheme:\/\/host\[:port\] without a path/);
 }));

@@ -106,6 +106,10 @@ struct Http {
   int rate_limit_per_s = 20;
   int rate_limit_burst = 200;
   int max_connections_per_ip = 64;
+  // Origins whose pages may call the API from a browser (CORS): "*" = any (WHEP players and
+  // hls.js pages elsewhere), or a list such as "https://nvr.example.com". Cookies are never
+  // sent cross-site (SameSite=Strict): other origins need a token.
+  std::vector<std::string> cors_origins = {"*"};
   bool operator==(const Http&) const = default;
 };
 
