@@ -5,7 +5,10 @@
 
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <stop_token>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -154,7 +157,6 @@ int main(int argc, char** argv) {
     app::wire_extensions(*server, manager, cfg);
     server->start();
 
-    boost::asio::steady_timer accounts_timer(io);  // below: account changes of other processes
     app::MallocTrimmer trimmer(io);
     trimmer.start();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -173,7 +175,6 @@ int main(int argc, char** argv) {
         notify("STOPPING=1");
         server->stop();
         hup.cancel();
-        accounts_timer.cancel();
         trimmer.stop();
         manager->shutdown(3000, [&] { io.stop(); });
         wait_signal();
@@ -213,21 +214,21 @@ int main(int argc, char** argv) {
     };
     wait_hup();
 
-    // Account changes made by `camrelay user …` in another process: picked up every 2 s.
-    std::function<void()> watch_accounts;
-    watch_accounts = [&] {
-      accounts_timer.expires_after(std::chrono::seconds(2));
-      accounts_timer.async_wait([&](const boost::system::error_code& ec) {
-        if (ec || stopping) return;
+    // Account changes made by `camrelay user …` in another process: picked up every 2 s, on a
+    // thread of its own (the check waits for the database worker; never on a network thread).
+    std::jthread accounts_watch([&accounts, lg](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      std::unique_lock lk(m);
+      while (!cv.wait_for(lk, stop, std::chrono::seconds(2), [] { return false; })) {
+        if (stop.stop_requested()) break;
         try {
           accounts->reload_if_changed();
         } catch (const std::exception& e) {
           lg->warn("cannot reload the accounts: {}", e.what());
         }
-        watch_accounts();
-      });
-    };
-    watch_accounts();
+      }
+    });
 
     manager->boot();
     notify("READY=1");
@@ -239,6 +240,8 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
 
     if (mqtt) mqtt->stop();  // after the stop messages of the BCGH sessions were queued
+    accounts_watch.request_stop();
+    accounts_watch.join();
     server.reset();
     manager.reset();
     accounts.reset();
