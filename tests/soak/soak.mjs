@@ -548,7 +548,7 @@ export async function runSoak(options = {}) {
   };
   // A quiescent sample: no viewer (every client gone and reaped), every stream active, HLS
   // and MJPEG branches idle-stopped. Viewers stay paused; the caller resumes them.
-  const quiescent = async (label) => {
+  const quiescent = async (label, against = null) => {
     viewersPaused = true;
     await drainViewers();
     let emptyAt = null;
@@ -560,7 +560,18 @@ export async function runSoak(options = {}) {
     }
     await waitActive(CAMERAS, 30000);
     await sleep(12000);  // hls.idle_stop_s 5; an MJPEG branch goes 5 s after its last client
-    const q = { ...await sampleOnce(true), at: tS(), viewersEmpty: emptyAt != null, emptyAfterMs: emptyAt && emptyAt - Date.now() };
+    let q = { ...await sampleOnce(true), at: tS(), viewersEmpty: emptyAt != null, emptyAfterMs: emptyAt && emptyAt - Date.now() };
+    // A camera that came back under a new SSRC (a BCGH renegotiation, a restarted sender)
+    // leaves rtpbin's jitter buffer and payload demuxer of the old one until that SSRC times
+    // out (RTCP, ~25-30 s; rtpbin autoremove). A fault shortly before the end is still
+    // settling then: wait for the count to come down, bounded, before comparing.
+    const settleStart = Date.now();
+    while (against && q.elements != null && against.elements != null && q.elements > against.elements &&
+           Date.now() - settleStart < 60000) {
+      await sleep(2000);
+      q = { ...await sampleOnce(true), at: tS(), viewersEmpty: q.viewersEmpty, emptyAfterMs: q.emptyAfterMs };
+    }
+    if (against) q.settledAfterMs = Date.now() - settleStart;
     event(label, { rss: q.rss, fds: q.fds, threads: q.threads, elements: q.elements, api: q.api, active: q.active, viewersEmpty: q.viewersEmpty });
     return q;
   };
@@ -754,7 +765,7 @@ export async function runSoak(options = {}) {
   await driverDone;
 
   // Every viewer gone and reaped, every HLS/MJPEG branch idle-stopped, every source back.
-  const end = await quiescent('end-quiescent');
+  const end = await quiescent('end-quiescent', baseline);
   if (browser) await browser.close();
   browser = null;
   const summary = { seed, minutes: o.minutes, outDir, checks: {}, figures: {} };
