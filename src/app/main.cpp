@@ -31,6 +31,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "camrelay/util/text.hpp"
 #include "camrelay_version.hpp"
 #include "wiring.hpp"
 
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (cfg.auth.disabled) {
-      if (app::is_loopback_host(cfg.http.host)) {
+      if (is_loopback(cfg.http.host)) {
         lg->info("auth is disabled (auth.disabled): every request acts as admin; only this machine can connect ({})",
                  cfg.http.host);
       } else {

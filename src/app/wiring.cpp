@@ -50,10 +50,6 @@ std::string init_gstreamer(const config::Config& cfg) {
   return "missing elements: " + list;
 }
 
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
                      const config::Config& cfg) {
   http::register_signaling(server, mgr, cfg);

@@ -16,9 +16,6 @@ namespace camrelay::app {
 // gst_init, checks the elements the configured cameras need; returns the health text.
 std::string init_gstreamer(const config::Config& cfg);
 
-// 127.0.0.1, ::1, localhost and the rest of 127.0.0.0/8.
-bool is_loopback_host(const std::string& host);
-
 // Hooks optional subsystems (WebSocket signaling, WHEP, MQTT, ...) into the server.
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
                      const config::Config& cfg);

@@ -21,11 +21,4 @@ const char* to_string(Via v) noexcept {
   return "?";
 }
 
-std::string Principal::describe() const {
-  if (via == Via::disabled || via == Via::localhost) return std::string("anonymous (") + to_string(via) + ")";
-  std::string s = user;
-  if (via != Via::session) s += std::string(" (") + to_string(via) + (credential_id.empty() ? "" : " " + credential_id) + ")";
-  return s;
-}
-
 }  // namespace camrelay::auth

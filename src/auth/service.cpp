@@ -17,6 +17,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "camrelay/util/text.hpp"
 
 namespace camrelay::auth {
 namespace {
@@ -30,10 +31,6 @@ constexpr std::size_t kKeyBytes = 32;
 constexpr const char* kApiTokenPrefix = "crt_";
 constexpr std::int64_t kMaxBlockMs = 15 * 60 * 1000;
 constexpr std::size_t kMaxFailureEntries = 10000;
-
-bool loopback(const std::string& ip) {
-  return ip == "127.0.0.1" || ip == "::1" || ip.rfind("127.", 0) == 0 || ip == "::ffff:127.0.0.1";
-}
 
 std::string cameras_json(const std::vector<std::string>& c) { return nlohmann::json(c).dump(); }
 
@@ -316,7 +313,7 @@ AuthResult Service::authenticate(const Credentials& c) const {
     r.outcome = AuthResult::Outcome::ok;
     return r;
   }
-  if (cfg_.allow_localhost && loopback(c.remote_ip)) {
+  if (cfg_.allow_localhost && is_loopback(c.remote_ip)) {
     r.outcome = AuthResult::Outcome::ok;
     r.who = Principal{"localhost", Role::admin, true, {}, Via::localhost, {}};
     return r;
@@ -333,8 +330,7 @@ int Service::login_retry_after_s(const std::string& ip) const {
   return left > 0 ? static_cast<int>((left + 999) / 1000) : 0;
 }
 
-LoginResult Service::login(const std::string& name, const std::string& password, const std::string& ip,
-                           const std::string& user_agent) {
+LoginResult Service::check_password_of(const std::string& name, const std::string& password, const std::string& ip) {
   LoginResult res;
   if (int wait = login_retry_after_s(ip); wait > 0) {
     res.outcome = LoginResult::Outcome::blocked;
@@ -385,6 +381,14 @@ LoginResult Service::login(const std::string& name, const std::string& password,
     std::lock_guard lk(fail_mu_);
     failures_.erase(ip);
   }
+  res.outcome = LoginResult::Outcome::ok;
+  return res;
+}
+
+LoginResult Service::login(const std::string& name, const std::string& password, const std::string& ip,
+                           const std::string& user_agent) {
+  LoginResult res = check_password_of(name, password, ip);
+  if (res.outcome != LoginResult::Outcome::ok) return res;
   const auto now = unix_now_s();
   std::string cookie = random_secret(32);
   store::AuthSessionRow row{sha256_hex(cookie), name, now, now + cfg_.session_ttl_s, ip, user_agent.substr(0, 256)};

@@ -201,10 +201,9 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
     const std::string current = str_field(body, "current_password"), next = str_field(body, "new_password");
     const std::string name = me.user, ip = p.remote_ip;
     auto op = pool->run<bool>([a, name, current, next, ip] {
-      auto lr = a->login(name, current, ip, "password change");
+      auto lr = a->check_password_of(name, current, ip);
       if (lr.outcome == auth::LoginResult::Outcome::blocked) throw Error(Errc::too_many_requests, "too many failed attempts; wait");
       if (lr.outcome != auth::LoginResult::Outcome::ok) throw Error(Errc::forbidden, "the current password is wrong");
-      a->logout(lr.cookie_value);
       a->update_user(name, next, std::nullopt, std::nullopt);
       return true;
     });

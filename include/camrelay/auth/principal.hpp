@@ -36,8 +36,6 @@ struct Principal {
   bool may_view(const std::string& camera_id) const {
     return is_admin() || all_cameras || cameras.count(camera_id) > 0;
   }
-  // "user" or "user (token tok_…)": for logs.
-  std::string describe() const;
 };
 
 }  // namespace camrelay::auth

@@ -64,4 +64,9 @@ inline std::string percent_encode(std::string_view s, std::string_view keep = {}
   return out;
 }
 
+// 127.0.0.0/8, ::1, an IPv4-mapped 127.x address, or the name "localhost".
+inline bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127." || host.substr(0, 11) == "::ffff:127.";
+}
+
 }  // namespace camrelay

@@ -264,3 +264,17 @@ TEST_F(Fixture, ChangesByAnotherProcessAreReloaded) {
 
 }  // namespace
 }  // namespace camrelay::auth
+
+namespace camrelay::auth {
+namespace {
+TEST_F(Fixture, CheckPasswordOfMakesNoSessionButCountsFailures) {
+  svc->bootstrap_admin("first-admin-pw");
+  EXPECT_EQ(svc->check_password_of("admin", "first-admin-pw", "5.5.5.5").outcome, LoginResult::Outcome::ok);
+  EXPECT_TRUE(svc->check_password_of("admin", "first-admin-pw", "5.5.5.5").cookie_value.empty());
+  EXPECT_TRUE(db->load_auth(0).sessions.empty()) << "no login session";
+  EXPECT_EQ(svc->check_password_of("admin", "bad-1", "5.5.5.5").outcome, LoginResult::Outcome::bad_credentials);
+  EXPECT_EQ(svc->check_password_of("admin", "bad-2", "5.5.5.5").outcome, LoginResult::Outcome::bad_credentials);
+  EXPECT_EQ(svc->check_password_of("admin", "first-admin-pw", "5.5.5.5").outcome, LoginResult::Outcome::blocked);
+}
+}  // namespace
+}  // namespace camrelay::auth
