@@ -255,7 +255,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   impl.schema_version = version;
   impl.db = db.release();
   impl.worker = std::make_unique<Worker>(impl.db);
-  impl.worker->set_idle_tick(std::chrono::seconds(2), [&impl](sqlite3*) {
+  impl.worker->set_tick(std::chrono::seconds(2), [&impl](sqlite3*) {
     if (!impl.delayed.empty()) impl.drain();
   });
   impl.log->info("database {} opened (schema version {})", path, version);

@@ -63,7 +63,7 @@ std::uint64_t Worker::dropped() const {
   return dropped_;
 }
 
-void Worker::set_idle_tick(std::chrono::milliseconds every, Job tick) {
+void Worker::set_tick(std::chrono::milliseconds every, Job tick) {
   {
     std::lock_guard lk(mu_);
     tick_every_ = every;
@@ -73,19 +73,31 @@ void Worker::set_idle_tick(std::chrono::milliseconds every, Job tick) {
 }
 
 void Worker::run() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_tick{};
   for (;;) {
     Job job;
     {
       std::unique_lock lk(mu_);
       const auto ready = [this] { return stopping_ || !queue_.empty(); };
       if (tick_) {
-        if (!cv_.wait_for(lk, tick_every_, ready)) job = tick_;  // idle: run the tick
+        // The tick runs on elapsed time, not only when idle: a steady trickle of jobs (a
+        // poll every few seconds) must not postpone it forever.
+        if (next_tick == Clock::time_point{}) next_tick = Clock::now() + tick_every_;
+        cv_.wait_until(lk, next_tick, ready);
+        if (Clock::now() >= next_tick && !(stopping_ && queue_.empty())) {
+          job = tick_;
+          next_tick = Clock::now() + tick_every_;
+        }
       } else {
         cv_.wait(lk, [&] { return ready() || tick_; });
         if (!ready()) continue;  // a tick was set: wait again, with its timeout
       }
       if (!job) {
-        if (queue_.empty()) return;  // stopping and drained
+        if (queue_.empty()) {
+          if (stopping_) return;  // stopping and drained
+          continue;
+        }
         job = std::move(queue_.front());
         queue_.pop_front();
       }

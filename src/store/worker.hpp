@@ -43,9 +43,9 @@ class Worker {
 
   std::uint64_t dropped() const;
   std::size_t capacity() const { return capacity_; }
-  // Runs `tick` on the worker thread whenever the queue has been idle for `every`
-  // (retrying writes that wait for disk space). Set once, right after construction.
-  void set_idle_tick(std::chrono::milliseconds every, Job tick);
+  // Runs `tick` on the worker thread every `every` (between jobs, whether or not the queue
+  // is busy), for retrying writes that wait for disk space. Set once, after construction.
+  void set_tick(std::chrono::milliseconds every, Job tick);
 
  private:
   void run();

@@ -229,10 +229,10 @@ TEST(Worker, FlushFromManyThreads) {
   EXPECT_EQ(ran.load(), 400);
 }
 
-TEST(StoreWorkerTick, IdleTickRunsWhenNothingIsQueued) {
+TEST(StoreWorkerTick, TickRunsWhenNothingIsQueued) {
   detail::Worker w(nullptr);
   std::atomic<int> ticks{0};
-  w.set_idle_tick(std::chrono::milliseconds(20), [&](sqlite3*) { ticks.fetch_add(1); });
+  w.set_tick(std::chrono::milliseconds(20), [&](sqlite3*) { ticks.fetch_add(1); });
   const auto t0 = std::chrono::steady_clock::now();
   while (ticks.load() < 3 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -244,6 +244,21 @@ TEST(StoreWorkerTick, IdleTickRunsWhenNothingIsQueued) {
   w.post([&](sqlite3*) { seen.push_back(2); });
   w.flush();
   EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+}
+
+// A steady trickle of jobs, each arriving before the tick's period has passed in idleness,
+// must not postpone the tick: it runs on elapsed time (the database worker gets a poll
+// every few seconds, and writes waiting for disk space were never retried).
+TEST(StoreWorkerTick, TickRunsUnderASteadyTrickleOfJobs) {
+  detail::Worker w(nullptr);
+  std::atomic<int> ticks{0};
+  w.set_tick(std::chrono::milliseconds(60), [&](sqlite3*) { ticks.fetch_add(1); });
+  const auto t0 = std::chrono::steady_clock::now();
+  while (ticks.load() < 3 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    w.post([](sqlite3*) {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(ticks.load(), 3);
 }
 
 }  // namespace
