@@ -24,6 +24,7 @@ RUNTIME_PKGS=(
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux
+  libnss3-tools  # certutil: Chromium trusting the test CA of the HTTPS test
   gnuplot-nox
   nodejs npm python3
 )

@@ -25,6 +25,7 @@
 #include "camrelay/config/secrets.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "camrelay/http/tls.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/store/store.hpp"
@@ -141,6 +142,18 @@ int main(int argc, char** argv) {
       }
     }
 
+    // HTTPS/WSS: a certificate or key that cannot be used stops the start (exit status 2).
+    std::shared_ptr<http::TlsContext> tls;
+    if (http::tls_wanted(cfg.http)) {
+      try {
+        tls = std::make_shared<http::TlsContext>(cfg.http.tls.cert, cfg.http.tls.key);
+      } catch (const Error& e) {
+        lg->critical("{}", e.what());
+        spdlog::shutdown();
+        return 2;
+      }
+    }
+
     boost::asio::io_context io;
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
@@ -154,7 +167,7 @@ int main(int argc, char** argv) {
       manager->set_mqtt(mqtt);
       mqtt->start();
     }
-    auto server = std::make_unique<http::Server>(io, cfg, manager, accounts);
+    auto server = std::make_unique<http::Server>(io, cfg, manager, accounts, tls);
     app::wire_extensions(*server, manager, cfg);
     server->start();
 
@@ -193,8 +206,16 @@ int main(int argc, char** argv) {
         try {
           config::CliAction ignored;
           config::Config next = config::load(argc, argv, config::process_env(), ignored);
+          // The certificate files are read again whatever changed (a renewal keeps the paths).
+          try {
+            server->reload_tls(next.http.tls);
+          } catch (const Error& e) {
+            lg->error("reload: keeping the running TLS certificate: {}", e.what());
+          }
           config::Config others = next;
           others.cameras = cfg.cameras;
+          others.http.tls.cert = cfg.http.tls.cert;
+          others.http.tls.key = cfg.http.tls.key;
           if (!(others == cfg)) {
             lg->warn("reload: settings other than the cameras changed; they take effect at the next restart");
           }
@@ -233,7 +254,8 @@ int main(int argc, char** argv) {
 
     manager->boot();
     notify("READY=1");
-    lg->info("ready: http://{}:{}/ (viewer: /viewer?camera=ID)", cfg.http.host, server->port());
+    lg->info("ready: {}://{}:{}/ (viewer: /viewer?camera=ID)", cfg.http.tls.enabled ? "https" : "http",
+             cfg.http.host, server->port());
 
     std::vector<std::thread> threads;
     for (int i = 1; i < cfg.http.threads; ++i) threads.emplace_back([&] { io.run(); });

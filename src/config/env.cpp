@@ -45,6 +45,22 @@ bool env_int(const Env& env, const char* name, int& out) {
   return true;
 }
 
+// true/false, 1/0, yes/no, on/off (any case).
+bool env_bool(const Env& env, const char* name, bool& out) {
+  const std::string* v = lookup(env, name);
+  if (!v) return false;
+  std::string s(trim(*v));
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "true" || s == "1" || s == "yes" || s == "on") {
+    out = true;
+  } else if (s == "false" || s == "0" || s == "no" || s == "off") {
+    out = false;
+  } else {
+    throw ConfigError(std::string("env ") + name + ": must be true or false (got " + quote(*v) + ")");
+  }
+  return true;
+}
+
 std::vector<std::string> split_list(std::string_view s) {
   std::vector<std::string> out;
   while (true) {
@@ -73,6 +89,11 @@ void apply_env_tracked(Config& cfg, const Env& env, const ExplicitBandwidth* exp
   env_string(env, "API_SERVER_HOST", cfg.http.host);
   env_int(env, "API_SERVER_PORT", cfg.http.port);
   env_int(env, "SIGNALING_SERVER_PORT", cfg.http.signaling_port);
+  env_bool(env, "API_USE_SSL", cfg.http.tls.enabled);
+  env_string(env, "SSL_CERT", cfg.http.tls.cert);
+  env_string(env, "SSL_KEY", cfg.http.tls.key);
+  bool sig = false;
+  if (env_bool(env, "SIGNALING_USE_SSL", sig)) cfg.http.tls.signaling = sig;
 
   if (const std::string* v = lookup(env, "EXTERNAL_IP")) cfg.webrtc.announced_ips = split_list(*v);
   if (const std::string* v = lookup(env, "STUN_SERVER")) {

@@ -142,7 +142,7 @@ class Obj {
   std::set<std::string> known_;
 };
 
-void read_http(Obj o, Http& h) {
+void read_http(Obj o, Http& h, const std::string& origin) {
   o.get_string("host", h.host);
   o.get_int("port", h.port, kPort);
   o.get_int("signaling_port", h.signaling_port, kPortOrZero);
@@ -161,6 +161,16 @@ void read_http(Obj o, Http& h) {
       if (!x.is_string()) o.fail("cors_origins", "must be an array of strings " + got(*list));
       h.cors_origins.push_back(x.get<std::string>());
     }
+  }
+  if (const json* v = o.get_object("tls")) {
+    Obj t(*v, o.path("tls"), origin);
+    t.get_bool("enabled", h.tls.enabled);
+    t.get_string("cert", h.tls.cert);
+    t.get_string("key", h.tls.key);
+    bool sig = false;
+    if (t.get_bool("signaling", sig)) h.tls.signaling = sig;
+    t.get_bool("redirect_http", h.tls.redirect_http);
+    t.finish();
   }
   o.finish();
 }
@@ -351,7 +361,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   Obj o(doc, "", origin);
   o.get_string("data_dir", cfg.data_dir);
   o.get_enum("log_level", cfg.log_level, kLogLevels);
-  if (const json* v = o.get_object("http")) read_http(Obj(*v, "http", origin), cfg.http);
+  if (const json* v = o.get_object("http")) read_http(Obj(*v, "http", origin), cfg.http, origin);
   if (const json* v = o.get_object("webrtc")) {
     read_webrtc(Obj(*v, "webrtc", origin), cfg.webrtc, origin);
   }

@@ -33,6 +33,8 @@ void check_dim(const std::string& path, int v, bool even) {
   if (even && v % 2 != 0) fail(path, "must be even (got " + std::to_string(v) + ")");
 }
 
+void check_tls(const Http& h);
+
 void check_http(const Http& h) {
   check_non_empty("http.host", h.host);
   check_int("http.port", h.port, kPort);
@@ -56,6 +58,22 @@ void check_http(const Http& h) {
       fail("http.cors_origins[" + std::to_string(i) + "]",
            "must be \"*\" or scheme://host[:port] without a path (got " + quote(o) + ")");
     }
+  }
+  check_tls(h);
+}
+
+void check_tls(const Http& h) {
+  const Tls& t = h.tls;
+  const bool signaling_tls = t.signaling.value_or(t.enabled);
+  if (t.enabled || (signaling_tls && h.signaling_port != 0)) {
+    if (t.cert.empty()) fail("http.tls.cert", "is required with TLS on (a PEM certificate file; env SSL_CERT)");
+    if (t.key.empty()) fail("http.tls.key", "is required with TLS on (a PEM private key file; env SSL_KEY)");
+  }
+  if (t.signaling && *t.signaling != t.enabled && h.signaling_port == 0) {
+    fail("http.tls.signaling",
+         std::string("cannot differ from http.tls.enabled while signaling is served on http.port "
+                     "(set http.signaling_port / SIGNALING_SERVER_PORT for a separate ") +
+             (*t.signaling ? "WSS" : "plain WS") + " port)");
   }
 }
 

@@ -90,15 +90,16 @@ json principal_json(const auth::Principal& p, bool disabled) {
           {"auth_disabled", disabled}};
 }
 
-bool secure_request(const Request& req) {
-  // Behind a TLS-terminating proxy (docs/security.md) the cookie must be Secure.
-  return req["X-Forwarded-Proto"] == "https";
+// Over camrelay's own TLS, or behind a TLS-terminating proxy (docs/security.md): the cookie
+// must be Secure.
+bool secure_request(const Request& req, const Params& p) {
+  return p.secure || req["X-Forwarded-Proto"] == "https";
 }
 
-std::string session_cookie(const Request& req, const std::string& value, std::int64_t max_age) {
+std::string session_cookie(const Request& req, const Params& p, const std::string& value, std::int64_t max_age) {
   std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                   std::to_string(max_age);
-  if (secure_request(req)) c += "; Secure";
+  if (secure_request(req, p)) c += "; Secure";
   return c;
 }
 
@@ -176,14 +177,14 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
     Response res = form ? redirect(req, next) : json_response(req, {{"user", lr.who->user},
                                                                     {"role", auth::to_string(lr.who->role)},
                                                                     {"expires_at", lr.expires_at}});
-    res.set(bhttp::field::set_cookie, session_cookie(req, lr.cookie_value, max_age));
+    res.set(bhttp::field::set_cookie, session_cookie(req, p, lr.cookie_value, max_age));
     co_return res;
   });
 
-  r.add(V::post, "/auth/logout", Access::open, [a](const Request& req, const Params&) -> asio::awaitable<Response> {
+  r.add(V::post, "/auth/logout", Access::open, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
     a->logout(cookie_value(req, kSessionCookie));
     Response res = is_form(req) ? redirect(req, "/login") : text_response(req, bhttp::status::no_content, "", "text/plain");
-    res.set(bhttp::field::set_cookie, session_cookie(req, "", 0));
+    res.set(bhttp::field::set_cookie, session_cookie(req, p, "", 0));
     co_return res;
   });
 

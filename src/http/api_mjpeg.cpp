@@ -52,7 +52,7 @@ struct ClientState {
   bool gone = false;             // the client closed the connection
 };
 
-asio::awaitable<void> write_response(std::shared_ptr<beast::tcp_stream> conn, Response res) {
+asio::awaitable<void> write_response(std::shared_ptr<Stream> conn, Response res) {
   res.keep_alive(false);
   conn->expires_after(std::chrono::seconds(5));
   auto [ec, n] = co_await bhttp::async_write(*conn, res, kUseTuple);
@@ -64,10 +64,10 @@ asio::awaitable<void> write_response(std::shared_ptr<beast::tcp_stream> conn, Re
 }
 
 // Reads (and discards) until the client goes away, then wakes the writer.
-asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::shared_ptr<ClientState> st) {
+asio::awaitable<void> watch_close(std::shared_ptr<Stream> conn, std::shared_ptr<ClientState> st) {
   std::array<char, 512> buf;
   for (;;) {
-    auto [ec, n] = co_await conn->socket().async_read_some(asio::buffer(buf), kUseTuple);
+    auto [ec, n] = co_await conn->async_read_some(asio::buffer(buf), kUseTuple);
     (void)n;
     if (ec) break;
   }
@@ -77,10 +77,10 @@ asio::awaitable<void> watch_close(std::shared_ptr<beast::tcp_stream> conn, std::
 
 // One multipart client: sends the newest frame it has not sent yet, each time the
 // output has one. Frames produced while a write is in progress are skipped.
-asio::awaitable<void> mjpeg_session(beast::tcp_stream raw, Request req, std::string id, Params params,
+asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Params params,
                                     std::shared_ptr<StreamManager> m) {
   const std::string ip = params.remote_ip;
-  auto conn = std::make_shared<beast::tcp_stream>(std::move(raw));
+  auto conn = std::make_shared<Stream>(std::move(raw));
   const auto ex = conn->get_executor();
   auto st = std::make_shared<ClientState>(ex);
   std::optional<Response> failure;
@@ -335,12 +335,12 @@ void register_output_api(Router& r, std::shared_ptr<StreamManager> m, const conf
 
 void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
   media::hls_clean_root(cfg);  // segments of a previous run are stale
-  server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", Access::camera, [m](beast::tcp_stream s, Request req, Params p) {
+  server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", Access::camera, [m](Stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = p.at("id");
     asio::co_spawn(ex, mjpeg_session(std::move(s), std::move(req), std::move(id), std::move(p), m), asio::detached);
   });
-  server.add_takeover(bhttp::verb::get, "/live/stream", Access::user, [m](beast::tcp_stream s, Request req, Params p) {
+  server.add_takeover(bhttp::verb::get, "/live/stream", Access::user, [m](Stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = m->first_camera();
     if (id.empty()) id = "-";

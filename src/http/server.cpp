@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -16,6 +17,7 @@
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "rate_limit.hpp"
+#include "camrelay/http/tls.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
@@ -49,18 +51,24 @@ static void apply_cors(const std::vector<std::string>& allowed, const Request& r
 }
 
 struct Server::Conn {
-  Conn(tcp::socket s, std::shared_ptr<void> held) : stream(std::move(s)), slot(std::move(held)) {}
-  beast::tcp_stream stream;
+  Conn(tcp::socket s, std::shared_ptr<void> held)
+      : stream(beast::tcp_stream(std::move(s))), slot(std::move(held)) {}
+  Stream stream;
   std::shared_ptr<void> slot;  // this connection, counted against its IP (rate_limit.hpp)
   bool taken = false;  // handed over to a WebSocket session
 };
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
-               std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth)
+               std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth,
+               std::shared_ptr<TlsContext> tls)
     : io_(io), cfg_(cfg), manager_(std::move(manager)), auth_(std::move(auth)),
       limiter_(std::make_unique<RateLimiter>(cfg.http.rate_limit_per_s, cfg.http.rate_limit_burst)),
       per_ip_(std::make_shared<ConnectionCounter>(cfg.http.max_connections_per_ip)),
       files_(find_web_root(cfg.http.web_root, &web_found_)) {
+  if (tls_wanted(cfg.http)) {
+    tls_ = tls ? std::move(tls) : std::make_shared<TlsContext>(cfg.http.tls.cert, cfg.http.tls.key);
+    lg()->info("TLS certificate {}: {}", cfg.http.tls.cert, tls_->describe());
+  }
   // The account routes first: the static files' catch-all patterns would take /login.
   register_auth_api(router_, auth_, files_, [this] { return route_table(); });
   register_api(router_, manager_, cfg_, files_);
@@ -107,8 +115,14 @@ void Server::add_takeover(bhttp::verb method, std::string pattern, Access access
   takeovers_.push_back(std::move(h));
 }
 
+void Server::reload_tls(const config::Tls& tls) {
+  if (!tls_) return;
+  tls_->reload(tls.cert, tls.key);
+  lg()->info("TLS certificate reloaded from {}: {}", tls.cert, tls_->describe());
+}
+
 void Server::start() {
-  auto listen = [&](const std::string& host, int port, bool signaling_only) {
+  auto listen = [&](const std::string& host, int port, Listener how) {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(host, ec);
     if (ec) throw Error(Errc::invalid_argument, "http.host: not an IP address: " + host);
@@ -123,17 +137,19 @@ void Server::start() {
                   "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
     }
     unsigned short bound = acc->local_endpoint().port();
-    lg()->info("listening on http://{}:{}{}", host, bound, signaling_only ? " (signaling)" : "");
+    lg()->info("listening on {}://{}:{}{}", how.tls ? "https" : "http", host, bound,
+               how.signaling_only ? " (signaling)" : "");
     {
       std::lock_guard lk(mu_);
       acceptors_.push_back(acc);
     }
-    asio::co_spawn(io_, accept_loop(acc, signaling_only), asio::detached);
+    asio::co_spawn(io_, accept_loop(acc, how), asio::detached);
     return bound;
   };
-  port_ = listen(cfg_.http.host, cfg_.http.port, false);
+  const auto& t = cfg_.http.tls;
+  port_ = listen(cfg_.http.host, cfg_.http.port, Listener{false, t.enabled});
   if (cfg_.http.signaling_port > 0 && cfg_.http.signaling_port != cfg_.http.port) {
-    listen(cfg_.http.host, cfg_.http.signaling_port, true);
+    listen(cfg_.http.host, cfg_.http.signaling_port, Listener{true, t.signaling.value_or(t.enabled)});
   }
 }
 
@@ -166,7 +182,7 @@ void Server::stop() {
   }
 }
 
-asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, bool signaling_only) {
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, Listener how) {
   auto acc = std::static_pointer_cast<tcp::acceptor>(a);
   for (;;) {
     auto [ec, sock] = co_await acc->async_accept(asio::make_strand(io_), kUseTuple);
@@ -203,7 +219,7 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, bool signalin
       conns_[conn.get()] = conn;
     }
     auto ex = conn->stream.get_executor();
-    asio::co_spawn(ex, serve(conn, signaling_only), [this, raw = conn.get()](std::exception_ptr e) {
+    asio::co_spawn(ex, serve(conn, how), [this, raw = conn.get()](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -217,7 +233,54 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<void> a, bool signalin
   }
 }
 
-asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_only) {
+asio::awaitable<bool> Server::start_tls(Conn& conn, beast::flat_buffer& buffer, const std::string& remote_ip) {
+  auto& stream = conn.stream;
+  stream.expires_after(std::chrono::seconds(cfg_.http.header_timeout_s));
+  auto detect = beast::async_detect_ssl(stream.lowest(), buffer, kUseTuple);
+  auto [dec, is_tls] = co_await std::move(detect);
+  if (dec) co_return false;  // closed or silent before a first byte
+  if (is_tls) {
+    auto hs = stream.handshake(tls_->current(), buffer);
+    const auto hec = co_await std::move(hs);
+    if (hec) {
+      lg()->debug("TLS handshake with {} failed: {}", remote_ip, hec.message());
+      co_return false;
+    }
+    co_return true;
+  }
+  // Plain HTTP on a TLS port: point the browser at the same URL over https:// (or hang up).
+  if (!cfg_.http.tls.redirect_http) co_return false;
+  bhttp::request_parser<bhttp::empty_body> parser;
+  parser.header_limit(16 * 1024);
+  auto rd = bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+  auto [rec, rn] = co_await std::move(rd);
+  (void)rn;
+  if (rec) co_return false;
+  const auto& req = parser.get();
+  const std::string host(req[bhttp::field::host]);
+  Response res;
+  if (host.empty() || host.find_first_of(" /\\@?#") != std::string::npos) {
+    Request bad{bhttp::verb::get, "/", 11};
+    res = error_response(bad, bhttp::status::bad_request, "bad_request", "this port speaks HTTPS: use https://");
+  } else {
+    res.version(11);
+    res.result(bhttp::status::permanent_redirect);
+    res.set(bhttp::field::location, "https://" + host + std::string(req.target()));
+    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "This port speaks HTTPS: https://" + host + std::string(req.target()) + "\n";
+    res.prepare_payload();
+  }
+  res.keep_alive(false);
+  stream.expires_after(std::chrono::seconds(5));
+  auto wr = bhttp::async_write(stream, res, kUseTuple);
+  co_await std::move(wr);
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  co_return false;
+}
+
+asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, Listener how) {
+  const bool signaling_only = how.signaling_only;
   auto& stream = conn->stream;
   beast::flat_buffer buffer;
   boost::system::error_code ec;
@@ -226,6 +289,11 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
     auto ep = stream.socket().remote_endpoint(ec);
     if (!ec) remote_ip = ep.address().to_string();
   }
+  if (how.tls) {
+    auto st = start_tls(*conn, buffer, remote_ip);
+    if (!co_await std::move(st)) co_return;
+  }
+  const bool secure = stream.secure();
   bool first = true;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -278,6 +346,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
       auto m = upgrade_router_.match(bhttp::verb::get, req.target());
       if (m.outcome == Router::Outcome::found) {
         m.params.remote_ip = remote_ip;
+        m.params.secure = secure;
         if (auto deny = check_access(*auth_, m.access, req, m.params, true)) {
           deny->keep_alive(false);
           stream.expires_after(std::chrono::seconds(10));
@@ -298,6 +367,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
       auto m = takeover_router_.match(req.method(), req.target());
       if (m.outcome == Router::Outcome::found) {
         m.params.remote_ip = remote_ip;
+        m.params.secure = secure;
         if (auto deny = check_access(*auth_, m.access, req, m.params)) {
           stream.expires_after(std::chrono::seconds(30));
           const bool keep = deny->keep_alive();
@@ -319,7 +389,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
       res = error_response(req, bhttp::status::not_found, "not_found",
                            "this port only serves WebSocket signaling");
     } else {
-      res = co_await dispatch(req, remote_ip);
+      res = co_await dispatch(req, remote_ip, secure);
     }
     apply_cors(cfg_.http.cors_origins, req, res);
     const bool keep = res.keep_alive();
@@ -329,7 +399,8 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, bool signaling_o
     if (wec || !keep) break;
   }
   if (!conn->taken) {
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));  // TLS: a peer that never answers close_notify
+    co_await stream.shutdown();
   }
 }
 
@@ -346,7 +417,7 @@ void Server::audit(const Request& req, const Params& p, const Response& res) con
                 std::string(target), static_cast<int>(res.result_int()));
 }
 
-asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip) {
+asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip, bool secure) {
   try {
     if (req.method() == bhttp::verb::options) {
       Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
@@ -358,6 +429,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
     switch (m.outcome) {
       case Router::Outcome::found: {
         m.params.remote_ip = remote_ip;
+        m.params.secure = secure;
         if (auto deny = check_access(*auth_, m.access, req, m.params)) {
           audit(req, m.params, *deny);
           co_return std::move(*deny);

@@ -41,7 +41,7 @@ json ice_servers_json(const config::Config& cfg) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(beast::tcp_stream stream, std::shared_ptr<service::StreamManager> mgr,
+  Session(Stream stream, std::shared_ptr<service::StreamManager> mgr,
           const config::Config& cfg, std::string ip, std::string ua, std::optional<auth::Principal> who,
           std::shared_ptr<void> slot)
       : ws_(std::move(stream)), mgr_(std::move(mgr)), cfg_(cfg), ip_(std::move(ip)), ua_(std::move(ua)),
@@ -216,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // A client that does not read must not grow our memory: drop it.
       lg()->warn("{}: signaling client too slow ({} queued messages), closing", ip_, queue_.size());
       closed_ = true;
-      beast::get_lowest_layer(ws_).close();
+      ws_.next_layer().close();
       return;
     }
     queue_.push_back(std::move(msg));
@@ -237,7 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
                     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   std::shared_ptr<service::StreamManager> mgr_;
   const config::Config& cfg_;
   std::string ip_;
@@ -253,7 +253,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void register_signaling(Server& server, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg) {
-  auto h = [mgr, &cfg](beast::tcp_stream stream, Request req, Params params) {
+  auto h = [mgr, &cfg](Stream stream, Request req, Params params) {
     std::string ua(req[bhttp::field::user_agent]);
     auto s = std::make_shared<Session>(std::move(stream), mgr, cfg, params.remote_ip, ua, std::move(params.who),
                                        std::move(params.connection_slot));

@@ -65,8 +65,13 @@ Response StaticFiles::serve(const Request& req, std::string_view rel) const {
   Response res = text_response(req, bhttp::status::ok, ss.str(), mime_type(file->native()));
   res.set(bhttp::field::cache_control, "no-cache");
   if (res[bhttp::field::content_type].starts_with("text/html")) {
-    // Pages are not framed by other sites (clickjacking of the start/stop buttons).
-    res.set("Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'; base-uri 'self'");
+    // Scripts, styles and connections only from camrelay itself (an injected inline script
+    // does not run); media and workers also from blob: (hls.js feeds MediaSource through
+    // blob: URLs); pages are not framed by other sites (clickjacking of the buttons).
+    res.set("Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'");
     res.set("X-Frame-Options", "DENY");
   }
   if (req.method() == bhttp::verb::head) {

@@ -92,6 +92,20 @@ struct Camera {
   bool operator==(const Camera&) const = default;
 };
 
+// HTTPS and WSS on camrelay's own ports (docs/security.md).
+struct Tls {
+  bool enabled = false;        // HTTPS + WSS on http.port (env API_USE_SSL)
+  std::string cert;            // PEM certificate chain, leaf first (env SSL_CERT)
+  std::string key;             // PEM private key, not readable by other users (env SSL_KEY)
+  // The separate signaling port (http.signaling_port) speaks WSS (env SIGNALING_USE_SSL);
+  // unset = like http.port.
+  std::optional<bool> signaling;
+  // A plain HTTP request arriving on a TLS port is answered 308 to the same URL on https://
+  // (off: the connection is closed).
+  bool redirect_http = true;
+  bool operator==(const Tls&) const = default;
+};
+
 struct Http {
   std::string host = "0.0.0.0";       // env API_SERVER_HOST
   int port = 8080;                    // env API_SERVER_PORT
@@ -110,6 +124,7 @@ struct Http {
   // hls.js pages elsewhere), or a list such as "https://nvr.example.com". Cookies are never
   // sent cross-site (SameSite=Strict): other origins need a token.
   std::vector<std::string> cors_origins = {"*"};
+  Tls tls;
   bool operator==(const Http&) const = default;
 };
 

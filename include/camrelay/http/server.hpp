@@ -2,7 +2,6 @@
 // The embedded HTTP/WebSocket server: one listener per port (main API port and the
 // optional signaling port), one coroutine per connection on its own strand.
 #include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <memory>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include "camrelay/config/config.hpp"
 #include "camrelay/http/router.hpp"
 #include "camrelay/http/static_files.hpp"
+#include "camrelay/http/stream.hpp"
 
 namespace camrelay::service {
 class StreamManager;
@@ -23,20 +23,25 @@ namespace camrelay::http {
 
 class RateLimiter;
 class ConnectionCounter;
+class TlsContext;
 
 // Takes over a connection whose request is a WebSocket upgrade.
-using UpgradeHandler =
-    std::function<void(beast::tcp_stream stream, Request req, Params params)>;
+using UpgradeHandler = std::function<void(Stream stream, Request req, Params params)>;
 
 class Server {
  public:
-  // Every route is checked against `auth` before its handler runs.
+  // Every route is checked against `auth` before its handler runs. `tls`: the certificate
+  // loaded beforehand (null: loaded here when a port speaks TLS; throws camrelay::Error).
   Server(asio::io_context& io, const config::Config& cfg,
-         std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth);
+         std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth,
+         std::shared_ptr<TlsContext> tls = nullptr);
   ~Server();
 
   // Binds and starts accepting. Throws camrelay::Error(unavailable) if a port is taken.
   void start();
+  // Loads the TLS certificate and key again (SIGHUP): new connections use them, open ones
+  // keep theirs. Throws camrelay::Error (the running certificate stays); no-op without TLS.
+  void reload_tls(const config::Tls& tls);
   // Closes the listeners and every open connection. Thread-safe, idempotent.
   void stop();
 
@@ -61,9 +66,16 @@ class Server {
   struct Conn;
 
  private:
-  asio::awaitable<void> accept_loop(std::shared_ptr<void> acceptor, bool signaling_only);
-  asio::awaitable<void> serve(std::shared_ptr<Conn> conn, bool signaling_only);
-  asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip);
+  struct Listener {
+    bool signaling_only = false;
+    bool tls = false;
+  };
+  asio::awaitable<void> accept_loop(std::shared_ptr<void> acceptor, Listener how);
+  asio::awaitable<void> serve(std::shared_ptr<Conn> conn, Listener how);
+  // A TLS port: tells TLS from plain HTTP by the first bytes, then the handshake (or the
+  // redirect to https://). False: the connection is done.
+  asio::awaitable<bool> start_tls(Conn& conn, beast::flat_buffer& buffer, const std::string& remote_ip);
+  asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip, bool secure);
   void audit(const Request& req, const Params& p, const Response& res) const;
 
   asio::io_context& io_;
@@ -80,6 +92,7 @@ class Server {
   bool web_found_ = false;  // the web root has an index.html (set while files_ is built)
   StaticFiles files_;
   unsigned short port_ = 0;
+  std::shared_ptr<TlsContext> tls_;  // http.tls: loaded when a port speaks TLS
 
   std::mutex mu_;
   bool stopped_ = false;

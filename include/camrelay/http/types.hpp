@@ -34,6 +34,7 @@ struct Params {
   std::map<std::string, std::string> path;   // from {name} segments, percent-decoded
   std::map<std::string, std::string> query;  // percent-decoded
   std::string remote_ip;
+  bool secure = false;  // the request came over TLS (HTTPS/WSS) on camrelay's own port
   // Set by the server's access check: who is calling (nullopt only on `open`/`asset` routes
   // called without credentials).
   std::optional<auth::Principal> who;

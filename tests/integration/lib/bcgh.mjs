@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { BUILD_DIR, freePort, sleep, waitFor } from './daemon.mjs';
+export { makeCerts } from './certs.mjs';
 
 export const FAKECAM_BIN = process.env.CAMRELAY_FAKECAM_BIN || path.join(BUILD_DIR, 'src', 'camrelay-fakecam');
 
@@ -82,25 +83,6 @@ function portOpen(port) {
     s.on('connect', () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
   });
-}
-
-// Makes a CA and a server certificate for 127.0.0.1 (CN and SAN) in `dir`.
-export function makeCerts(dir) {
-  const f = (n) => path.join(dir, n);
-  const ossl = (...args) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2',
-    '-subj', '/CN=camrelay test CA');
-  ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
-  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  ossl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-out', f('server.crt'), '-days', '2', '-extfile', f('ext.cnf'));
-  // A second, unrelated CA: a client trusting only it must refuse the broker.
-  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('other-ca.key'), '-out', f('other-ca.crt'),
-    '-days', '2', '-subj', '/CN=some other CA');
-  // mosquitto started as root drops to user "mosquitto" before it loads the files.
-  fs.chmodSync(dir, 0o755);
-  for (const n of fs.readdirSync(dir)) fs.chmodSync(f(n), 0o644);
-  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key'), otherCa: f('other-ca.crt') };
 }
 
 // A mosquitto broker on 127.0.0.1:<free port>; tls = makeCerts() result for a TLS listener.

@@ -2,6 +2,7 @@
 // WebRTC on a loopback-only host needs --allow-loopback-in-peer-connection and the mDNS
 // hiding disabled (with mDNS on, Chromium offers only .local candidates that nothing here resolves). Run WebRTC tests inside a network namespace
 // (*.netns.test.mjs files).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +15,23 @@ const { chromium } = require('playwright-core');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 
 // Returns { browser, close() }. A fresh profile directory per launch, removed on close.
-export async function launchBrowser() {
+// trustCa: a PEM CA certificate Chromium trusts for TLS servers, the way a user installs one:
+// in the NSS database of the (temporary) home directory Chromium runs with (certutil).
+export async function launchBrowser({ trustCa = null } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'camrelay-chromium-'));
+  const env = { ...process.env };
+  if (trustCa) {
+    const home = path.join(profile, 'home');
+    const db = path.join(home, '.pki', 'nssdb');
+    fs.mkdirSync(db, { recursive: true });
+    execFileSync('certutil', ['-N', '-d', `sql:${db}`, '--empty-password'], { stdio: 'pipe' });
+    execFileSync('certutil', ['-A', '-d', `sql:${db}`, '-n', 'camrelay test CA', '-t', 'C,,', '-i', trustCa], { stdio: 'pipe' });
+    env.HOME = home;
+  }
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    env,
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',

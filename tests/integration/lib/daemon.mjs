@@ -53,6 +53,8 @@
 //   bin         binary path (default: see CAMRELAY_BIN above).
 //   readyTimeoutMs  how long start() waits for GET /health to answer 200 (default 10000).
 //   name        label used in printed logs.
+//   tls         {ca: PEM text}: the daemon serves HTTPS (its config sets http.tls); its requests
+//               (readiness included) go over https:// trusting that CA.
 //
 // Exports: Daemon, withDaemons, startDaemon, spawnDaemon, freePort, makeTempDir, exampleConfig,
 //   deepMerge, writeConfig, waitFor, sleep, httpRequest, getJson, postJson, rawRequest, sqlite,
@@ -60,6 +62,7 @@
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -189,8 +192,9 @@ function safeJson(v) {
 // "/%2e%2e/x" reaches the server as is). `body`: string/Buffer sent as is, or any other value
 // sent as JSON. Resolves {status, headers, text, body} where body is the parsed JSON when the
 // response is JSON (else the text). Rejects on connection errors or after timeoutMs.
+// tls: {ca} (PEM text) makes it an HTTPS request trusting that CA.
 export function httpRequest({ port, host = '127.0.0.1', method = 'GET', target = '/', body,
-  headers = {}, timeoutMs = 5000 }) {
+  headers = {}, timeoutMs = 5000, tls = null }) {
   return new Promise((resolve, reject) => {
     let payload;
     const hdrs = { ...headers };
@@ -204,7 +208,9 @@ export function httpRequest({ port, host = '127.0.0.1', method = 'GET', target =
       }
       hdrs['Content-Length'] = Buffer.byteLength(payload);
     }
-    const req = http.request({ host, port, method, path: target, headers: hdrs, agent: false });
+    const req = tls
+      ? https.request({ host, port, method, path: target, headers: hdrs, agent: false, ca: tls.ca })
+      : http.request({ host, port, method, path: target, headers: hdrs, agent: false });
     const timer = setTimeout(() => {
       req.destroy(new Error(`${method} ${target}: no response within ${timeoutMs} ms`));
     }, timeoutMs);
@@ -357,7 +363,7 @@ export class Daemon {
   }
 
   url(target = '/') {
-    return `http://127.0.0.1:${this.port}${target}`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}${target}`;
   }
 
   buildConfig() {
@@ -500,7 +506,7 @@ export class Daemon {
   }
 
   request(method, target, opts = {}) {
-    return httpRequest({ ...opts, port: this.port, method, target });
+    return httpRequest({ tls: this.opts.tls || null, ...opts, port: this.port, method, target });
   }
   get(target, opts = {}) {
     return this.request('GET', target, opts);

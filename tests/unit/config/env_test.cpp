@@ -139,3 +139,28 @@ TEST(ConfigEnv, BandwidthDefaultsDoNotOverrideExplicitValues) {
   EXPECT_EQ(c.cameras[2].bandwidth.min_kbps, 100);
   EXPECT_NO_THROW(validate(c));
 }
+
+// The seed's TLS variables (docs/security.md "TLS").
+TEST(ConfigEnv, TlsVariables) {
+  Config c;
+  apply_env(c, {{"API_USE_SSL", "true"}, {"SSL_CERT", "/etc/camrelay/fullchain.pem"},
+                {"SSL_KEY", "/etc/camrelay/privkey.pem"}});
+  EXPECT_TRUE(c.http.tls.enabled);
+  EXPECT_EQ(c.http.tls.cert, "/etc/camrelay/fullchain.pem");
+  EXPECT_EQ(c.http.tls.key, "/etc/camrelay/privkey.pem");
+  EXPECT_FALSE(c.http.tls.signaling.has_value());  // like http.port
+  EXPECT_NO_THROW(validate(c));
+
+  for (const char* yes : {"1", "TRUE", "yes", "On"}) {
+    Config y;
+    apply_env(y, {{"API_USE_SSL", yes}});
+    EXPECT_TRUE(y.http.tls.enabled) << yes;
+  }
+  Config n;
+  n.http.tls.enabled = true;
+  apply_env(n, {{"API_USE_SSL", "false"}, {"SIGNALING_USE_SSL", "0"}});
+  EXPECT_FALSE(n.http.tls.enabled);
+  EXPECT_EQ(n.http.tls.signaling, std::optional<bool>(false));
+  EXPECT_THAT(env_error({{"API_USE_SSL", "maybe"}}), HasSubstr(R"(env API_USE_SSL: must be true or false (got "maybe"))"));
+  EXPECT_THAT(env_error({{"SIGNALING_USE_SSL", "2"}}), HasSubstr("env SIGNALING_USE_SSL: must be true or false"));
+}

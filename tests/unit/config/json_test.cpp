@@ -341,3 +341,19 @@ TEST(ConfigJson, Auth) {
   EXPECT_THAT(parse_error(R"({"auth":{"session_ttl_s":5}})"), HasSubstr("auth.session_ttl_s"));
   EXPECT_THAT(parse_error(R"({"auth":{"disabled":"yes"}})"), HasSubstr("auth.disabled"));
 }
+
+TEST(ConfigJson, HttpTls) {
+  Config c = parse_json(R"({"http":{"tls":{"enabled":true,"cert":"/c.pem","key":"/k.pem","signaling":false,"redirect_http":false}}})");
+  EXPECT_TRUE(c.http.tls.enabled);
+  EXPECT_EQ(c.http.tls.cert, "/c.pem");
+  EXPECT_EQ(c.http.tls.key, "/k.pem");
+  EXPECT_EQ(c.http.tls.signaling, std::optional<bool>(false));
+  EXPECT_FALSE(c.http.tls.redirect_http);
+  Config d = parse_json(R"({"http":{}})");
+  EXPECT_FALSE(d.http.tls.enabled);
+  EXPECT_TRUE(d.http.tls.redirect_http);
+  EXPECT_FALSE(d.http.tls.signaling.has_value());
+  EXPECT_THAT(parse_error(R"({"http":{"tls":{"enabled":"yes"}}})"), HasSubstr("http.tls.enabled: must be true or false"));
+  EXPECT_THAT(parse_error(R"({"http":{"tls":{"certificate":"x"}}})"), HasSubstr("http.tls.certificate: unknown key"));
+  EXPECT_THAT(parse_error(R"({"http":{"tls":true}})"), HasSubstr("http.tls: must be an object"));
+}

@@ -277,3 +277,32 @@ TEST(ConfigValidate, IndexInPathIsTheFailingCamera) {
     EXPECT_THAT(e.what(), HasSubstr("cameras[1].source.fps:"));
   }
 }
+
+TEST(ConfigValidate, Tls) {
+  auto error_of = [](const Config& c) -> std::string {
+    try {
+      validate(c);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return {};
+  };
+  Config c;
+  c.http.tls.enabled = true;
+  EXPECT_THAT(error_of(c), ::testing::HasSubstr("http.tls.cert: is required with TLS on"));
+  c.http.tls.cert = "cert.pem";
+  EXPECT_THAT(error_of(c), ::testing::HasSubstr("http.tls.key: is required with TLS on"));
+  c.http.tls.key = "key.pem";
+  EXPECT_EQ(error_of(c), "");
+  // WSS only on the signaling port, plain HTTP on the API port: fine with a separate port ...
+  Config s;
+  s.http.tls.signaling = true;
+  s.http.tls.cert = "cert.pem";
+  s.http.tls.key = "key.pem";
+  EXPECT_THAT(error_of(s), ::testing::HasSubstr("http.tls.signaling: cannot differ from http.tls.enabled"));
+  s.http.signaling_port = 8765;
+  EXPECT_EQ(error_of(s), "");
+  // ... and it needs the certificate.
+  s.http.tls.cert.clear();
+  EXPECT_THAT(error_of(s), ::testing::HasSubstr("http.tls.cert"));
+}
