@@ -25,6 +25,7 @@ RUNTIME_PKGS=(
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux
   libnss3-tools  # certutil: Chromium trusting the test CA of the HTTPS test
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   gnuplot-nox
   nodejs npm python3
 )

@@ -5,6 +5,7 @@
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "await_reply.hpp"
+#include "decode.hpp"
 #include "camrelay/auth/service.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
@@ -39,36 +40,6 @@ class HashPool {
  private:
   asio::thread_pool pool_{1};
 };
-
-std::string str_field(const json& j, const char* key, bool required = true) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    if (required) throw Error(Errc::invalid_argument, std::string("\"") + key + "\" is required");
-    return {};
-  }
-  if (!it->is_string()) throw Error(Errc::invalid_argument, std::string("\"") + key + "\" must be a string");
-  return it->get<std::string>();
-}
-
-std::optional<std::vector<std::string>> cameras_field(const json& j) {
-  auto it = j.find("cameras");
-  if (it == j.end()) return std::nullopt;
-  if (!it->is_array() || it->size() > 1000) throw Error(Errc::invalid_argument, "\"cameras\" must be an array of camera ids");
-  std::vector<std::string> out;
-  for (const auto& x : *it) {
-    if (!x.is_string()) throw Error(Errc::invalid_argument, "\"cameras\" must be an array of camera ids");
-    out.push_back(x.get<std::string>());
-  }
-  return out;
-}
-
-std::optional<Role> role_field(const json& j) {
-  auto s = str_field(j, "role", false);
-  if (s.empty()) return std::nullopt;
-  auto r = auth::parse_role(s);
-  if (!r) throw Error(Errc::invalid_argument, "\"role\" must be admin or viewer");
-  return r;
-}
 
 json user_json(const auth::UserInfo& u) {
   return {{"name", u.name}, {"role", auth::to_string(u.role)}, {"cameras", u.cameras},
@@ -108,15 +79,6 @@ bool is_form(const Request& req) {
   return ct.substr(0, ct.find(';')) == "application/x-www-form-urlencoded";
 }
 
-// Only same-site relative paths: never an open redirect.
-std::string safe_next(const std::string& next) {
-  if (next.empty() || next.front() != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
-  for (char c : next) {
-    if (c == '\r' || c == '\n') return "/";
-  }
-  return next;
-}
-
 Response redirect(const Request& req, const std::string& to) {
   Response res{bhttp::status::see_other, req.version()};
   res.set(bhttp::field::location, to);
@@ -145,19 +107,11 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
 
   // JSON {"username","password"} → 200 + cookie; or an HTML form → 303 to ?next= (or /).
   r.add(V::post, "/auth/login", Access::open, [a, pool](const Request& req, const Params& p) -> asio::awaitable<Response> {
-    std::string user, password, next;
     const bool form = is_form(req);
-    if (form) {
-      auto q = parse_query(req.body());
-      user = q["username"];
-      password = q["password"];
-      next = safe_next(q["next"]);
-    } else {
-      json body = parse_json_body(req);
-      user = str_field(body, "username");
-      password = str_field(body, "password");
-    }
-    if (user.size() > 256 || password.size() > 1024) throw Error(Errc::invalid_argument, "username or password too long");
+    const LoginRequest lq = decode_login(req.body(), form);
+    const std::string& user = lq.user;
+    const std::string& password = lq.password;
+    const std::string& next = lq.next;
     if (a->disabled()) throw Error(Errc::conflict, "auth is disabled (auth.disabled): there is nothing to log in to");
     const std::string ip = p.remote_ip, ua(req[bhttp::field::user_agent]);
     auto op = pool->run<auth::LoginResult>([a, user, password, ip, ua] { return a->login(user, password, ip, ua); });
@@ -198,8 +152,8 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
     if (me.via != auth::Via::session && me.via != auth::Via::api_token) {
       throw Error(Errc::forbidden, "log in with your account to change its password");
     }
-    json body = parse_json_body(req);
-    const std::string current = str_field(body, "current_password"), next = str_field(body, "new_password");
+    const PasswordChange pc = decode_password_change(parse_json_body(req));
+    const std::string current = pc.current, next = pc.next;
     const std::string name = me.user, ip = p.remote_ip;
     auto op = pool->run<bool>([a, name, current, next, ip] {
       auto lr = a->check_password_of(name, current, ip);
@@ -219,10 +173,10 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
     co_return json_response(req, {{"users", arr}, {"count", arr.size()}});
   });
   r.add(V::post, "/auth/users", Access::admin, [a, pool](const Request& req, const Params&) -> asio::awaitable<Response> {
-    json body = parse_json_body(req);
-    const std::string name = str_field(body, "name"), password = str_field(body, "password");
-    const Role role = role_field(body).value_or(Role::viewer);
-    auto cams = cameras_field(body).value_or(std::vector<std::string>{});
+    NewUser nu = decode_new_user(parse_json_body(req));
+    const std::string name = nu.name, password = nu.password;
+    const Role role = nu.role;
+    auto cams = std::move(nu.cameras);
     auto op = pool->run<bool>([a, name, password, role, cams] {
       a->add_user(name, password, role, cams);
       return true;
@@ -231,17 +185,11 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
     co_return json_response(req, user_json(*a->user(name)), bhttp::status::created);
   });
   r.add(V::patch, "/auth/users/{name}", Access::admin, [a, pool](const Request& req, const Params& p) -> asio::awaitable<Response> {
-    json body = parse_json_body(req);
-    for (const auto& [k, v] : body.items()) {
-      if (k != "password" && k != "role" && k != "cameras") {
-        throw Error(Errc::invalid_argument, "unknown field '" + k + "' (password, role, cameras)");
-      }
-    }
+    UserPatch up = decode_user_patch(parse_json_body(req));
     const std::string name = p.at("name");
-    std::optional<std::string> password;
-    if (body.contains("password")) password = str_field(body, "password");
-    auto role = role_field(body);
-    auto cams = cameras_field(body);
+    auto password = std::move(up.password);
+    auto role = up.role;
+    auto cams = std::move(up.cameras);
     auto op = pool->run<bool>([a, name, password, role, cams] {
       a->update_user(name, password, role, cams);
       return true;
@@ -264,16 +212,10 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
   r.add(V::post, "/auth/tokens", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const auto& me = who(p);
     if (me.via == auth::Via::viewer_token) throw Error(Errc::forbidden, "viewer tokens cannot create API tokens");
-    json body = parse_json_body(req);
-    std::string user = str_field(body, "user", false);
-    if (user.empty()) user = me.user;
+    const TokenRequest tr = decode_token_request(parse_json_body(req));
+    const std::string user = tr.user.empty() ? me.user : tr.user;
     if (user != me.user && !me.is_admin()) throw Error(Errc::forbidden, "only admins create tokens for other users");
-    std::optional<std::int64_t> ttl;
-    if (auto it = body.find("expires_in_s"); it != body.end() && !it->is_null()) {
-      if (!it->is_number_integer()) throw Error(Errc::invalid_argument, "\"expires_in_s\" must be an integer");
-      ttl = it->get<std::int64_t>();
-    }
-    auto [info, secret] = a->create_token(user, str_field(body, "label", false), ttl);
+    auto [info, secret] = a->create_token(user, tr.label, tr.expires_in_s);
     json j = token_json(info);
     j["token"] = secret;
     j["note"] = "the token is shown this once; send it as Authorization: Bearer <token>";
@@ -291,14 +233,9 @@ void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const Static
   r.add(V::post, "/auth/viewer-tokens", Access::user, [a](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const auto& me = who(p);
     if (me.via == auth::Via::viewer_token) throw Error(Errc::forbidden, "viewer tokens cannot mint viewer tokens");
-    json body = parse_json_body(req);
-    auto cams = cameras_field(body);
-    if (!cams) throw Error(Errc::invalid_argument, "\"cameras\" is required (camera ids, or [\"*\"])");
-    std::int64_t ttl = 3600;
-    if (auto it = body.find("ttl_s"); it != body.end()) {
-      if (!it->is_number_integer()) throw Error(Errc::invalid_argument, "\"ttl_s\" must be an integer");
-      ttl = it->get<std::int64_t>();
-    }
+    const ViewerTokenRequest vr = decode_viewer_token_request(parse_json_body(req));
+    const auto* cams = &vr.cameras;
+    const std::int64_t ttl = vr.ttl_s;
     auto [token, exp] = a->mint_viewer_token(me, *cams, ttl);
     json urls = json::object();
     if (cams->size() == 1 && (*cams)[0] != "*") {

@@ -13,6 +13,7 @@
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
+#include "decode.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -232,16 +233,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           check_camera_id(id);
           // The seed sent RTSP settings here; cameras are configured in the config file
           // (cameras[].source), so these fields are accepted and reported as ignored.
-          nlohmann::json body = parse_json_body(req);
-          nlohmann::json ignored = nlohmann::json::array();
-          for (const auto& [k, v] : body.items()) {
-            if (k != "rtsp_port" && k != "rtsp_path" && k != "rtsp_username" && k != "rtsp_password") {
-              throw Error(Errc::invalid_argument,
-                          "unknown field '" + k + "' (accepted, and ignored: rtsp_port, rtsp_path, "
-                          "rtsp_username, rtsp_password)");
-            }
-            ignored.push_back(k);
-          }
+          const nlohmann::json ignored = decode_seed_rtsp_fields(parse_json_body(req));
           auto op = await_reply<StreamInfo>(
               [m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
           auto info = co_await std::move(op);

@@ -2,6 +2,7 @@
 #include "api.hpp"
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
+#include "decode.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
@@ -14,26 +15,8 @@ using service::StreamInfo;
 using service::StreamManager;
 
 service::StartOptions parse_start_options(const Request& req) {
-  nlohmann::json body = parse_json_body(req);
-  service::StartOptions o;
-  auto read_kbps = [&](const char* key) -> std::optional<int> {
-    if (!body.contains(key)) return std::nullopt;
-    const auto& v = body.at(key);
-    if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000000) {
-      throw Error(Errc::invalid_argument,
-                  std::string(key) + ": must be an integer number of kbps in 1..1000000");
-    }
-    return static_cast<int>(v.get<long long>());
-  };
-  o.max_kbps = read_kbps("max_bandwidth");
-  o.min_kbps = read_kbps("min_bandwidth");
-  for (const auto& [k, v] : body.items()) {
-    if (k != "max_bandwidth" && k != "min_bandwidth") {
-      throw Error(Errc::invalid_argument, "unknown field '" + k +
-                                              "' (accepted: max_bandwidth, min_bandwidth)");
-    }
-  }
-  return o;
+  const StartRequest r = decode_start_request(parse_json_body(req));
+  return service::StartOptions{r.min_kbps, r.max_kbps};
 }
 
 void check_id(const std::string& id) {

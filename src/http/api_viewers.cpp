@@ -2,11 +2,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
-#include <sstream>
 
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "await_reply.hpp"
+#include "decode.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
@@ -36,41 +36,6 @@ Response sdp_response(const Request& req, bhttp::status st, std::string sdp) {
   return text_response(req, st, std::move(sdp), "application/sdp");
 }
 
-// A trickle-ice-sdpfrag (RFC 8840): the ICE credentials it names and its candidates, each
-// with the mid of its m-section; a=end-of-candidates becomes an empty candidate.
-struct SdpFrag {
-  std::string ufrag;
-  struct Cand {
-    unsigned mline;  // m-section index in the fragment (used when it has no mid)
-    std::string mid;
-    std::string candidate;
-  };
-  std::vector<Cand> cands;
-};
-
-SdpFrag parse_sdpfrag(const std::string& body) {
-  SdpFrag f;
-  std::istringstream in(body);
-  std::string line, mid;
-  int mline = -1;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const unsigned idx = mline < 0 ? 0u : unsigned(mline);
-    if (line.rfind("m=", 0) == 0) {
-      ++mline;
-      mid.clear();
-    } else if (line.rfind("a=mid:", 0) == 0) {
-      mid = line.substr(6);
-    } else if (line.rfind("a=ice-ufrag:", 0) == 0) {
-      f.ufrag = line.substr(12);
-    } else if (line.rfind("a=candidate:", 0) == 0) {
-      f.cands.push_back({idx, mid, line.substr(2)});
-    } else if (line == "a=end-of-candidates") {
-      f.cands.push_back({idx, mid, ""});
-    }
-  }
-  return f;
-}
 }  // namespace
 
 void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
@@ -172,7 +137,7 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
     auto mine = co_await std::move(own_op);
     if (!mine) throw Error(Errc::not_found, "unknown WHEP session");
     const ViewerInfo* found = &*mine;
-    const SdpFrag frag = parse_sdpfrag(req.body());
+    const SdpFrag frag = decode_sdpfrag(req.body());
     // RFC 9725 §4.3.1: new ICE credentials ask for an ICE restart; an endpoint that only
     // supports trickle answers 422. A stale ETag in If-Match is a 412.
     const std::string_view if_match = req[bhttp::field::if_match];

@@ -1,5 +1,7 @@
 #include "camrelay/http/response.hpp"
 
+#include "decode.hpp"
+
 #include "camrelay_version.hpp"
 
 namespace camrelay::http {
@@ -43,13 +45,6 @@ Response error_response(const Request& req, const Error& e) {
                         errc_code(e.code()), e.what());
 }
 
-nlohmann::json parse_json_body(const Request& req) {
-  const std::string& b = req.body();
-  if (b.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
-  auto j = nlohmann::json::parse(b, nullptr, false);
-  if (j.is_discarded()) throw Error(Errc::invalid_argument, "request body is not valid JSON");
-  if (!j.is_object()) throw Error(Errc::invalid_argument, "request body must be a JSON object");
-  return j;
-}
+nlohmann::json parse_json_body(const Request& req) { return json_object_of(req.body()); }
 
 }  // namespace camrelay::http

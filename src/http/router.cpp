@@ -38,6 +38,8 @@ std::optional<std::string> url_decode(std::string_view s, bool plus_is_space) {
       i += 2;
     } else if (c == '+' && plus_is_space) {
       out.push_back(' ');
+    } else if (c == '\0') {  // a raw NUL is refused like an encoded one (found by fuzz_router)
+      return std::nullopt;
     } else {
       out.push_back(c);
     }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth_gate.hpp"
+#include "signaling_messages.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
@@ -91,64 +92,31 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return send_error("invalid_json", "message is not a JSON object");
-    auto str = [&](const char* k) -> std::string {
-      auto it = j.find(k);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    const std::string type = str("type");
-    if (type == "watch") {
-      std::string cam = str("camera");
-      if (cam.empty()) cam = str("camera_id");
-      if (!valid_camera_id(cam)) return send_error("invalid_message", "watch needs a valid \"camera\"");
-      if (who_ && !who_->may_view(cam)) return send_error("forbidden", "you may not watch camera " + cam);
-      // Optional: the video codecs the browser decodes (RTCRtpReceiver.getCapabilities),
-      // "video/H264" or "H264"; without H.264 but with VP8 it gets the VP8 transcode.
-      std::vector<std::string> codecs;
-      if (auto c = j.find("codecs"); c != j.end()) {
-        if (!c->is_array() || c->size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
-        for (const auto& x : *c) {
-          if (!x.is_string() || x.get<std::string>().size() > 64) return send_error("invalid_message", "codecs must be an array of at most 64 strings");
-          std::string n = to_lower(x.get<std::string>());
-          if (n.rfind("video/", 0) == 0) n = n.substr(6);
-          codecs.push_back(std::move(n));
-        }
-      }
-      return watch(cam, std::move(codecs));
+    namespace sg = signaling;
+    auto msg = sg::decode(text);
+    if (auto* w = std::get_if<sg::Watch>(&msg)) {
+      if (who_ && !who_->may_view(w->camera)) return send_error("forbidden", "you may not watch camera " + w->camera);
+      return watch(w->camera, std::move(w->codecs));
     }
-    if (type == "answer") {
-      std::string sdp = str("sdp");
+    if (auto* a = std::get_if<sg::Answer>(&msg)) {
       if (viewer_id_.empty()) return send_error("no_viewer", "send watch first");
-      if (sdp.rfind("v=0", 0) != 0) return send_error("invalid_sdp", "answer needs an \"sdp\" starting with v=0");
-      mgr_->viewer_answer(viewer_id_, sdp, [](std::exception_ptr, bool) {});
+      mgr_->viewer_answer(viewer_id_, a->sdp, [](std::exception_ptr, bool) {});
       return;
     }
-    if (type == "candidate") {
+    if (auto* c = std::get_if<sg::Candidate>(&msg)) {
       if (viewer_id_.empty()) return send_error("no_viewer", "send watch first");
-      auto it = j.find("candidate");
-      std::string cand;
-      if (it != j.end() && it->is_object()) {  // RTCIceCandidateInit as a whole
-        auto c = it->find("candidate");
-        if (c != it->end() && c->is_string()) cand = c->get<std::string>();
-        auto m = it->find("sdpMLineIndex");
-        unsigned mline = (m != it->end() && m->is_number_unsigned()) ? m->get<unsigned>() : 0;
-        return mgr_->viewer_candidate(viewer_id_, mline, cand);
-      }
-      if (it != j.end() && it->is_string()) cand = it->get<std::string>();
-      else if (it != j.end() && !it->is_null()) return send_error("invalid_message", "candidate must be a string");
-      auto m = j.find("sdpMLineIndex");
-      unsigned mline = (m != j.end() && m->is_number_unsigned()) ? m->get<unsigned>() : 0;
-      if (cand.size() > 1024) return send_error("invalid_message", "candidate too long");
-      return mgr_->viewer_candidate(viewer_id_, mline, cand);
+      return mgr_->viewer_candidate(viewer_id_, c->mline, c->candidate);
     }
-    if (type == "stop") {
+    if (std::holds_alternative<sg::Stop>(msg)) {
       if (viewer_id_.empty()) return send({{"type", "stopped"}, {"reason", "not watching"}});
       leave("stopped by the viewer");
       return;
     }
-    if (type == "ping") return send({{"type", "pong"}});
-    return send_error("unknown_type", "unknown message type \"" + type.substr(0, 64) + "\"");
+    if (std::holds_alternative<sg::Ping>(msg)) return send({{"type", "pong"}});
+    auto& bad = std::get<sg::Invalid>(msg);
+    // An answer or candidate before watch: no_viewer, whatever else is wrong with it.
+    if (bad.code == "invalid_sdp" && viewer_id_.empty()) return send_error("no_viewer", "send watch first");
+    return send_error(std::move(bad.code), std::move(bad.message));
   }
 
   void watch(const std::string& cam, std::vector<std::string> codecs) {

@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "camrelay/media/offer.hpp"
-#include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/util/text.hpp"
 
 namespace camrelay::media {

@@ -222,7 +222,10 @@ test('signaling: separate port (seed 001), protocol errors, limits on messages',
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  // A document of camrelay's origin without a CSP (the JSON of /health): its pages allow
+  // connections only to their own origin (connect-src 'self'), and the signaling port is
+  // another origin; about:blank counts as a public address reaching a local one.
+  await page.goto(d.url('/health'));
   const replies = await page.evaluate(async (port) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     const got = [];

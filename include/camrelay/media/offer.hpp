@@ -3,7 +3,9 @@
 // the camera's video, which gets its audio, and which are answered inactive or rejected.
 // Pure text functions, no GStreamer: unit-tested with offers recorded from Chromium,
 // Firefox and a Safari-shaped offer (tests/fixtures/sdp).
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace camrelay::media {
@@ -75,5 +77,18 @@ std::string offered_video_codecs(const OfferInfo& offer);
 // first m-line of the group (the offerer-tagged one); otherwise the m-line of `mid`
 // (or `fallback` when `mid` is unknown/empty).
 unsigned transport_mline(const OfferInfo& offer, const std::string& mid, unsigned fallback);
+
+// SDP text helpers for our own offers (unit-tested).
+// Adds a copy of each host candidate with the address replaced by each announced IP.
+std::vector<std::string> announce_candidates(const std::string& candidate,
+                                             const std::vector<std::string>& announced_ips);
+// Inserts "a=candidate" lines (by m-line index) and a=end-of-candidates into an SDP.
+std::string add_candidates_to_sdp(const std::string& sdp,
+                                  const std::vector<std::pair<unsigned, std::string>>& cands);
+// Announces the SSRC we send on m-line `mline` (a=msid, a=ssrc cname/msid) when the
+// section has none: without it a browser demultiplexing a BUNDLE by payload type alone
+// may route our video to no receiver (Chromium does when video is the first m-line).
+std::string add_ssrc_to_sdp(const std::string& sdp, unsigned mline, std::uint32_t ssrc,
+                            const std::string& stream_id, const std::string& track_id);
 
 }  // namespace camrelay::media

@@ -177,17 +177,4 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
 // (OpenSSL must not be torn down by exit() while webrtcbin still uses it).
 std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop);
 
-// SDP helpers (unit-tested); offer parsing is in offer.hpp.
-// Adds a copy of each host candidate with the address replaced by each announced IP.
-std::vector<std::string> announce_candidates(const std::string& candidate,
-                                             const std::vector<std::string>& announced_ips);
-// Inserts "a=candidate" lines (by m-line index) and a=end-of-candidates into an SDP.
-std::string add_candidates_to_sdp(const std::string& sdp,
-                                  const std::vector<std::pair<unsigned, std::string>>& cands);
-// Announces the SSRC we send on m-line `mline` (a=msid, a=ssrc cname/msid) when the
-// section has none: without it a browser demultiplexing a BUNDLE by payload type alone
-// may route our video to no receiver (Chromium does when video is the first m-line).
-std::string add_ssrc_to_sdp(const std::string& sdp, unsigned mline, std::uint32_t ssrc,
-                            const std::string& stream_id, const std::string& track_id);
-
 }  // namespace camrelay::media

@@ -114,6 +114,15 @@ TEST_F(RouterTest, EncodedDotDotIsJustASegmentValue) {
   EXPECT_EQ(m.params.at("id"), "../../etc/passwd");
 }
 
+// Regression (tests/fuzz/fuzz_router.cpp found it): a raw NUL in the target reached a path
+// parameter, where "%00" was already refused.
+TEST_F(RouterTest, RawNulIsABadPath) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(r.match(V::get, "/streams/de\0mo"sv).outcome, Outcome::bad_path);
+  EXPECT_EQ(r.match(V::get, "/streams/demo%00"sv).outcome, Outcome::bad_path);
+  EXPECT_EQ(url_decode("a\0b"sv), std::nullopt);
+}
+
 TEST_F(RouterTest, LiteralSegmentCanBeEncoded) {
   // Decoding happens before comparison.
   auto m = r.match(V::get, "/%68ealth");
