@@ -46,9 +46,13 @@ after(async () => {
   }
 });
 
+// The clients run in a document of camrelay's origin that has no Content-Security-Policy
+// (the JSON of /health): camrelay's pages allow only their own scripts, and the npm
+// whip-whep client is injected as an inline module, as a third-party player page would
+// carry it.
 async function newPage() {
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/health'));
   await installPageLib(page);
   return page;
 }
