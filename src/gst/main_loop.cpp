@@ -68,6 +68,10 @@ gboolean run_call(gpointer data) {
 }
 
 void free_call(gpointer data) { delete static_cast<Call*>(data); }
+
+// Set by ~MainLoop when it runs on the loop's own thread: the thread frees the loop and the
+// context itself once g_main_loop_run returns.
+thread_local bool t_loop_abandoned = false;
 }  // namespace
 
 MainLoop::MainLoop(std::string name) {
@@ -83,6 +87,10 @@ MainLoop::MainLoop(std::string name) {
     started.set_value(std::this_thread::get_id());
     g_main_loop_run(loop);
     g_main_context_pop_thread_default(ctx);
+    if (t_loop_abandoned) {
+      g_main_loop_unref(loop);
+      g_main_context_unref(ctx);
+    }
   });
   thread_id_ = fut.get();
 }
@@ -90,9 +98,10 @@ MainLoop::MainLoop(std::string name) {
 MainLoop::~MainLoop() {
   if (in_loop_thread()) {
     // Destroyed from one of its own callbacks: joining would be joining ourselves. Stop the
-    // loop and let the thread end on its own (the context and loop are leaked: this is a
-    // bug of the caller, logged).
+    // loop and let the thread end on its own, freeing the loop and the context when its run
+    // returns (a bug of the caller, logged).
     log::get("gst")->error("a GLib loop was destroyed on its own thread; leaving it to end by itself");
+    t_loop_abandoned = true;
     g_main_loop_quit(loop_);
     thread_.detach();
     return;
