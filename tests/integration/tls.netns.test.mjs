@@ -34,6 +34,20 @@ function certsIn(h) {
 
 const curl = (...args) => spawnSync('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'utf8' });
 
+// The npm `ws` client trusting `ca`: opens `url`, watches camera a, waits for the offer.
+async function offerOverWss(url, ca, message) {
+  const ws = new WebSocket(url, { ca });
+  try {
+    const msgs = [];
+    ws.on('message', (m) => msgs.push(JSON.parse(m.toString())));
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    ws.send(JSON.stringify({ type: 'watch', camera: 'a' }));
+    await waitFor(() => msgs.some((m) => m.type === 'offer'), { timeoutMs: 15000, message });
+  } finally {
+    ws.close();
+  }
+}
+
 // The serial number of the certificate a new TLS connection is served.
 function servedSerial(port, ca) {
   return new Promise((resolve, reject) => {
@@ -81,13 +95,7 @@ test('HTTPS and WSS: curl, Chromium (viewer over https + wss), ws; SIGHUP renews
     // The npm `ws` client over wss://, with a viewer token.
     const vt = await d.post('/auth/viewer-tokens', { cameras: ['a'], ttl_s: 600 }, { headers: { Cookie: setCookie.split(';')[0] } });
     assert.equal(vt.status, 201, vt.text);
-    const ws = new WebSocket(`wss://127.0.0.1:${d.port}/signaling?token=${vt.body.token}`, { ca: c.caPem });
-    const msgs = [];
-    ws.on('message', (m) => msgs.push(JSON.parse(m.toString())));
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    ws.send(JSON.stringify({ type: 'watch', camera: 'a' }));
-    await waitFor(() => msgs.some((m) => m.type === 'offer'), { timeoutMs: 15000, message: 'an offer over wss' });
-    ws.close();
+    await offerOverWss(`wss://127.0.0.1:${d.port}/signaling?token=${vt.body.token}`, c.caPem, 'an offer over wss');
 
     // Chromium trusting the CA: log in, then the viewer plays over https + wss.
     const browser = await launchBrowser({ trustCa: c.ca });
@@ -157,13 +165,7 @@ test('the seed\'s variables: API_USE_SSL, SSL_CERT, SSL_KEY, SIGNALING_USE_SSL o
     tls: { ca: c.caPem },
   });
   assert.match(d.log, new RegExp(`listening on https://127\\.0\\.0\\.1:${sigPort} \\(signaling\\)`));
-  const ws = new WebSocket(`wss://127.0.0.1:${sigPort}/signaling`, { ca: c.caPem });
-  const msgs = [];
-  ws.on('message', (m) => msgs.push(JSON.parse(m.toString())));
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  ws.send(JSON.stringify({ type: 'watch', camera: 'a' }));
-  await waitFor(() => msgs.some((m) => m.type === 'offer'), { timeoutMs: 15000, message: 'an offer on the WSS signaling port' });
-  ws.close();
+  await offerOverWss(`wss://127.0.0.1:${sigPort}/signaling`, c.caPem, 'an offer on the WSS signaling port');
   // Plain ws:// to the WSS port does not get a WebSocket.
   const plainWs = new WebSocket(`ws://127.0.0.1:${sigPort}/signaling`);
   const refused = await new Promise((resolve) => {
