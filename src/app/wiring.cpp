@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "camrelay/gst/main_loop.hpp"
+#include "camrelay/media/hls.hpp"
 #include "camrelay/http/server.hpp"
 #include "../http/api_outputs.hpp"
 #include "../http/signaling.hpp"
@@ -53,7 +54,8 @@ std::string init_gstreamer(const config::Config& cfg) {
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,
                      const config::Config& cfg) {
   http::register_signaling(server, mgr, cfg);
-  http::register_output_takeovers(server, mgr, cfg);  // MJPEG streams; cleans <data_dir>/hls
+  http::register_output_takeovers(server, mgr);  // MJPEG streams
+  media::hls_clean_root(cfg);  // HLS segments of a previous run are stale
 }
 
 }  // namespace camrelay::app

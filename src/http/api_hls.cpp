@@ -15,7 +15,8 @@
 #include "await_reply.hpp"
 #include "decode.hpp"
 #include "camrelay/http/response.hpp"
-#include "camrelay/media/hls.hpp"
+#include "camrelay/model/hls_playlist.hpp"
+#include "camrelay/service/outputs.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -132,28 +133,28 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
   bool have_segments = false;  // a playlist with segments exists (a blocking reload waits on)
   // Woken by the output when it publishes a segment or stops: no polling. The output may be
   // replaced while we wait (idle-stopped and started again).
-  OutputWatch<media::HlsOutput> watch(waker);
+  OutputWatch<model::HlsFeed> watch(waker);
   for (;;) {
-    std::shared_ptr<media::HlsOutput> hls = watch.watch(stream ? media::hls_output(stream) : nullptr);
+    std::shared_ptr<model::HlsFeed> hls = watch.watch(stream ? stream->hls(true) : nullptr);
     if (!hls) {
       auto iop = stream_info(m, id);
       auto info = co_await std::move(iop);
       co_return unavailable(req, not_running_message(info), 2);
     }
     hls->touch();
-    if (hls->state() == media::HlsOutput::State::failed) {
+    if (hls->failed()) {
       throw Error(Errc::internal, "HLS output failed: " + hls->error());
     }
     const auto text = hls->playlist();
     if (text && text->find("#EXTINF") != std::string::npos) {
-      const auto last = media::playlist_last_msn(*text);
+      const auto last = model::playlist_last_msn(*text);
       const bool blocked_long = std::chrono::steady_clock::now() - start >= kBlockingReloadMax;
       // The segment a blocking reload asks for may be far ahead (a stale player): do not
       // wait for more than two segments beyond the newest one.
       const bool wait_more = want_msn && last && *want_msn > *last && *want_msn <= *last + 2 && !blocked_long;
       if (!wait_more) {
-        std::string body = media::add_blocking_reload(*text);
-        if (!uri_prefix.empty()) body = media::prefix_playlist_uris(body, uri_prefix);
+        std::string body = model::add_blocking_reload(*text);
+        if (!uri_prefix.empty()) body = model::prefix_playlist_uris(body, uri_prefix);
         // A player that was handed a viewer-token URL cannot add the token to the segment
         // requests itself: the segment URIs carry it (only token-shaped values get here).
         if (auto t = p.query.find("token"); t != p.query.end() && p.who && p.who->via == auth::Via::viewer_token) {
@@ -176,19 +177,19 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
 asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std::shared_ptr<StreamManager> m) {
   const std::string id = p.at("id");
   const std::string name = p.at("name");
-  if (!media::valid_hls_segment_name(name)) {
+  if (!model::valid_hls_segment_name(name)) {
     co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
                              "invalid segment name (expected segmentNNNNN.ts)");
   }
   check_camera_id(id);
   auto sop = running_stream(m, id, false);
   auto stream = co_await std::move(sop);
-  auto hls = stream ? media::find_hls_output(stream) : nullptr;
+  auto hls = stream ? stream->hls(false) : nullptr;
   if (!hls) throw Error(Errc::not_found, "HLS is not running for camera '" + id + "'");
   hls->touch();
   auto rop = hls_reader(m, req, p);
   auto counters = co_await std::move(rop);
-  auto data = read_file(hls->dir() / name);
+  auto data = hls->read_segment(name);
   if (!data) throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");
   counters->bytes_sent.fetch_add(data->size(), std::memory_order_relaxed);
   counters->frames_sent.fetch_add(1, std::memory_order_relaxed);
@@ -240,7 +241,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           // Warm the HLS output so the playlist is ready sooner.
           auto sop = running_stream(m, id, false);
           auto stream = co_await std::move(sop);
-          bool hls = stream && media::hls_output(stream);
+          bool hls = stream && stream->hls(true);
           auto j = seed_status(info, hls);
           if (!ignored.empty()) {
             j["ignored_fields"] = ignored;
@@ -264,7 +265,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           auto info = co_await std::move(iop);
           auto sop = running_stream(m, id, false);
           auto stream = co_await std::move(sop);
-          const bool hls = stream && media::find_hls_output(stream);
+          const bool hls = stream && stream->hls(false);
           co_return json_response(req, seed_status(info, hls));
         });
 

@@ -20,8 +20,8 @@
 #include "await_reply.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/http/server.hpp"
-#include "camrelay/media/hls.hpp"
-#include "camrelay/media/mjpeg.hpp"
+#include "camrelay/model/mjpeg_format.hpp"
+#include "camrelay/service/outputs.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -105,7 +105,7 @@ asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Par
     co_return;
   }
 
-  const std::string head = media::mjpeg_response_head(media::kMjpegBoundary, "camrelay/" CAMRELAY_VERSION);
+  const std::string head = model::mjpeg_response_head(model::kMjpegBoundary, "camrelay/" CAMRELAY_VERSION);
   conn->expires_after(kWriteTimeout);
   auto [hec, hn] = co_await asio::async_write(*conn, asio::buffer(head), kUseTuple);
   (void)hn;
@@ -119,7 +119,7 @@ asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Par
       const service::MjpegReader::Frame f = reader->latest();
       if (f.jpeg && f.seq > last) {
         const std::uint64_t skipped = last ? f.seq - last - 1 : 0;
-        const std::string part = media::mjpeg_part_header(media::kMjpegBoundary, f.jpeg->size());
+        const std::string part = model::mjpeg_part_header(model::kMjpegBoundary, f.jpeg->size());
         const std::array<asio::const_buffer, 3> bufs{asio::buffer(part), asio::buffer(*f.jpeg),
                                                      asio::buffer(crlf)};
         conn->expires_after(kWriteTimeout);
@@ -138,7 +138,7 @@ asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Par
     }
     if (!st->gone && reader->closed()) {
       reader->set_close_reason("stream ended");
-      const std::string end = media::mjpeg_closing(media::kMjpegBoundary);
+      const std::string end = model::mjpeg_closing(model::kMjpegBoundary);
       conn->expires_after(std::chrono::seconds(2));
       auto [eec, en] = co_await asio::async_write(*conn, asio::buffer(end), kUseTuple);
       (void)eec;
@@ -171,7 +171,7 @@ int parse_width(const Params& p) {
 // never on the network threads: at most kMaxScaleJobs at once, more are refused.
 class ScalePool {
  public:
-  asio::awaitable<std::string> scale(media::JpegData jpeg, int width, int quality) {
+  asio::awaitable<std::string> scale(model::JpegData jpeg, int width, int quality) {
     if (jobs_.fetch_add(1) >= kMaxScaleJobs) {
       jobs_.fetch_sub(1);
       throw Error(Errc::limit_reached, "too many snapshot scalings at once; retry");
@@ -181,7 +181,7 @@ class ScalePool {
         std::string out;
         std::exception_ptr err;
         try {
-          out = media::scale_jpeg(*jpeg, width, quality);
+          out = service::scale_jpeg(*jpeg, width, quality);
         } catch (...) {
           err = std::current_exception();
         }
@@ -207,12 +207,12 @@ asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamMan
   auto ex = co_await asio::this_coro::executor;
   auto waker = Waker::create(ex);
   const auto deadline = std::chrono::steady_clock::now() + kFrameWait;
-  media::JpegData jpeg;
+  model::JpegData jpeg;
   const std::int64_t asked_ms = mono_now_ms();
   // Woken by the next picture (a fresh output replaces one that closed meanwhile).
-  OutputWatch<media::MjpegOutput> watch(waker);
+  OutputWatch<model::PictureFeed> watch(waker);
   while (!jpeg) {
-    std::shared_ptr<media::MjpegOutput> out = watch.watch(media::mjpeg_output(stream));
+    std::shared_ptr<model::PictureFeed> out = watch.watch(stream->pictures(true));
     if (!out) throw Error(Errc::unavailable, "camera '" + id + "' stopped");
     out->touch();
     const auto f = out->latest();
@@ -247,7 +247,7 @@ asio::awaitable<Response> snapshot(const Request& req, std::shared_ptr<StreamMan
   co_return res;
 }
 
-nlohmann::json live_status(const StreamInfo& i, const std::shared_ptr<media::Stream>& stream) {
+nlohmann::json live_status(const StreamInfo& i) {
   nlohmann::json j = {{"camera_id", i.camera_id},
                       {"name", i.name},
                       {"streaming", service::is_running(i.state)},
@@ -257,9 +257,11 @@ nlohmann::json live_status(const StreamInfo& i, const std::shared_ptr<media::Str
                       {"snapshot_url", "/streams/" + i.camera_id + "/snapshot.jpg"},
                       {"clients", 0},
                       {"frames_encoded", 0}};
-  if (auto out = stream ? media::find_mjpeg_output(stream) : nullptr) {
-    auto o = nlohmann::json::parse(out->stats_json(), nullptr, false);
-    if (o.is_object()) {
+  // The running MJPEG branch's figures, as GET /streams/{id} shows them.
+  if (service::is_running(i.state)) {
+    const nlohmann::json src = service::to_json(i)["source"];
+    if (src.contains("outputs") && src["outputs"].contains("mjpeg") && src["outputs"]["mjpeg"].is_object()) {
+      const auto& o = src["outputs"]["mjpeg"];
       j["clients"] = o.value("clients", 0);
       j["frames_encoded"] = o.value("frames_encoded", 0);
       j["mjpeg"] = o;
@@ -278,9 +280,7 @@ asio::awaitable<Response> live_status_response(const Request& req, std::shared_p
                                                std::string id, bhttp::status status) {
   auto iop = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->get(id, std::move(cb)); });
   auto info = co_await std::move(iop);
-  auto sop = running_stream(m, id, false);
-  auto stream = co_await std::move(sop);
-  co_return json_response(req, live_status(info, stream), status);
+  co_return json_response(req, live_status(info), status);
 }
 
 }  // namespace
@@ -289,10 +289,10 @@ void check_camera_id(const std::string& id) {
   if (!valid_camera_id(id)) throw Error(Errc::not_found, "unknown camera '" + id.substr(0, 64) + "'");
 }
 
-asio::awaitable<std::shared_ptr<media::Stream>> running_stream(std::shared_ptr<StreamManager> m,
-                                                               std::string id, bool start) {
-  auto op = await_reply<std::shared_ptr<media::Stream>>(
-      [m, id, start](Reply<std::shared_ptr<media::Stream>> cb) { m->with_stream(id, start, std::move(cb)); });
+asio::awaitable<std::shared_ptr<service::StreamOutputs>> running_stream(std::shared_ptr<StreamManager> m,
+                                                                        std::string id, bool start) {
+  auto op = await_reply<std::shared_ptr<service::StreamOutputs>>(
+      [m, id, start](Reply<std::shared_ptr<service::StreamOutputs>> cb) { m->outputs(id, start, std::move(cb)); });
   auto s = co_await std::move(op);
   co_return s;
 }
@@ -323,7 +323,7 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
     const std::string id = first_camera(*m);
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->stop(id, std::move(cb)); });
     auto info = co_await std::move(op);
-    co_return json_response(req, live_status(info, nullptr));
+    co_return json_response(req, live_status(info));
   });
 }
 
@@ -333,8 +333,7 @@ void register_output_api(Router& r, std::shared_ptr<StreamManager> m, const conf
   register_mjpeg_api(r, m, cfg);
 }
 
-void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
-  media::hls_clean_root(cfg);  // segments of a previous run are stale
+void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m) {
   server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", Access::camera, [m](Stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = p.at("id");

@@ -8,11 +8,9 @@
 #include "camrelay/http/router.hpp"
 #include "camrelay/http/static_files.hpp"
 
-namespace camrelay::media {
-class Stream;
-}
 namespace camrelay::service {
 class StreamManager;
+class StreamOutputs;
 }
 
 namespace camrelay::http {
@@ -27,14 +25,13 @@ void register_hls_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
 void register_mjpeg_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg);
 
-// Long-lived MJPEG responses (GET /streams/{id}/mjpeg, GET /live/stream) and the start-up
-// clean-up of <data_dir>/hls. Called from app::wire_extensions().
-void register_output_takeovers(Server& server, std::shared_ptr<service::StreamManager> mgr,
-                               const config::Config& cfg);
+// Long-lived MJPEG responses (GET /streams/{id}/mjpeg, GET /live/stream). Called from
+// app::wire_extensions().
+void register_output_takeovers(Server& server, std::shared_ptr<service::StreamManager> mgr);
 
-// The camera's running stream (started first if `start` and it is stopped); nullptr if
-// it is not running. Throws not_found for an unknown camera.
-boost::asio::awaitable<std::shared_ptr<media::Stream>> running_stream(
+// The outputs of the camera's running stream (started first if `start` and it is
+// stopped); nullptr if it is not running. Throws not_found for an unknown camera.
+boost::asio::awaitable<std::shared_ptr<service::StreamOutputs>> running_stream(
     std::shared_ptr<service::StreamManager> mgr, std::string camera_id, bool start);
 
 // 404 unless `id` has the shape of a camera id.

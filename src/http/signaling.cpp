@@ -139,8 +139,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto s = w.lock())
         s->send({{"type", "candidate"}, {"viewer_id", vid}, {"candidate", std::move(cand)}, {"sdpMLineIndex", mline}});
     };
-    r.on_state = [w, vid](media::PeerState st) {
-      if (auto s = w.lock()) s->send({{"type", "state"}, {"viewer_id", vid}, {"state", media::to_string(st)}});
+    r.on_state = [w, vid](model::PeerState st) {
+      if (auto s = w.lock()) s->send({{"type", "state"}, {"viewer_id", vid}, {"state", model::to_string(st)}});
     };
     r.on_closed = [w, vid](std::string reason) {
       auto s = w.lock();

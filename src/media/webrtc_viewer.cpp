@@ -99,18 +99,6 @@ std::string promise_error(GstPromise* p) {
 }
 }  // namespace webrtc_detail
 
-std::string_view to_string(PeerState s) {
-  switch (s) {
-    case PeerState::created: return "new";
-    case PeerState::connecting: return "connecting";
-    case PeerState::connected: return "connected";
-    case PeerState::disconnected: return "disconnected";
-    case PeerState::failed: return "failed";
-    case PeerState::closed: return "closed";
-  }
-  return "unknown";
-}
-
 std::shared_ptr<WebrtcViewer> WebrtcViewer::create(std::shared_ptr<Stream> stream,
                                                    const config::Webrtc& cfg, ViewerOptions opts,
                                                    ViewerCallbacks cb) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "camrelay/media/mjpeg.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -35,7 +36,7 @@ int hls_reader_idle_s(double target_duration_s) {
 }
 
 MjpegReader::MjpegReader(std::weak_ptr<StreamManager> manager, std::string id,
-                         std::shared_ptr<media::MjpegOutput> out, std::uint64_t subscription,
+                         std::shared_ptr<model::PictureFeed> out, std::uint64_t subscription,
                          std::shared_ptr<ReaderCounters> counters)
     : manager_(std::move(manager)), id_(std::move(id)), out_(std::move(out)), sub_(subscription),
       counters_(std::move(counters)) {}

@@ -298,8 +298,8 @@ void StreamManager::stop(std::string camera_id, Reply<StreamInfo> reply) {
   });
 }
 
-void StreamManager::with_stream(std::string camera_id, bool start_if_stopped,
-                                Reply<std::shared_ptr<media::Stream>> reply) {
+void StreamManager::outputs(std::string camera_id, bool start_if_stopped,
+                            Reply<std::shared_ptr<StreamOutputs>> reply) {
   post([camera_id = std::move(camera_id), start_if_stopped, reply = std::move(reply)](StreamManager& m) {
     try {
       Entry& e = m.entry(camera_id);
@@ -309,7 +309,7 @@ void StreamManager::with_stream(std::string camera_id, bool start_if_stopped,
         }
         m.do_start(e, {});
       }
-      reply(nullptr, is_running(e.state) ? e.stream : nullptr);
+      reply(nullptr, is_running(e.state) && e.stream ? std::make_shared<StreamOutputs>(e.stream) : nullptr);
     } catch (...) {
       reply(std::current_exception(), nullptr);
     }

@@ -55,7 +55,7 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"user_agent", v.user_agent},
                       {"ip_address", v.ip},
                       {"connected_at", v.connected_at},
-                      {"state", media::to_string(v.state)}};
+                      {"state", model::to_string(v.state)}};
   if (!is_webrtc(v.kind)) {
     // MJPEG pictures are made from the camera's video; HLS carries it as it is. Neither
     // has audio.

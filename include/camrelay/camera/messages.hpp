@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // JSON payloads of the BCGH camera contract (docs/mqtt.md). parse_* functions take
 // untrusted bytes and throw std::invalid_argument with a short reason
 // ("invalid JSON at byte 3", "\"session_id\" must be a non-empty string", ...).

@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // MQTT client for camera control (Eclipse Paho C++, async): tcp:// or ssl:// (CA, client
 // certificate/key), username/password, a last will, reconnection with backoff (also
 // when the very first connect fails), subscriptions restored after each reconnect.

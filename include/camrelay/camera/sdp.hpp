@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // SDP for the BCGH camera contract (docs/mqtt.md): the daemon's offer (where the camera
 // must send RTP/RTCP) and the camera's answer (where it sends from, where it wants RTCP).
 // Pure functions, no I/O. Parsers take untrusted text and throw std::invalid_argument

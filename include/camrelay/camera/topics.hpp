@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // MQTT topic templates of the BCGH camera contract (docs/mqtt.md). A template may use
 // {prefix} (mqtt.topic_prefix) and {camera_id}; the defaults are
 //   {prefix}/{camera_id}/stream/offer | answer | keepalive | stop, {prefix}/{camera_id}/status

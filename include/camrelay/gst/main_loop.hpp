@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // The GLib thread: one GMainLoop on a private GMainContext. Bus watches, pipeline graph
 // changes and state changes all run here.
 #include <glib.h>

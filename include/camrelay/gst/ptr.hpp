@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // RAII for GObject-derived objects (elements, pads, buses, ...) and GstMiniObjects
 // (caps, buffers, messages, promises, samples). Deleters only drop references; state
 // changes are explicit steps on the GLib thread, never in a deleter.

@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // What the WebRTC viewer side does with a camera's audio (pure; shown in GET /streams/{id}
 // as audio.webrtc). Browsers take Opus, PCMU and PCMA as they are; AAC must be transcoded.
 #include <string>

@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // Output branches hung off a running stream's tee. GLib thread only.
 // A branch is a GstBin with a "sink" ghost pad; it starts with a leaky queue so that a
 // slow branch drops buffers instead of stalling the tee (and every other output).

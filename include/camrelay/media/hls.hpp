@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // On-demand HLS output of a stream: a tee branch `queue(leaky) → mpegtsmux → appsink`
 // whose segmenter (src/media/hls_segmenter.hpp) writes MPEG-TS segments and index.m3u8
 // under <data_dir>/hls/<camera>/. Started by the first
@@ -19,27 +20,24 @@
 #include <gst/gst.h>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/model/feeds.hpp"
+#include "camrelay/model/hls_playlist.hpp"
 #include "camrelay/media/stream.hpp"
 
 namespace camrelay::media {
 
-// segment<1..9 digits>.ts — the only names the HLS endpoints serve.
-bool valid_hls_segment_name(std::string_view name) noexcept;
-// Rewrites the URI lines of a playlist (lines not starting with '#') as prefix + line.
-std::string prefix_playlist_uris(std::string_view playlist, std::string_view prefix);
-// Media sequence number of the last segment listed (EXT-X-MEDIA-SEQUENCE + segments - 1);
-// nullopt when no segment is listed.
-std::optional<long long> playlist_last_msn(std::string_view playlist);
-// Adds "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES" after the #EXTM3U line: players may
-// ask for the next segment's playlist (?_HLS_msn=N) and get it the moment it exists.
-std::string add_blocking_reload(std::string_view playlist);
+// Playlist text functions (model/hls_playlist.hpp), used by the segmenter.
+using model::add_blocking_reload;
+using model::playlist_last_msn;
+using model::prefix_playlist_uris;
+using model::valid_hls_segment_name;
 
 std::filesystem::path hls_root(const config::Config& cfg);  // <data_dir>/hls
 std::filesystem::path hls_dir(const config::Config& cfg, const std::string& camera_id);
 // Removes <data_dir>/hls and everything below (leftovers of a previous run). Never throws.
 void hls_clean_root(const config::Config& cfg);
 
-class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOutput> {
+class HlsOutput final : public Output, public model::HlsFeed, public std::enable_shared_from_this<HlsOutput> {
  public:
   enum class State { starting, running, failed, stopped };
 
@@ -47,17 +45,19 @@ class HlsOutput final : public Output, public std::enable_shared_from_this<HlsOu
   ~HlsOutput() override;
 
   // A playlist or segment request: keeps the output alive for hls.idle_stop_s. Any thread.
-  void touch();
+  void touch() override;
   const std::filesystem::path& dir() const { return dir_; }
   // The current playlist (nullptr before the first segment is complete). Any thread.
-  std::shared_ptr<const std::string> playlist() const;
+  std::shared_ptr<const std::string> playlist() const override;
+  std::optional<std::string> read_segment(std::string_view name) const override;
   // `wake` is called (from a streaming or the GLib thread) when a segment is published and
   // when the output stops or fails; it must only post to its owner. Returns an id for
   // unsubscribe().
-  std::uint64_t subscribe(std::function<void()> wake);
-  void unsubscribe(std::uint64_t id);
+  std::uint64_t subscribe(std::function<void()> wake) override;
+  void unsubscribe(std::uint64_t id) override;
   State state() const { return state_.load(); }
-  std::string error() const;
+  bool failed() const override { return state_.load() == State::failed; }
+  std::string error() const override;
 
   void on_stream_teardown() override;
   std::string stats_json() const override;

@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // MJPEG and JPEG snapshots. One branch per stream, shared by every client:
 //   queue(leaky) → keyframe gate → avdec_h264 → videoconvert → videorate → videoscale →
 //   capsfilter(mjpeg.fps, mjpeg.width/height) → jpegenc(mjpeg.quality) → appsink(drop, 1)
@@ -20,27 +21,18 @@
 #include <gst/gst.h>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/model/feeds.hpp"
+#include "camrelay/model/mjpeg_format.hpp"
 #include "camrelay/media/stream.hpp"
 
 namespace camrelay::media {
 
-using JpegData = std::shared_ptr<const std::string>;
-
-// ---- pure helpers (mjpeg_util.cpp) ----
-inline constexpr std::string_view kMjpegBoundary = "camrelayframe";
-// The HTTP/1.1 response head of a multipart/x-mixed-replace stream (ends with CRLFCRLF).
-std::string mjpeg_response_head(std::string_view boundary, std::string_view server);
-// "--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: N\r\n\r\n"; the JPEG bytes and
-// "\r\n" follow.
-std::string mjpeg_part_header(std::string_view boundary, std::size_t length);
-// "--boundary--\r\n": the end of the multipart body.
-std::string mjpeg_closing(std::string_view boundary);
-// True for data starting with SOI (FF D8) and ending with EOI (FF D9).
-bool is_complete_jpeg(std::string_view data) noexcept;
-// Width and height from the first SOF marker (baseline/progressive), nullopt if none.
-std::optional<std::pair<int, int>> jpeg_dimensions(std::string_view data) noexcept;
-// Height for `width` keeping the aspect ratio of src_w x src_h, rounded to even, >= 2.
-int scaled_height(int src_w, int src_h, int width) noexcept;
+// JPEG and multipart helpers (model/mjpeg_format.hpp).
+using model::is_complete_jpeg;
+using model::jpeg_dimensions;
+using model::JpegData;
+using model::kMjpegBoundary;
+using model::scaled_height;
 
 // ---- snapshot scaling (snapshot.cpp) ----
 // Decodes a JPEG, scales it to `width` (aspect kept) and re-encodes it with a one-off
@@ -48,31 +40,27 @@ int scaled_height(int src_w, int src_h, int width) noexcept;
 // call it from a worker thread, never from the network or GLib threads. Throws Error.
 std::string scale_jpeg(const std::string& jpeg, int width, int quality);
 
-class MjpegOutput final : public Output, public std::enable_shared_from_this<MjpegOutput> {
+class MjpegOutput final : public Output, public model::PictureFeed, public std::enable_shared_from_this<MjpegOutput> {
  public:
   static constexpr std::int64_t kLingerMs = 5000;  // keep decoding this long after the last use
 
-  struct Frame {
-    JpegData jpeg;
-    std::uint64_t seq = 0;  // 0 = no frame yet
-    std::int64_t mono_ms = 0;
-  };
+  using Frame = model::PictureFeed::Frame;
 
   MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id);
   ~MjpegOutput() override;
 
-  Frame latest() const;
+  Frame latest() const override;
   // `wake` is called (from a streaming or the GLib thread) for every new frame and when the
   // output closes; it must only post to its owner. Returns an id for unsubscribe().
-  std::uint64_t subscribe(std::function<void()> wake);
-  void unsubscribe(std::uint64_t id);
+  std::uint64_t subscribe(std::function<void()> wake) override;
+  void unsubscribe(std::uint64_t id) override;
   // The output has stopped (stream stopped, idle, or failed): clients should finish.
-  bool closed() const { return closed_.load(); }
-  std::string error() const;
+  bool closed() const override { return closed_.load(); }
+  std::string error() const override;
   // A snapshot use: keeps the branch for kLingerMs. Any thread.
-  void touch() { last_use_ms_.store(mono_now()); }
+  void touch() override { last_use_ms_.store(mono_now()); }
   // Per-client delivery figures.
-  void count_sent(std::uint64_t n, std::uint64_t skipped) {
+  void count_sent(std::uint64_t n, std::uint64_t skipped) override {
     sent_.fetch_add(n, std::memory_order_relaxed);
     skipped_.fetch_add(skipped, std::memory_order_relaxed);
   }

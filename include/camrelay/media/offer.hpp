@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // Reading a browser's SDP offer (WHEP) and deciding how to answer it: which m-line gets
 // the camera's video, which gets its audio, and which are answered inactive or rejected.
 // Pure text functions, no GStreamer: unit-tested with offers recorded from Chromium,

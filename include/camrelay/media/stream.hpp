@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // One camera's pipeline: source → (encode) → h264parse → tee → outputs.
 // The Stream object is created by the StreamManager; all graph work runs on the GLib
 // thread. Public methods are safe from any thread: they post to the GLib loop.
@@ -15,31 +16,15 @@
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
+#include "camrelay/model/figures.hpp"
 
 #include <gst/gst.h>
 
 namespace camrelay::media {
 
-struct StreamStats {
-  std::uint64_t frames = 0;
-  std::uint64_t keyframes = 0;
-  std::uint64_t bytes = 0;
-  double bitrate_kbps = 0;        // over the last ~1 s window
-  std::int64_t first_frame_mono_ms = 0;
-  std::int64_t last_frame_mono_ms = 0;
-  std::uint64_t dropped_sink_buffers = 0;
-  int width = 0;
-  int height = 0;
-  std::string profile;  // from the parsed caps, e.g. "constrained-baseline", "high"
-};
-
-// The camera's audio as it enters the stream's audio tee (depayloaded codec frames).
-struct AudioInfo {
-  std::string codec;      // "opus" | "pcmu" | "pcma" | "aac" | "" (no audio seen yet / none)
-  int clock_rate = 0;     // Hz
-  int channels = 0;
-  std::uint64_t packets = 0;  // buffers that entered atee
-};
+// Typed figures shared with the service (model/figures.hpp).
+using model::AudioInfo;
+using model::StreamStats;
 
 struct StreamCallbacks {
   std::function<void()> on_active;                    // first frame reached the tee

@@ -1,4 +1,5 @@
 #pragma once
+#include "camrelay/gst/layer.hpp"  // below the service only
 // One WebRTC viewer: a bin on a running Stream with
 //   video: tee ─▶ queue(leaky) → rtph264pay(+TWCC) → capssetter ─▶ webrtcbin.sink_<video m-line>
 //   audio: audio tee (or the shared Opus transcoder) ─▶ queue(leaky) → rtp{opus,pcmu,pcma}pay
@@ -23,35 +24,10 @@
 
 namespace camrelay::media {
 
-// A viewer's peer connection (webrtcbin's connection-state). HTTP readers are `connected`
-// from their first request.
-enum class PeerState { created, connecting, connected, disconnected, failed, closed };
-// new | connecting | connected | disconnected | failed | closed (the W3C names)
-std::string_view to_string(PeerState s);
-
-struct ViewerStats {
-  std::uint64_t bytes_sent = 0;
-  std::uint64_t packets_sent = 0;
-  std::int64_t packets_lost = 0;     // reported by the browser (RTCP RR)
-  double fraction_lost = 0;          // 0..1, last RR
-  double rtt_ms = -1;                // from RR/DLSR; -1 unknown
-  double jitter_ms = -1;
-  double send_kbps = 0;              // measured over the last stats interval
-  double twcc_recv_kbps = -1;        // what the browser reports receiving (TWCC); -1 none
-  double twcc_loss_pct = -1;
-  double estimated_kbps = 0;         // available bandwidth estimate (loss/TWCC based)
-  std::uint64_t dropped_buffers = 0; // frames dropped by the leaky queue (slow viewer)
-  std::uint64_t keyframe_requests = 0;  // PLI/FIR from the browser
-  std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
-  std::int64_t last_rtcp_mono_ms = 0;  // last RTCP packet from the browser (0 = none yet)
-  std::int64_t connected_mono_ms = 0;  // when the peer connection reached "connected"
-  std::string video_codec = "H264";   // H264 (passed through) | VP8 (the shared transcode)
-  bool video_transcoded = false;
-  std::string audio_codec;             // opus | pcmu | pcma | "" (no audio to this viewer)
-  bool audio_transcoded = false;
-  PeerState connection_state = PeerState::created;
-  std::string ice_state = "new";
-};
+// Typed figures shared with the service (model/figures.hpp).
+using model::PeerState;
+using model::ViewerStats;
+using model::to_string;
 
 struct ViewerCallbacks {
   // The local SDP to hand to the browser: the offer (server-offer mode) or the complete

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "camrelay/media/mjpeg.hpp"
+#include "camrelay/model/feeds.hpp"
 
 namespace camrelay::service {
 
@@ -57,8 +57,8 @@ struct ReaderRequest {
 // viewer row is closed with close_reason(), default "client left"). Any thread.
 class MjpegReader {
  public:
-  using Frame = media::MjpegOutput::Frame;
-  MjpegReader(std::weak_ptr<StreamManager> manager, std::string id, std::shared_ptr<media::MjpegOutput> out,
+  using Frame = model::PictureFeed::Frame;
+  MjpegReader(std::weak_ptr<StreamManager> manager, std::string id, std::shared_ptr<model::PictureFeed> out,
               std::uint64_t subscription, std::shared_ptr<ReaderCounters> counters);
   ~MjpegReader();
   MjpegReader(const MjpegReader&) = delete;
@@ -74,7 +74,7 @@ class MjpegReader {
  private:
   std::weak_ptr<StreamManager> manager_;
   std::string id_;
-  std::shared_ptr<media::MjpegOutput> out_;
+  std::shared_ptr<model::PictureFeed> out_;
   std::uint64_t sub_;
   std::shared_ptr<ReaderCounters> counters_;
   std::string reason_ = "client left";

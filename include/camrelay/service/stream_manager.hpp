@@ -23,15 +23,21 @@
 #include <nlohmann/json.hpp>
 
 #include "camrelay/config/config.hpp"
-#include "camrelay/gst/main_loop.hpp"
-#include "camrelay/media/stream.hpp"
-#include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/model/figures.hpp"
+#include "camrelay/service/outputs.hpp"
 #include "camrelay/service/reader.hpp"
 #include "camrelay/service/state.hpp"
 #include "camrelay/store/store.hpp"
 
 namespace camrelay::camera {
 class MqttClient;
+}
+namespace camrelay::gst {
+class LoopPool;
+class MainLoop;
+}
+namespace camrelay::media {
+class RtpLink;
 }
 
 namespace camrelay::service {
@@ -62,8 +68,8 @@ struct StreamInfo {
   std::int64_t startup_ms = -1;   // start request -> first buffer in the tee; -1 = not yet
   bool auto_start = false;
   config::Bandwidth bandwidth;
-  media::StreamStats stats;       // of the current (or last) pipeline
-  media::AudioInfo audio;         // of the running pipeline; codec "" = no audio (or audio off)
+  model::StreamStats stats;       // of the current (or last) pipeline
+  model::AudioInfo audio;         // of the running pipeline; codec "" = no audio (or audio off)
   int viewers = 0;                // readers of every kind
   std::map<std::string, int> viewers_by_protocol;  // webrtc | hls | mjpeg -> count
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
@@ -101,7 +107,7 @@ struct ViewerRequest {
   std::vector<std::string> video_codecs;  // server offers: what the browser decodes ("h264", "vp8")
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
-  std::function<void(media::PeerState state)> on_state;
+  std::function<void(model::PeerState state)> on_state;
   std::function<void(std::string reason)> on_closed;  // the viewer has ended (any cause)
 };
 
@@ -123,10 +129,10 @@ struct ViewerInfo {
   std::string user_agent;
   std::string ip;
   std::int64_t connected_at = 0;
-  media::PeerState state = media::PeerState::created;
+  model::PeerState state = model::PeerState::created;
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
   std::string owner;             // ViewerRequest::owner (not shown in JSON)
-  media::ViewerStats stats;  // WebRTC readers
+  model::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
 };
 
@@ -156,11 +162,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void get(std::string camera_id, Reply<StreamInfo> reply);
   void list(Reply<std::vector<StreamInfo>> reply);
   void health(Reply<HealthInfo> reply);
-  // Runs `fn` on the strand with the camera's running Stream (nullptr if not running).
-  // With start_if_stopped, a stopped/failed stream is started first (on-demand outputs).
-  // Throws not_found through the reply for an unknown camera.
-  void with_stream(std::string camera_id, bool start_if_stopped,
-                   Reply<std::shared_ptr<media::Stream>> reply);
+  // The camera's on-demand outputs (HLS, JPEG pictures) while it runs; nullptr if it is not
+  // running. With start_if_stopped, a stopped/failed stream is started first.
+  // Errors (through the reply): not_found (unknown camera), conflict (stopping), unavailable.
+  void outputs(std::string camera_id, bool start_if_stopped, Reply<std::shared_ptr<StreamOutputs>> reply);
 
   // ---- viewers ----
   // Admits a viewer (limits, on-demand start of a stopped stream) and starts negotiation.
@@ -225,7 +230,7 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void admit(Entry& e, const std::string& camera_id, ReaderKind kind, const std::string& ip = {});
   // A new HTTP reader's record and viewer row (readers.cpp).
   ViewerEntry& add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req);
-  void on_viewer_state(const std::string& viewer_id, media::PeerState state);
+  void on_viewer_state(const std::string& viewer_id, model::PeerState state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
   void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate

@@ -8,6 +8,7 @@
 
 using namespace camrelay;
 using namespace camrelay::media;
+using namespace camrelay::model;  // the multipart framing and JPEG facts
 
 namespace {
 // SOI, APP0 (JFIF, 16 bytes), DQT stub, SOF0 (w x h), EOI — enough for the marker parser.

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "camrelay/media/hls.hpp"
+#include "camrelay/model/hls_playlist.hpp"
 
-using namespace camrelay::media;
+using namespace camrelay::model;
 
 TEST(HlsNames, AcceptsSegmentNames) {
   EXPECT_TRUE(valid_hls_segment_name("segment00000.ts"));

@@ -1,9 +1,9 @@
-// Pure MJPEG/JPEG helpers (include/camrelay/media/mjpeg.hpp), unit-tested.
+// Pure MJPEG/JPEG helpers (include/camrelay/model/mjpeg_format.hpp), unit-tested.
 #include <fmt/format.h>
 
-#include "camrelay/media/mjpeg.hpp"
+#include "camrelay/model/mjpeg_format.hpp"
 
-namespace camrelay::media {
+namespace camrelay::model {
 
 std::string mjpeg_response_head(std::string_view boundary, std::string_view server) {
   return fmt::format(
@@ -72,4 +72,4 @@ int scaled_height(int src_w, int src_h, int width) noexcept {
   return static_cast<int>(std::max(2LL, h));
 }
 
-}  // namespace camrelay::media
+}  // namespace camrelay::model

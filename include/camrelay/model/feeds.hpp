@@ -1,0 +1,58 @@
+#pragma once
+// What an HTTP route reads from a camera's on-demand outputs, without knowing how they are
+// made: the HLS playlist and segments, the stream of JPEG pictures (MJPEG, snapshots).
+// Implemented by the media layer (media::HlsOutput, media::MjpegOutput); handed to HTTP
+// by the service (service::StreamOutputs). Every method may be called from any thread.
+// Subscribers' `wake` is called from a media thread (a segment published, a picture
+// encoded, the output closing): it must only post to its owner.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "camrelay/model/mjpeg_format.hpp"
+
+namespace camrelay::model {
+
+class HlsFeed {
+ public:
+  virtual ~HlsFeed() = default;
+  // A playlist or segment request: keeps the output alive for hls.idle_stop_s.
+  virtual void touch() = 0;
+  // The current playlist; nullptr before the first segment is complete.
+  virtual std::shared_ptr<const std::string> playlist() const = 0;
+  // The bytes of a segment listed (or just rotated out); nullopt if there is no such file.
+  // `name` must have passed valid_hls_segment_name().
+  virtual std::optional<std::string> read_segment(std::string_view name) const = 0;
+  virtual bool failed() const = 0;
+  virtual std::string error() const = 0;
+  // Woken when a segment is published and when the output stops or fails.
+  virtual std::uint64_t subscribe(std::function<void()> wake) = 0;
+  virtual void unsubscribe(std::uint64_t id) = 0;
+};
+
+class PictureFeed {
+ public:
+  struct Frame {
+    JpegData jpeg;
+    std::uint64_t seq = 0;  // 0 = no frame yet
+    std::int64_t mono_ms = 0;
+  };
+  virtual ~PictureFeed() = default;
+  virtual Frame latest() const = 0;
+  // The output has stopped (stream stopped, idle, or failed): no picture will come.
+  virtual bool closed() const = 0;
+  // Why it closed ("idle" after its linger time); empty while it runs.
+  virtual std::string error() const = 0;
+  // A snapshot use: keeps the branch running a little longer.
+  virtual void touch() = 0;
+  // A client sent `n` pictures and skipped `skipped` (newer ones came during a write).
+  virtual void count_sent(std::uint64_t n, std::uint64_t skipped) = 0;
+  // Woken for every new picture and when the output closes. 0 = closed: ask again.
+  virtual std::uint64_t subscribe(std::function<void()> wake) = 0;
+  virtual void unsubscribe(std::uint64_t id) = 0;
+};
+
+}  // namespace camrelay::model

@@ -1,0 +1,35 @@
+#pragma once
+// A running camera's on-demand outputs as the HTTP routes see them: the HLS feed and the
+// JPEG picture feed (model/feeds.hpp), made on the first request and shared by every
+// client. Obtained from StreamManager::outputs(); holding it keeps nothing running — once
+// the stream stops, hls()/pictures() return nullptr and a route asks the manager again.
+#include <memory>
+#include <string>
+
+#include "camrelay/model/feeds.hpp"
+
+namespace camrelay::media {
+class Stream;
+}
+
+namespace camrelay::service {
+
+class StreamOutputs {
+ public:
+  explicit StreamOutputs(std::shared_ptr<media::Stream> stream);
+  ~StreamOutputs();
+  // The stream's HLS output; started if `create` and none runs. nullptr: none runs (and
+  // !create), or the stream has been torn down. Any thread.
+  std::shared_ptr<model::HlsFeed> hls(bool create) const;
+  // The stream's JPEG branch (MJPEG clients, snapshots), same rules. Any thread.
+  std::shared_ptr<model::PictureFeed> pictures(bool create) const;
+
+ private:
+  std::shared_ptr<media::Stream> stream_;
+};
+
+// Decodes a JPEG, scales it to `width` (aspect kept) and encodes it again. Blocking (up to
+// ~5 s): call it from a worker pool, never from network or GLib threads. Throws Error.
+std::string scale_jpeg(const std::string& jpeg, int width, int quality);
+
+}  // namespace camrelay::service
