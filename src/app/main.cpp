@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto loops = std::make_unique<gst::LoopPool>();  // the cameras' GLib threads: outlive the manager
-    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, *loops, gst_status);
+    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, service::gstreamer_media(*loops), gst_status);
     // MQTT (BCGH cameras): connects in the background and keeps reconnecting; the rest of
     // the daemon works while the broker is down.
     std::shared_ptr<camera::MqttClient> mqtt;

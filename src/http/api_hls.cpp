@@ -190,7 +190,10 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
   auto rop = hls_reader(m, req, p);
   auto counters = co_await std::move(rop);
   auto data = hls->read_segment(name);
-  if (!data) throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");
+  if (!data) {
+    counters->segments_missed.fetch_add(1, std::memory_order_relaxed);  // the client fell behind
+    throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");
+  }
   counters->bytes_sent.fetch_add(data->size(), std::memory_order_relaxed);
   counters->frames_sent.fetch_add(1, std::memory_order_relaxed);
   co_return text_response(req, bhttp::status::ok, std::move(*data), "video/mp2t");

@@ -58,9 +58,13 @@ PortAllocator::Lease::~Lease() {
   if (auto a = a_.lock()) a->release(first_);
 }
 
-void PortAllocator::release(int first) { used_.erase(first); }
+void PortAllocator::release(int first) {
+  std::lock_guard lk(mu_);
+  used_.erase(first);
+}
 
 std::unique_ptr<PortAllocator::Lease> PortAllocator::allocate(int count, int fixed) {
+  std::lock_guard lk(mu_);
   auto clashes = [&](int first) {
     for (const auto& [f, n] : used_) {
       if (first < f + n && f < first + count) return true;

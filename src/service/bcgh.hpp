@@ -1,6 +1,7 @@
 #pragma once
 // BCGH cameras (seed 000): the per-camera negotiation session over MQTT and the RTP port
-// allocator. Private to the service module; everything here runs on the manager's strand.
+// allocator. Private to the service module; a session runs on its camera path's strand, the
+// allocator is shared by all paths (thread-safe).
 //
 // A session: offer (cameras/{id}/stream/offer, QoS 1) → wait for the answer with the same
 // session_id (mqtt.answer_timeout_s; none → the stream fails with "camera did not answer")
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <set>
@@ -61,12 +63,16 @@ class PortAllocator : public std::enable_shared_from_this<PortAllocator> {
   // `fixed` > 0 asks for exactly that block. Throws Error(unavailable/conflict).
   std::unique_ptr<Lease> allocate(int count, int fixed = 0);
   // Ports never handed out (static RTP cameras'), e.g. after a configuration reload.
-  void set_reserved(std::set<int> reserved) { reserved_ = std::move(reserved); }
+  void set_reserved(std::set<int> reserved) {
+    std::lock_guard lk(mu_);
+    reserved_ = std::move(reserved);
+  }
 
  private:
   friend class Lease;
   void release(int first);
   int min_, max_;
+  std::mutex mu_;  // cameras lease ports from their own strands
   std::set<int> reserved_;
   std::map<int, int> used_;  // first port -> count
 };

@@ -1,22 +1,13 @@
-// StreamManager: readers served over plain HTTP (MJPEG, HLS) — admission, viewer rows,
-// liveness. WebRTC viewers are in viewers.cpp; the kinds are described in service/reader.hpp.
+// Reader kinds (service/reader.hpp), the MJPEG reader handle and the reader census (the
+// daemon-wide limits). Admission and liveness are the camera path's (path_readers.cpp).
 #include <algorithm>
 #include <cmath>
 
-#include "camrelay/media/mjpeg.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
-#include "camrelay/util/log.hpp"
-#include "entry.hpp"
+#include "path_context.hpp"
 
 namespace camrelay::service {
-namespace {
-auto lg() {
-  static auto l = log::get("viewers");
-  return l;
-}
-}  // namespace
-
 std::string_view to_string(ReaderKind k) {
   switch (k) {
     case ReaderKind::webrtc: return "webrtc";
@@ -35,15 +26,14 @@ int hls_reader_idle_s(double target_duration_s) {
   return std::max(10, static_cast<int>(std::ceil(6 * target_duration_s)));
 }
 
-MjpegReader::MjpegReader(std::weak_ptr<StreamManager> manager, std::string id,
-                         std::shared_ptr<model::PictureFeed> out, std::uint64_t subscription,
-                         std::shared_ptr<ReaderCounters> counters)
-    : manager_(std::move(manager)), id_(std::move(id)), out_(std::move(out)), sub_(subscription),
-      counters_(std::move(counters)) {}
+MjpegReader::MjpegReader(std::string id, std::shared_ptr<model::PictureFeed> out, std::uint64_t subscription,
+                         std::shared_ptr<ReaderCounters> counters, std::function<void(std::string)> detach)
+    : id_(std::move(id)), out_(std::move(out)), sub_(subscription), counters_(std::move(counters)),
+      detach_(std::move(detach)) {}
 
 MjpegReader::~MjpegReader() {
   out_->unsubscribe(sub_);
-  if (auto m = manager_.lock()) m->remove_viewer(id_, reason_, nullptr);
+  if (detach_) detach_(reason_);
 }
 
 void MjpegReader::count_sent(std::size_t bytes, std::uint64_t skipped) {
@@ -53,91 +43,40 @@ void MjpegReader::count_sent(std::size_t bytes, std::uint64_t skipped) {
   counters_->frames_skipped.fetch_add(skipped, std::memory_order_relaxed);
 }
 
-ViewerEntry& StreamManager::add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req) {
-  auto v = std::make_unique<ViewerEntry>();
-  v->id = random_id("v_");
-  v->camera_id = e.cam.id;
-  v->stream_session_id = e.session_id;
-  v->kind = kind;
-  v->user_agent = req.user_agent.substr(0, 512);
-  v->ip = req.ip;
-  v->connected_at = unix_now_s();
-  v->created_mono_ms = v->last_seen_mono_ms = mono_now_ms();
-  v->ever_connected = true;  // an HTTP reader is served from its first request
-  v->state = media::PeerState::connected;
-  v->counters = std::make_shared<ReaderCounters>();
-
-  store::ViewerSessionRow row;
-  row.viewer_id = v->id;
-  row.stream_session_id = e.session_id;
-  row.camera_id = e.cam.id;
-  row.webrtc_endpoint_id = "";  // not a WebRTC endpoint
-  row.kind = std::string(to_string(kind));
-  row.user_agent = v->user_agent;
-  row.ip_address = v->ip;
-  row.connected_at = v->connected_at;
-  store_.insert_viewer_session(std::move(row));
-
-  lg()->info("viewer {} ({}) joined camera {} from {} ({} viewers)", v->id, to_string(kind), e.cam.id, v->ip,
-             e.viewers.size() + 1);
-  const std::string id = v->id;
-  viewer_camera_[id] = e.cam.id;
-  ViewerEntry& ref = *v;
-  e.viewers.emplace(id, std::move(v));
-  if (!viewer_timer_) viewer_tick();
-  return ref;
+void ReaderCensus::join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind,
+                        const std::string& ip, int max_total, int max_per_ip) {
+  std::lock_guard lk(mu_);
+  if (readers_.count(viewer_id)) throw Error(Errc::conflict, "viewer id already in use");
+  const bool webrtc = is_webrtc(kind);
+  if (webrtc && max_per_ip > 0 && !ip.empty()) {
+    int n = 0;
+    for (const auto& [id, r] : readers_) n += r.webrtc && r.ip == ip;
+    if (n >= max_per_ip) {
+      throw Error(Errc::too_many_requests, "your address already has the maximum of " + std::to_string(max_per_ip) +
+                                               " WebRTC viewers (webrtc.max_viewers_per_ip)");
+    }
+  }
+  if (static_cast<int>(readers_.size()) >= max_total) {
+    throw Error(Errc::limit_reached, "the server already has the maximum of " + std::to_string(max_total) + " viewers");
+  }
+  readers_.emplace(viewer_id, Reader{camera_id, ip, webrtc});
 }
 
-void StreamManager::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
-                                 Reply<std::shared_ptr<MjpegReader>> reply) {
-  post([req = std::move(req), wake = std::move(wake), reply = std::move(reply)](StreamManager& m) mutable {
-    try {
-      Entry& e = m.entry(req.camera_id);
-      m.admit(e, req.camera_id, ReaderKind::mjpeg);
-      if (!e.stream) throw Error(Errc::unavailable, "camera '" + req.camera_id + "' is not running");
-      // An output that is closing (idle, or its stream stopping) refuses subscribers: the
-      // next call makes a fresh one.
-      std::shared_ptr<media::MjpegOutput> out;
-      std::uint64_t sub = 0;
-      for (int i = 0; i < 3 && !sub; ++i) {
-        out = media::mjpeg_output(e.stream);
-        if (!out) break;
-        sub = out->subscribe(wake);
-      }
-      if (!sub) throw Error(Errc::unavailable, "camera '" + req.camera_id + "' stopped; retry");
-      ViewerEntry& v = m.add_http_reader(e, ReaderKind::mjpeg, req);
-      v.on_closed = [c = v.counters, wake](std::string) {
-        c->ended.store(true);
-        if (wake) wake();
-      };
-      reply(nullptr, std::make_shared<MjpegReader>(m.weak_from_this(), v.id, std::move(out), sub, v.counters));
-    } catch (...) {
-      reply(std::current_exception(), nullptr);
-    }
-  });
+void ReaderCensus::leave(const std::string& viewer_id) {
+  std::lock_guard lk(mu_);
+  readers_.erase(viewer_id);
 }
 
-void StreamManager::hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply) {
-  post([req = std::move(req), reply = std::move(reply)](StreamManager& m) mutable {
-    try {
-      Entry& e = m.entry(req.camera_id);
-      const std::string key = req.ip + '\n' + req.user_agent.substr(0, 512);
-      ViewerEntry* v = nullptr;
-      if (auto it = e.hls_clients.find(key); it != e.hls_clients.end()) {
-        v = e.viewers.at(it->second).get();
-      } else {
-        m.admit(e, req.camera_id, ReaderKind::hls);
-        v = &m.add_http_reader(e, ReaderKind::hls, req);
-        v->client_key = key;
-        e.hls_clients[key] = v->id;
-      }
-      v->last_seen_mono_ms = mono_now_ms();
-      v->counters->requests.fetch_add(1, std::memory_order_relaxed);
-      reply(nullptr, v->counters);
-    } catch (...) {
-      reply(std::current_exception(), nullptr);
-    }
-  });
+std::optional<std::string> ReaderCensus::camera_of(const std::string& viewer_id) const {
+  std::lock_guard lk(mu_);
+  auto it = readers_.find(viewer_id);
+  if (it == readers_.end()) return std::nullopt;
+  return it->second.camera_id;
+}
+
+int ReaderCensus::total() const {
+  std::lock_guard lk(mu_);
+  return static_cast<int>(readers_.size());
 }
 
 }  // namespace camrelay::service

@@ -70,6 +70,7 @@ nlohmann::json to_json(const ViewerInfo& v) {
     } else {
       st["segments_sent"] = v.http.frames_sent;
       st["requests"] = v.http.requests;
+      st["segments_missed"] = v.http.segments_missed;
       st["idle_ms"] = v.http.idle_ms;
     }
     j["stats"] = std::move(st);

@@ -8,15 +8,13 @@
 
 #include "camrelay/model/feeds.hpp"
 
-namespace camrelay::media {
-class Stream;
-}
-
 namespace camrelay::service {
+
+class StreamPort;
 
 class StreamOutputs {
  public:
-  explicit StreamOutputs(std::shared_ptr<media::Stream> stream);
+  explicit StreamOutputs(std::shared_ptr<StreamPort> stream);
   ~StreamOutputs();
   // The stream's HLS output; started if `create` and none runs. nullptr: none runs (and
   // !create), or the stream has been torn down. Any thread.
@@ -25,7 +23,7 @@ class StreamOutputs {
   std::shared_ptr<model::PictureFeed> pictures(bool create) const;
 
  private:
-  std::shared_ptr<media::Stream> stream_;
+  std::shared_ptr<StreamPort> stream_;
 };
 
 // Decodes a JPEG, scales it to `width` (aspect kept) and encodes it again. Blocking (up to

@@ -15,6 +15,7 @@
 // while. Snapshots (one JPEG per request) are not readers.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,8 +23,6 @@
 #include "camrelay/model/feeds.hpp"
 
 namespace camrelay::service {
-
-class StreamManager;
 
 enum class ReaderKind { webrtc, whep, hls, mjpeg };
 
@@ -43,6 +42,7 @@ struct ReaderCounters {
   std::atomic<std::uint64_t> frames_sent{0};      // MJPEG pictures, HLS segments
   std::atomic<std::uint64_t> frames_skipped{0};   // MJPEG: newer pictures came during a write
   std::atomic<std::uint64_t> requests{0};         // HLS: playlist and segment requests
+  std::atomic<std::uint64_t> segments_missed{0};  // HLS: asked for a segment that had rotated out
   std::atomic<bool> ended{false};                 // the manager dropped the reader (stream stopped, shutdown)
 };
 
@@ -58,8 +58,9 @@ struct ReaderRequest {
 class MjpegReader {
  public:
   using Frame = model::PictureFeed::Frame;
-  MjpegReader(std::weak_ptr<StreamManager> manager, std::string id, std::shared_ptr<model::PictureFeed> out,
-              std::uint64_t subscription, std::shared_ptr<ReaderCounters> counters);
+  // `detach(reason)` removes the reader from its camera (any thread; harmless once gone).
+  MjpegReader(std::string id, std::shared_ptr<model::PictureFeed> out, std::uint64_t subscription,
+              std::shared_ptr<ReaderCounters> counters, std::function<void(std::string reason)> detach);
   ~MjpegReader();
   MjpegReader(const MjpegReader&) = delete;
   MjpegReader& operator=(const MjpegReader&) = delete;
@@ -72,11 +73,11 @@ class MjpegReader {
   void set_close_reason(std::string why) { reason_ = std::move(why); }
 
  private:
-  std::weak_ptr<StreamManager> manager_;
   std::string id_;
   std::shared_ptr<model::PictureFeed> out_;
   std::uint64_t sub_;
   std::shared_ptr<ReaderCounters> counters_;
+  std::function<void(std::string)> detach_;
   std::string reason_ = "client left";
 };
 

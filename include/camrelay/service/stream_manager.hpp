@@ -1,10 +1,11 @@
 #pragma once
-// StreamManager: the one owner of every stream and every reader. It lives on one Asio
-// strand; public methods may be called from any thread — they post to the strand — and
-// their replies are invoked on the strand. Each camera's pipeline runs on a GLib thread of
-// its own. Media callbacks (GLib/streaming threads)
-// are posted to the strand too, carrying a generation number so that late events from
-// a stopped pipeline are ignored.
+// StreamManager: the registry of cameras. Each camera has one CameraPath (private to the
+// service: src/service/camera_path.hpp) that owns its stream, its state and every reader
+// of every kind, on a strand of its own; the manager only finds the path for an id and
+// routes the call to it, so one camera's work never waits behind another's. Public methods
+// may be called from any thread; their replies run on the camera's path strand (or, for
+// calls that span cameras, on the strand of the last path to answer). Media callbacks
+// carry a generation number so that late events from a stopped pipeline are ignored.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,18 +36,19 @@ class MqttClient;
 }
 namespace camrelay::gst {
 class LoopPool;
-class MainLoop;
-}
-namespace camrelay::media {
-class RtpLink;
 }
 
 namespace camrelay::service {
 
 namespace asio = boost::asio;
 
-struct ViewerEntry;
-class PortAllocator;
+class CameraPath;
+class MediaPort;
+struct PathContext;
+
+// The media layer on GStreamer (src/service/gst_media.cpp): each camera's pipeline runs on
+// its own GLib thread from `loops`, which must outlive everything the manager started.
+std::shared_ptr<MediaPort> gstreamer_media(gst::LoopPool& loops);
 
 template <class T>
 using Reply = std::function<void(std::exception_ptr, T)>;
@@ -117,6 +120,7 @@ struct HttpReaderStats {
   std::uint64_t frames_sent = 0;     // MJPEG pictures, HLS segments
   std::uint64_t frames_skipped = 0;  // MJPEG: pictures replaced by newer ones during a write
   std::uint64_t requests = 0;        // HLS: playlist and segment requests
+  std::uint64_t segments_missed = 0; // HLS: segments that rotated out before the client asked
   std::int64_t idle_ms = 0;          // HLS: since the client's last request
 };
 
@@ -144,9 +148,9 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
  public:
   using Strand = asio::strand<asio::io_context::executor_type>;
 
-  // `loops`: the cameras' GLib threads; must outlive the manager (see gst::LoopPool).
-  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store, gst::LoopPool& loops,
-                std::string gst_status);
+  // `media` makes the cameras' pipelines (gstreamer_media(), or a fake in unit tests).
+  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
+                std::shared_ptr<MediaPort> media, std::string gst_status);
   ~StreamManager();
 
   // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
@@ -200,78 +204,35 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // or after `timeout_ms`.
   void shutdown(int timeout_ms, std::function<void()> done);
 
-  Strand& strand() { return strand_; }
-
  private:
-  struct Entry;
-  Entry& entry(const std::string& id);  // throws Error(not_found)
-  StreamInfo info(const Entry& e) const;
-  void do_start(Entry& e, const StartOptions& opts);
-  gst::MainLoop& camera_loop(const std::string& id);
-  void do_stop(Entry& e, std::function<void()> stopped);
-  void set_state(Entry& e, StreamState s, std::string error = {});
-  void on_active(const std::string& id, std::uint64_t gen);
-  void on_failed(const std::string& id, std::uint64_t gen, const std::string& why);
-  void on_reconnecting(const std::string& id, std::uint64_t gen, const std::string& why);
-  void on_bcgh_no_answer(const std::string& id, std::uint64_t gen, const std::string& why);
-  static constexpr std::int64_t kVideoFlowsMs = 1500;  // a frame this recent: the video flows
-  // Runs f(*this) on the strand if the manager still exists.
+  // The camera's path, nullptr if unknown. Any thread.
+  std::shared_ptr<CameraPath> find(const std::string& id) const;
+  // Calls f(path) for the camera's path, or replies not_found.
+  template <class T, class F>
+  void route(const std::string& camera_id, Reply<T>& reply, F&& f);
+  // Runs f(*this) on the registry's strand if the manager still exists.
   template <class F>
   void post(F&& f) {
     asio::post(strand_, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
       if (auto self = w.lock()) f(*self);
     });
   }
-  // viewers (viewers.cpp)
-  void drop_viewer(Entry& e, const std::string& viewer_id, const std::string& reason);
-  void drop_all_viewers(Entry& e, const std::string& reason);
-  // Limits and on-demand start for a new reader of any kind (throws Error).
-  // `ip`: WebRTC readers of one client IP are capped (webrtc.max_viewers_per_ip).
-  void admit(Entry& e, const std::string& camera_id, ReaderKind kind, const std::string& ip = {});
-  // A new HTTP reader's record and viewer row (readers.cpp).
-  ViewerEntry& add_http_reader(Entry& e, ReaderKind kind, const ReaderRequest& req);
-  void on_viewer_state(const std::string& viewer_id, model::PeerState state);
-  void on_viewer_error(const std::string& viewer_id, const std::string& why);
-  void viewer_tick();
-  void bitrate_tick();  // once a second: viewers' bandwidth → Stream::set_target_bitrate
-  // BCGH cameras (bcgh_manager.cpp)
-  void bcgh_boot();  // status/answer subscriptions
-  void bcgh_watch(const std::string& id);  // subscribes a BCGH camera's status/answer topics once
-  std::set<int> static_rtp_ports() const;  // ports of static RTP cameras (not for BCGH leases)
-  // reload (reload.cpp)
-  void set_order(std::vector<std::string> ids);
-  void apply_camera_change(Entry& e, config::Camera cam);
-  void remove_camera(const std::string& id);
-  std::vector<store::CameraRow> camera_rows() const;
-  std::shared_ptr<media::RtpLink> bcgh_create(Entry& e, config::Camera& cam);  // in do_start
-  void bcgh_stop(Entry& e);                                                     // in do_stop
-  void on_camera_status(const std::string& id, const std::string& payload);
-  void on_camera_answer(const std::string& id, const std::string& payload);
+  std::vector<std::shared_ptr<CameraPath>> paths_in_order() const;
+  std::vector<store::CameraRow> camera_rows() const;  // under mu_
+  std::set<int> static_rtp_ports() const;            // under mu_: ports of static RTP cameras
+  void bcgh_watch(const std::string& id);             // strand: subscribes a BCGH camera's topics once
   std::string mqtt_health() const;
-  ViewerInfo viewer_info(const ViewerEntry& v) const;
-  int total_viewers() const;
 
-  asio::io_context& io_;
-  Strand strand_;
-  const config::Config& cfg_;
-  store::Store& store_;
+  std::shared_ptr<PathContext> ctx_;
+  Strand strand_;  // the registry's own changes: boot, reload, shutdown, MQTT subscriptions
   std::string gst_status_;
   std::int64_t boot_mono_ms_;
-  // One GLib thread per camera (created at its first start, kept until main releases the
-  // pool after the manager): graph work of one camera — a viewer joining, HLS starting, a
-  // source being rebuilt — never waits behind another camera's.
-  gst::LoopPool& loops_;
-  std::map<std::string, std::unique_ptr<Entry>> entries_;
-  std::vector<std::string> order_;      // camera ids in configuration order
-  mutable std::mutex first_mu_;         // guards first_ (read from HTTP threads)
-  std::string first_;
-  std::set<std::string> watched_;       // BCGH cameras whose MQTT topics are subscribed
-  std::map<std::string, std::string> viewer_camera_;  // viewer id -> camera id
-  std::unique_ptr<asio::steady_timer> viewer_timer_;
-  std::unique_ptr<asio::steady_timer> bitrate_timer_;
-  bool shutting_down_ = false;
-  std::shared_ptr<camera::MqttClient> mqtt_;
-  std::shared_ptr<PortAllocator> rtp_ports_;
+  // The cameras: written on the strand (reload), read from any thread.
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<CameraPath>> paths_;
+  std::map<std::string, config::Camera> configs_;  // as configured (the reload's diff)
+  std::vector<std::string> order_;                 // camera ids in configuration order
+  std::set<std::string> watched_;  // strand: BCGH cameras whose MQTT topics are subscribed
 };
 
 }  // namespace camrelay::service

@@ -1,0 +1,67 @@
+#pragma once
+// Private to the service: what a CameraPath needs from the media layer, as interfaces, so
+// that the path's logic (states, generations, limits, readers) is unit-tested with a fake
+// media layer (tests/unit/service/fake_media.hpp) and runs on GStreamer in the daemon
+// (gst_media.cpp). Threads: every method may be called from any thread (the path calls
+// them on its strand); callbacks come from media threads and must only post to the path.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/media/stream.hpp"         // StreamCallbacks (plain callbacks)
+#include "camrelay/media/webrtc_viewer.hpp"  // ViewerOptions, ViewerCallbacks (plain structs)
+#include "camrelay/model/feeds.hpp"
+#include "camrelay/model/figures.hpp"
+
+namespace camrelay::media {
+class RtpLink;
+}
+
+namespace camrelay::service {
+
+// One WebRTC viewer's peer connection and its branch on the stream.
+class ViewerPort {
+ public:
+  virtual ~ViewerPort() = default;
+  virtual void start() = 0;
+  virtual void stop() = 0;  // releases the branch; the object keeps itself alive until done
+  virtual void set_remote_answer(std::string sdp) = 0;
+  virtual void add_ice_candidate(unsigned mline, std::string candidate, std::string mid) = 0;
+  virtual model::ViewerStats stats() const = 0;
+  virtual std::string element_name() const = 0;
+};
+
+// One camera's pipeline (media::Stream): source → tee → readers' branches.
+class StreamPort {
+ public:
+  virtual ~StreamPort() = default;
+  // Builds and plays (errors → StreamCallbacks::on_error).
+  virtual void start() = 0;
+  // Releases the pipeline; `done` runs (on a media thread) once it is gone.
+  virtual void stop(std::function<void()> done) = 0;
+  virtual model::StreamStats stats() const = 0;
+  virtual model::AudioInfo audio_info() const = 0;
+  virtual std::string pipeline_name() const = 0;
+  virtual void set_target_bitrate(int kbps) = 0;
+  // Source-specific figures (REMB, reconnects, outputs) as a JSON object text.
+  virtual std::string source_stats_json() const = 0;
+  // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.
+  virtual std::shared_ptr<model::HlsFeed> hls(bool create) = 0;
+  virtual std::shared_ptr<model::PictureFeed> pictures(bool create) = 0;
+  // A WebRTC viewer's branch on this stream (not started).
+  virtual std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc& cfg, media::ViewerOptions opts,
+                                                 media::ViewerCallbacks cb) = 0;
+};
+
+// Makes streams (one per camera start).
+class MediaPort {
+ public:
+  virtual ~MediaPort() = default;
+  // `link`: a BCGH camera's RTP link (where it wants RTCP), or nullptr.
+  virtual std::shared_ptr<StreamPort> make_stream(const config::Config& cfg, const config::Camera& cam,
+                                                  media::StreamCallbacks cb,
+                                                  std::shared_ptr<media::RtpLink> link) = 0;
+};
+
+}  // namespace camrelay::service

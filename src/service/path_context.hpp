@@ -1,0 +1,66 @@
+#pragma once
+// Private to the service: what the camera paths share with each other and with the
+// registry (StreamManager). Everything here is safe from any thread.
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "camrelay/config/config.hpp"
+#include "camrelay/service/reader.hpp"
+#include "camrelay/store/store.hpp"
+
+namespace camrelay::camera {
+class MqttClient;
+}
+
+namespace camrelay::service {
+
+class MediaPort;
+class PortAllocator;
+
+// Every reader of every camera: the daemon-wide limits (webrtc.max_viewers_total,
+// webrtc.max_viewers_per_ip) and which camera a reader id belongs to (signaling and WHEP
+// name a viewer, not its camera). A path registers a reader here before it builds it and
+// removes it when it drops it.
+class ReaderCensus {
+ public:
+  // Registers `viewer_id` for `camera_id` if the limits allow; throws Error
+  // (limit_reached, too_many_requests, conflict for an id in use). `max_per_ip` counts
+  // WebRTC readers only (0 = no cap).
+  void join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind, const std::string& ip,
+            int max_total, int max_per_ip);
+  void leave(const std::string& viewer_id);
+  std::optional<std::string> camera_of(const std::string& viewer_id) const;
+  int total() const;
+
+ private:
+  struct Reader {
+    std::string camera_id;
+    std::string ip;
+    bool webrtc = false;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Reader> readers_;
+};
+
+struct PathContext {
+  PathContext(boost::asio::io_context& io_, const config::Config& cfg_, store::Store& store_,
+              std::shared_ptr<MediaPort> media_)
+      : io(io_), cfg(cfg_), store(store_), media(std::move(media_)) {}
+  boost::asio::io_context& io;
+  const config::Config& cfg;
+  store::Store& store;
+  std::shared_ptr<MediaPort> media;
+  ReaderCensus census;
+  std::atomic<bool> shutting_down{false};
+  // Set before boot() and not changed afterwards.
+  std::shared_ptr<camera::MqttClient> mqtt;
+  std::shared_ptr<PortAllocator> rtp_ports;  // BCGH cameras' RTP ports (thread-safe)
+};
+
+}  // namespace camrelay::service
