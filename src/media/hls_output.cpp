@@ -9,7 +9,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "camrelay/media/branch.hpp"
 #include "camrelay/media/hls.hpp"
@@ -316,16 +315,17 @@ void HlsOutput::on_stream_teardown() {
   remove_dir_if_current(camera_id_, gen_, dir_);
 }
 
-std::string HlsOutput::stats_json() const {
-  nlohmann::json j = {{"state", state_name(state_.load())},
-                      {"requests", requests_.load()},
-                      {"segments_written", segments_.load()},
-                      {"dropped_buffers", dropped_.load()},
-                      {"idle_s", double(mono_now_ms() - last_touch_ms_.load()) / 1000.0},
-                      {"always", cfg_.hls.always},
-                      {"playlist", "/streams/" + camera_id_ + "/hls/index.m3u8"}};
-  if (auto e = error(); !e.empty()) j["error"] = e;
-  return j.dump();
+model::OutputFigures HlsOutput::figures() const {
+  model::HlsFigures f;
+  f.state = state_name(state_.load());
+  f.requests = requests_.load();
+  f.segments_written = segments_.load();
+  f.dropped_buffers = dropped_.load();
+  f.idle_s = double(mono_now_ms() - last_touch_ms_.load()) / 1000.0;
+  f.always = cfg_.hls.always;
+  f.playlist = "/streams/" + camera_id_ + "/hls/index.m3u8";
+  if (auto e = error(); !e.empty()) f.error = e;
+  return f;
 }
 
 std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream) {

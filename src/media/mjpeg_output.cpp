@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "camrelay/media/branch.hpp"
 #include "camrelay/media/mjpeg.hpp"
@@ -251,25 +250,26 @@ void MjpegOutput::on_stream_teardown() {
   }
 }
 
-std::string MjpegOutput::stats_json() const {
+model::OutputFigures MjpegOutput::figures() const {
   const Frame f = latest();
-  nlohmann::json j = {{"state", closed_ ? "stopped" : (f.seq ? "running" : "starting")},
-                      {"clients", clients()},
-                      {"frames_encoded", encoded_.load()},
-                      {"frames_sent", sent_.load()},
-                      {"frames_skipped", skipped_.load()},
-                      {"dropped_buffers", dropped_.load()},
-                      {"fps", cfg_.mjpeg.fps},
-                      {"quality", cfg_.mjpeg.quality},
-                      {"last_frame_bytes", f.jpeg ? f.jpeg->size() : 0}};
+  model::MjpegFigures m;
+  m.state = closed_ ? "stopped" : (f.seq ? "running" : "starting");
+  m.clients = clients();
+  m.frames_encoded = encoded_.load();
+  m.frames_sent = sent_.load();
+  m.frames_skipped = skipped_.load();
+  m.dropped_buffers = dropped_.load();
+  m.fps = cfg_.mjpeg.fps;
+  m.quality = cfg_.mjpeg.quality;
+  m.last_frame_bytes = f.jpeg ? f.jpeg->size() : 0;
   if (f.jpeg) {
     if (auto d = jpeg_dimensions(*f.jpeg)) {
-      j["width"] = d->first;
-      j["height"] = d->second;
+      m.width = d->first;
+      m.height = d->second;
     }
   }
-  if (auto e = error(); !e.empty() && e != "idle") j["error"] = e;
-  return j.dump();
+  if (auto e = error(); !e.empty() && e != "idle") m.error = e;
+  return m;
 }
 
 std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream) {

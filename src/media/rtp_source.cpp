@@ -28,7 +28,6 @@
 #include <mutex>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/rtp_link.hpp"
@@ -296,41 +295,37 @@ class RtpSource final : public Source {
 
   void publish_stats() {
     if (!events_.stats) return;
-    nlohmann::json j = {
-        {"type", "rtp"},
-        {"negotiation", c_.negotiation},
-        {"video_port", c_.video_port},
-        {"rtcp_port", c_.video_port + 1},
-        {"packets", st_->packets.load()},
-        {"bytes", st_->bytes.load()},
-        {"rtcp_received", st_->rtcp_received.load()},
-        {"remb_enabled", st_->remb_enabled},
-        {"rembs_sent", st_->rembs_sent.load()},
-        {"last_remb_kbps", st_->last_remb_kbps.load()},
-        {"target_kbps", st_->target_kbps.load()},
-        {"firs_sent", st_->firs_sent.load()},
-        {"plis_sent", st_->plis_sent.load()},
-        {"ssrc_changes", st_->ssrc_changes.load()},
-        {"receiving", !lost_ && st_->last_rtp_ms.load() > 0},
-    };
-    j["camera_ssrc"] = st_->have_ssrc ? nlohmann::json(fmt::format("{:08x}", st_->ssrc.load())) : nlohmann::json();
-    const std::int64_t last = st_->last_rtp_ms.load();
-    j["last_rtp_ms_ago"] = last ? nlohmann::json(mono_now_ms() - last) : nlohmann::json();
+    model::RtpFigures f;
+    f.negotiation = c_.negotiation;
+    f.video_port = c_.video_port;
+    f.rtcp_port = c_.video_port + 1;
+    f.packets = st_->packets.load();
+    f.bytes = st_->bytes.load();
+    f.rtcp_received = st_->rtcp_received.load();
+    f.remb_enabled = st_->remb_enabled;
+    f.rembs_sent = st_->rembs_sent.load();
+    f.last_remb_kbps = st_->last_remb_kbps.load();
+    f.target_kbps = st_->target_kbps.load();
+    f.firs_sent = st_->firs_sent.load();
+    f.plis_sent = st_->plis_sent.load();
+    f.ssrc_changes = st_->ssrc_changes.load();
+    f.receiving = !lost_ && st_->last_rtp_ms.load() > 0;
+    if (st_->have_ssrc) f.camera_ssrc = fmt::format("{:08x}", st_->ssrc.load());
+    if (const std::int64_t last = st_->last_rtp_ms.load()) f.last_rtp_ms_ago = mono_now_ms() - last;
     if (audio_) {
-      j["audio_port"] = audio_port_;
-      j["audio_packets"] = st_->audio_packets.load();
+      f.audio = true;
+      f.audio_port = audio_port_;
+      f.audio_packets = st_->audio_packets.load();
       std::lock_guard lk(st_->audio_mu);
-      j["audio_encoding"] = st_->audio_codec.empty() ? nlohmann::json() : nlohmann::json(st_->audio_codec);
+      if (!st_->audio_codec.empty()) f.audio_encoding = st_->audio_codec;
     }
     {
       std::lock_guard lk(st_->mu);
-      j["rtp_from"] = st_->rtp_from_host.empty() ? nlohmann::json()
-                                                 : nlohmann::json(fmt::format("{}:{}", st_->rtp_from_host, st_->rtp_from_port));
-      j["rtcp_to"] = st_->remote_host.empty() ? nlohmann::json()
-                                              : nlohmann::json(fmt::format("{}:{}", st_->remote_host, st_->remote_port));
-      j["rtcp_to_origin"] = st_->remote_origin;
+      if (!st_->rtp_from_host.empty()) f.rtp_from = fmt::format("{}:{}", st_->rtp_from_host, st_->rtp_from_port);
+      if (!st_->remote_host.empty()) f.rtcp_to = fmt::format("{}:{}", st_->remote_host, st_->remote_port);
+      f.rtcp_to_origin = st_->remote_origin;
     }
-    events_.stats(j.dump());
+    events_.stats(std::move(f));
   }
 
   config::RtpSource c_;

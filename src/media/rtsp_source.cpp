@@ -13,7 +13,6 @@
 #include <atomic>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/util/error.hpp"
@@ -86,16 +85,16 @@ struct Core : std::enable_shared_from_this<Core> {
 
   void publish() {
     if (!events.stats) return;
-    nlohmann::json j = {{"url", url.masked()},
-                        {"transport", cfg.transport},
-                        {"latency_ms", cfg.latency_ms},
-                        {"connected", phase == Phase::flowing},
-                        {"reconnects", reconnects},
-                        {"audio_encoding", audio_encoding.empty() ? nlohmann::json(nullptr) : nlohmann::json(audio_encoding)},
-                        {"retry_in_ms", phase == Phase::waiting ? std::max<std::int64_t>(0, next_retry_unix_ms - unix_now_ms()) : 0},
-                        {"next_attempt_at", phase == Phase::waiting ? nlohmann::json(next_retry_unix_ms / 1000.0) : nlohmann::json(nullptr)},
-                        {"last_error", last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error)}};
-    events.stats(j.dump());
+    model::RtspFigures f;
+    f.url = url.masked();
+    f.transport = cfg.transport;
+    f.latency_ms = cfg.latency_ms;
+    f.connected = phase == Phase::flowing;
+    f.reconnects = reconnects;
+    if (!audio_encoding.empty()) f.audio_encoding = audio_encoding;
+    if (phase == Phase::waiting) f.next_attempt_unix_ms = next_retry_unix_ms;
+    if (!last_error.empty()) f.last_error = last_error;
+    events.stats(std::move(f));
   }
 
   void build_bin() {

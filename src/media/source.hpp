@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "camrelay/model/source_figures.hpp"
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/rtp_link.hpp"
@@ -58,7 +59,7 @@ struct SourceEvents {
   std::function<void(std::string why)> reconnecting;  // lost; retrying on its own
   std::function<void()> recovered;                    // frames flow again (after reconnecting)
   std::function<void(std::string why)> failed;        // gave up: the stream goes to error
-  std::function<void(std::string json)> stats;        // publishes figures (Stream::update_source_stats)
+  std::function<void(model::SourceKindFigures)> stats;  // publishes figures (Stream::update_source_stats)
 };
 
 class Source {

@@ -4,7 +4,6 @@
 #include <gst/video/video.h>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/hls.hpp"
@@ -195,8 +194,8 @@ void Stream::build_source() {
     ev.failed = [w](std::string why) {
       if (auto s = w.lock()) s->loop_.post([s, why] { s->fail(why); });
     };
-    ev.stats = [w](std::string json) {
-      if (auto s = w.lock()) s->update_source_stats(std::move(json));
+    ev.stats = [w](model::SourceKindFigures f) {
+      if (auto s = w.lock()) s->update_source_stats(std::move(f));
     };
     src->set_context(&loop_, std::move(ev));
     if (rtp_link_) src->set_rtp_link(rtp_link_);
@@ -292,7 +291,7 @@ void Stream::source_lost(const std::string& why) {
   const unsigned wait_ms = static_cast<unsigned>(source_backoff_ms_ * (0.8 + 0.4 * g_random_double()));
   {
     std::lock_guard lk(caps_mu_);
-    source_stats_ = "{}";  // the dropped source's figures are stale
+    source_stats_ = {};  // the dropped source's figures are stale
     source_restarts_++;
     source_error_ = why;
     next_attempt_unix_ms_ = unix_now_ms() + wait_ms;
@@ -623,46 +622,22 @@ void Stream::set_target_bitrate(int kbps) {
   });
 }
 
-std::string Stream::source_stats_json() const {
-  std::string src;
-  std::uint64_t restarts = 0;
-  std::int64_t next_ms = 0;
-  std::string last_error;
+model::SourceFigures Stream::source_figures() const {
+  model::SourceFigures f;
   {
     std::lock_guard lk(caps_mu_);
-    src = source_stats_;
-    restarts = source_restarts_;
-    next_ms = next_attempt_unix_ms_;
-    last_error = source_error_;
-  }
-  if (restarts > 0) {
-    // The source was rebuilt after failures: how often, why, and (while waiting) when next.
-    auto j = nlohmann::json::parse(src, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
-    j["restarts"] = restarts;
-    if (!j.contains("last_error") || j["last_error"].is_null()) j["last_error"] = last_error;
-    if (next_ms > 0) {
-      j["next_attempt_at"] = next_ms / 1000.0;
-      j["retry_in_ms"] = std::max<std::int64_t>(0, next_ms - unix_now_ms());
-    }
-    src = j.dump();
+    f.source = source_stats_;
+    f.restarts = source_restarts_;
+    f.next_attempt_unix_ms = next_attempt_unix_ms_;
+    f.last_error = source_error_;
   }
   std::map<std::string, std::shared_ptr<Output>> outputs;
   {
     std::lock_guard lk(outputs_mu_);
     outputs = outputs_;
   }
-  if (outputs.empty()) return src;
-  // Running outputs (HLS, MJPEG) are shown as "outputs" inside the source figures.
-  auto j = nlohmann::json::parse(src, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
-  auto& out = j["outputs"];
-  out = nlohmann::json::object();
-  for (const auto& [kind, o] : outputs) {
-    auto oj = nlohmann::json::parse(o->stats_json(), nullptr, false);
-    out[kind] = oj.is_discarded() ? nlohmann::json::object() : oj;
-  }
-  return j.dump();
+  for (const auto& [kind, o] : outputs) f.outputs.push_back({kind, o->figures()});
+  return f;
 }
 
 std::shared_ptr<Output> Stream::output(const std::string& kind,

@@ -28,7 +28,8 @@ struct Recipe {
   std::vector<GstElement*> chain;  // floating elements, in link order (first after the queue)
   GstElement* encoder = nullptr;   // borrowed from chain
   std::string missing;             // factories that do not exist
-  std::string settings_json;       // shown in GET /streams/{id}
+  model::TranscodeFigures settings;  // from/codec/bitrate/size, shown in GET /streams/{id}
+  std::string settings_text;         // the same, for the log
 };
 
 GstElement* make(const char* factory, Recipe& r) {
@@ -46,7 +47,10 @@ Recipe opus_recipe() {
   make("audioresample", r);
   r.encoder = make("opusenc", r);
   if (r.encoder) g_object_set(r.encoder, "bitrate", kOpusBitrate, nullptr);
-  r.settings_json = fmt::format(R"("from":"aac","codec":"opus","bitrate":{})", kOpusBitrate);
+  r.settings.from = "aac";
+  r.settings.codec = "opus";
+  r.settings.bitrate = kOpusBitrate;
+  r.settings_text = fmt::format("aac → opus, {} bit/s", kOpusBitrate);
   return r;
 }
 
@@ -74,9 +78,15 @@ Recipe vp8_recipe(const config::Webrtc& w) {
     gst_util_set_object_arg(G_OBJECT(r.encoder), "end-usage", "cbr");
     gst_util_set_object_arg(G_OBJECT(r.encoder), "error-resilient", "default");
   }
-  r.settings_json = fmt::format(R"("from":"h264","codec":"vp8","bitrate_kbps":{},"width":{},"height":{},"deadline":"realtime")",
-                                w.vp8_bitrate_kbps, w.vp8_width > 0 ? std::to_string(w.vp8_width) : "\"camera\"",
-                                w.vp8_height > 0 ? std::to_string(w.vp8_height) : "\"camera\"");
+  r.settings.from = "h264";
+  r.settings.codec = "vp8";
+  r.settings.bitrate_kbps = w.vp8_bitrate_kbps;
+  r.settings.width = std::max(0, w.vp8_width);  // 0: the camera's size
+  r.settings.height = std::max(0, w.vp8_height);
+  r.settings.deadline = "realtime";
+  r.settings_text = fmt::format("h264 → vp8, {} kbit/s, {}x{}", w.vp8_bitrate_kbps,
+                                w.vp8_width > 0 ? std::to_string(w.vp8_width) : "camera",
+                                w.vp8_height > 0 ? std::to_string(w.vp8_height) : "camera");
   return r;
 }
 
@@ -102,7 +112,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
       drop();
       return false;
     }
-    settings_json_ = r.settings_json;
+    settings_ = r.settings;
     GstElement* bin = gst_bin_new(fmt::format("{}-{}", transcode_kind(target_), stream_->camera_id()).c_str());
     GstElement* q = make_leaky_queue(nullptr, r.from_audio ? 50 : 5, &dropped_);
     otee_ = gst_element_factory_make("tee", nullptr);
@@ -149,7 +159,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     started_ms_ = mono_now_ms();
     if (!r.from_audio) stream_->request_keyframe();  // the decoder needs one to start
     lg()->info("camera {}: {} transcoder started ({}), shared by its viewers", stream_->camera_id(),
-               transcode_kind(target_), settings_json_);
+               transcode_kind(target_), r.settings_text);
     return true;
   }
 
@@ -190,10 +200,14 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     drop_refs();
   }
 
-  std::string stats_json() const override {
-    return fmt::format(R"({{"state":"running",{},"viewers":{},"frames_out":{},"dropped_in":{},"keyframes_requested":{},"uptime_s":{:.1f}}})",
-                       settings_json_, users_.load(), frames_.load(), dropped_.load(), keyframes_requested_.load(),
-                       double(mono_now_ms() - started_ms_) / 1000.0);
+  model::OutputFigures figures() const override {
+    model::TranscodeFigures f = settings_;
+    f.viewers = users_.load();
+    f.frames_out = frames_.load();
+    f.dropped_in = dropped_.load();
+    f.keyframes_requested = keyframes_requested_.load();
+    f.uptime_s = double(mono_now_ms() - started_ms_) / 1000.0;
+    return f;
   }
 
  private:
@@ -239,7 +253,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 
   std::shared_ptr<Stream> stream_;
   TranscodeTarget target_;
-  std::string settings_json_;
+  model::TranscodeFigures settings_;
   GstElement* in_tee_ = nullptr;  // borrowed: the stream's video or audio tee
   GstElement* bin_ = nullptr;     // own ref
   GstElement* otee_ = nullptr;    // own ref

@@ -93,13 +93,6 @@ std::unique_ptr<PortAllocator::Lease> PortAllocator::allocate(int count, int fix
 
 // ---------------------------------------------------------------- helpers
 
-std::string merge_source_json(const std::string& source_json, const nlohmann::json& extra) {
-  auto j = nlohmann::json::parse(source_json, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
-  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
-  return j.dump();
-}
-
 std::string offer_address(const config::Config& cfg) {
   if (!cfg.webrtc.announced_ips.empty()) return cfg.webrtc.announced_ips.front();
   const std::string host = camera::url_host(cfg.mqtt.url);
@@ -346,27 +339,24 @@ void BcghSession::stop() {
   if (link_) link_->set_listener(nullptr);
 }
 
-nlohmann::json BcghSession::stats() const {
-  nlohmann::json j = {
-      {"keepalives_sent", keepalives_sent_},
-      {"keepalives_failed", keepalives_failed_},
-      {"offers_sent", offers_sent_},
-      {"reoffers", reoffers_},
-      {"answers_accepted", answers_accepted_},
-      {"answers_rejected", answers_rejected_},
-      {"bcgh_session_id", session_id_},
-      {"offer_address", p_.address},
-      {"answered", answered_},
-  };
-  j["last_answer_rejection"] = last_rejection_.empty() ? nlohmann::json() : nlohmann::json(last_rejection_);
-  j["camera_sends_from"] = answer_from_.empty() ? nlohmann::json() : nlohmann::json(answer_from_);
-  if (p_.audio) j["answer_audio"] = answer_audio_.empty() ? nlohmann::json() : nlohmann::json(answer_audio_);
-  if (recovering_ && !last_error_.empty()) j["last_error"] = last_error_;
-  if (recovering_ && next_offer_unix_ms_ > 0) {
-    j["next_attempt_at"] = next_offer_unix_ms_ / 1000.0;
-    j["retry_in_ms"] = std::max<std::int64_t>(0, next_offer_unix_ms_ - unix_now_ms());
-  }
-  return j;
+model::BcghFigures BcghSession::figures() const {
+  model::BcghFigures f;
+  f.keepalives_sent = keepalives_sent_;
+  f.keepalives_failed = keepalives_failed_;
+  f.offers_sent = offers_sent_;
+  f.reoffers = reoffers_;
+  f.answers_accepted = answers_accepted_;
+  f.answers_rejected = answers_rejected_;
+  f.session_id = session_id_;
+  f.offer_address = p_.address;
+  f.answered = answered_;
+  if (!last_rejection_.empty()) f.last_answer_rejection = last_rejection_;
+  if (!answer_from_.empty()) f.camera_sends_from = answer_from_;
+  f.audio = p_.audio;
+  if (!answer_audio_.empty()) f.answer_audio = answer_audio_;
+  if (recovering_ && !last_error_.empty()) f.last_error = last_error_;
+  if (recovering_) f.next_attempt_unix_ms = next_offer_unix_ms_;
+  return f;
 }
 
 }  // namespace camrelay::service

@@ -21,12 +21,12 @@
 #include <set>
 #include <string>
 
-#include <nlohmann/json.hpp>
 
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/camera/topics.hpp"
 #include "camrelay/config/config.hpp"
 #include "camrelay/media/rtp_link.hpp"
+#include "camrelay/model/source_figures.hpp"
 
 namespace camrelay::service {
 
@@ -77,9 +77,6 @@ class PortAllocator : public std::enable_shared_from_this<PortAllocator> {
   std::map<int, int> used_;  // first port -> count
 };
 
-// Merges the session's figures into the source's JSON object text.
-std::string merge_source_json(const std::string& source_json, const nlohmann::json& extra);
-
 // The c= address of offers: webrtc.announced_ips[0] (EXTERNAL_IP), else the local address
 // toward the broker, else (loopback broker) toward the default route, else 127.0.0.1.
 std::string offer_address(const config::Config& cfg);
@@ -116,7 +113,7 @@ class BcghSession : public std::enable_shared_from_this<BcghSession> {
   void on_mqtt_connected();                     // resend an offer that could not be published
   void on_camera_online();                      // not answered yet: a fresh offer now
 
-  nlohmann::json stats() const;
+  model::BcghFigures figures() const;
   const std::string& session_id() const { return session_id_; }
 
  private:

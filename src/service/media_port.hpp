@@ -13,6 +13,7 @@
 #include "camrelay/media/webrtc_viewer.hpp"  // ViewerOptions, ViewerCallbacks (plain structs)
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/figures.hpp"
+#include "camrelay/model/source_figures.hpp"
 
 namespace camrelay::media {
 class RtpLink;
@@ -44,8 +45,8 @@ class StreamPort {
   virtual model::AudioInfo audio_info() const = 0;
   virtual std::string pipeline_name() const = 0;
   virtual void set_target_bitrate(int kbps) = 0;
-  // Source-specific figures (REMB, reconnects, outputs) as a JSON object text.
-  virtual std::string source_stats_json() const = 0;
+  // The source's own figures, its retries and the running outputs.
+  virtual model::SourceFigures source_figures() const = 0;
   // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.
   virtual std::shared_ptr<model::HlsFeed> hls(bool create) = 0;
   virtual std::shared_ptr<model::PictureFeed> pictures(bool create) = 0;

@@ -204,8 +204,8 @@ StreamInfo CameraPath::info() const {
   i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}};
   for (const auto& [rid, r] : readers_) ++i.viewers_by_protocol[std::string(protocol_of(r->kind()))];
   i.target_kbps = target_kbps_;
-  if (stream_) i.source_json = stream_->source_stats_json();
-  if (bcgh_) i.source_json = merge_source_json(i.source_json, bcgh_->stats());
+  if (stream_) i.source = stream_->source_figures();
+  if (bcgh_) i.source.bcgh = bcgh_->figures();
   if (stream_ && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
     i.startup_ms = i.stats.first_frame_mono_ms - start_mono_ms_;

@@ -1,8 +1,145 @@
 // JSON views of the manager's snapshots, as served by the REST API.
 #include "camrelay/media/audio_plan.hpp"
 #include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/ids.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
 
 namespace camrelay::service {
+namespace {
+using nlohmann::json;
+
+template <class T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json to_json(const model::RtpFigures& f) {
+  json j = {{"type", "rtp"},
+            {"negotiation", f.negotiation},
+            {"video_port", f.video_port},
+            {"rtcp_port", f.rtcp_port},
+            {"packets", f.packets},
+            {"bytes", f.bytes},
+            {"rtcp_received", f.rtcp_received},
+            {"remb_enabled", f.remb_enabled},
+            {"rembs_sent", f.rembs_sent},
+            {"last_remb_kbps", f.last_remb_kbps},
+            {"target_kbps", f.target_kbps},
+            {"firs_sent", f.firs_sent},
+            {"plis_sent", f.plis_sent},
+            {"ssrc_changes", f.ssrc_changes},
+            {"receiving", f.receiving},
+            {"camera_ssrc", or_null(f.camera_ssrc)},
+            {"last_rtp_ms_ago", or_null(f.last_rtp_ms_ago)}};
+  if (f.audio) {
+    j["audio_port"] = f.audio_port;
+    j["audio_packets"] = f.audio_packets;
+    j["audio_encoding"] = or_null(f.audio_encoding);
+  }
+  j["rtp_from"] = or_null(f.rtp_from);
+  j["rtcp_to"] = or_null(f.rtcp_to);
+  j["rtcp_to_origin"] = f.rtcp_to_origin;
+  return j;
+}
+
+json to_json(const model::RtspFigures& f) {
+  const bool waiting = f.next_attempt_unix_ms > 0;
+  return {{"url", f.url},
+          {"transport", f.transport},
+          {"latency_ms", f.latency_ms},
+          {"connected", f.connected},
+          {"reconnects", f.reconnects},
+          {"audio_encoding", or_null(f.audio_encoding)},
+          {"retry_in_ms", waiting ? std::max<std::int64_t>(0, f.next_attempt_unix_ms - unix_now_ms()) : 0},
+          {"next_attempt_at", waiting ? json(f.next_attempt_unix_ms / 1000.0) : json(nullptr)},
+          {"last_error", or_null(f.last_error)}};
+}
+
+json to_json(const model::HlsFigures& f) {
+  json j = {{"state", f.state},   {"requests", f.requests}, {"segments_written", f.segments_written},
+            {"dropped_buffers", f.dropped_buffers}, {"idle_s", f.idle_s}, {"always", f.always},
+            {"playlist", f.playlist}};
+  if (f.error) j["error"] = *f.error;
+  return j;
+}
+
+json to_json(const model::MjpegFigures& f) {
+  json j = {{"state", f.state},
+            {"clients", f.clients},
+            {"frames_encoded", f.frames_encoded},
+            {"frames_sent", f.frames_sent},
+            {"frames_skipped", f.frames_skipped},
+            {"dropped_buffers", f.dropped_buffers},
+            {"fps", f.fps},
+            {"quality", f.quality},
+            {"last_frame_bytes", f.last_frame_bytes}};
+  if (f.width) j["width"] = *f.width;
+  if (f.height) j["height"] = *f.height;
+  if (f.error) j["error"] = *f.error;
+  return j;
+}
+
+json to_json(const model::TranscodeFigures& f) {
+  json j = {{"state", "running"}, {"from", f.from}, {"codec", f.codec}};
+  if (f.bitrate) j["bitrate"] = *f.bitrate;
+  if (f.bitrate_kbps) j["bitrate_kbps"] = *f.bitrate_kbps;
+  // 0: the camera's own size
+  if (f.width) j["width"] = *f.width > 0 ? json(*f.width) : json("camera");
+  if (f.height) j["height"] = *f.height > 0 ? json(*f.height) : json("camera");
+  if (f.deadline) j["deadline"] = *f.deadline;
+  j["viewers"] = f.viewers;
+  j["frames_out"] = f.frames_out;
+  j["dropped_in"] = f.dropped_in;
+  j["keyframes_requested"] = f.keyframes_requested;
+  j["uptime_s"] = std::round(f.uptime_s * 10) / 10;
+  return j;
+}
+
+// "source" of GET /streams/{id}: the source's own figures; the stream's retries where the
+// source says nothing of its own; the running outputs; a BCGH session's figures last (its
+// re-offer state is the one that matters for such a camera).
+json to_json(const model::SourceFigures& f) {
+  json j = json::object();
+  if (const auto* rtp = std::get_if<model::RtpFigures>(&f.source)) j = to_json(*rtp);
+  if (const auto* rtsp = std::get_if<model::RtspFigures>(&f.source)) j = to_json(*rtsp);
+  if (f.restarts > 0) {
+    j["restarts"] = f.restarts;
+    if (!j.contains("last_error") || j["last_error"].is_null()) j["last_error"] = f.last_error;
+    if (f.next_attempt_unix_ms > 0) {
+      j["next_attempt_at"] = f.next_attempt_unix_ms / 1000.0;
+      j["retry_in_ms"] = std::max<std::int64_t>(0, f.next_attempt_unix_ms - unix_now_ms());
+    }
+  }
+  if (!f.outputs.empty()) {
+    json out = json::object();
+    for (const auto& o : f.outputs) out[o.kind] = std::visit([](const auto& x) { return to_json(x); }, o.figures);
+    j["outputs"] = std::move(out);
+  }
+  if (const auto& b = f.bcgh) {
+    j["keepalives_sent"] = b->keepalives_sent;
+    j["keepalives_failed"] = b->keepalives_failed;
+    j["offers_sent"] = b->offers_sent;
+    j["reoffers"] = b->reoffers;
+    j["answers_accepted"] = b->answers_accepted;
+    j["answers_rejected"] = b->answers_rejected;
+    j["bcgh_session_id"] = b->session_id;
+    j["offer_address"] = b->offer_address;
+    j["answered"] = b->answered;
+    j["last_answer_rejection"] = or_null(b->last_answer_rejection);
+    j["camera_sends_from"] = or_null(b->camera_sends_from);
+    if (b->audio) j["answer_audio"] = or_null(b->answer_audio);
+    if (b->last_error) j["last_error"] = *b->last_error;
+    if (b->next_attempt_unix_ms > 0) {
+      j["next_attempt_at"] = b->next_attempt_unix_ms / 1000.0;
+      j["retry_in_ms"] = std::max<std::int64_t>(0, b->next_attempt_unix_ms - unix_now_ms());
+    }
+  }
+  return j;
+}
+}  // namespace
 
 nlohmann::json to_json(const StreamInfo& s) {
   nlohmann::json j = {
@@ -40,8 +177,7 @@ nlohmann::json to_json(const StreamInfo& s) {
                                     {"packets", s.audio.packets},
                                     {"webrtc", media::webrtc_audio_plan(s.audio.codec)}};
   j["target_kbps"] = s.target_kbps;
-  j["source"] = nlohmann::json::parse(s.source_json, nullptr, false);
-  if (j["source"].is_discarded()) j["source"] = nlohmann::json::object();
+  j["source"] = to_json(s.source);
   j["error"] = s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error);
   return j;
 }

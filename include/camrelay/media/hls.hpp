@@ -60,7 +60,7 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   std::string error() const override;
 
   void on_stream_teardown() override;
-  std::string stats_json() const override;
+  model::OutputFigures figures() const override;
 
   // Called by hls_output(): builds and attaches the branch on the GLib thread.
   void start();

@@ -68,7 +68,7 @@ class MjpegOutput final : public Output, public model::PictureFeed, public std::
   int clients() const;
 
   void on_stream_teardown() override;
-  std::string stats_json() const override;
+  model::OutputFigures figures() const override;
 
   void start();  // called by mjpeg_output()
 

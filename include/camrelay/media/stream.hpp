@@ -17,6 +17,7 @@
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/model/figures.hpp"
+#include "camrelay/model/source_figures.hpp"
 
 #include <gst/gst.h>
 
@@ -52,8 +53,8 @@ class Output {
   // GLib thread: the pipeline has just been set to NULL and is about to be released.
   // Drop element references, cancel timers, remove files, wake waiting clients.
   virtual void on_stream_teardown() = 0;
-  // A JSON object text with the output's figures (shown in GET /streams/{id}).
-  virtual std::string stats_json() const = 0;
+  // The output's figures (shown under "source.outputs" in GET /streams/{id}). Any thread.
+  virtual model::OutputFigures figures() const = 0;
 };
 
 class Stream : public std::enable_shared_from_this<Stream> {
@@ -75,8 +76,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   // The bitrate (kbps) viewers can take; the source may act on it (REMB to RTP cameras).
   void set_target_bitrate(int kbps);
-  // Source-specific figures as a JSON object text (e.g. REMB counters), "{}" if none.
-  std::string source_stats_json() const;
+  // The source's own figures, the stream's source retries and the running outputs. Any thread.
+  model::SourceFigures source_figures() const;
 
   // Asks the source for a keyframe as soon as possible (rate-limited). Any thread.
   void request_keyframe();
@@ -177,7 +178,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string audio_codec_;
   int audio_rate_ = 0, audio_channels_ = 0;
   std::atomic<std::uint64_t> audio_packets_{0};
-  std::string source_stats_ = "{}";  // refreshed by the source via update_source_stats()
+  model::SourceKindFigures source_stats_;  // refreshed by the source via update_source_stats()
   // The stream's own retry figures, merged into the source figures (under caps_mu_).
   std::uint64_t source_restarts_ = 0;
   std::int64_t next_attempt_unix_ms_ = 0;  // 0 = not waiting
@@ -193,9 +194,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool outputs_closed_ = false;  // set by teardown()
  public:
   // Sources publish their figures here (any thread).
-  void update_source_stats(std::string json) {
+  void update_source_stats(model::SourceKindFigures f) {
     std::lock_guard lk(caps_mu_);
-    source_stats_ = std::move(json);
+    source_stats_ = std::move(f);
   }
 };
 

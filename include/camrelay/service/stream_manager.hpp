@@ -26,6 +26,7 @@
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/model/figures.hpp"
+#include "camrelay/model/source_figures.hpp"
 #include "camrelay/service/outputs.hpp"
 #include "camrelay/service/reader.hpp"
 #include "camrelay/service/state.hpp"
@@ -76,7 +77,7 @@ struct StreamInfo {
   int viewers = 0;                // readers of every kind
   std::map<std::string, int> viewers_by_protocol;  // webrtc | hls | mjpeg -> count
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
-  std::string source_json = "{}"; // source-specific figures (REMB counters, reconnects, ...)
+  model::SourceFigures source;    // source-specific figures (REMB counters, reconnects, outputs, BCGH)
   bool changed = true;            // false when start/stop found the stream already there
 };
 

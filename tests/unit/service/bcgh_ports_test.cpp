@@ -73,15 +73,6 @@ TEST(BcghPorts, LeaseOutlivingTheAllocatorIsHarmless) {
   l.reset();  // no crash
 }
 
-TEST(BcghHelpers, MergeSourceJson) {
-  nlohmann::json extra = {{"keepalives_sent", 3}, {"rembs_sent", 9}};
-  auto j = nlohmann::json::parse(merge_source_json(R"({"rembs_sent":1,"packets":5})", extra));
-  EXPECT_EQ(j.at("keepalives_sent"), 3);
-  EXPECT_EQ(j.at("rembs_sent"), 9);
-  EXPECT_EQ(j.at("packets"), 5);
-  EXPECT_EQ(nlohmann::json::parse(merge_source_json("not json", extra)).size(), 2u);
-}
-
 TEST(BcghHelpers, WhichCamerasAreBcgh) {
   config::Camera c;
   EXPECT_FALSE(is_bcgh_camera(c));  // test source

@@ -123,7 +123,7 @@ class FakeStream final : public StreamPort {
   model::AudioInfo audio_info() const override { return {}; }
   std::string pipeline_name() const override { return "fake-" + cam_.id + "-" + std::to_string(n_); }
   void set_target_bitrate(int kbps) override { target_kbps = kbps; }
-  std::string source_stats_json() const override { return "{}"; }
+  model::SourceFigures source_figures() const override { return {}; }
   std::shared_ptr<model::HlsFeed> hls(bool) override { return nullptr; }
   std::shared_ptr<model::PictureFeed> pictures(bool) override { return stopped ? nullptr : pictures_; }
   std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc&, media::ViewerOptions opts,

@@ -1,0 +1,117 @@
+#pragma once
+// Typed figures of a stream's source, its retries, its on-demand outputs and its BCGH
+// session: what GET /streams/{id} shows under "source". Filled by the media layer (sources,
+// Stream, outputs) and the service (BCGH); turned into JSON only by the service's views
+// (service/views.cpp). No GStreamer, no JSON.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace camrelay::model {
+
+// An RTP camera (static or BCGH): packets in, RTCP/REMB out.
+struct RtpFigures {
+  std::string negotiation;  // static | mqtt
+  int video_port = 0;
+  int rtcp_port = 0;
+  std::uint64_t packets = 0, bytes = 0, rtcp_received = 0;
+  bool remb_enabled = true;
+  std::uint64_t rembs_sent = 0;
+  int last_remb_kbps = 0;
+  int target_kbps = 0;
+  std::uint64_t firs_sent = 0, plis_sent = 0, ssrc_changes = 0;
+  bool receiving = false;
+  std::optional<std::string> camera_ssrc;        // 8 hex digits; none yet
+  std::optional<std::int64_t> last_rtp_ms_ago;   // none yet
+  bool audio = false;                            // the audio session exists
+  int audio_port = 0;
+  std::uint64_t audio_packets = 0;
+  std::optional<std::string> audio_encoding;
+  std::optional<std::string> rtp_from;           // host:port
+  std::optional<std::string> rtcp_to;            // host:port
+  std::string rtcp_to_origin;                    // answer | learned from RTCP | learned from RTP
+};
+
+// An RTSP camera: its connection and reconnect loop.
+struct RtspFigures {
+  std::string url;  // credentials masked
+  std::string transport;
+  int latency_ms = 0;
+  bool connected = false;
+  std::uint64_t reconnects = 0;
+  std::optional<std::string> audio_encoding;
+  std::int64_t next_attempt_unix_ms = 0;  // 0: not waiting to reconnect
+  std::optional<std::string> last_error;
+};
+
+using SourceKindFigures = std::variant<std::monostate, RtpFigures, RtspFigures>;
+
+// The on-demand outputs hung off the stream's tee.
+struct HlsFigures {
+  std::string state;  // starting | running | failed | stopped
+  std::uint64_t requests = 0, segments_written = 0, dropped_buffers = 0;
+  double idle_s = 0;
+  bool always = false;
+  std::string playlist;  // its URL path
+  std::optional<std::string> error;
+};
+
+struct MjpegFigures {
+  std::string state;  // starting | running | stopped
+  int clients = 0;
+  std::uint64_t frames_encoded = 0, frames_sent = 0, frames_skipped = 0, dropped_buffers = 0;
+  int fps = 0, quality = 0;
+  std::uint64_t last_frame_bytes = 0;
+  std::optional<int> width, height;
+  std::optional<std::string> error;
+};
+
+// A shared transcoder (webrtc-opus: AAC → Opus; webrtc-vp8: H.264 → VP8).
+struct TranscodeFigures {
+  std::string from, codec;
+  std::optional<int> bitrate;       // bit/s (Opus)
+  std::optional<int> bitrate_kbps;  // VP8
+  std::optional<int> width, height;
+  std::optional<std::string> deadline;
+  int viewers = 0;
+  std::uint64_t frames_out = 0, dropped_in = 0, keyframes_requested = 0;
+  double uptime_s = 0;
+};
+
+using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures>;
+
+struct NamedOutput {
+  std::string kind;  // hls | mjpeg | webrtc-opus | webrtc-vp8
+  OutputFigures figures;
+};
+
+// A BCGH camera's negotiation session over MQTT.
+struct BcghFigures {
+  std::uint64_t keepalives_sent = 0, keepalives_failed = 0, offers_sent = 0, reoffers = 0;
+  std::uint64_t answers_accepted = 0, answers_rejected = 0;
+  std::string session_id;
+  std::string offer_address;
+  bool answered = false;
+  std::optional<std::string> last_answer_rejection;
+  std::optional<std::string> camera_sends_from;
+  bool audio = false;  // audio was offered
+  std::optional<std::string> answer_audio;
+  // While re-offering (the camera is lost): why, and when the next offer goes out.
+  std::optional<std::string> last_error;
+  std::int64_t next_attempt_unix_ms = 0;  // 0: none scheduled
+};
+
+// Everything under "source" in GET /streams/{id}.
+struct SourceFigures {
+  SourceKindFigures source;  // what the source itself reports (RTP, RTSP; nothing for test/V4L2)
+  // The stream rebuilt the source after failures: how often, why, when next.
+  std::uint64_t restarts = 0;
+  std::string last_error;
+  std::int64_t next_attempt_unix_ms = 0;  // 0: not waiting
+  std::vector<NamedOutput> outputs;        // running outputs
+  std::optional<BcghFigures> bcgh;         // BCGH cameras
+};
+
+}  // namespace camrelay::model
