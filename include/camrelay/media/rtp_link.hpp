@@ -1,6 +1,6 @@
 #pragma once
 #include "camrelay/gst/layer.hpp"  // below the service only
-// The thread-safe link between a BCGH session (service, manager strand) and the RTP
+// The thread-safe link between a BCGH session (service, the camera path's strand) and the RTP
 // source of its stream (media, GLib/streaming threads). The session tells the source where
 // the camera wants RTCP (from the SDP answer); the source reacts at once.
 #include <cstdint>

@@ -1,10 +1,10 @@
 #pragma once
 #include "camrelay/gst/layer.hpp"  // below the service only
 // One camera's pipeline: source → (encode) → h264parse → tee → outputs.
-// The Stream object is created by the StreamManager; all graph work runs on the GLib
+// The Stream object is created by the camera's CameraPath (service); all graph work runs on the GLib
 // thread. Public methods are safe from any thread: they post to the GLib loop.
 // Callbacks are invoked from GLib or streaming threads: they must only post work to
-// their owner (the manager's strand) and must not block.
+// their owner (the camera path's strand) and must not block.
 #include <atomic>
 #include <cstdint>
 #include <functional>
