@@ -292,6 +292,19 @@ TEST_F(CameraPathTest, AViewerThatNeverConnectsIsDropped) {
   EXPECT_TRUE(eventually([&] { return viewers().empty(); }, 4000ms));
 }
 
+TEST_F(CameraPathTest, AnHlsClientThatStopsFetchingLeaves) {
+  cfg_.hls.target_duration_s = 1;  // idle limit: max(10 s, 6 × 1 s)
+  boot();
+  hls("a", "10.0.0.1");
+  EXPECT_EQ(viewers("a").size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(hls_reader_idle_s(1) * 1000 / 2));
+  hls("a", "10.0.0.1");  // a reload keeps it
+  EXPECT_EQ(viewers("a").size(), 1u);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] { return viewers("a").empty(); }, std::chrono::milliseconds(hls_reader_idle_s(1) * 1000 + 3000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::seconds(hls_reader_idle_s(1) - 1));
+}
+
 TEST_F(CameraPathTest, TheLowestViewerEstimateReachesTheSource) {
   boot();
   webrtc("a", "10.0.0.1");
