@@ -54,9 +54,14 @@ test('MJPEG and HLS clients are readers: listed, counted, limited, recorded', wi
   assert.equal(hA.user_agent, 'player-A');
   assert.equal(hA.stats.segments_sent, 1);
   assert.ok(hA.stats.requests >= 2 && hA.stats.bytes_sent > 1000, JSON.stringify(hA.stats));
+  assert.equal(hA.stats.segments_missed, 0);
   // Its next requests are the same reader.
   assert.equal((await hlsFetch(d, 'player-A', { segment: false })).status, 200);
   assert.equal((await byKind(d, 'hls')).length, 1);
+  // A player asks for a segment that is not (or no longer) on disk: 404, counted as missed.
+  const missing = await d.get('/streams/demo/hls/segment999999999.ts', { headers: { 'User-Agent': 'player-A' } });
+  assert.equal(missing.status, 404);
+  assert.equal((await byKind(d, 'hls'))[0].stats.segments_missed, 1);
 
   const s = (await d.get('/streams/demo')).body;
   assert.equal(s.viewers, 2);
