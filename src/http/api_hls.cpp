@@ -1,15 +1,10 @@
 // HLS endpoints: /streams/{id}/hls/index.m3u8 and segments, the seed-003 aliases
 // /api/cameras/{id}/stream/*, and hls.js from a local copy (/vendor/hls.min.js).
 
-// GCC 12 reports asio's coroutine-frame allocation (aligned_alloc in operator new, the
-// matching free in operator delete) as mismatched once both are inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
@@ -18,6 +13,7 @@
 #include "camrelay/model/hls_playlist.hpp"
 #include "camrelay/service/outputs.hpp"
 #include "camrelay/service/stream_manager.hpp"
+#include "camrelay/util/files.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "waker.hpp"
@@ -31,14 +27,6 @@ using service::StreamManager;
 
 // How long a playlist request waits for the first segment of a fresh HLS output.
 constexpr auto kPlaylistWait = std::chrono::milliseconds(6000);
-
-std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Response unavailable(const Request& req, const std::string& message, int retry_after_s = 1) {
   Response res = error_response(req, bhttp::status::service_unavailable, "unavailable", message);
@@ -278,7 +266,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
   r.add(V::get, "/vendor/hls.min.js", Access::open, [f](const Request& req, const Params&) -> asio::awaitable<Response> {
     if (f->resolve("vendor/hls.min.js")) co_return f->serve(req, "vendor/hls.min.js");
     const fs::path npm = f->root().parent_path() / "node_modules" / "hls.js" / "dist" / "hls.min.js";
-    if (auto js = read_file(npm)) {
+    if (auto js = read_whole_file(npm)) {
       Response res = text_response(req, bhttp::status::ok, std::move(*js), "text/javascript; charset=utf-8");
       res.set(bhttp::field::cache_control, "no-cache");
       co_return res;

@@ -1,9 +1,4 @@
 // REST: /health, /streams, /cameras and the seed-000 /api/stream aliases.
-
-// GCC 12 reports asio's coroutine-frame allocation (aligned_alloc in operator new, the
-// matching free in operator delete) as mismatched once both are inlined: a false positive
-// (as in api_hls.cpp).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include "api.hpp"
 #include "api_outputs.hpp"
 #include "await_reply.hpp"

@@ -1,11 +1,10 @@
 #include "camrelay/http/static_files.hpp"
 
-#include <fstream>
-#include <sstream>
 
 #include <unistd.h>
 
 #include "camrelay/http/response.hpp"
+#include "camrelay/util/files.hpp"
 
 namespace camrelay::http {
 namespace fs = std::filesystem;
@@ -58,11 +57,9 @@ std::optional<fs::path> StaticFiles::resolve(std::string_view rel) const {
 Response StaticFiles::serve(const Request& req, std::string_view rel) const {
   auto file = resolve(rel);
   if (!file) return error_response(req, bhttp::status::not_found, "not_found", "no such file");
-  std::ifstream in(*file, std::ios::binary);
-  if (!in) return error_response(req, bhttp::status::not_found, "not_found", "no such file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  Response res = text_response(req, bhttp::status::ok, ss.str(), mime_type(file->native()));
+  auto body = read_whole_file(*file);
+  if (!body) return error_response(req, bhttp::status::not_found, "not_found", "no such file");
+  Response res = text_response(req, bhttp::status::ok, std::move(*body), mime_type(file->native()));
   res.set(bhttp::field::cache_control, "no-cache");
   if (res[bhttp::field::content_type].starts_with("text/html")) {
     // Scripts, styles and connections only from camrelay itself (an injected inline script

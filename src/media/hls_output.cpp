@@ -3,8 +3,6 @@
 #include <gst/app/gstappsink.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <map>
 #include <vector>
 
@@ -12,6 +10,7 @@
 
 #include "camrelay/media/branch.hpp"
 #include "camrelay/media/hls.hpp"
+#include "camrelay/util/files.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "hls_segmenter.hpp"
@@ -144,11 +143,7 @@ void HlsOutput::wake_all() {
 
 std::optional<std::string> HlsOutput::read_segment(std::string_view name) const {
   if (!valid_hls_segment_name(name)) return std::nullopt;
-  std::ifstream in(dir_ / std::string(name), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return std::move(ss).str();
+  return read_whole_file(dir_ / std::string(name));
 }
 
 std::string HlsOutput::error() const {

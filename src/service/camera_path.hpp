@@ -75,7 +75,10 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void on_reconnecting(std::uint64_t gen, const std::string& why);
   void bitrate_tick();  // once a second while running: viewers' bandwidth → the source
   // readers (path_readers.cpp)
-  void admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip);  // throws Error
+  // Limits and the on-demand start; throws Error. The slot gives the place back unless
+  // kept once the reader is added.
+  ReaderCensus::Slot admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip);
+  WebrtcReader* find_webrtc(const std::string& viewer_id);  // nullptr: no such WebRTC reader
   ReaderRecord new_record(ReaderKind kind, std::string viewer_id, const std::string& user_agent,
                           const std::string& ip) const;
   // A new reader (admitted): its viewer_sessions row, the liveness tick.

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/service/reader.hpp"
@@ -29,11 +30,30 @@ class PortAllocator;
 // removes it when it drops it.
 class ReaderCensus {
  public:
+  // A registered reader id: leaves the census when destroyed, unless kept (the reader then
+  // owns its entry and leaves when it is dropped). So a join whose reader is never built
+  // — a later limit, a bad offer, a failed start — gives its place back by itself.
+  class Slot {
+   public:
+    Slot(ReaderCensus* census, std::string viewer_id) : census_(census), id_(std::move(viewer_id)) {}
+    Slot(Slot&& o) noexcept : census_(std::exchange(o.census_, nullptr)), id_(std::move(o.id_)) {}
+    Slot& operator=(Slot&&) = delete;
+    ~Slot() {
+      if (census_) census_->leave(id_);
+    }
+    const std::string& id() const { return id_; }
+    void keep() { census_ = nullptr; }
+
+   private:
+    ReaderCensus* census_;
+    std::string id_;
+  };
+
   // Registers `viewer_id` for `camera_id` if the limits allow; throws Error
   // (limit_reached, too_many_requests, conflict for an id in use). `max_per_ip` counts
   // WebRTC readers only (0 = no cap).
-  void join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind, const std::string& ip,
-            int max_total, int max_per_ip);
+  [[nodiscard]] Slot join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind,
+                          const std::string& ip, int max_total, int max_per_ip);
   void leave(const std::string& viewer_id);
   std::optional<std::string> camera_of(const std::string& viewer_id) const;
   int total() const;

@@ -113,28 +113,29 @@ void HttpReader::release(const std::string&) {
 // ---------------------------------------------------------------- CameraPath
 
 // Limits (per camera here, daemon-wide and per IP in the census, which registers the
-// reader) and the on-demand start of a stopped stream. On success the caller must add the
-// reader (add_reader) or leave the census again.
-void CameraPath::admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip) {
+// reader) and the on-demand start of a stopped stream. The caller keeps the slot once it
+// has added the reader (add_reader); any failure before gives the place back.
+ReaderCensus::Slot CameraPath::admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip) {
   if (ctx_->shutting_down || retired_) throw Error(Errc::unavailable, "the daemon is shutting down");
   const auto& w = ctx_->cfg.webrtc;
-  ctx_->census.join(viewer_id, id_, kind, ip, w.max_viewers_total, w.max_viewers_per_ip);  // per IP, in total
-  try {
-    if (static_cast<int>(readers_.size()) >= w.max_viewers_per_stream) {
-      throw Error(Errc::limit_reached, "camera '" + id_ + "' already has the maximum of " +
-                                           std::to_string(w.max_viewers_per_stream) + " viewers");
-    }
-    if (state_ == StreamState::stopping) {
-      throw Error(Errc::conflict, "camera '" + id_ + "' is stopping; retry in a moment");
-    }
-    if (!is_running(state_)) {
-      lg()->info("camera {}: started on demand for a {} reader", id_, to_string(kind));
-      do_start({});
-    }
-  } catch (...) {
-    ctx_->census.leave(viewer_id);
-    throw;
+  auto slot = ctx_->census.join(viewer_id, id_, kind, ip, w.max_viewers_total, w.max_viewers_per_ip);
+  if (static_cast<int>(readers_.size()) >= w.max_viewers_per_stream) {
+    throw Error(Errc::limit_reached, "camera '" + id_ + "' already has the maximum of " +
+                                         std::to_string(w.max_viewers_per_stream) + " viewers");
   }
+  if (state_ == StreamState::stopping) {
+    throw Error(Errc::conflict, "camera '" + id_ + "' is stopping; retry in a moment");
+  }
+  if (!is_running(state_)) {
+    lg()->info("camera {}: started on demand for a {} reader", id_, to_string(kind));
+    do_start({});
+  }
+  return slot;
+}
+
+WebrtcReader* CameraPath::find_webrtc(const std::string& viewer_id) {
+  auto it = readers_.find(viewer_id);
+  return it == readers_.end() ? nullptr : dynamic_cast<WebrtcReader*>(it->second.get());
 }
 
 ReaderRecord CameraPath::new_record(ReaderKind kind, std::string viewer_id, const std::string& user_agent,
@@ -173,11 +174,9 @@ Reader& CameraPath::add_reader(std::unique_ptr<Reader> r, const std::string& end
 
 void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
   post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
-    std::string joined;  // registered in the census: leave it again if anything below fails
     try {
       const std::string vid = req.id.empty() ? random_id("v_") : req.id;
-      p.admit(req.kind, vid, req.ip);  // limits first: a full camera answers 503 whatever the offer
-      joined = vid;
+      auto slot = p.admit(req.kind, vid, req.ip);  // limits first: a full camera answers 503 whatever the offer
       std::string remote_ufrag;
       if (!req.offer_sdp.empty()) {
         try {
@@ -212,11 +211,10 @@ void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       r->attach(p.stream_->add_viewer(p.ctx_->cfg.webrtc, std::move(opts), std::move(cb)));
       const std::string endpoint = r->media().element_name();
       auto& reader = static_cast<WebrtcReader&>(p.add_reader(std::move(r), endpoint));
-      joined.clear();  // the reader owns its census entry now
+      slot.keep();
       reader.media().start();
       reply(nullptr, reader.info());
     } catch (...) {
-      if (!joined.empty()) p.ctx_->census.leave(joined);
       reply(std::current_exception(), {});
     }
   });
@@ -224,8 +222,7 @@ void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
 
 void CameraPath::viewer_answer(std::string viewer_id, std::string sdp, Reply<bool> reply) {
   post([viewer_id = std::move(viewer_id), sdp = std::move(sdp), reply = std::move(reply)](CameraPath& p) mutable {
-    auto it = p.readers_.find(viewer_id);
-    auto* w = it == p.readers_.end() ? nullptr : dynamic_cast<WebrtcReader*>(it->second.get());
+    auto* w = p.find_webrtc(viewer_id);
     if (!w) return reply(std::make_exception_ptr(Error(Errc::not_found, "unknown viewer '" + viewer_id + "'")), false);
     w->media().set_remote_answer(std::move(sdp));
     reply(nullptr, true);
@@ -235,9 +232,7 @@ void CameraPath::viewer_answer(std::string viewer_id, std::string sdp, Reply<boo
 void CameraPath::viewer_candidate(std::string viewer_id, unsigned mline, std::string candidate, std::string mid) {
   post([viewer_id = std::move(viewer_id), mline, candidate = std::move(candidate),
         mid = std::move(mid)](CameraPath& p) mutable {
-    auto it = p.readers_.find(viewer_id);
-    auto* w = it == p.readers_.end() ? nullptr : dynamic_cast<WebrtcReader*>(it->second.get());
-    if (w) w->media().add_ice_candidate(mline, std::move(candidate), std::move(mid));
+    if (auto* w = p.find_webrtc(viewer_id)) w->media().add_ice_candidate(mline, std::move(candidate), std::move(mid));
   });
 }
 
@@ -280,8 +275,7 @@ void CameraPath::drop_all_viewers(const std::string& reason) {
 }
 
 void CameraPath::on_viewer_state(const std::string& viewer_id, model::PeerState state) {
-  auto it = readers_.find(viewer_id);
-  auto* w = it == readers_.end() ? nullptr : dynamic_cast<WebrtcReader*>(it->second.get());
+  auto* w = find_webrtc(viewer_id);
   if (!w) return;
   if (auto why = w->on_state(state)) drop_viewer(viewer_id, *why);
 }
@@ -316,11 +310,9 @@ void CameraPath::viewer_tick() {
 void CameraPath::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
                               Reply<std::shared_ptr<MjpegReader>> reply) {
   post([req = std::move(req), wake = std::move(wake), reply = std::move(reply)](CameraPath& p) mutable {
-    std::string joined;  // registered in the census: leave it again if anything below fails
     try {
       const std::string vid = random_id("v_");
-      p.admit(ReaderKind::mjpeg, vid, req.ip);
-      joined = vid;
+      auto slot = p.admit(ReaderKind::mjpeg, vid, req.ip);
       if (!p.stream_) throw Error(Errc::unavailable, "camera '" + p.id_ + "' is not running");
       // An output that is closing (idle, or its stream stopping) refuses subscribers: the
       // next call makes a fresh one.
@@ -339,13 +331,12 @@ void CameraPath::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
       auto r = std::make_unique<HttpReader>(std::move(rec));
       auto counters = r->counters();
       p.add_reader(std::move(r), "");
-      joined.clear();  // the reader owns its census entry now
+      slot.keep();
       auto detach = [w = p.weak_from_this(), vid](std::string reason) {
         if (auto path = w.lock()) path->remove_viewer(vid, std::move(reason), nullptr);
       };
       reply(nullptr, std::make_shared<MjpegReader>(vid, std::move(out), sub, std::move(counters), std::move(detach)));
     } catch (...) {
-      if (!joined.empty()) p.ctx_->census.leave(joined);
       reply(std::current_exception(), nullptr);
     }
   });
@@ -360,10 +351,11 @@ void CameraPath::hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCoun
         r = it->second;
       } else {
         const std::string vid = random_id("v_");
-        p.admit(ReaderKind::hls, vid, req.ip);
+        auto slot = p.admit(ReaderKind::hls, vid, req.ip);
         auto n = std::make_unique<HttpReader>(p.new_record(ReaderKind::hls, vid, req.user_agent, req.ip));
         n->client_key = key;
         r = &static_cast<HttpReader&>(p.add_reader(std::move(n), ""));
+        slot.keep();
         p.hls_clients_[key] = r;
       }
       r->seen();

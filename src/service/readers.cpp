@@ -43,8 +43,8 @@ void MjpegReader::count_sent(std::size_t bytes, std::uint64_t skipped) {
   counters_->frames_skipped.fetch_add(skipped, std::memory_order_relaxed);
 }
 
-void ReaderCensus::join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind,
-                        const std::string& ip, int max_total, int max_per_ip) {
+ReaderCensus::Slot ReaderCensus::join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind,
+                                      const std::string& ip, int max_total, int max_per_ip) {
   std::lock_guard lk(mu_);
   if (readers_.count(viewer_id)) throw Error(Errc::conflict, "viewer id already in use");
   const bool webrtc = is_webrtc(kind);
@@ -60,6 +60,7 @@ void ReaderCensus::join(const std::string& viewer_id, const std::string& camera_
     throw Error(Errc::limit_reached, "the server already has the maximum of " + std::to_string(max_total) + " viewers");
   }
   readers_.emplace(viewer_id, Reader{camera_id, ip, webrtc});
+  return Slot(this, viewer_id);
 }
 
 void ReaderCensus::leave(const std::string& viewer_id) {

@@ -16,6 +16,13 @@ json or_null(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+// When a retry loop (source rebuild, RTSP reconnect, BCGH re-offer) tries next: the unix
+// time (s) and how long until then (ms).
+void put_next_attempt(json& j, std::int64_t next_attempt_unix_ms) {
+  j["next_attempt_at"] = next_attempt_unix_ms / 1000.0;
+  j["retry_in_ms"] = std::max<std::int64_t>(0, next_attempt_unix_ms - unix_now_ms());
+}
+
 json to_json(const model::RtpFigures& f) {
   json j = {{"type", "rtp"},
             {"negotiation", f.negotiation},
@@ -46,16 +53,17 @@ json to_json(const model::RtpFigures& f) {
 }
 
 json to_json(const model::RtspFigures& f) {
-  const bool waiting = f.next_attempt_unix_ms > 0;
-  return {{"url", f.url},
-          {"transport", f.transport},
-          {"latency_ms", f.latency_ms},
-          {"connected", f.connected},
-          {"reconnects", f.reconnects},
-          {"audio_encoding", or_null(f.audio_encoding)},
-          {"retry_in_ms", waiting ? std::max<std::int64_t>(0, f.next_attempt_unix_ms - unix_now_ms()) : 0},
-          {"next_attempt_at", waiting ? json(f.next_attempt_unix_ms / 1000.0) : json(nullptr)},
-          {"last_error", or_null(f.last_error)}};
+  json j = {{"url", f.url},
+            {"transport", f.transport},
+            {"latency_ms", f.latency_ms},
+            {"connected", f.connected},
+            {"reconnects", f.reconnects},
+            {"audio_encoding", or_null(f.audio_encoding)},
+            {"retry_in_ms", 0},
+            {"next_attempt_at", nullptr},
+            {"last_error", or_null(f.last_error)}};
+  if (f.next_attempt_unix_ms > 0) put_next_attempt(j, f.next_attempt_unix_ms);
+  return j;
 }
 
 json to_json(const model::HlsFigures& f) {
@@ -108,10 +116,7 @@ json to_json(const model::SourceFigures& f) {
   if (f.restarts > 0) {
     j["restarts"] = f.restarts;
     if (!j.contains("last_error") || j["last_error"].is_null()) j["last_error"] = f.last_error;
-    if (f.next_attempt_unix_ms > 0) {
-      j["next_attempt_at"] = f.next_attempt_unix_ms / 1000.0;
-      j["retry_in_ms"] = std::max<std::int64_t>(0, f.next_attempt_unix_ms - unix_now_ms());
-    }
+    if (f.next_attempt_unix_ms > 0) put_next_attempt(j, f.next_attempt_unix_ms);
   }
   if (!f.outputs.empty()) {
     json out = json::object();
@@ -132,10 +137,7 @@ json to_json(const model::SourceFigures& f) {
     j["camera_sends_from"] = or_null(b->camera_sends_from);
     if (b->audio) j["answer_audio"] = or_null(b->answer_audio);
     if (b->last_error) j["last_error"] = *b->last_error;
-    if (b->next_attempt_unix_ms > 0) {
-      j["next_attempt_at"] = b->next_attempt_unix_ms / 1000.0;
-      j["retry_in_ms"] = std::max<std::int64_t>(0, b->next_attempt_unix_ms - unix_now_ms());
-    }
+    if (b->next_attempt_unix_ms > 0) put_next_attempt(j, b->next_attempt_unix_ms);
   }
   return j;
 }

@@ -26,10 +26,7 @@
 
 namespace camrelay::media {
 
-// Playlist text functions (model/hls_playlist.hpp), used by the segmenter.
-using model::add_blocking_reload;
-using model::playlist_last_msn;
-using model::prefix_playlist_uris;
+// Segment names the output serves (model/hls_playlist.hpp).
 using model::valid_hls_segment_name;
 
 std::filesystem::path hls_root(const config::Config& cfg);  // <data_dir>/hls

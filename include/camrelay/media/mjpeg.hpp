@@ -27,11 +27,8 @@
 
 namespace camrelay::media {
 
-// JPEG and multipart helpers (model/mjpeg_format.hpp).
-using model::is_complete_jpeg;
+// JPEG facts (model/mjpeg_format.hpp) the branch and the snapshot scaler use.
 using model::jpeg_dimensions;
-using model::JpegData;
-using model::kMjpegBoundary;
 using model::scaled_height;
 
 // ---- snapshot scaling (snapshot.cpp) ----

@@ -27,7 +27,6 @@ namespace camrelay::media {
 // Typed figures shared with the service (model/figures.hpp).
 using model::PeerState;
 using model::ViewerStats;
-using model::to_string;
 
 struct ViewerCallbacks {
   // The local SDP to hand to the browser: the offer (server-offer mode) or the complete
