@@ -16,40 +16,15 @@ namespace camrelay::gst {
 std::string init() {
   static std::once_flag once;
   std::call_once(once, [] { gst_init(nullptr, nullptr); });
-  gchar* v = gst_version_string();
-  std::string out = v ? v : "";
-  g_free(v);
-  return out;
+  return take_string(gst_version_string());
 }
 
 std::vector<std::string> missing_elements(const std::vector<std::string>& factories) {
   std::vector<std::string> out;
   for (const auto& f : factories) {
-    GstElementFactory* fac = gst_element_factory_find(f.c_str());
-    if (!fac) {
-      out.push_back(f);
-    } else {
-      gst_object_unref(fac);
-    }
+    if (!Ptr<GstElementFactory>::adopt(gst_element_factory_find(f.c_str()))) out.push_back(f);
   }
   return out;
-}
-
-ElementPtr make_element(const char* factory, const char* name) {
-  GstElement* e = gst_element_factory_make(factory, name);
-  if (!e) {
-    throw Error(Errc::internal, std::string("GStreamer element '") + factory +
-                                    "' is missing (install the gstreamer1.0-plugins-* packages; "
-                                    "see scripts/deps.sh)");
-  }
-  return ElementPtr::ref_sink(e);
-}
-
-void set_caps(GstElement* element, const std::string& caps) {
-  GstCaps* c = gst_caps_from_string(caps.c_str());
-  if (!c) throw Error(Errc::internal, "bad caps: " + caps);
-  g_object_set(element, "caps", c, nullptr);
-  gst_caps_unref(c);
 }
 
 namespace {
