@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/callback.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/branch.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/util/files.hpp"
@@ -97,10 +99,7 @@ HlsOutput::HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, st
       gen_(next_generation(camera_id_)),
       last_touch_ms_(mono_now_ms()) {}
 
-HlsOutput::~HlsOutput() {
-  if (tee_pad_) gst_object_unref(tee_pad_);
-  if (bin_) gst_object_unref(bin_);
-}
+HlsOutput::~HlsOutput() = default;  // stop_idle()/on_stream_teardown() gave the tee pad back
 
 void HlsOutput::touch() {
   last_touch_ms_.store(mono_now_ms());
@@ -158,6 +157,7 @@ void HlsOutput::set_failed(const std::string& why) {
   }
   state_ = State::failed;
   lg()->error("camera {}: HLS: {}", camera_id_, why);
+  remove_dir_if_current(camera_id_, gen_, dir_);  // build() may have created it
   if (auto s = stream_.lock()) s->remove_output(kKind, this);
   wake_all();
 }
@@ -178,85 +178,75 @@ void HlsOutput::build() {
   if (ec) return set_failed(fmt::format("cannot create {}: {}", dir_.string(), ec.message()));
 
   const auto& h = cfg_.hls;
-  bin_ = gst_bin_new(fmt::format("hls-{}", camera_id_).c_str());
-  gst_object_ref_sink(bin_);
-  GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
-  GstElement* mux = gst_element_factory_make("mpegtsmux", nullptr);
-  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  // Every element stays in a holder until the branch is attached: an early return drops
+  // them all (the bin with whatever was added to it).
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("hls-{}", camera_id_).c_str()));
+  gst::ElementPtr q =
+      make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &HlsOutput::dropped_));
+  gst::ElementPtr mux = gst::try_make_element("mpegtsmux");
+  gst::ElementPtr sink = gst::try_make_element("appsink");
   if (!q || !mux || !sink) {
-    for (GstElement* e : {q, mux, sink}) {
-      if (e) gst_object_unref(gst_object_ref_sink(e));
-    }
-    return set_failed("GStreamer element 'mpegtsmux' or 'appsink' is missing (gstreamer1.0-plugins-bad/-base)");
+    return set_failed(fmt::format("GStreamer element '{}' is missing (install the gstreamer1.0-plugins-* packages)",
+                                  !q ? "queue" : !mux ? "mpegtsmux" : "appsink"));
   }
   // The muxer pushes each access unit as one buffer list ("all available packets").
-  g_object_set(mux, "alignment", 0, nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, "emit-signals", FALSE, "drop", FALSE,
+  g_object_set(mux.get(), "alignment", 0, nullptr);
+  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "emit-signals", TRUE, "drop", FALSE,
                "max-buffers", 300u, "enable-last-sample", FALSE, "buffer-list", TRUE, nullptr);
-  auto seg = std::make_shared<HlsSegmenter>(
-      HlsSegmenter::Options{dir_, h.target_duration_s, h.playlist_length, h.max_files});
+  // The new-sample handler's data: the segmenter is the handler's alone (one streaming thread).
   struct Ctx {
-    std::weak_ptr<HlsOutput> out;
-    std::shared_ptr<HlsSegmenter> seg;
-    GstCaps* caps = nullptr;  // the caps whose stream headers the segmenter has
+    gst::Weak<HlsOutput> out;
+    HlsSegmenter seg;
+    gst::CapsPtr caps;  // the caps whose stream headers the segmenter has
   };
-  GstAppSinkCallbacks cbs{};
-  cbs.new_sample = [](GstAppSink* as, gpointer ud) -> GstFlowReturn {
-    auto* c = static_cast<Ctx*>(ud);
-    GstSample* sample = gst_app_sink_pull_sample(as);
-    if (!sample) return GST_FLOW_OK;
-    GstCaps* caps = gst_sample_get_caps(sample);
-    if (caps && caps != c->caps) {
-      c->seg->set_headers(stream_headers(caps));
-      gst_caps_replace(&c->caps, caps);
-    }
-    // One list per access unit (its TS packets): the segmenter sees whole units, so a
-    // keyframe's PAT/PMT and its first video packet land in the same segment.
-    GstBufferList* list = gst_sample_get_buffer_list(sample);
-    GstBuffer* single = list ? nullptr : gst_sample_get_buffer(sample);
-    const guint n = list ? gst_buffer_list_length(list) : (single ? 1 : 0);
-    std::string unit;
-    std::int64_t pts = -1;
-    for (guint i = 0; i < n; ++i) {
-      GstBuffer* buf = list ? gst_buffer_list_get(list, i) : single;
-      if (pts < 0 && GST_BUFFER_PTS_IS_VALID(buf)) pts = std::int64_t(GST_BUFFER_PTS(buf));
-      GstMapInfo m;
-      if (gst_buffer_map(buf, &m, GST_MAP_READ)) {
-        unit.append(reinterpret_cast<const char*>(m.data), m.size);
-        gst_buffer_unmap(buf, &m);
-      }
-    }
-    if (!unit.empty() && c->seg->push(unit, pts, std::int64_t(g_get_monotonic_time()) * 1000)) {
-      if (auto o = c->out.lock()) {
-        o->segments_.store(c->seg->segments_written());
-        o->publish(c->seg->playlist());
-      }
-    }
-    gst_sample_unref(sample);
-    return GST_FLOW_OK;
-  };
-  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cbs, new Ctx{weak_from_this(), seg, nullptr},
-                             [](gpointer p) {
-                               auto* c = static_cast<Ctx*>(p);
-                               if (c->caps) gst_caps_unref(c->caps);
-                               delete c;
-                             });
-  gst_bin_add_many(GST_BIN(bin_), q, mux, sink, nullptr);
-  if (!gst_element_link_many(q, mux, sink, nullptr)) return set_failed("cannot link the HLS branch");
-  GstPad* qsink = gst_element_get_static_pad(q, "sink");
-  gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
+  gst::connect<GstFlowReturn(GstElement*)>(
+      sink.get(), "new-sample",
+      Ctx{weak_from_this(), HlsSegmenter({dir_, h.target_duration_s, h.playlist_length, h.max_files}), {}},
+      [](Ctx& c, GstElement* as) -> GstFlowReturn {
+        auto sample = gst::SamplePtr::adopt(gst_app_sink_pull_sample(GST_APP_SINK(as)));
+        if (!sample) return GST_FLOW_OK;
+        GstCaps* caps = gst_sample_get_caps(sample.get());  // borrowed from the sample
+        if (caps && caps != c.caps.get()) {
+          c.seg.set_headers(stream_headers(caps));
+          c.caps = gst::CapsPtr::ref(caps);
+        }
+        // One list per access unit (its TS packets): the segmenter sees whole units, so a
+        // keyframe's PAT/PMT and its first video packet land in the same segment.
+        GstBufferList* list = gst_sample_get_buffer_list(sample.get());
+        GstBuffer* single = list ? nullptr : gst_sample_get_buffer(sample.get());
+        const guint n = list ? gst_buffer_list_length(list) : (single ? 1 : 0);
+        std::string unit;
+        std::int64_t pts = -1;
+        for (guint i = 0; i < n; ++i) {
+          GstBuffer* buf = list ? gst_buffer_list_get(list, i) : single;
+          if (pts < 0 && GST_BUFFER_PTS_IS_VALID(buf)) pts = std::int64_t(GST_BUFFER_PTS(buf));
+          GstMapInfo m;
+          if (gst_buffer_map(buf, &m, GST_MAP_READ)) {
+            unit.append(reinterpret_cast<const char*>(m.data), m.size);
+            gst_buffer_unmap(buf, &m);
+          }
+        }
+        if (!unit.empty() && c.seg.push(unit, pts, std::int64_t(g_get_monotonic_time()) * 1000)) {
+          if (auto o = c.out.lock()) {
+            o->segments_.store(c.seg.segments_written());
+            o->publish(c.seg.playlist());
+          }
+        }
+        return GST_FLOW_OK;
+      });
+  gst_bin_add_many(GST_BIN(bin.get()), q.get(), mux.get(), sink.get(), nullptr);
+  if (!gst_element_link_many(q.get(), mux.get(), sink.get(), nullptr)) return set_failed("cannot link the HLS branch");
+  gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
+  if (!gst::add_ghost_pad(bin.get(), "sink", qsink.get())) return set_failed("cannot link the HLS branch");
   // Start at a keyframe (a first segment of orphan delta frames would not decode) and
   // keep keyframe requests away from the camera: segment length follows the source's
   // keyframe interval.
-  add_keyframe_gate(qsink, /*drop_key_requests=*/true);
-  gst_object_unref(qsink);
+  add_keyframe_gate(qsink.get(), /*drop_key_requests=*/true);
 
-  tee_pad_ = attach_branch(s->pipeline(), s->tee(), bin_);
-  if (!tee_pad_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-    return set_failed("cannot attach the HLS branch to the stream");
-  }
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), s->tee(), bin.get());
+  if (!tee_pad) return set_failed("cannot attach the HLS branch to the stream");  // the bin is out again
+  bin_ = std::move(bin);
+  tee_pad_ = std::move(tee_pad);
   state_ = State::running;
   started_ms_ = mono_now_ms();
   lg()->info("camera {}: HLS started in {} ({} s target, {} segments listed)", camera_id_,
@@ -282,16 +272,13 @@ void HlsOutput::stop_idle() {
   lg()->info("camera {}: HLS stopped ({} s without requests)", camera_id_, cfg_.hls.idle_stop_s);
   if (s) s->remove_output(kKind, this);
   if (s && s->pipeline() && s->tee() && bin_ && tee_pad_) {
-    detach_branch(s->loop(), s->pipeline(), s->tee(), tee_pad_, bin_,
+    detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(),
                   [cam = camera_id_, gen = gen_, dir = dir_] { remove_dir_if_current(cam, gen, dir); });
-    tee_pad_ = nullptr;  // detach_branch took it over
   } else {
+    tee_pad_.release();  // not detached: give the pad back to the tee now
     remove_dir_if_current(camera_id_, gen_, dir_);
   }
-  if (bin_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-  }
+  bin_.reset();  // detach_branch holds its own reference until the bin is out
 }
 
 void HlsOutput::on_stream_teardown() {
@@ -299,14 +286,10 @@ void HlsOutput::on_stream_teardown() {
   timer_ = 0;
   state_ = State::stopped;
   wake_all();
-  if (tee_pad_) {
-    gst_object_unref(tee_pad_);
-    tee_pad_ = nullptr;
-  }
-  if (bin_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-  }
+  // The pipeline is already NULL and about to go: the pad goes back to its tee, and the
+  // bin's last reference is the pipeline's.
+  tee_pad_.release();
+  bin_.reset();
   remove_dir_if_current(camera_id_, gen_, dir_);
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/callback.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/branch.hpp"
 #include "camrelay/media/mjpeg.hpp"
 #include "camrelay/util/ids.hpp"
@@ -23,8 +25,6 @@ constexpr const char* kKind = "mjpeg";
 // Deep enough that a decoder briefly behind never loses references (a drop means a
 // broken picture until the next keyframe), small enough to bound the delay.
 constexpr guint kQueueBuffers = 30;
-
-using Weak = std::weak_ptr<MjpegOutput>;
 }  // namespace
 
 std::int64_t MjpegOutput::mono_now() { return mono_now_ms(); }
@@ -32,10 +32,7 @@ std::int64_t MjpegOutput::mono_now() { return mono_now_ms(); }
 MjpegOutput::MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
     : stream_(std::move(stream)), cfg_(cfg), camera_id_(std::move(camera_id)), last_use_ms_(mono_now_ms()) {}
 
-MjpegOutput::~MjpegOutput() {
-  if (tee_pad_) gst_object_unref(tee_pad_);
-  if (bin_) gst_object_unref(bin_);
-}
+MjpegOutput::~MjpegOutput() = default;  // idle_check()/on_stream_teardown() gave the tee pad back
 
 MjpegOutput::Frame MjpegOutput::latest() const {
   std::lock_guard lk(mu_);
@@ -89,12 +86,12 @@ namespace {
 // mjpeg.fps, or the camera's frame rate (from the caps on the tee) when that is lower.
 std::pair<int, int> output_rate(GstElement* tee, int want) {
   int n = 0, d = 1;
-  if (GstPad* pad = gst_element_get_static_pad(tee, "sink")) {
-    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
-      if (gst_caps_get_size(caps) > 0) gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &n, &d);
-      gst_caps_unref(caps);
+  if (gst::PadPtr pad = gst::static_pad(tee, "sink")) {
+    if (auto caps = gst::CapsPtr::adopt(gst_pad_get_current_caps(pad.get()))) {
+      if (gst_caps_get_size(caps.get()) > 0) {
+        gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &n, &d);
+      }
     }
-    gst_object_unref(pad);
   }
   if (n > 0 && d > 0 && static_cast<double>(n) / d < want) return {n, d};
   return {want, 1};
@@ -107,29 +104,28 @@ void MjpegOutput::build() {
   if (!s || !s->pipeline() || !s->tee()) return close("the stream is not running");
   const auto& m = cfg_.mjpeg;
 
-  bin_ = gst_bin_new(fmt::format("mjpeg-{}", camera_id_).c_str());
-  gst_object_ref_sink(bin_);
-  GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
-  GstElement* dec = gst_element_factory_make("avdec_h264", nullptr);
-  if (!dec) dec = gst_element_factory_make("openh264dec", nullptr);
-  GstElement* conv = gst_element_factory_make("videoconvert", nullptr);
-  GstElement* rate = gst_element_factory_make("videorate", nullptr);
-  GstElement* scale = gst_element_factory_make("videoscale", nullptr);
-  GstElement* caps = gst_element_factory_make("capsfilter", nullptr);
-  GstElement* enc = gst_element_factory_make("jpegenc", nullptr);
-  GstElement* sink = gst_element_factory_make("appsink", nullptr);
-  GstElement* all[] = {q, dec, conv, rate, scale, caps, enc, sink};
-  for (GstElement* e : all) {
-    if (!e) {
-      for (GstElement* x : all) {
-        if (x) gst_object_unref(gst_object_ref_sink(x));
-      }
-      return close("missing GStreamer elements for MJPEG (avdec_h264 from gstreamer1.0-libav, "
-                   "videoconvert/videorate/videoscale, jpegenc, appsink)");
-    }
+  // Every element stays in a holder until the branch is attached: an early return drops
+  // them all (the bin with whatever was added to it).
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("mjpeg-{}", camera_id_).c_str()));
+  gst::ElementPtr q =
+      make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &MjpegOutput::dropped_));
+  gst::ElementPtr dec = gst::try_make_element("avdec_h264");
+  if (!dec) dec = gst::try_make_element("openh264dec");
+  gst::ElementPtr conv = gst::try_make_element("videoconvert");
+  gst::ElementPtr rate = gst::try_make_element("videorate");
+  gst::ElementPtr scale = gst::try_make_element("videoscale");
+  gst::ElementPtr caps = gst::try_make_element("capsfilter");
+  gst::ElementPtr enc = gst::try_make_element("jpegenc");
+  gst::ElementPtr sink = gst::try_make_element("appsink");
+  const std::pair<const gst::ElementPtr*, const char*> needed[] = {
+      {&q, "queue"},          {&dec, "avdec_h264 (gstreamer1.0-libav) or openh264dec"},
+      {&conv, "videoconvert"}, {&rate, "videorate"}, {&scale, "videoscale"}, {&caps, "capsfilter"},
+      {&enc, "jpegenc"},      {&sink, "appsink"}};
+  for (const auto& [e, name] : needed) {
+    if (!*e) return close(fmt::format("GStreamer element {} is missing: no MJPEG", name));
   }
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(dec), "output-corrupt")) {
-    g_object_set(dec, "output-corrupt", FALSE, nullptr);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(dec.get()), "output-corrupt")) {
+    g_object_set(dec.get(), "output-corrupt", FALSE, nullptr);
   }
   // A fixed output rate: max-rate alone lets frames through when the input caps carry no
   // framerate (RTSP cameras: framerate=0/1).
@@ -137,45 +133,38 @@ void MjpegOutput::build() {
   // (otherwise videorate lets every frame through until it has "caught up" from time 0).
   // drop-only: never above the camera's own rate (a 10 fps camera with mjpeg.fps 15 would
   // not negotiate at all), so the output rate is the lower of the two.
-  g_object_set(rate, "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
+  g_object_set(rate.get(), "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
   const auto [rate_n, rate_d] = output_rate(s->tee(), m.fps);
   std::string caps_text = fmt::format("video/x-raw,framerate={}/{}", rate_n, rate_d);
   if (m.width > 0) caps_text += fmt::format(",width={}", m.width);
   if (m.height > 0) caps_text += fmt::format(",height={}", m.height);
-  GstCaps* c = gst_caps_from_string(caps_text.c_str());
-  g_object_set(caps, "caps", c, nullptr);
-  gst_caps_unref(c);
-  g_object_set(enc, "quality", gint(m.quality), nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers", 1u,
-               "emit-signals", FALSE, "enable-last-sample", FALSE, nullptr);
-  GstAppSinkCallbacks cbs{};
-  cbs.new_sample = [](GstAppSink* as, gpointer ud) -> GstFlowReturn {
-    GstSample* sample = gst_app_sink_pull_sample(as);
-    if (!sample) return GST_FLOW_OK;
-    if (auto self = static_cast<Weak*>(ud)->lock()) self->on_sample(sample);
-    gst_sample_unref(sample);
-    return GST_FLOW_OK;
-  };
-  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cbs, new Weak(weak_from_this()),
-                             [](gpointer p) { delete static_cast<Weak*>(p); });
+  g_object_set(caps.get(), "caps", gst::caps_from_string(caps_text).get(), nullptr);
+  g_object_set(enc.get(), "quality", gint(m.quality), nullptr);
+  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers", 1u,
+               "emit-signals", TRUE, "enable-last-sample", FALSE, nullptr);
+  gst::connect<GstFlowReturn(GstElement*)>(
+      sink.get(), "new-sample", weak_from_this(), [](gst::Weak<MjpegOutput>& w, GstElement* as) -> GstFlowReturn {
+        auto sample = gst::SamplePtr::adopt(gst_app_sink_pull_sample(GST_APP_SINK(as)));
+        if (!sample) return GST_FLOW_OK;
+        if (auto self = w.lock()) self->on_sample(sample.get());
+        return GST_FLOW_OK;
+      });
 
-  for (GstElement* e : all) gst_bin_add(GST_BIN(bin_), e);
-  if (!gst_element_link_many(q, dec, conv, rate, scale, caps, enc, sink, nullptr)) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
+  for (const auto& [e, name] : needed) gst_bin_add(GST_BIN(bin.get()), e->get());
+  if (!gst_element_link_many(q.get(), dec.get(), conv.get(), rate.get(), scale.get(), caps.get(), enc.get(),
+                             sink.get(), nullptr)) {
     return close("cannot link the MJPEG branch (check mjpeg.width/height)");
   }
-  GstPad* qsink = gst_element_get_static_pad(q, "sink");
-  gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
-  add_keyframe_gate(qsink, /*drop_key_requests=*/true);
-  gst_object_unref(qsink);
-
-  tee_pad_ = attach_branch(s->pipeline(), s->tee(), bin_);
-  if (!tee_pad_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-    return close("cannot attach the MJPEG branch to the stream");
+  gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
+  if (!gst::add_ghost_pad(bin.get(), "sink", qsink.get())) {
+    return close("cannot link the MJPEG branch (check mjpeg.width/height)");
   }
+  add_keyframe_gate(qsink.get(), /*drop_key_requests=*/true);
+
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), s->tee(), bin.get());
+  if (!tee_pad) return close("cannot attach the MJPEG branch to the stream");  // the bin is out again
+  bin_ = std::move(bin);
+  tee_pad_ = std::move(tee_pad);
   started_ms_ = mono_now_ms();
   lg()->info("camera {}: MJPEG started ({} fps, quality {}, size {}x{})", camera_id_, m.fps,
              m.quality, m.width ? std::to_string(m.width) : "source",
@@ -227,27 +216,21 @@ void MjpegOutput::idle_check() {
              kLingerMs / 1000, encoded_.load());
   s->remove_output(kKind, this);
   if (s->pipeline() && s->tee() && bin_ && tee_pad_) {
-    detach_branch(s->loop(), s->pipeline(), s->tee(), tee_pad_, bin_, {});
-    tee_pad_ = nullptr;
+    detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(), {});
+  } else {
+    tee_pad_.release();  // not detached: give the pad back to the tee now
   }
-  if (bin_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-  }
+  bin_.reset();  // detach_branch holds its own reference until the bin is out
 }
 
 void MjpegOutput::on_stream_teardown() {
   if (auto s = stream_.lock(); s && timer_) s->loop().cancel(timer_);
   timer_ = 0;
   close("the stream stopped");
-  if (tee_pad_) {
-    gst_object_unref(tee_pad_);
-    tee_pad_ = nullptr;
-  }
-  if (bin_) {
-    gst_object_unref(bin_);
-    bin_ = nullptr;
-  }
+  // The pipeline is already NULL and about to go: the pad goes back to its tee, and the
+  // bin's last reference is the pipeline's.
+  tee_pad_.release();
+  bin_.reset();
 }
 
 model::OutputFigures MjpegOutput::figures() const {

@@ -2,41 +2,43 @@
 
 #include <atomic>
 
+#include "camrelay/gst/callback.hpp"
+
 namespace camrelay::media {
 
+namespace {
+// The gate's own state, held by value in the probe's data (freed with the probe).
+struct Gate {
+  std::atomic<bool> seen_key{false};
+  Gate() = default;
+  Gate(Gate&& o) noexcept : seen_key(o.seen_key.load()) {}  // moved into the probe before it runs
+};
+}  // namespace
+
 void add_keyframe_gate(GstPad* pad, bool drop_key_requests) {
-  struct Gate {
-    std::atomic<bool> seen_key{false};
-    bool drop_key_requests;
-  };
   GstPadProbeType types = GST_PAD_PROBE_TYPE_BUFFER;
   if (drop_key_requests) {
     types = GstPadProbeType(types | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
   }
-  gst_pad_add_probe(
-      pad, types,
-      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-        auto* g = static_cast<Gate*>(ud);
-        if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-          if (g->seen_key.load(std::memory_order_relaxed)) return GST_PAD_PROBE_OK;
-          if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT)) {
-            return GST_PAD_PROBE_DROP;
-          }
-          g->seen_key.store(true);
-          return GST_PAD_PROBE_OK;
-        }
-        GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-        const GstStructure* s = gst_event_get_structure(ev);
-        // Upstream: a branch's own keyframe requests. Downstream: h264parse's answers to
-        // other branches' requests, which make splitmuxsink/mpegtsmux cut or stall.
-        if ((GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_UPSTREAM ||
-             GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_DOWNSTREAM) &&
-            s && gst_structure_has_name(s, "GstForceKeyUnit")) {
-          return GST_PAD_PROBE_DROP;
-        }
-        return GST_PAD_PROBE_OK;
-      },
-      new Gate{{false}, drop_key_requests}, [](gpointer p) { delete static_cast<Gate*>(p); });
+  gst::add_probe(pad, types, Gate{}, [](Gate& g, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+      if (g.seen_key.load(std::memory_order_relaxed)) return GST_PAD_PROBE_OK;
+      if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT)) {
+        return GST_PAD_PROBE_DROP;
+      }
+      g.seen_key.store(true);
+      return GST_PAD_PROBE_OK;
+    }
+    GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+    const GstStructure* s = gst_event_get_structure(ev);
+    // Upstream: a branch's own keyframe requests. Downstream: h264parse's answers to
+    // other branches' requests, which make splitmuxsink/mpegtsmux cut or stall.
+    if ((GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_UPSTREAM || GST_EVENT_TYPE(ev) == GST_EVENT_CUSTOM_DOWNSTREAM) &&
+        s && gst_structure_has_name(s, "GstForceKeyUnit")) {
+      return GST_PAD_PROBE_DROP;
+    }
+    return GST_PAD_PROBE_OK;
+  });
 }
 
 }  // namespace camrelay::media

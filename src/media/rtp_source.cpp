@@ -29,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/callback.hpp"
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/rtp_link.hpp"
 #include "camrelay/util/error.hpp"
@@ -49,28 +50,32 @@ constexpr unsigned kTickMs = 500;
 constexpr int kJitterBufferMs = 50;
 constexpr guint64 kRtcpMinInterval = GST_SECOND;  // REMB about once a second
 
+using SocketPtr = gst::Ptr<GSocket>;
+
 // A UDP socket bound to 0.0.0.0:port. Throws Error(unavailable) naming the port.
-GSocket* bind_udp(int port) {
-  GError* err = nullptr;
-  GSocket* s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+SocketPtr bind_udp(int port) {
+  GError* raw_err = nullptr;
+  auto s = SocketPtr::adopt(
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &raw_err));
+  gst::ErrorPtr err(raw_err);
   if (!s) {
-    std::string m = err ? err->message : "unknown error";
-    g_clear_error(&err);
-    throw Error(Errc::unavailable, "cannot create a UDP socket: " + m);
+    throw Error(Errc::unavailable,
+                std::string("cannot create a UDP socket: ") + (err ? err->message : "unknown error"));
   }
-  GInetAddress* any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress* sa = g_inet_socket_address_new(any, static_cast<guint16>(port));
-  const gboolean ok = g_socket_bind(s, sa, FALSE, &err);
-  g_object_unref(sa);
-  g_object_unref(any);
+  auto any = gst::Ptr<GInetAddress>::adopt(g_inet_address_new_any(G_SOCKET_FAMILY_IPV4));
+  auto sa = gst::Ptr<GSocketAddress>::adopt(g_inet_socket_address_new(any.get(), static_cast<guint16>(port)));
+  raw_err = nullptr;
+  const gboolean ok = g_socket_bind(s.get(), sa.get(), FALSE, &raw_err);
+  err.reset(raw_err);
   if (!ok) {
-    std::string m = err ? err->message : "unknown error";
-    g_clear_error(&err);
-    g_object_unref(s);
-    throw Error(Errc::unavailable, fmt::format("cannot listen on UDP port {}: {}", port, m));
+    throw Error(Errc::unavailable,
+                fmt::format("cannot listen on UDP port {}: {}", port, err ? err->message : "unknown error"));
   }
   return s;
 }
+
+// The udpsrc probes' types: udpsrc may push buffer lists.
+constexpr auto kBuffers = GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
 
 class RtpSource final : public Source {
  public:
@@ -88,8 +93,7 @@ class RtpSource final : public Source {
   ~RtpSource() override {
     if (loop_ && timer_) loop_->cancel(timer_);
     if (link_) link_->set_listener(nullptr);
-    for (GSocket* s : sockets_) g_object_unref(s);
-    if (session_) g_object_unref(session_);
+    // (The holders drop the sockets and the session.)
   }
 
   void set_rtp_link(std::shared_ptr<RtpLink> link) override { link_ = std::move(link); }
@@ -127,7 +131,7 @@ class RtpSource final : public Source {
                  nullptr);
     {
       std::lock_guard lk(st_->mu);
-      st_->rtcp_sink = GST_ELEMENT(gst_object_ref(rtcp_sink.get()));
+      st_->rtcp_sink = rtcp_sink;
     }
 
     auto funnel = gst::make_element("funnel");
@@ -140,31 +144,39 @@ class RtpSource final : public Source {
     for (GstElement* e : {rtp_src.get(), rtcp_src.get(), rtpbin.get(), rtcp_sink.get(), funnel.get(), depay.get(), avc.get()}) {
       gst_bin_add(pipe, e);
     }
-    st_->funnel = GST_ELEMENT(gst_object_ref(funnel.get()));
+    st_->funnel = funnel;
     if (!gst_element_link_pads(rtp_src.get(), "src", rtpbin.get(), "recv_rtp_sink_0") ||
         !gst_element_link_pads(rtcp_src.get(), "src", rtpbin.get(), "recv_rtcp_sink_0") ||
         !gst_element_link_pads(rtpbin.get(), "send_rtcp_src_0", rtcp_sink.get(), "sink") ||
         !gst_element_link_many(funnel.get(), depay.get(), avc.get(), sink, nullptr)) {
       throw Error(Errc::internal, "rtp source: cannot link rtpbin");
     }
-    g_signal_connect_data(rtpbin.get(), "pad-added", G_CALLBACK(&rtp::on_pad_added), hold(st_),
-                          &rtp::release, GConnectFlags(0));
-    g_signal_connect_data(rtpbin.get(), "pad-removed", G_CALLBACK(&rtp::on_pad_removed), hold(st_),
-                          &rtp::release, GConnectFlags(0));
-    g_signal_connect_data(rtpbin.get(), "request-pt-map", G_CALLBACK(&rtp::on_request_pt_map), hold(st_),
-                          &rtp::release, GConnectFlags(0));
+    // The callbacks share the state (see rtp_state.hpp), held by value.
+    using StatePtr = std::shared_ptr<State>;
+    gst::connect<void(GstElement*, GstPad*)>(
+        rtpbin.get(), "pad-added", st_, [](StatePtr& st, GstElement*, GstPad* pad) { rtp::on_pad_added(*st, pad); });
+    gst::connect<void(GstElement*, GstPad*)>(
+        rtpbin.get(), "pad-removed", st_,
+        [](StatePtr& st, GstElement*, GstPad* pad) { rtp::on_pad_removed(*st, pad); });
+    gst::connect<GstCaps*(GstElement*, guint, guint)>(
+        rtpbin.get(), "request-pt-map", st_, [](StatePtr& st, GstElement*, guint session, guint pt) {
+          return rtp::on_request_pt_map(*st, session, pt).release();  // rtpbin takes the caps (transfer full)
+        });
 
     // The internal RTP session: RTCP interval and the REMB hook.
     GObject* session = nullptr;
     g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
-    if (!session) throw Error(Errc::internal, "rtp source: rtpbin has no internal session");
-    session_ = session;  // we own the returned reference
-    g_object_set(session_, "rtcp-min-interval", kRtcpMinInterval, nullptr);
-    g_signal_connect_data(session_, "on-sending-rtcp", G_CALLBACK(&rtp::on_sending_rtcp), hold(st_),
-                          &rtp::release, GConnectFlags(0));
+    session_ = gst::Ptr<GObject>::adopt(session);  // a new reference
+    if (!session_) throw Error(Errc::internal, "rtp source: rtpbin has no internal session");
+    g_object_set(session_.get(), "rtcp-min-interval", kRtcpMinInterval, nullptr);
+    gst::connect<gboolean(GObject*, GstBuffer*, gboolean)>(
+        session_.get(), "on-sending-rtcp", st_,
+        [](StatePtr& st, GObject*, GstBuffer* buf, gboolean early) { return rtp::on_sending_rtcp(*st, buf, early); });
 
-    add_probe(rtp_src.get(), &rtp::on_rtp);
-    add_probe(rtcp_src.get(), &rtp::on_rtcp);
+    gst::add_probe(gst::static_pad(rtp_src.get(), "src").get(), kBuffers, st_,
+                   [](StatePtr& st, GstPad*, GstPadProbeInfo* info) { return rtp::on_rtp(*st, info); });
+    gst::add_probe(gst::static_pad(rtcp_src.get(), "src").get(), kBuffers, st_,
+                   [](StatePtr& st, GstPad*, GstPadProbeInfo* info) { return rtp::on_rtcp(*st, info); });
 
     if (!audio_sink) audio_ = false;  // the camera's audio is off
     if (audio_) build_audio(pipe, rtpbin.get(), audio_sink);
@@ -177,7 +189,9 @@ class RtpSource final : public Source {
         auto st = w.lock();
         if (!st) return;
         // A new answer may map the audio payload types differently.
-        if (st->audio && st->rtpbin) g_signal_emit_by_name(st->rtpbin, "clear-pt-map");
+        if (auto rtpbin = st->audio ? st->rtpbin.get() : gst::ElementPtr()) {
+          g_signal_emit_by_name(rtpbin.get(), "clear-pt-map");
+        }
         st->clock_start_ms = mono_now_ms();  // the camera gets rtp_timeout_s from the answer on
         if (!unknown_host(e.host) && e.port > 0) st->set_remote(e.host, e.port, "answer", true);
       });
@@ -214,17 +228,10 @@ class RtpSource final : public Source {
   void set_target_bitrate(int kbps) override { st_->target_kbps = kbps; }
 
  private:
-  GSocket* own(GSocket* s) {
-    sockets_.push_back(s);
-    return s;
-  }
-
-
-  void add_probe(GstElement* src, GstPadProbeReturn (*fn)(GstPad*, GstPadProbeInfo*, gpointer)) {
-    GstPad* pad = gst_element_get_static_pad(src, "src");
-    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), fn,
-                      hold(st_), &rtp::release_notify);
-    gst_object_unref(pad);
+  // Keeps a bound socket for the source's life (udpsrc and multiudpsink share it).
+  GSocket* own(SocketPtr s) {
+    sockets_.push_back(std::move(s));
+    return sockets_.back().get();
   }
 
   // rtpbin session 1 on audio_port / audio_port+1 (see the top of the file).
@@ -235,7 +242,7 @@ class RtpSource final : public Source {
     }
     st_->audio = true;
     st_->pipe = pipe;
-    st_->rtpbin = GST_ELEMENT(gst_object_ref(rtpbin));
+    st_->rtpbin.set(rtpbin);
     if (!st_->mqtt) {
       st_->audio_static = RtpLink::AudioFormat{c_.audio_payload_type, c_.audio_codec, c_.audio_clock_rate,
                                                c_.audio_codec == "OPUS" ? 2 : 1};
@@ -254,19 +261,18 @@ class RtpSource final : public Source {
     g_object_set(rtcp_src.get(), "socket", rtcp_sock, "close-socket", FALSE, nullptr);
     auto funnel = gst::make_element("funnel", "audio-funnel");
     for (GstElement* e : {rtp_src.get(), rtcp_src.get(), funnel.get()}) gst_bin_add(pipe, e);
-    st_->audio_funnel = GST_ELEMENT(gst_object_ref(funnel.get()));
-    GstPad* fsrc = gst_element_get_static_pad(funnel.get(), "src");
-    GstPad* ain = gst_element_get_static_pad(audio_sink, "sink");
-    const bool linked = gst_pad_link(fsrc, ain) == GST_PAD_LINK_OK;
-    gst_object_unref(ain);
-    gst_object_unref(fsrc);
+    st_->audio_funnel = funnel;
+    const bool linked =
+        gst_pad_link(gst::static_pad(funnel.get(), "src").get(), gst::static_pad(audio_sink, "sink").get()) ==
+        GST_PAD_LINK_OK;
     if (!linked || !gst_element_link_pads(rtp_src.get(), "src", rtpbin, "recv_rtp_sink_1") ||
         !gst_element_link_pads(rtcp_src.get(), "src", rtpbin, "recv_rtcp_sink_1")) {
       throw Error(Errc::internal, "rtp source: cannot link the audio session");
     }
-    GstPad* pad = gst_element_get_static_pad(rtp_src.get(), "src");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &rtp::on_audio, hold(st_), &rtp::release_notify);
-    gst_object_unref(pad);
+    gst::add_probe(gst::static_pad(rtp_src.get(), "src").get(), GST_PAD_PROBE_TYPE_BUFFER, st_,
+                   [](std::shared_ptr<State>& st, GstPad*, GstPadProbeInfo* info) {
+                     return rtp::on_audio(*st, info);  // shares the state (see rtp_state.hpp)
+                   });
   }
 
   // ---- GLib thread ----
@@ -333,8 +339,8 @@ class RtpSource final : public Source {
   std::shared_ptr<RtpLink> link_;
   bool audio_ = false;
   int audio_port_ = 0;
-  std::vector<GSocket*> sockets_;
-  GObject* session_ = nullptr;
+  std::vector<SocketPtr> sockets_;
+  gst::Ptr<GObject> session_;  // rtpbin's internal session 0
   guint timer_ = 0;
   unsigned ticks_ = 0;
   bool lost_ = false;

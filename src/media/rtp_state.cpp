@@ -25,43 +25,41 @@ bool sender_of(GstBuffer* buf, std::string& host, int& port) {
   GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
   if (!meta || !G_IS_INET_SOCKET_ADDRESS(meta->addr)) return false;
   auto* isa = G_INET_SOCKET_ADDRESS(meta->addr);
-  gchar* a = g_inet_address_to_string(g_inet_socket_address_get_address(isa));
-  host = a ? a : "";
-  g_free(a);
+  host = gst::take_string(g_inet_address_to_string(g_inet_socket_address_get_address(isa)));
   port = g_inet_socket_address_get_port(isa);
   return !host.empty();
 }
 
 
-void count_rtp(State* st, GstBuffer* buf) {
+void count_rtp(State& st, GstBuffer* buf) {
   const std::int64_t now = mono_now_ms();
-  st->last_rtp_ms.store(now, std::memory_order_relaxed);
-  st->packets.fetch_add(1, std::memory_order_relaxed);
-  st->bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
+  st.last_rtp_ms.store(now, std::memory_order_relaxed);
+  st.packets.fetch_add(1, std::memory_order_relaxed);
+  st.bytes.fetch_add(gst_buffer_get_size(buf), std::memory_order_relaxed);
   guint8 h[12];
   if (gst_buffer_extract(buf, 0, h, sizeof h) == sizeof h && (h[0] >> 6) == 2) {
     const std::uint32_t ssrc = (std::uint32_t(h[8]) << 24) | (std::uint32_t(h[9]) << 16) |
                                (std::uint32_t(h[10]) << 8) | h[11];
-    if (!st->have_ssrc || st->ssrc != ssrc) {
-      if (st->have_ssrc) st->ssrc_changes.fetch_add(1);
-      st->ssrc = ssrc;
-      st->have_ssrc = true;
-      st->rtp_sender_known = false;  // a new stream: look at its address again
-      lg()->info("camera {}: RTP from SSRC {:08x}", st->camera_id, ssrc);
+    if (!st.have_ssrc || st.ssrc != ssrc) {
+      if (st.have_ssrc) st.ssrc_changes.fetch_add(1);
+      st.ssrc = ssrc;
+      st.have_ssrc = true;
+      st.rtp_sender_known = false;  // a new stream: look at its address again
+      lg()->info("camera {}: RTP from SSRC {:08x}", st.camera_id, ssrc);
     }
   }
-  if (!st->rtp_sender_known) {
+  if (!st.rtp_sender_known) {
     std::string host;
     int port = 0;
     if (sender_of(buf, host, port)) {
-      st->rtp_sender_known = true;
+      st.rtp_sender_known = true;
       {
-        std::lock_guard lk(st->mu);
-        st->rtp_from_host = host;
-        st->rtp_from_port = port;
+        std::lock_guard lk(st.mu);
+        st.rtp_from_host = host;
+        st.rtp_from_port = port;
       }
-      lg()->info("camera {}: RTP comes from {}:{}", st->camera_id, host, port);
-      if (!st->rtcp_sender_known && port < 65535) st->set_remote(host, port + 1, "learned from RTP: port+1", false);
+      lg()->info("camera {}: RTP comes from {}:{}", st.camera_id, host, port);
+      if (!st.rtcp_sender_known && port < 65535) st.set_remote(host, port + 1, "learned from RTP: port+1", false);
     }
   }
 }
@@ -80,21 +78,15 @@ void State::set_remote(const std::string& host, int port, const char* origin, bo
   remote_origin = origin;
   remote_from_answer = from_answer;
   if (rtcp_sink) {
-    g_signal_emit_by_name(rtcp_sink, "clear");
-    g_signal_emit_by_name(rtcp_sink, "add", host.c_str(), port);
+    g_signal_emit_by_name(rtcp_sink.get(), "clear");
+    g_signal_emit_by_name(rtcp_sink.get(), "add", host.c_str(), port);
   }
   remote_known = true;
   lg()->info("camera {}: RTCP (receiver reports{}) → {}:{} ({})", camera_id, remb_enabled ? " + REMB" : "", host,
              port, origin);
 }
 
-gpointer hold(const std::shared_ptr<State>& st) { return new std::shared_ptr<State>(st); }
-void release(gpointer p, GClosure*) { delete static_cast<std::shared_ptr<State>*>(p); }
-void release_notify(gpointer p) { release(p); }
-State* state_of(gpointer p) { return static_cast<std::shared_ptr<State>*>(p)->get(); }
-
-GstPadProbeReturn on_rtp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
-  auto* st = state_of(ud);
+GstPadProbeReturn on_rtp(State& st, GstPadProbeInfo* info) {
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     count_rtp(st, GST_PAD_PROBE_INFO_BUFFER(info));
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
@@ -104,16 +96,15 @@ GstPadProbeReturn on_rtp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
-  auto* st = state_of(ud);
+GstPadProbeReturn on_rtcp(State& st, GstPadProbeInfo* info) {
   if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_OK;
-  st->rtcp_received.fetch_add(1, std::memory_order_relaxed);
-  if (!st->rtcp_sender_known) {
+  st.rtcp_received.fetch_add(1, std::memory_order_relaxed);
+  if (!st.rtcp_sender_known) {
     std::string host;
     int port = 0;
     if (sender_of(GST_PAD_PROBE_INFO_BUFFER(info), host, port)) {
-      st->rtcp_sender_known = true;
-      st->set_remote(host, port, "learned from the camera's RTCP", false);
+      st.rtcp_sender_known = true;
+      st.set_remote(host, port, "learned from the camera's RTCP", false);
     }
   }
   return GST_PAD_PROBE_OK;
@@ -121,8 +112,7 @@ GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud) {
 
 // rtpbin's internal session is about to send an RTCP compound packet: count FIR/PLI and
 // append the REMB (docs/mqtt.md, "REMB"). Runs on rtpbin's RTCP thread, without session locks.
-gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer ud) {
-  auto* st = state_of(ud);
+gboolean on_sending_rtcp(State& st, GstBuffer* buf, gboolean /*early*/) {
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
   if (!gst_rtcp_buffer_map(buf, GST_MAP_READWRITE, &rtcp)) return FALSE;
   GstRTCPPacket pkt;
@@ -139,8 +129,8 @@ gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer 
         case GST_RTCP_TYPE_PSFB: {
           if (!our_ssrc) our_ssrc = gst_rtcp_packet_fb_get_sender_ssrc(&pkt);
           const auto t = gst_rtcp_packet_fb_get_type(&pkt);
-          if (t == GST_RTCP_PSFB_TYPE_PLI) st->plis_sent.fetch_add(1);
-          if (t == GST_RTCP_PSFB_TYPE_FIR) st->firs_sent.fetch_add(1);
+          if (t == GST_RTCP_PSFB_TYPE_PLI) st.plis_sent.fetch_add(1);
+          if (t == GST_RTCP_PSFB_TYPE_FIR) st.firs_sent.fetch_add(1);
           break;
         }
         default:
@@ -149,13 +139,13 @@ gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer 
     } while (gst_rtcp_packet_move_to_next(&pkt));
   }
   bool added = false;
-  int kbps = st->target_kbps.load();
-  if (kbps <= 0) kbps = st->fallback_kbps;
-  if (st->remb_enabled && st->have_ssrc && kbps > 0 && gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &pkt)) {
+  int kbps = st.target_kbps.load();
+  if (kbps <= 0) kbps = st.fallback_kbps;
+  if (st.remb_enabled && st.have_ssrc && kbps > 0 && gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &pkt)) {
     gst_rtcp_packet_fb_set_type(&pkt, GST_RTCP_PSFB_TYPE_AFB);
     gst_rtcp_packet_fb_set_sender_ssrc(&pkt, our_ssrc);
     gst_rtcp_packet_fb_set_media_ssrc(&pkt, 0);
-    const auto fci = build_remb_fci(static_cast<std::uint64_t>(kbps) * 1000, {st->ssrc.load()});
+    const auto fci = build_remb_fci(static_cast<std::uint64_t>(kbps) * 1000, {st.ssrc.load()});
     if (gst_rtcp_packet_fb_set_fci_length(&pkt, static_cast<guint16>(fci.size() / 4))) {
       std::memcpy(gst_rtcp_packet_fb_get_fci(&pkt), fci.data(), fci.size());
       added = true;
@@ -164,9 +154,9 @@ gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean /*early*/, gpointer 
     }
   }
   gst_rtcp_buffer_unmap(&rtcp);
-  if (added && st->remote_known) {
-    st->rembs_sent.fetch_add(1);
-    st->last_remb_kbps = kbps;
+  if (added && st.remote_known) {
+    st.rembs_sent.fetch_add(1);
+    st.last_remb_kbps = kbps;
   }
   return added ? TRUE : FALSE;
 }
@@ -178,7 +168,7 @@ std::string audio_caps_string(const RtpLink::AudioFormat& f) {
   return caps;
 }
 
-GstCaps* State::audio_caps(int pt) {
+gst::CapsPtr State::audio_caps(int pt) {
   std::optional<RtpLink::AudioFormat> f;
   if (audio_static) {
     if (audio_static->payload_type == pt) f = audio_static;
@@ -195,105 +185,97 @@ GstCaps* State::audio_caps(int pt) {
   }
   if (!f) {
     lg()->debug("camera {}: audio payload type {} is not expected; dropped", camera_id, pt);
-    return nullptr;
+    return {};
   }
-  return gst_caps_from_string(audio_caps_string(*f).c_str());
+  return gst::caps_from_string(audio_caps_string(*f));
 }
 
-GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer ud) {
-  auto* st = state_of(ud);
-  if (session != 1 || !st->audio) return nullptr;
-  return st->audio_caps(static_cast<int>(pt));
+gst::CapsPtr on_request_pt_map(State& st, guint session, guint pt) {
+  if (session != 1 || !st.audio) return {};
+  return st.audio_caps(static_cast<int>(pt));
 }
 
 namespace {
 // rtpbin's recv_rtp_src_1_<ssrc>_<pt>: a depayloader for its encoding, into the audio
 // funnel. On rtpbin's streaming thread: linked at once (an unlinked pad is not-linked).
-void audio_pad_added(State* st, GstPad* pad) {
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-  const GstStructure* s = caps && gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
-  const char* enc = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
-  const std::string encoding = enc ? enc : "?";
-  if (caps) gst_caps_unref(caps);
+void audio_pad_added(State& st, GstPad* pad) {
+  std::string encoding;
+  {
+    auto caps = gst::CapsPtr::adopt(gst_pad_get_current_caps(pad));
+    if (!caps) caps = gst::CapsPtr::adopt(gst_pad_query_caps(pad, nullptr));
+    const GstStructure* s = caps && gst_caps_get_size(caps.get()) ? gst_caps_get_structure(caps.get(), 0) : nullptr;
+    const char* enc = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
+    encoding = enc ? enc : "?";
+  }
   const char* factory = audio::depayloader_for(encoding);
-  GstElement* depay = factory ? gst_element_factory_make(factory, nullptr) : nullptr;
+  gst::ElementPtr depay = factory ? gst::try_make_element(factory) : gst::ElementPtr();
   if (!depay) {
-    lg()->warn("camera {}: cannot depayload the camera's {} audio; ignored", st->camera_id, encoding);
-    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-    gst_bin_add(st->pipe, sink);
-    gst_element_sync_state_with_parent(sink);
-    GstPad* fs = gst_element_get_static_pad(sink, "sink");
-    gst_pad_link(pad, fs);
-    gst_object_unref(fs);
+    lg()->warn("camera {}: cannot depayload the camera's {} audio; ignored", st.camera_id, encoding);
+    if (gst::ElementPtr sink = gst::try_make_element("fakesink")) {
+      g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
+      gst_bin_add(st.pipe, sink.get());
+      gst_element_sync_state_with_parent(sink.get());
+      gst_pad_link(pad, gst::static_pad(sink.get(), "sink").get());
+    }
     return;
   }
-  gst_bin_add(st->pipe, depay);
-  GstPad* fsink = gst_element_request_pad_simple(st->audio_funnel, "sink_%u");
-  GstPad* dsrc = gst_element_get_static_pad(depay, "src");
-  GstPad* dsink = gst_element_get_static_pad(depay, "sink");
-  const bool ok = gst_pad_link(dsrc, fsink) == GST_PAD_LINK_OK && gst_element_sync_state_with_parent(depay) &&
-                  gst_pad_link(pad, dsink) == GST_PAD_LINK_OK;
-  gst_object_unref(dsink);
-  gst_object_unref(dsrc);
-  gst_object_unref(fsink);
+  gst_bin_add(st.pipe, depay.get());
+  // The funnel keeps the pad (and the depayloader its place) until the pipeline goes.
+  auto fsink = gst::PadPtr::adopt(gst_element_request_pad_simple(st.audio_funnel.get(), "sink_%u"));
+  gst::PadPtr dsrc = gst::static_pad(depay.get(), "src");
+  gst::PadPtr dsink = gst::static_pad(depay.get(), "sink");
+  const bool ok = gst_pad_link(dsrc.get(), fsink.get()) == GST_PAD_LINK_OK &&
+                  gst_element_sync_state_with_parent(depay.get()) && gst_pad_link(pad, dsink.get()) == GST_PAD_LINK_OK;
   if (!ok) {
-    lg()->error("camera {}: cannot link the camera's {} audio", st->camera_id, encoding);
+    lg()->error("camera {}: cannot link the camera's {} audio", st.camera_id, encoding);
     return;
   }
   {
-    std::lock_guard lk(st->audio_mu);
-    st->audio_depays[pad] = depay;
-    st->audio_codec = encoding;
+    std::lock_guard lk(st.audio_mu);
+    st.audio_depays[pad] = depay.get();  // borrowed: the pipeline holds it
+    st.audio_codec = encoding;
   }
-  lg()->info("camera {}: audio {} → {}", st->camera_id, encoding, factory);
+  lg()->info("camera {}: audio {} → {}", st.camera_id, encoding, factory);
+}
+
+bool has_prefix(GstPad* pad, const char* prefix) {
+  return gst::take_string(gst_pad_get_name(pad)).rfind(prefix, 0) == 0;
 }
 }  // namespace
 
 // A new SSRC/payload stream from rtpbin: into the funnel (an SSRC change after a camera
 // restart simply adds a pad; the old one is removed when rtpbin times it out).
-void on_pad_added(GstElement*, GstPad* pad, gpointer ud) {
-  auto* st = state_of(ud);
-  gchar* name = gst_pad_get_name(pad);
-  const bool rtp_out = g_str_has_prefix(name, "recv_rtp_src_0_");
-  const bool audio_out = g_str_has_prefix(name, "recv_rtp_src_1_");
-  g_free(name);
-  if (audio_out && st->audio && st->audio_funnel) return audio_pad_added(st, pad);
+void on_pad_added(State& st, GstPad* pad) {
+  const bool rtp_out = has_prefix(pad, "recv_rtp_src_0_");
+  const bool audio_out = has_prefix(pad, "recv_rtp_src_1_");
+  if (audio_out && st.audio && st.audio_funnel) return audio_pad_added(st, pad);
   if (!rtp_out) return;
-  GstPad* fsink = gst_element_request_pad_simple(st->funnel, "sink_%u");
-  if (gst_pad_link(pad, fsink) != GST_PAD_LINK_OK) {
-    lg()->error("camera {}: cannot link the RTP stream to the depayloader", st->camera_id);
-    gst_element_release_request_pad(st->funnel, fsink);
+  // Requested for as long as rtpbin has this pad (released in on_pad_removed).
+  auto fsink = gst::PadPtr::adopt(gst_element_request_pad_simple(st.funnel.get(), "sink_%u"));
+  if (gst_pad_link(pad, fsink.get()) != GST_PAD_LINK_OK) {
+    lg()->error("camera {}: cannot link the RTP stream to the depayloader", st.camera_id);
+    gst_element_release_request_pad(st.funnel.get(), fsink.get());
   }
-  gst_object_unref(fsink);
 }
 
-void on_pad_removed(GstElement*, GstPad* pad, gpointer ud) {
-  auto* st = state_of(ud);
-  gchar* name = gst_pad_get_name(pad);
-  const bool audio_out = g_str_has_prefix(name, "recv_rtp_src_1_");
-  g_free(name);
+void on_pad_removed(State& st, GstPad* pad) {
+  const bool audio_out = has_prefix(pad, "recv_rtp_src_1_");
   if (audio_out) {
     // The depayloader stays (idle, still on the funnel) until the pipeline is released:
     // removing elements from a streaming thread could deadlock, and SSRC changes are rare.
-    std::lock_guard lk(st->audio_mu);
-    st->audio_depays.erase(pad);
-    if (GstPad* peer = gst_pad_get_peer(pad)) {
-      gst_pad_unlink(pad, peer);
-      gst_object_unref(peer);
-    }
+    std::lock_guard lk(st.audio_mu);
+    st.audio_depays.erase(pad);
+    if (auto peer = gst::PadPtr::adopt(gst_pad_get_peer(pad))) gst_pad_unlink(pad, peer.get());
     return;
   }
-  if (GstPad* peer = gst_pad_get_peer(pad)) {
-    gst_pad_unlink(pad, peer);
-    gst_element_release_request_pad(st->funnel, peer);
-    gst_object_unref(peer);
+  if (auto peer = gst::PadPtr::adopt(gst_pad_get_peer(pad))) {
+    gst_pad_unlink(pad, peer.get());
+    gst_element_release_request_pad(st.funnel.get(), peer.get());
   }
 }
 
-GstPadProbeReturn on_audio(GstPad*, GstPadProbeInfo*, gpointer ud) {
-  state_of(ud)->audio_packets.fetch_add(1, std::memory_order_relaxed);
+GstPadProbeReturn on_audio(State& st, GstPadProbeInfo*) {
+  st.audio_packets.fetch_add(1, std::memory_order_relaxed);
   return GST_PAD_PROBE_OK;
 }
 

@@ -1,7 +1,11 @@
 #pragma once
 // The streaming-thread side of the RTP source (rtp_source.cpp): the state shared with
 // GStreamer's threads, the pad probes, rtpbin's pad handlers and the RTCP hook that appends
-// the REMB. Callbacks take `hold(state)` as user data (released by GLib with `release`).
+// the REMB. rtp_source.cpp registers them with gst::add_probe / gst::connect; their user
+// data is a std::shared_ptr<State> held by value: the state is shared with the streaming
+// threads on purpose (camrelay/gst/callback.hpp), so it lives as long as any of them can
+// call. The State therefore holds no strong reference to an element whose callbacks hold
+// the State (rtpbin: see `rtpbin` below).
 #include <gst/gst.h>
 
 #include <atomic>
@@ -12,9 +16,25 @@
 #include <optional>
 #include <string>
 
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/rtp_link.hpp"
 
 namespace camrelay::media::rtp {
+
+// A weak reference to an element (GWeakRef): get() gives a new reference, or an empty one
+// once the element is finalized. Any thread.
+class WeakElement {
+ public:
+  WeakElement() { g_weak_ref_init(&ref_, nullptr); }
+  ~WeakElement() { g_weak_ref_clear(&ref_); }
+  WeakElement(const WeakElement&) = delete;
+  WeakElement& operator=(const WeakElement&) = delete;
+  void set(GstElement* e) { g_weak_ref_set(&ref_, e); }
+  gst::ElementPtr get() { return gst::ElementPtr::adopt(static_cast<GstElement*>(g_weak_ref_get(&ref_))); }
+
+ private:
+  GWeakRef ref_;
+};
 
 // Everything touched by streaming threads and the link listener. Outlives the elements'
 // streaming (the pipeline is set to NULL before the source is destroyed).
@@ -39,7 +59,7 @@ struct State {
   std::atomic<int> target_kbps{0};
   std::atomic<int> last_remb_kbps{0};
 
-  GstElement* funnel = nullptr;     // owned reference; rtpbin's RTP pads link to it
+  gst::ElementPtr funnel;  // rtpbin's RTP pads link to it
 
   // ---- audio: rtpbin session 1 (set before the pipeline plays) ----
   bool audio = false;
@@ -47,13 +67,15 @@ struct State {
   std::optional<RtpLink::AudioFormat> audio_static;
   std::shared_ptr<RtpLink> link;      // mqtt: the answer's audio format
   GstBin* pipe = nullptr;             // borrowed: the stream's pipeline
-  GstElement* audio_funnel = nullptr; // owned reference; → the stream's audio-in
-  GstElement* rtpbin = nullptr;       // owned reference (clear-pt-map on a new answer)
+  gst::ElementPtr audio_funnel;       // → the stream's audio-in
+  // Weak (clear-pt-map on a new answer): rtpbin's signal handlers hold this State, so a
+  // strong reference here would be a cycle that frees neither.
+  WeakElement rtpbin;
   std::mutex audio_mu;
   std::map<GstPad*, GstElement*> audio_depays;  // rtpbin pad → its depayloader (borrowed)
   std::string audio_codec;           // last linked encoding name (under audio_mu)
   std::mutex mu;
-  GstElement* rtcp_sink = nullptr;  // owned reference
+  gst::ElementPtr rtcp_sink;
   std::string rtp_from_host;        // where RTP comes from
   int rtp_from_port = 0;
   std::string remote_host;          // where our RTCP goes
@@ -61,17 +83,10 @@ struct State {
   std::string remote_origin;        // "answer" | "learned from RTCP" | "learned from RTP"
   bool remote_from_answer = false;
 
-  ~State() {
-    if (rtcp_sink) gst_object_unref(rtcp_sink);
-    if (funnel) gst_object_unref(funnel);
-    if (audio_funnel) gst_object_unref(audio_funnel);
-    if (rtpbin) gst_object_unref(rtpbin);
-  }
-
-  // The RTP caps for an audio payload type (session 1), or nullptr if it is not one we
+  // The RTP caps for an audio payload type (session 1), or empty if it is not one we
   // expect: static → the configured one; mqtt → the answer's, else what the offer lists
   // (111 opus/48000/2, 0 PCMU/8000, 8 PCMA/8000). Any thread.
-  GstCaps* audio_caps(int pt);
+  gst::CapsPtr audio_caps(int pt);
 
   // Points the RTCP sink at host:port (no-op if unchanged; the answer wins over
   // learning). Any thread.
@@ -81,25 +96,19 @@ struct State {
 // "", 0.0.0.0 or :: : an address to learn from packets.
 bool unknown_host(const std::string& h);
 
-// User data for signal handlers and probes: a strong reference to the state.
-gpointer hold(const std::shared_ptr<State>& st);
-void release(gpointer p, GClosure* = nullptr);
-void release_notify(gpointer p);
-State* state_of(gpointer p);
-
 // udpsrc probes (BUFFER | BUFFER_LIST): RTP counters, SSRC, sender address; RTCP in.
-GstPadProbeReturn on_rtp(GstPad*, GstPadProbeInfo* info, gpointer ud);
-GstPadProbeReturn on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer ud);
-GstPadProbeReturn on_audio(GstPad*, GstPadProbeInfo* info, gpointer ud);
+GstPadProbeReturn on_rtp(State& st, GstPadProbeInfo* info);
+GstPadProbeReturn on_rtcp(State& st, GstPadProbeInfo* info);
+GstPadProbeReturn on_audio(State& st, GstPadProbeInfo* info);
 // RTPSession::on-sending-rtcp: counts FIR/PLI, appends the REMB (docs/mqtt.md, "REMB").
-gboolean on_sending_rtcp(GObject*, GstBuffer* buf, gboolean early, gpointer ud);
+gboolean on_sending_rtcp(State& st, GstBuffer* buf, gboolean early);
 // rtpbin request-pt-map: session 1 (audio) → State::audio_caps; session 0 → none.
-GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer ud);
+gst::CapsPtr on_request_pt_map(State& st, guint session, guint pt);
 // The RTP caps string of an audio format.
 std::string audio_caps_string(const RtpLink::AudioFormat& f);
 // rtpbin pad-added / pad-removed: recv_rtp_src_0_<ssrc>_<pt> pads into / out of the funnel;
 // recv_rtp_src_1_<ssrc>_<pt> (audio) → a new depayloader for its encoding → the audio funnel.
-void on_pad_added(GstElement*, GstPad* pad, gpointer ud);
-void on_pad_removed(GstElement*, GstPad* pad, gpointer ud);
+void on_pad_added(State& st, GstPad* pad);
+void on_pad_removed(State& st, GstPad* pad);
 
 }  // namespace camrelay::media::rtp

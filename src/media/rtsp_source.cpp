@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/callback.hpp"
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
@@ -57,7 +58,7 @@ struct Core : std::enable_shared_from_this<Core> {
   GstBin* pipe = nullptr;     // borrowed: the stream's pipeline (alive while we are built)
   GstElement* parse = nullptr;  // borrowed: the stream's h264parse
   GstElement* audio_in = nullptr;  // borrowed: the stream's "audio-in" (nullptr: audio off)
-  GstElement* bin = nullptr;    // own ref; the current source bin (nullptr while waiting)
+  gst::ElementPtr bin;          // the current source bin (empty while waiting)
   std::string bin_name;
   int bin_counter = 0;
   Phase phase = Phase::connecting;
@@ -99,7 +100,9 @@ struct Core : std::enable_shared_from_this<Core> {
 
   void build_bin() {
     bin_name = fmt::format("{}{}", kBinPrefix, ++bin_counter);
-    GstElement* b = gst_bin_new(bin_name.c_str());
+    // Ours until the pipeline has it: a throw before then (a missing element, a failed
+    // link) drops the bin with everything in it, the signal handlers' data included.
+    auto b = gst::ElementPtr::ref_sink(gst_bin_new(bin_name.c_str()));
     auto src = gst::make_element("rtspsrc");
     auto depay = gst::make_element("rtph264depay", "depay");
     auto avc = gst::make_element("capsfilter");
@@ -118,21 +121,25 @@ struct Core : std::enable_shared_from_this<Core> {
     gst_util_set_object_arg(G_OBJECT(src.get()), "protocols", protocols);
     if (cfg.transport != "tcp") g_object_set(src.get(), "timeout", guint64(5'000'000), nullptr);
 
-    gst_bin_add_many(GST_BIN(b), src.get(), depay.get(), avc.get(), nullptr);  // the bin adds its own refs
+    gst_bin_add_many(GST_BIN(b.get()), src.get(), depay.get(), avc.get(), nullptr);  // the bin adds its own refs
     if (!gst_element_link(depay.get(), avc.get())) throw Error(Errc::internal, "rtsp source: cannot link rtph264depay");
     // Set up the video and, with audio on, the first audio track we can depayload; skip
-    // everything else (one log line per skipped track).
+    // everything else (one log line per skipped track). The handler's own state (shared:
+    // it holds an atomic), with the core referenced weakly.
     struct Select {
       std::string camera_id;
-      bool want_audio;
-      std::weak_ptr<Core> core;
+      bool want_audio = false;
+      gst::Weak<Core> core;
       std::atomic<bool> audio_taken{false};
     };
     audio_selected = false;
-    auto* sel = new Select{camera_id, audio_in != nullptr && !audio_refused, weak_from_this()};
-    g_signal_connect_data(
-        src.get(), "select-stream", G_CALLBACK(+[](GstElement*, guint num, GstCaps* caps, gpointer ud) -> gboolean {
-          auto* sel = static_cast<Select*>(ud);
+    auto sel = std::make_shared<Select>();
+    sel->camera_id = camera_id;
+    sel->want_audio = audio_in != nullptr && !audio_refused;
+    sel->core = weak_from_this();
+    gst::connect<gboolean(GstElement*, guint, GstCaps*)>(
+        src.get(), "select-stream", std::move(sel),
+        [](std::shared_ptr<Select>& sel, GstElement*, guint num, GstCaps* caps) -> gboolean {
           const GstStructure* s = gst_caps_get_structure(caps, 0);
           const char* media = gst_structure_get_string(s, "media");
           if (media && g_str_equal(media, "video")) return TRUE;
@@ -160,74 +167,20 @@ struct Core : std::enable_shared_from_this<Core> {
           }
           if (auto core = sel->core.lock()) core->audio_selected = true;
           return TRUE;
-        }),
-        sel, [](gpointer p, GClosure*) { delete static_cast<Select*>(p); }, GConnectFlags(0));
-    auto* weak = new std::weak_ptr<Core>(weak_from_this());
-    g_signal_connect_data(
-        src.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer ud) {
-          auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
-          if (!core) return;
-          GstCaps* caps = gst_pad_get_current_caps(pad);
-          if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-          const GstStructure* s = gst_caps_get_structure(caps, 0);
-          const char* enc = gst_structure_get_string(s, "encoding-name");
-          const char* media = gst_structure_get_string(s, "media");
-          std::string encoding = enc ? enc : "?";
-          const bool is_audio = media && g_str_equal(media, "audio");
-          gst_caps_unref(caps);
-          GstElement* parent = GST_ELEMENT(gst_object_get_parent(GST_OBJECT(pad)));
-          std::string owner = parent ? bin_of(GST_OBJECT(parent)) : "";
-          if (is_audio) {
-            // Linked here and now (a pad left unlinked would stop rtspsrc with not-linked).
-            GstElement* bin = parent ? GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent))) : nullptr;
-            const bool ok = bin && core->link_audio(GST_BIN(bin), pad, encoding);
-            if (bin) gst_object_unref(bin);
-            if (parent) gst_object_unref(parent);
-            core->loop->post([core, encoding, owner, ok] {
-              if (core->dead || owner != core->bin_name) return;
-              if (ok) {
-                if (core->audio_encoding != encoding) {
-                  lg()->info("camera {}: relaying the camera's {} audio", core->camera_id, encoding);
-                }
-                core->audio_encoding = encoding;
-              } else {
-                lg()->warn("camera {}: cannot set up the camera's {} audio; video only", core->camera_id, encoding);
-              }
-              core->publish();
-            });
-            return;
-          }
-          if (encoding != "H264") {
-            if (parent) gst_object_unref(parent);
-            core->loop->post([core, encoding, owner] {
-              if (core->dead || owner != core->bin_name) return;
-              core->codec = encoding;
-              core->fail_now(fmt::format("the camera sends {} video; only H.264 is supported", encoding));
-            });
-            return;
-          }
-          GstElement* bin = parent ? GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent))) : nullptr;
-          if (bin) {
-            GstElement* depay = gst_bin_get_by_name(GST_BIN(bin), "depay");
-            if (depay) {
-              GstPad* sink = gst_element_get_static_pad(depay, "sink");
-              if (!gst_pad_is_linked(sink)) gst_pad_link(pad, sink);
-              gst_object_unref(sink);
-              gst_object_unref(depay);
-            }
-            gst_object_unref(bin);
-          }
-          if (parent) gst_object_unref(parent);
-        }),
-        weak, [](gpointer p, GClosure*) { delete static_cast<std::weak_ptr<Core>*>(p); }, GConnectFlags(0));
+        });
+    gst::connect<void(GstElement*, GstPad*)>(src.get(), "pad-added", gst::Weak<Core>(weak_from_this()),
+                                             [](gst::Weak<Core>& w, GstElement*, GstPad* pad) {
+                                               if (auto core = w.lock()) core->on_pad_added(pad);
+                                             });
 
     // Watch the data: count buffers, turn EOS into a loss (it must never reach the tee:
     // a sink that got EOS accepts nothing more).
-    GstPad* dsrc = gst_element_get_static_pad(depay.get(), "src");
-    gst_pad_add_probe(
-        dsrc, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-          auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
+    gst::add_probe(
+        gst::static_pad(depay.get(), "src").get(),
+        GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+        gst::Weak<Core>(weak_from_this()),
+        [](gst::Weak<Core>& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+          auto core = w.lock();
           if (!core) return GST_PAD_PROBE_OK;
           if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
             core->last_buffer_ms.store(mono_now_ms(), std::memory_order_relaxed);
@@ -250,83 +203,137 @@ struct Core : std::enable_shared_from_this<Core> {
             default:
               return continue_stream(ev, core->video_started, core->video_continuing);
           }
-        },
-        new std::weak_ptr<Core>(weak_from_this()),
-        [](gpointer p) { delete static_cast<std::weak_ptr<Core>*>(p); });
-    gst_object_unref(dsrc);
-    GstPad* asrc = gst_element_get_static_pad(avc.get(), "src");
-    GstPad* ghost = gst_ghost_pad_new("src", asrc);
-    gst_object_unref(asrc);
-    gst_element_add_pad(b, ghost);
+        });
+    gst::add_ghost_pad(b.get(), "src", gst::static_pad(avc.get(), "src").get());
 
     // Audio leaves the bin through "audio_src", targeted at the depayloader once rtspsrc
     // exposes the camera's audio track (see link_audio).
-    GstPad* aghost = nullptr;
+    gst::PadPtr aghost;
     if (audio_in) {
-      aghost = gst_ghost_pad_new_no_target("audio_src", GST_PAD_SRC);
-      gst_element_add_pad(b, aghost);
+      // Held sunk: the bin takes its own reference (one it refused would be dropped here).
+      aghost = gst::PadPtr::ref_sink(gst_ghost_pad_new_no_target("audio_src", GST_PAD_SRC));
+      gst_element_add_pad(b.get(), aghost.get());
     }
 
     flow_reported = false;
     audio_encoding.clear();  // shown again once this bin's audio track is linked
-    gst_bin_add(pipe, b);  // the pipeline takes the floating ref
-    bin = GST_ELEMENT(gst_object_ref(b));
-    if (!gst_element_link(bin, parse)) {
+    gst_bin_add(pipe, b.get());  // the pipeline takes its own reference
+    // A bin that cannot be linked leaves the pipeline again (it never ran); `bin` stays empty.
+    auto remove_bin = [&] {
+      gst_element_set_locked_state(b.get(), TRUE);
+      gst_bin_remove(pipe, b.get());
+      gst_element_set_state(b.get(), GST_STATE_NULL);
+      bin_name.clear();
+    };
+    if (!gst_element_link(b.get(), parse)) {
+      remove_bin();
       throw Error(Errc::internal, "rtsp source: cannot link rtph264depay to h264parse");
     }
     if (aghost) {
       // The previous bin (reconnect) was unlinked when it was removed from the pipeline.
-      GstPad* ain = gst_element_get_static_pad(audio_in, "sink");
-      const GstPadLinkReturn r = gst_pad_link_full(aghost, ain, GST_PAD_LINK_CHECK_NOTHING);
-      gst_object_unref(ain);
-      if (r != GST_PAD_LINK_OK) throw Error(Errc::internal, "rtsp source: cannot link the audio pad to audio-in");
+      const GstPadLinkReturn r =
+          gst_pad_link_full(aghost.get(), gst::static_pad(audio_in, "sink").get(), GST_PAD_LINK_CHECK_NOTHING);
+      if (r != GST_PAD_LINK_OK) {
+        remove_bin();
+        throw Error(Errc::internal, "rtsp source: cannot link the audio pad to audio-in");
+      }
     }
+    bin = std::move(b);
     phase = Phase::connecting;
     phase_since_ms = mono_now_ms();
+  }
+
+  // rtspsrc exposed a stream (streaming thread): video → the bin's "depay"; audio → a new
+  // depayloader (link_audio); video in another codec fails the source.
+  void on_pad_added(GstPad* pad) {
+    std::string encoding;
+    bool is_audio = false;
+    {
+      auto caps = gst::CapsPtr::adopt(gst_pad_get_current_caps(pad));
+      if (!caps) caps = gst::CapsPtr::adopt(gst_pad_query_caps(pad, nullptr));
+      const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+      const char* enc = gst_structure_get_string(s, "encoding-name");
+      const char* media = gst_structure_get_string(s, "media");
+      encoding = enc ? enc : "?";
+      is_audio = media && g_str_equal(media, "audio");
+    }
+    // rtspsrc, and the "rtspbin-N" it sits in.
+    auto parent = gst::ElementPtr::adopt(GST_ELEMENT(gst_object_get_parent(GST_OBJECT(pad))));
+    const std::string owner = parent ? bin_of(GST_OBJECT(parent.get())) : "";
+    auto self = shared_from_this();
+    if (is_audio) {
+      // Linked here and now (a pad left unlinked would stop rtspsrc with not-linked).
+      auto b = parent ? gst::ElementPtr::adopt(GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent.get()))))
+                      : gst::ElementPtr();
+      const bool ok = b && link_audio(GST_BIN(b.get()), pad, encoding);
+      loop->post([core = std::move(self), encoding, owner, ok] {
+        if (core->dead || owner != core->bin_name) return;
+        if (ok) {
+          if (core->audio_encoding != encoding) {
+            lg()->info("camera {}: relaying the camera's {} audio", core->camera_id, encoding);
+          }
+          core->audio_encoding = encoding;
+        } else {
+          lg()->warn("camera {}: cannot set up the camera's {} audio; video only", core->camera_id, encoding);
+        }
+        core->publish();
+      });
+      return;
+    }
+    if (encoding != "H264") {
+      loop->post([core = std::move(self), encoding, owner] {
+        if (core->dead || owner != core->bin_name) return;
+        core->codec = encoding;
+        core->fail_now(fmt::format("the camera sends {} video; only H.264 is supported", encoding));
+      });
+      return;
+    }
+    if (!parent) return;
+    if (auto b = gst::ElementPtr::adopt(GST_ELEMENT(gst_object_get_parent(GST_OBJECT(parent.get()))))) {
+      if (auto d = gst::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(b.get()), "depay"))) {
+        gst::PadPtr sink = gst::static_pad(d.get(), "sink");
+        if (!gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
+      }
+    }
   }
 
   // rtspsrc's audio pad → a new depayloader in `b` → the bin's "audio_src" ghost pad
   // (linked to the stream's audio-in). Streaming thread (rtspsrc's pad-added).
   bool link_audio(GstBin* b, GstPad* pad, const std::string& encoding) {
     const char* factory = audio::depayloader_for(encoding);
-    GstPad* ghost = gst_element_get_static_pad(GST_ELEMENT(b), "audio_src");
-    if (!factory || !ghost) {
-      if (ghost) gst_object_unref(ghost);
-      return false;
-    }
-    GstElement* depay = gst_element_factory_make(factory, nullptr);
+    gst::PadPtr ghost = gst::static_pad(GST_ELEMENT(b), "audio_src");
+    if (!factory || !ghost) return false;
+    // Not make_element: a missing depayloader costs the audio only (and no throw on a
+    // streaming thread).
+    gst::ElementPtr depay = gst::try_make_element(factory);
     if (!depay) {
-      gst_object_unref(ghost);
       lg()->warn("camera {}: GStreamer element {} is missing", camera_id, factory);
       return false;
     }
-    gst_bin_add(b, depay);
-    GstPad* dsink = gst_element_get_static_pad(depay, "sink");
-    GstPad* dsrc = gst_element_get_static_pad(depay, "src");
-    gst_pad_add_probe(dsrc, GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), &Core::on_audio_event,
-                      new std::weak_ptr<Core>(weak_from_this()),
-                      [](gpointer p) { delete static_cast<std::weak_ptr<Core>*>(p); });
-    bool ok = gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), dsrc);
-    gst_element_sync_state_with_parent(depay);
-    ok = ok && gst_pad_link(pad, dsink) == GST_PAD_LINK_OK;
-    gst_object_unref(dsink);
-    gst_object_unref(dsrc);
-    gst_object_unref(ghost);
+    gst_bin_add(b, depay.get());
+    gst::PadPtr dsink = gst::static_pad(depay.get(), "sink");
+    gst::PadPtr dsrc = gst::static_pad(depay.get(), "src");
+    gst::add_probe(dsrc.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, gst::Weak<Core>(weak_from_this()),
+                   [](gst::Weak<Core>& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                     auto core = w.lock();
+                     return core ? core->on_audio_event(info) : GST_PAD_PROBE_OK;
+                   });
+    bool ok = gst_ghost_pad_set_target(GST_GHOST_PAD(ghost.get()), dsrc.get());
+    gst_element_sync_state_with_parent(depay.get());
+    ok = ok && gst_pad_link(pad, dsink.get()) == GST_PAD_LINK_OK;
     return ok;
   }
 
   // Events leaving the audio depayloader: EOS never reaches audio-in (its branches would
   // take nothing more); a replacement bin continues the first one's stream (as for video).
   // Audio buffers are not watched: a camera whose audio stops keeps its video going.
-  static GstPadProbeReturn on_audio_event(GstPad*, GstPadProbeInfo* info, gpointer ud) {
-    auto core = static_cast<std::weak_ptr<Core>*>(ud)->lock();
-    if (!core) return GST_PAD_PROBE_OK;
+  GstPadProbeReturn on_audio_event(GstPadProbeInfo* info) {
     GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
     switch (GST_EVENT_TYPE(ev)) {
       case GST_EVENT_EOS:
         return GST_PAD_PROBE_DROP;
       default:
-        return continue_stream(ev, core->audio_started, core->audio_continuing);
+        return continue_stream(ev, audio_started, audio_continuing);
     }
   }
 
@@ -334,14 +341,8 @@ struct Core : std::enable_shared_from_this<Core> {
   // (TEARDOWN to a dead camera), so its NULL transition runs on a GStreamer worker thread.
   void drop_bin() {
     if (!bin) return;
-    GstElement* b = bin;
-    bin = nullptr;
     bin_name.clear();
-    gst_element_set_locked_state(b, TRUE);
-    gst_bin_remove(pipe, b);  // unlinks it from h264parse
-    gst_element_call_async(
-        b, [](GstElement* e, gpointer) { gst_element_set_state(e, GST_STATE_NULL); }, nullptr, nullptr);
-    gst_object_unref(b);  // call_async holds its own reference
+    gst::remove_and_stop_async(pipe, std::move(bin));  // unlinks it from h264parse
   }
 
   void on_flowing() {
@@ -414,12 +415,11 @@ struct Core : std::enable_shared_from_this<Core> {
       build_bin();
       // Same clock and base time as the running pipeline, so the new source's timestamps
       // continue the stream's running time (muxers and synced sinks depend on it).
-      gst_element_set_base_time(bin, gst_element_get_base_time(GST_ELEMENT(pipe)));
-      if (GstClock* clock = gst_element_get_clock(GST_ELEMENT(pipe))) {
-        gst_element_set_clock(bin, clock);
-        gst_object_unref(clock);
+      gst_element_set_base_time(bin.get(), gst_element_get_base_time(GST_ELEMENT(pipe)));
+      if (auto clock = gst::Ptr<GstClock>::adopt(gst_element_get_clock(GST_ELEMENT(pipe)))) {
+        gst_element_set_clock(bin.get(), clock.get());
       }
-      if (!gst_element_sync_state_with_parent(bin)) {
+      if (!gst_element_sync_state_with_parent(bin.get())) {
         lost("cannot restart the RTSP source");
       }
     } catch (const std::exception& e) {
@@ -443,19 +443,13 @@ struct Core : std::enable_shared_from_this<Core> {
     const std::string owner = bin_of(GST_MESSAGE_SRC(msg));
     if (owner.empty()) return false;  // not ours
     if (owner != bin_name) return true;  // a bin we already replaced: ignore
-    GError* err = nullptr;
-    gchar* dbg = nullptr;
-    gst_message_parse_error(msg, &err, &dbg);
-    std::string text = err && err->message ? err->message : "unknown error";
-    const bool unauthorized =
-        (err && err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
-        text.find("Unauthorized") != std::string::npos ||
-        (dbg && std::string_view(dbg).find("(401)") != std::string_view::npos);
-    const bool not_found = text.find("Not Found") != std::string::npos ||
-                           (dbg && std::string_view(dbg).find("(404)") != std::string_view::npos);
-    lg()->debug("camera {}: rtspsrc error: {} ({})", camera_id, text, dbg ? mask_rtsp_url(dbg) : "");
-    g_clear_error(&err);
-    g_free(dbg);
+    const gst::MessageText e = gst::parse_error(msg);
+    const std::string& text = e.message;
+    const bool unauthorized = (e.domain == GST_RESOURCE_ERROR && e.code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
+                              text.find("Unauthorized") != std::string::npos ||
+                              e.debug.find("(401)") != std::string::npos;
+    const bool not_found = text.find("Not Found") != std::string::npos || e.debug.find("(404)") != std::string::npos;
+    lg()->debug("camera {}: rtspsrc error: {} ({})", camera_id, text, e.debug.empty() ? "" : mask_rtsp_url(e.debug));
     if (unauthorized) {
       fail_now(fmt::format("unauthorized: wrong RTSP credentials for {} (401)", url.masked()));
     } else if (not_found && !ever_flowed) {
@@ -471,10 +465,7 @@ struct Core : std::enable_shared_from_this<Core> {
     if (watchdog) loop->cancel(watchdog);
     if (retry_timer) loop->cancel(retry_timer);
     watchdog = retry_timer = 0;
-    if (bin) {
-      gst_object_unref(bin);  // the pipeline (being released) owns the element itself
-      bin = nullptr;
-    }
+    bin.reset();  // the pipeline (being released) owns the element itself
   }
 };
 

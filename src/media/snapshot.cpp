@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/mjpeg.hpp"
 #include "camrelay/util/error.hpp"
 
@@ -18,59 +19,53 @@ std::string scale_jpeg(const std::string& jpeg, int width, int quality) {
       "video/x-raw,width={},height={},pixel-aspect-ratio=1/1 ! jpegenc quality={} ! "
       "appsink name=sink sync=false",
       width, height, quality);
+  // FATAL_ERRORS: a missing element fails here instead of leaving a partial pipeline that
+  // can never produce a frame.
   GError* err = nullptr;
-  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
-  if (!pipe) {
-    std::string why = err ? err->message : "unknown error";
-    g_clear_error(&err);
+  auto pipe =
+      gst::ElementPtr::ref_sink(gst_parse_launch_full(desc.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err));
+  const gst::ErrorPtr parse_err(err);  // may also be set beside a pipeline (a warning): dropped
+  auto src = pipe ? gst::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipe.get()), "src")) : gst::ElementPtr();
+  auto sink = pipe ? gst::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipe.get()), "sink")) : gst::ElementPtr();
+  if (!src || !sink) {
+    const std::string why = parse_err && parse_err->message ? parse_err->message : "unknown error";
     throw Error(Errc::internal, "snapshot: cannot build the scaling pipeline: " + why);
   }
-  g_clear_error(&err);  // non-fatal warnings
-  gst_object_ref_sink(pipe);
-  GstElement* src = gst_bin_get_by_name(GST_BIN(pipe), "src");
-  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
-  GstCaps* caps = gst_caps_new_simple("image/jpeg", "framerate", GST_TYPE_FRACTION, 0, 1, nullptr);
-  g_object_set(src, "caps", caps, nullptr);
-  gst_caps_unref(caps);
+  auto caps = gst::CapsPtr::adopt(gst_caps_new_simple("image/jpeg", "framerate", GST_TYPE_FRACTION, 0, 1, nullptr));
+  g_object_set(src.get(), "caps", caps.get(), nullptr);
 
   std::string out;
   std::string failure;
-  if (gst_element_set_state(pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (gst_element_set_state(pipe.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     failure = "cannot start the scaling pipeline";
   } else {
-    GstBuffer* buf = gst_buffer_new_allocate(nullptr, jpeg.size(), nullptr);
-    gst_buffer_fill(buf, 0, jpeg.data(), jpeg.size());
-    GST_BUFFER_PTS(buf) = 0;
-    gst_app_src_push_buffer(GST_APP_SRC(src), buf);  // takes the buffer
-    gst_app_src_end_of_stream(GST_APP_SRC(src));
-    GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 5 * GST_SECOND);
-    if (sample) {
-      GstBuffer* ob = gst_sample_get_buffer(sample);
+    auto buf = gst::BufferPtr::adopt(gst_buffer_new_allocate(nullptr, jpeg.size(), nullptr));
+    gst_buffer_fill(buf.get(), 0, jpeg.data(), jpeg.size());
+    GST_BUFFER_PTS(buf.get()) = 0;
+    gst_app_src_push_buffer(GST_APP_SRC(src.get()), buf.release());  // takes the buffer
+    gst_app_src_end_of_stream(GST_APP_SRC(src.get()));
+    if (auto sample = gst::SamplePtr::adopt(gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 5 * GST_SECOND))) {
+      GstBuffer* ob = gst_sample_get_buffer(sample.get());  // borrowed from the sample
       GstMapInfo map;
       if (ob && gst_buffer_map(ob, &map, GST_MAP_READ)) {
         out.assign(reinterpret_cast<const char*>(map.data), map.size);
         gst_buffer_unmap(ob, &map);
       }
-      gst_sample_unref(sample);
     }
     if (out.empty()) {
       // The bus says why (e.g. a corrupt frame).
-      GstBus* bus = gst_element_get_bus(pipe);
-      if (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
-        gst_message_parse_error(m, &err, nullptr);
-        failure = err ? err->message : "decoder error";
-        g_clear_error(&err);
-        gst_message_unref(m);
+      auto bus = gst::BusPtr::adopt(gst_element_get_bus(pipe.get()));
+      if (auto m = gst::MessagePtr::adopt(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR))) {
+        GError* e = nullptr;
+        gst_message_parse_error(m.get(), &e, nullptr);
+        const gst::ErrorPtr error(e);
+        failure = error ? error->message : "decoder error";
       } else {
         failure = "no output within 5 s";
       }
-      gst_object_unref(bus);
     }
   }
-  gst_element_set_state(pipe, GST_STATE_NULL);
-  gst_object_unref(src);
-  gst_object_unref(sink);
-  gst_object_unref(pipe);
+  gst_element_set_state(pipe.get(), GST_STATE_NULL);
   if (out.empty()) throw Error(Errc::internal, "snapshot: scaling failed: " + failure);
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "camrelay/gst/callback.hpp"
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/util/error.hpp"
@@ -39,11 +40,11 @@ GstElement* add_idle_branch(GstBin* bin, GstElement* tee, guint max_buffers) {
   g_object_set(sink.get(), "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add_many(bin, q.get(), sink.get(), nullptr);
   if (!gst_element_link(q.get(), sink.get())) throw Error(Errc::internal, "cannot link an idle branch");
-  GstPad* src = gst_element_request_pad_simple(tee, "src_%u");
-  GstPad* qsink = gst_element_get_static_pad(q.get(), "sink");
-  gst_pad_link(src, qsink);
-  gst_object_unref(qsink);
-  gst_object_unref(src);
+  // Requested for the stream's whole life: the tee keeps it until the pipeline goes.
+  auto src = gst::PadPtr::adopt(gst_element_request_pad_simple(tee, "src_%u"));
+  if (!src || gst_pad_link(src.get(), gst::static_pad(q.get(), "sink").get()) != GST_PAD_LINK_OK) {
+    throw Error(Errc::internal, "cannot link an idle branch to its tee");
+  }
   return q.get();
 }
 }  // namespace
@@ -65,8 +66,8 @@ Stream::Stream(gst::MainLoop& loop, const config::Config& cfg, const config::Cam
 Stream::~Stream() {
   // Normally stop() already tore everything down; this is a safety net that must not
   // touch state from a foreign thread, so it only logs.
+  // (The holders drop what is left: element references, the bus watch, the GOP.)
   if (pipeline_) lg()->error("stream {} destroyed without stop()", name_);
-  clear_gop();
 }
 
 void Stream::start() {
@@ -82,16 +83,13 @@ void Stream::stop(std::function<void()> done) {
 
 void Stream::build_and_play() {
   try {
-    pipeline_ = gst_pipeline_new(name_.c_str());
-    gst_object_ref_sink(pipeline_);
-    auto* bin = GST_BIN(pipeline_);
+    pipeline_ = gst::ElementPtr::ref_sink(gst_pipeline_new(name_.c_str()));
+    auto* bin = GST_BIN(pipeline_.get());
 
     auto parse = gst::make_element("h264parse");
     g_object_set(parse.get(), "config-interval", -1, nullptr);  // SPS/PPS before every IDR
     auto caps = gst::make_element("capsfilter");
-    GstCaps* c = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
-    g_object_set(caps.get(), "caps", c, nullptr);
-    gst_caps_unref(c);
+    gst::set_caps(caps.get(), "video/x-h264,stream-format=byte-stream,alignment=au");
     auto tee = gst::make_element("tee", "tee");
     for (GstElement* e : {parse.get(), caps.get(), tee.get()}) gst_bin_add(bin, e);
     if (!gst_element_link_many(parse.get(), caps.get(), tee.get(), nullptr)) {
@@ -103,11 +101,12 @@ void Stream::build_and_play() {
     video_in_ = parse.get();
 
     // Count real buffers entering the tee.
-    GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
-    gst_pad_add_probe(
-        tee_sink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-          auto* s = static_cast<Stream*>(ud);
+    gst::add_probe(
+        gst::static_pad(tee_, "sink").get(),
+        GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), weak_from_this(),
+        [](gst::Weak<Stream>& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+          auto s = w.lock();
+          if (!s) return GST_PAD_PROBE_OK;
           if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
             s->on_buffer(GST_PAD_PROBE_INFO_BUFFER(info));
             return GST_PAD_PROBE_OK;
@@ -129,27 +128,19 @@ void Stream::build_and_play() {
               break;
           }
           return GST_PAD_PROBE_OK;
-        },
-        this, nullptr);
-    gst_object_unref(tee_sink);
+        });
     // A dropped buffer counter on the leaky queue.
-    g_signal_connect(q, "overrun", G_CALLBACK(+[](GstElement*, gpointer ud) {
-                       static_cast<Stream*>(ud)->dropped_.fetch_add(1, std::memory_order_relaxed);
-                     }), this);
+    gst::connect<void(GstElement*)>(q, "overrun", weak_from_this(), [](gst::Weak<Stream>& w, GstElement*) {
+      if (auto s = w.lock()) s->dropped_.fetch_add(1, std::memory_order_relaxed);
+    });
 
     audio_in_ = cam_.audio ? build_audio_core(bin) : nullptr;
 
-    GstBus* bus = gst_element_get_bus(pipeline_);
-    GSource* watch = gst_bus_create_watch(bus);
-    g_source_set_callback(
-        watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(+[](GstBus*, GstMessage* m, gpointer ud) -> gboolean {
-          static_cast<Stream*>(ud)->on_bus_message(m);
-          return G_SOURCE_CONTINUE;
-        })),
-        this, nullptr);
-    bus_watch_ = g_source_attach(watch, loop_.context());
-    g_source_unref(watch);
-    gst_object_unref(bus);
+    bus_watch_ = gst::BusWatch::attach(gst::BusPtr::adopt(gst_element_get_bus(pipeline_.get())).get(),
+                                       loop_.context(), weak_from_this(),
+                                       [](gst::Weak<Stream>& w, GstBus*, GstMessage* m) {
+                                         if (auto s = w.lock()) s->on_bus_message(m);
+                                       });
 
     bool source_ok = true;
     try {
@@ -160,7 +151,7 @@ void Stream::build_and_play() {
       source_lost(e.what());  // not there yet (a device not plugged in, a port taken): retry
     }
     if (source_ok) lg()->info("camera {}: starting {} ({})", camera_id_, name_, source_->describe());
-    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       // The bus usually carries the reason; give it a moment via the error message path.
       fail("pipeline refused to start (see log for the element error)");
     } else if (cfg_.hls.always) {
@@ -176,7 +167,8 @@ namespace {
 // nothing more; the source is rebuilt instead) and a rebuilt source continues the stream.
 struct SourcePadProbe {
   std::shared_ptr<StreamContinuity> continuity;  // shared: the pad may outlive the Stream
-  std::function<void()> on_eos;
+  gst::Weak<Stream> stream;
+  int source_number;  // which source bin's pad
 };
 }  // namespace
 
@@ -208,40 +200,31 @@ void Stream::build_source() {
     auto id = gst::make_element("identity", name);
     g_object_set(id.get(), "silent", TRUE, nullptr);
     gst_bin_add(GST_BIN(bin.get()), id.get());
-    GstPad* idsrc = gst_element_get_static_pad(id.get(), "src");
-    GstPad* gp = gst_ghost_pad_new(ghost, idsrc);
-    gst_object_unref(idsrc);
-    gst_element_add_pad(bin.get(), gp);  // takes the floating ref
-    auto* probe = new SourcePadProbe{continuity, {}};
-    std::weak_ptr<Stream> w = weak_from_this();
-    const int n = source_counter_;
-    probe->on_eos = [w, n] {
-      if (auto s = w.lock()) {
-        s->loop_.post([s, n] {
-          if (n == s->source_counter_ && s->source_bin_) s->source_lost("the source ended (end of stream)");
-        });
-      }
-    };
-    gst_pad_add_probe(
-        gp, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-          auto* p = static_cast<SourcePadProbe*>(ud);
-          GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-          if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
-            p->on_eos();
-            return GST_PAD_PROBE_DROP;
-          }
-          return continue_stream(ev, p->continuity->started, p->continuity->continuing);
-        },
-        probe, [](gpointer ud) { delete static_cast<SourcePadProbe*>(ud); });
+    GstPad* gp = gst::add_ghost_pad(bin.get(), ghost, gst::static_pad(id.get(), "src").get());
+    if (!gp) throw Error(Errc::internal, "cannot make the source's ghost pad");
+    gst::add_probe(gp, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, SourcePadProbe{continuity, weak_from_this(), source_counter_},
+                   [](SourcePadProbe& p, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                     GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+                     if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
+                       if (auto s = p.stream.lock()) {
+                         s->loop_.post([s, n = p.source_number] {
+                           if (n == s->source_counter_ && s->source_bin_) {
+                             s->source_lost("the source ended (end of stream)");
+                           }
+                         });
+                       }
+                       return GST_PAD_PROBE_DROP;
+                     }
+                     return continue_stream(ev, p.continuity->started, p.continuity->continuing);
+                   });
     return id.get();
   };
   GstElement* vout = add_out("video-out", "video", video_continuity_);
   GstElement* aout = audio_in_ ? add_out("audio-out", "audio", audio_continuity_) : nullptr;
-  gst_bin_add(GST_BIN(pipeline_), bin.get());
+  gst_bin_add(GST_BIN(pipeline_.get()), bin.get());
   auto remove_bin = [&] {
     gst_element_set_locked_state(bin.get(), TRUE);
-    gst_bin_remove(GST_BIN(pipeline_), bin.get());
+    gst_bin_remove(GST_BIN(pipeline_.get()), bin.get());
     gst_element_set_state(bin.get(), GST_STATE_NULL);
   };
   try {
@@ -256,7 +239,7 @@ void Stream::build_source() {
   }
   gop_enabled_ = !src->honours_keyframe_requests();
   source_ = std::move(src);
-  source_bin_ = bin.release();
+  source_bin_ = std::move(bin);
 }
 
 void Stream::drop_source() {
@@ -264,18 +247,8 @@ void Stream::drop_source() {
     loop_.cancel(source_retry_timer_);
     source_retry_timer_ = 0;
   }
-  if (!source_bin_) {
-    source_.reset();
-    return;
-  }
-  GstElement* b = source_bin_;
-  source_bin_ = nullptr;
-  gst_element_set_locked_state(b, TRUE);
-  gst_bin_remove(GST_BIN(pipeline_), b);  // unlinks it from h264parse and audio-in
-  // A source may take a while to stop (a device, a socket): off the GLib thread.
-  gst_element_call_async(
-      b, [](GstElement* e, gpointer) { gst_element_set_state(e, GST_STATE_NULL); }, nullptr, nullptr);
-  gst_object_unref(b);  // call_async holds its own reference
+  // Unlinked from h264parse and audio-in; stopped off the GLib thread.
+  if (source_bin_) gst::remove_and_stop_async(GST_BIN(pipeline_.get()), std::move(source_bin_));
   source_.reset();
 }
 
@@ -322,12 +295,11 @@ void Stream::retry_source() {
   lg()->info("camera {}: source rebuilt ({})", camera_id_, source_->describe());
   // Same clock and base time as the running pipeline: the new source's timestamps continue
   // the stream's running time.
-  gst_element_set_base_time(source_bin_, gst_element_get_base_time(pipeline_));
-  if (GstClock* clock = gst_element_get_clock(pipeline_)) {
-    gst_element_set_clock(source_bin_, clock);
-    gst_object_unref(clock);
+  gst_element_set_base_time(source_bin_.get(), gst_element_get_base_time(pipeline_.get()));
+  if (auto clock = gst::Ptr<GstClock>::adopt(gst_element_get_clock(pipeline_.get()))) {
+    gst_element_set_clock(source_bin_.get(), clock.get());
   }
-  if (!gst_element_sync_state_with_parent(source_bin_)) source_lost("the rebuilt source refused to start");
+  if (!gst_element_sync_state_with_parent(source_bin_.get())) source_lost("the rebuilt source refused to start");
 }
 
 // identity "audio-in" → tee "atee" (allow-not-linked) → queue (leaky) → fakesink, beside
@@ -341,11 +313,12 @@ GstElement* Stream::build_audio_core(GstBin* bin) {
   add_idle_branch(bin, atee.get(), 16);
   atee_ = atee.get();
 
-  GstPad* asink = gst_element_get_static_pad(atee_, "sink");
-  gst_pad_add_probe(
-      asink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-        auto* s = static_cast<Stream*>(ud);
+  gst::add_probe(
+      gst::static_pad(atee_, "sink").get(),
+      GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      weak_from_this(), [](gst::Weak<Stream>& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+        auto s = w.lock();
+        if (!s) return GST_PAD_PROBE_OK;
         if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
           s->audio_packets_.fetch_add(1, std::memory_order_relaxed);
         } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
@@ -357,9 +330,7 @@ GstElement* Stream::build_audio_core(GstBin* bin) {
           s->on_audio_caps(caps);
         }
         return GST_PAD_PROBE_OK;
-      },
-      this, nullptr);
-  gst_object_unref(asink);
+      });
   return in.get();
 }
 
@@ -391,9 +362,7 @@ void Stream::on_audio_caps(GstCaps* caps) {
   if (rate == 0 && (codec == "pcmu" || codec == "pcma")) rate = 8000;
   if (channels == 0 && (codec == "pcmu" || codec == "pcma")) channels = 1;
   if (codec.empty()) {
-    gchar* text = gst_caps_to_string(caps);
-    lg()->warn("camera {}: unexpected audio caps {}", camera_id_, text ? text : "?");
-    g_free(text);
+    lg()->warn("camera {}: unexpected audio caps {}", camera_id_, gst::take_string(gst_caps_to_string(caps)));
   }
   std::lock_guard lk(caps_mu_);
   if (codec != audio_codec_ || rate != audio_rate_ || channels != audio_channels_) {
@@ -415,10 +384,7 @@ AudioInfo Stream::audio_info() const {
 }
 
 void Stream::teardown() {
-  if (bus_watch_) {
-    loop_.cancel(bus_watch_);
-    bus_watch_ = 0;
-  }
+  bus_watch_.reset();
   std::map<std::string, std::shared_ptr<Output>> outputs;
   {
     std::lock_guard lk(outputs_mu_);
@@ -429,16 +395,12 @@ void Stream::teardown() {
     loop_.cancel(source_retry_timer_);
     source_retry_timer_ = 0;
   }
-  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
+  if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   for (auto& [kind, o] : outputs) o->on_stream_teardown();
-  if (source_bin_) {
-    gst_object_unref(source_bin_);  // the pipeline (being released) owns the element itself
-    source_bin_ = nullptr;
-  }
+  source_bin_.reset();  // the pipeline (being released) owns the element itself
   video_in_ = audio_in_ = nullptr;
   if (pipeline_) {
-    gst_object_unref(pipeline_);
-    pipeline_ = nullptr;
+    pipeline_.reset();
     tee_ = nullptr;
     atee_ = nullptr;
     lg()->info("camera {}: pipeline {} released", camera_id_, name_);
@@ -465,31 +427,27 @@ void Stream::on_bus_message(GstMessage* msg) {
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
       if (source_ && source_->handle_error(msg)) return;
-      GError* err = nullptr;
-      gchar* dbg = nullptr;
-      gst_message_parse_error(msg, &err, &dbg);
-      std::string text = fmt::format("{}: {}", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-                                     err ? err->message : "unknown error");
-      lg()->debug("camera {}: error detail: {}", camera_id_, dbg ? dbg : "");
-      g_clear_error(&err);
-      g_free(dbg);
+      const gst::MessageText e = gst::parse_error(msg);
+      std::string text = fmt::format("{}: {}", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e.message);
+      lg()->debug("camera {}: error detail: {}", camera_id_, e.debug);
       // An error inside one viewer's branch or a shared transcoder is theirs: the camera
       // and every other viewer go on.
-      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != GST_OBJECT(pipeline_); o = GST_OBJECT_PARENT(o)) {
+      GstObject* const pipe = GST_OBJECT(pipeline_.get());
+      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != pipe; o = GST_OBJECT_PARENT(o)) {
         const std::string name = GST_OBJECT_NAME(o) ? GST_OBJECT_NAME(o) : "";
-        if (name.rfind("viewer-", 0) == 0 && GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_)) {
+        if (name.rfind("viewer-", 0) == 0 && GST_OBJECT_PARENT(o) == pipe) {
           lg()->warn("camera {}: viewer branch {} failed: {}", camera_id_, name, text);
           if (cb_.on_viewer_error) cb_.on_viewer_error(name.substr(7), text);
           return;
         }
-        if (name.rfind("webrtc-", 0) == 0 && GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_)) {
+        if (name.rfind("webrtc-", 0) == 0 && GST_OBJECT_PARENT(o) == pipe) {
           lg()->error("camera {}: transcoder {} failed: {} (its viewers get no more of that media)", camera_id_,
                       name, text);
           return;
         }
       }
-      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != GST_OBJECT(pipeline_); o = GST_OBJECT_PARENT(o)) {
-        if (source_bin_ && o == GST_OBJECT(source_bin_)) {
+      for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != pipe; o = GST_OBJECT_PARENT(o)) {
+        if (source_bin_ && o == GST_OBJECT(source_bin_.get())) {
           source_lost(text);  // a device unplugged, a socket error: rebuild the source
           return;
         }
@@ -498,11 +456,8 @@ void Stream::on_bus_message(GstMessage* msg) {
       break;
     }
     case GST_MESSAGE_WARNING: {
-      GError* err = nullptr;
-      gst_message_parse_warning(msg, &err, nullptr);
       lg()->warn("camera {}: {}: {}", camera_id_, GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-                 err ? err->message : "");
-      g_clear_error(&err);
+                 gst::parse_warning(msg).message);
       break;
     }
     case GST_MESSAGE_EOS:
@@ -547,7 +502,7 @@ void Stream::on_buffer(GstBuffer* buf) {
 
 void Stream::cache_gop(GstBuffer* buf) {
   const bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  std::vector<GstBuffer*> old;
+  std::vector<gst::BufferPtr> old;  // released outside the lock
   {
     std::lock_guard lk(gop_mu_);
     if (key) {
@@ -557,35 +512,30 @@ void Stream::cache_gop(GstBuffer* buf) {
     } else if (gop_.empty() || gop_overflow_) {
       return;  // no keyframe to start from
     }
-    gop_.push_back(gst_buffer_ref(buf));
+    gop_.push_back(gst::BufferPtr::ref(buf));
     gop_bytes_ += gst_buffer_get_size(buf);
     if (gop_.size() > kGopMaxBuffers || gop_bytes_ > kGopMaxBytes) {
       gop_overflow_ = true;
-      old.insert(old.end(), gop_.begin(), gop_.end());
+      for (auto& b : gop_) old.push_back(std::move(b));
       gop_.clear();
       gop_bytes_ = 0;
     }
   }
-  for (GstBuffer* b : old) gst_buffer_unref(b);  // outside the lock
 }
 
 void Stream::clear_gop() {
-  std::vector<GstBuffer*> old;
+  std::vector<gst::BufferPtr> old;  // released outside the lock
   {
     std::lock_guard lk(gop_mu_);
     old.swap(gop_);
     gop_bytes_ = 0;
     gop_overflow_ = false;
   }
-  for (GstBuffer* b : old) gst_buffer_unref(b);
 }
 
-std::vector<GstBuffer*> Stream::gop_snapshot() const {
+std::vector<gst::BufferPtr> Stream::gop_snapshot() const {
   std::lock_guard lk(gop_mu_);
-  std::vector<GstBuffer*> out;
-  out.reserve(gop_.size());
-  for (GstBuffer* b : gop_) out.push_back(gst_buffer_ref(b));
-  return out;
+  return gop_;  // copies are new references
 }
 
 void Stream::on_caps(GstCaps* caps) {
@@ -673,12 +623,10 @@ void Stream::request_keyframe() {
   last_keyframe_request_ms_.store(now);
   loop_.post([self = shared_from_this()] {
     if (!self->tee_) return;
-    GstPad* sinkpad = gst_element_get_static_pad(self->tee_, "sink");
     // No SSRC/stream identity: upstream this becomes an encoder keyframe, or a FIR/PLI
     // that rtpbin addresses to the camera's SSRC (docs/mqtt.md, "REMB").
-    GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
-    gst_pad_push_event(sinkpad, ev);
-    gst_object_unref(sinkpad);
+    gst_pad_push_event(gst::static_pad(self->tee_, "sink").get(),  // takes the event
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   });
 }
 

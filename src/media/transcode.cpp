@@ -8,6 +8,8 @@
 #include <atomic>
 #include <vector>
 
+#include "camrelay/gst/callback.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -25,18 +27,23 @@ constexpr std::int64_t kKeyframeMinIntervalMs = 500;
 
 struct Recipe {
   bool from_audio = false;
-  std::vector<GstElement*> chain;  // floating elements, in link order (first after the queue)
-  GstElement* encoder = nullptr;   // borrowed from chain
-  std::string missing;             // factories that do not exist
+  std::vector<gst::ElementPtr> chain;  // in link order (first after the queue)
+  GstElement* encoder = nullptr;       // borrowed from chain
+  std::string missing;                 // factories that do not exist
   model::TranscodeFigures settings;  // from/codec/bitrate/size, shown in GET /streams/{id}
   std::string settings_text;         // the same, for the log
 };
 
+// Appends a new element to the recipe (or notes the factory as missing); the element,
+// borrowed from the chain, or nullptr.
 GstElement* make(const char* factory, Recipe& r) {
-  GstElement* e = gst_element_factory_make(factory, nullptr);
-  if (!e) r.missing += (r.missing.empty() ? "" : ", ") + std::string(factory);
-  else r.chain.push_back(e);
-  return e;
+  gst::ElementPtr e = gst::try_make_element(factory);
+  if (!e) {
+    r.missing += (r.missing.empty() ? "" : ", ") + std::string(factory);
+    return nullptr;
+  }
+  r.chain.push_back(std::move(e));
+  return r.chain.back().get();
 }
 
 Recipe opus_recipe() {
@@ -62,10 +69,9 @@ Recipe vp8_recipe(const config::Webrtc& w) {
   if (w.vp8_width > 0 && w.vp8_height > 0) {
     make("videoscale", r);
     if (GstElement* f = make("capsfilter", r)) {
-      GstCaps* c = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w.vp8_width, "height", G_TYPE_INT,
-                                       w.vp8_height, nullptr);
-      g_object_set(f, "caps", c, nullptr);
-      gst_caps_unref(c);
+      auto c = gst::CapsPtr::adopt(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w.vp8_width, "height",
+                                                        G_TYPE_INT, w.vp8_height, nullptr));
+      g_object_set(f, "caps", c.get(), nullptr);
     }
   }
   r.encoder = make("vp8enc", r);
@@ -96,62 +102,60 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 
   // Builds and starts the branch; false (nothing left behind) if it cannot run.
   bool build() {
+    // Until they are in the pipeline the elements are only ours: every early return drops them.
     Recipe r = target_ == TranscodeTarget::opus ? opus_recipe() : vp8_recipe(stream_->config().webrtc);
     GstElement* pipeline = stream_->pipeline();
     in_tee_ = r.from_audio ? stream_->audio_tee() : stream_->tee();
-    auto drop = [&r] {
-      for (GstElement* e : r.chain) gst_object_unref(gst_object_ref_sink(e));
-    };
-    if (!pipeline || !in_tee_) {
-      drop();
-      return false;
-    }
+    if (!pipeline || !in_tee_) return false;
+    auto q = make_leaky_queue(nullptr, r.from_audio ? 50 : 5,
+                              gst::weak_member(shared_from_this(), &Transcoder::dropped_));
+    if (!q) r.missing += (r.missing.empty() ? "" : ", ") + std::string("queue");
+    gst::ElementPtr otee = gst::try_make_element("tee");
+    if (!otee) r.missing += (r.missing.empty() ? "" : ", ") + std::string("tee");
     if (!r.missing.empty()) {
       lg()->error("camera {}: cannot run the {} transcoder: missing GStreamer element(s) {}", stream_->camera_id(),
                   transcode_kind(target_), r.missing);
-      drop();
       return false;
     }
     settings_ = r.settings;
-    GstElement* bin = gst_bin_new(fmt::format("{}-{}", transcode_kind(target_), stream_->camera_id()).c_str());
-    GstElement* q = make_leaky_queue(nullptr, r.from_audio ? 50 : 5, &dropped_);
-    otee_ = gst_element_factory_make("tee", nullptr);
-    g_object_set(otee_, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add(GST_BIN(bin), q);
-    GstElement* prev = q;
-    for (GstElement* e : r.chain) {
-      gst_bin_add(GST_BIN(bin), e);
-      gst_element_link(prev, e);
-      prev = e;
+    auto bin = gst::ElementPtr::ref_sink(
+        gst_bin_new(fmt::format("{}-{}", transcode_kind(target_), stream_->camera_id()).c_str()));
+    g_object_set(otee.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add(GST_BIN(bin.get()), q.get());
+    GstElement* prev = q.get();
+    for (const gst::ElementPtr& e : r.chain) {
+      gst_bin_add(GST_BIN(bin.get()), e.get());
+      if (!gst_element_link(prev, e.get())) {
+        lg()->error("camera {}: cannot run the {} transcoder: {} does not link to {}", stream_->camera_id(),
+                    transcode_kind(target_), GST_OBJECT_NAME(prev), GST_OBJECT_NAME(e.get()));
+        return false;  // `bin` (not in the pipeline yet) goes with everything in it
+      }
+      prev = e.get();
     }
-    GstPad* qsink = gst_element_get_static_pad(q, "sink");
-    if (!r.from_audio) add_keyframe_gate(qsink, true);  // the decoder starts on a keyframe
-    gst_element_add_pad(bin, gst_ghost_pad_new("sink", qsink));
-    gst_object_unref(qsink);
-    GstPad* esrc = gst_element_get_static_pad(r.encoder, "src");
-    encoder_src_ = esrc;  // own ref: keyframe requests are sent here
-    gst_element_add_pad(bin, gst_ghost_pad_new("src", esrc));
+    gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
+    if (!r.from_audio) add_keyframe_gate(qsink.get(), true);  // the decoder starts on a keyframe
+    gst::add_ghost_pad(bin.get(), "sink", qsink.get());
+    encoder_src_ = gst::static_pad(r.encoder, "src");  // keyframe requests are sent here
+    gst::add_ghost_pad(bin.get(), "src", encoder_src_.get());
     // Count output frames (the viewers' figure of what the encoder does).
-    gst_pad_add_probe(
-        esrc, GST_PAD_PROBE_TYPE_BUFFER,
-        [](GstPad*, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
-          static_cast<std::atomic<std::uint64_t>*>(ud)->fetch_add(1, std::memory_order_relaxed);
-          return GST_PAD_PROBE_OK;
-        },
-        &frames_, nullptr);
-    bin_ = GST_ELEMENT(gst_object_ref_sink(bin));
-    gst_object_ref_sink(otee_);
+    gst::add_probe(encoder_src_.get(), GST_PAD_PROBE_TYPE_BUFFER,
+                   gst::weak_member(shared_from_this(), &Transcoder::frames_),
+                   [](gst::Weak<std::atomic<std::uint64_t>>& w, GstPad*, GstPadProbeInfo*) -> GstPadProbeReturn {
+                     if (auto frames = w.lock()) frames->fetch_add(1, std::memory_order_relaxed);
+                     return GST_PAD_PROBE_OK;
+                   });
+    bin_ = std::move(bin);
+    otee_ = std::move(otee);
     // Downstream first: the out tee, then the bin linked to it, both running, and only
     // then the input from the camera's tee (see attach_branch for why the order matters).
-    gst_bin_add_many(GST_BIN(pipeline), otee_, bin_, nullptr);
-    GstPad* bsrc = gst_element_get_static_pad(bin_, "src");
-    GstPad* tsink = gst_element_get_static_pad(otee_, "sink");
-    const bool linked = gst_pad_link(bsrc, tsink) == GST_PAD_LINK_OK;
-    gst_object_unref(bsrc);
-    gst_object_unref(tsink);
-    gst_element_sync_state_with_parent(otee_);
-    gst_element_sync_state_with_parent(bin_);
-    tee_pad_ = linked ? link_tee_to(in_tee_, bin_, "sink") : nullptr;
+    // From here on a failure takes them out of the pipeline again (release_elements).
+    gst_bin_add_many(GST_BIN(pipeline), otee_.get(), bin_.get(), nullptr);
+    const bool linked =
+        gst_pad_link(gst::static_pad(bin_.get(), "src").get(), gst::static_pad(otee_.get(), "sink").get()) ==
+        GST_PAD_LINK_OK;
+    gst_element_sync_state_with_parent(otee_.get());
+    gst_element_sync_state_with_parent(bin_.get());
+    if (linked) tee_pad_ = link_tee_to(in_tee_, bin_.get(), "sink");
     if (!tee_pad_) {
       release_elements();
       return false;
@@ -163,7 +167,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     return true;
   }
 
-  GstElement* tee() const { return otee_; }
+  GstElement* tee() const { return otee_.get(); }
 
   std::shared_ptr<void> hold() {
     ++users_;
@@ -186,7 +190,9 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     stream_->loop().post([w] {
       auto t = w.lock();
       if (!t || !t->encoder_src_) return;
-      gst_pad_send_event(t->encoder_src_, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      // send_event takes the event.
+      gst_pad_send_event(t->encoder_src_.get(),
+                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
       t->keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
     });
   }
@@ -194,9 +200,9 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   void on_stream_teardown() override {
     if (linger_) stream_->loop().cancel(linger_);
     linger_ = 0;
-    // The pipeline is going to NULL and is released with these elements in it.
-    if (tee_pad_) gst_object_unref(tee_pad_);
-    tee_pad_ = nullptr;
+    // The pipeline is at NULL and is released with these elements in it (giving the tee
+    // its pad back first is harmless).
+    tee_pad_.release();
     drop_refs();
   }
 
@@ -226,7 +232,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     stream_->remove_output(transcode_kind(target_), this);
     if (!stream_->pipeline() || !tee_pad_) return;
     auto self = shared_from_this();
-    unlink_tee_pad(stream_->loop(), in_tee_, std::exchange(tee_pad_, nullptr), [self] {
+    unlink_tee_pad(stream_->loop(), std::move(tee_pad_), [self] {
       self->release_elements();
       lg()->info("camera {}: {} transcoder stopped (no viewer needs it)", self->stream_->camera_id(),
                  transcode_kind(self->target_));
@@ -235,7 +241,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 
   void release_elements() {
     GstElement* pipeline = stream_->pipeline();
-    for (GstElement* e : {otee_, bin_}) {
+    for (GstElement* e : {otee_.get(), bin_.get()}) {
       if (!e) continue;
       gst_element_set_state(e, GST_STATE_NULL);
       if (pipeline && GST_OBJECT_PARENT(e) == GST_OBJECT(pipeline)) gst_bin_remove(GST_BIN(pipeline), e);
@@ -244,21 +250,19 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   }
 
   void drop_refs() {
-    if (encoder_src_) gst_object_unref(encoder_src_);
-    if (bin_) gst_object_unref(bin_);
-    if (otee_) gst_object_unref(otee_);
-    encoder_src_ = nullptr;
-    bin_ = otee_ = nullptr;
+    encoder_src_.reset();
+    bin_.reset();
+    otee_.reset();
   }
 
   std::shared_ptr<Stream> stream_;
   TranscodeTarget target_;
   model::TranscodeFigures settings_;
   GstElement* in_tee_ = nullptr;  // borrowed: the stream's video or audio tee
-  GstElement* bin_ = nullptr;     // own ref
-  GstElement* otee_ = nullptr;    // own ref
-  GstPad* tee_pad_ = nullptr;     // in_tee_'s request pad (own ref)
-  GstPad* encoder_src_ = nullptr; // own ref
+  gst::ElementPtr bin_;
+  gst::ElementPtr otee_;
+  gst::RequestPad tee_pad_;       // in_tee_'s request pad
+  gst::PadPtr encoder_src_;
   std::atomic<int> users_{0};     // written on the GLib thread, read by stats
   unsigned linger_ = 0;
   std::int64_t started_ms_ = 0;

@@ -112,20 +112,18 @@ class V4l2Source final : public Source {
   // Device errors at run time (unplugged, busy, unsupported size) → a clear failure.
   bool handle_error(GstMessage* msg) override {
     if (src_name_.empty() || src_name_ != GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) return false;
-    GError* err = nullptr;
-    gst_message_parse_error(msg, &err, nullptr);
+    const gst::MessageText e = gst::parse_error(msg);  // domain 0: the element gave no GError
     std::string why;
-    if (err && err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_BUSY) {
+    if (e.domain == GST_RESOURCE_ERROR && e.code == GST_RESOURCE_ERROR_BUSY) {
       why = c_.device + ": busy (used by another program)";
-    } else if (err && err->domain == GST_RESOURCE_ERROR && err->code == GST_RESOURCE_ERROR_NOT_FOUND) {
+    } else if (e.domain == GST_RESOURCE_ERROR && e.code == GST_RESOURCE_ERROR_NOT_FOUND) {
       why = c_.device + ": no such device";
-    } else if (err && err->domain == GST_CORE_ERROR && err->code == GST_CORE_ERROR_NEGOTIATION) {
+    } else if (e.domain == GST_CORE_ERROR && e.code == GST_CORE_ERROR_NEGOTIATION) {
       why = fmt::format("{}: cannot capture {}x{}@{} as {} (list the modes with v4l2-ctl --list-formats-ext)",
                         c_.device, c_.width, c_.height, c_.fps, mjpeg_ ? "MJPEG" : "raw video");
     } else {
-      why = fmt::format("{}: {}", c_.device, err && err->message ? err->message : "device error");
+      why = fmt::format("{}: {}", c_.device, e.domain ? e.message : "device error");
     }
-    g_clear_error(&err);
     if (events_.failed) events_.failed(why);
     return true;
   }

@@ -2,11 +2,13 @@
 // Private to the WebRTC viewer files (webrtc_viewer.cpp, webrtc_negotiation.cpp,
 // webrtc_stats.cpp): shared constants and small helpers.
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <memory>
 #include <string>
 
+#include "camrelay/gst/callback.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/util/log.hpp"
 
@@ -28,9 +30,21 @@ inline constexpr unsigned kHostCandidatesGraceMs = 15;
 inline constexpr guint kQueueBuffers = 90;
 inline constexpr guint kAudioQueueBuffers = 50;
 
-using Weak = std::weak_ptr<WebrtcViewer>;
-inline void free_weak(gpointer p, GClosure*) { delete static_cast<Weak*>(p); }
-inline void free_weak1(gpointer p) { delete static_cast<Weak*>(p); }
+using Weak = gst::Weak<WebrtcViewer>;
+
+struct DescriptionFree {
+  void operator()(GstWebRTCSessionDescription* d) const { gst_webrtc_session_description_free(d); }
+};
+struct SdpFree {
+  void operator()(GstSDPMessage* m) const { gst_sdp_message_free(m); }
+};
+using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, DescriptionFree>;
+using SdpPtr = std::unique_ptr<GstSDPMessage, SdpFree>;
+
+// The description stored under `field` ("offer", "answer") in a promise's reply, or empty.
+DescriptionPtr reply_description(GstPromise* p, const char* field);
+// A session description of `type` from SDP text; empty if the text is not SDP with media.
+DescriptionPtr parse_description(GstWebRTCSDPType type, const std::string& sdp);
 
 // RTP caps of our video for webrtcbin (codec preferences and the sink pad).
 std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id);

@@ -19,34 +19,27 @@ std::string WebrtcViewer::announce_ssrcs(const std::string& sdp) const {
   return out;
 }
 
-GstPromise* WebrtcViewer::promise_to(void (WebrtcViewer::*fn)(GstPromise*)) {
-  struct Ctx {
+// webrtcbin holds the promise until it replies; the reply runs on its thread.
+gst::PromisePtr WebrtcViewer::promise_to(void (WebrtcViewer::*fn)(GstPromise*)) {
+  struct Reply {
     Weak viewer;
     void (WebrtcViewer::*fn)(GstPromise*);
   };
-  return gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        auto* c = static_cast<Ctx*>(ud);
-        if (auto s = c->viewer.lock()) ((*s).*(c->fn))(p);
-        gst_promise_unref(p);
-      },
-      new Ctx{weak_from_this(), fn}, [](gpointer d) { delete static_cast<Ctx*>(d); });
+  return gst::promise(Reply{weak_from_this(), fn}, [](Reply& r, GstPromise* p) {
+    if (auto s = r.viewer.lock()) ((*s).*(r.fn))(p);
+  });
 }
 
 void WebrtcViewer::create_offer() {
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise_to(&WebrtcViewer::on_offer_created));
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise_to(&WebrtcViewer::on_offer_created).get());
 }
 
 void WebrtcViewer::on_offer_created(GstPromise* p) {
   if (auto err = promise_error(p); !err.empty()) return fail("create-offer: " + err);
-  GstWebRTCSessionDescription* offer = nullptr;
-  gst_structure_get(gst_promise_get_reply(p), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+  DescriptionPtr offer = reply_description(p, "offer");
   if (!offer) return fail("create-offer returned nothing");
-  g_signal_emit_by_name(webrtc_, "set-local-description", offer, nullptr);
-  gchar* text = gst_sdp_message_as_text(offer->sdp);
-  std::string sdp = announce_ssrcs(text);
-  g_free(text);
-  gst_webrtc_session_description_free(offer);
+  g_signal_emit_by_name(webrtc_, "set-local-description", offer.get(), nullptr);
+  std::string sdp = announce_ssrcs(gst::take_string(gst_sdp_message_as_text(offer->sdp)));
   // Trickle ICE: the offer goes out at once; candidates follow one by one. Candidates
   // gathered before this point were held back so they cannot overtake the offer.
   std::lock_guard lk(mu_);
@@ -58,15 +51,10 @@ void WebrtcViewer::on_offer_created(GstPromise* p) {
 }
 
 void WebrtcViewer::answer_remote_offer() {
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(opts_.remote_offer.c_str(), &msg) != GST_SDP_OK || !msg ||
-      gst_sdp_message_medias_len(msg) == 0) {
-    if (msg) gst_sdp_message_free(msg);
-    return fail("the offer is not a valid SDP");
-  }
-  auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-  g_signal_emit_by_name(webrtc_, "set-remote-description", desc, promise_to(&WebrtcViewer::on_remote_offer_set));
-  gst_webrtc_session_description_free(desc);
+  DescriptionPtr desc = parse_description(GST_WEBRTC_SDP_TYPE_OFFER, opts_.remote_offer);
+  if (!desc) return fail("the offer is not a valid SDP");
+  g_signal_emit_by_name(webrtc_, "set-remote-description", desc.get(),
+                        promise_to(&WebrtcViewer::on_remote_offer_set).get());
 }
 
 void WebrtcViewer::on_remote_offer_set(GstPromise* p) {
@@ -79,8 +67,9 @@ void WebrtcViewer::on_remote_offer_set(GstPromise* p) {
 // every other audio/video m-line is answered inactive (data channels are webrtcbin's).
 void WebrtcViewer::bind_transceivers() {
   if (stopped_ || !webrtc_) return;
-  GArray* all = nullptr;
-  g_signal_emit_by_name(webrtc_, "get-transceivers", &all);
+  GArray* raw = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceivers", &raw);
+  const gst::ArrayPtr all(raw);
   for (guint i = 0; all && i < all->len; ++i) {
     auto* t = g_array_index(all, GstWebRTCRTPTransceiver*, i);
     guint mline = G_MAXUINT;
@@ -92,7 +81,6 @@ void WebrtcViewer::bind_transceivers() {
       g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
     }
   }
-  if (all) g_array_unref(all);
   if (!link_to_webrtc(video_src_, plan_.video_index, video_caps())) {
     return fail("webrtcbin refused the video m-line " + std::to_string(plan_.video_index));
   }
@@ -100,28 +88,24 @@ void WebrtcViewer::bind_transceivers() {
     audio_linked_ = link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt));
     if (!audio_linked_) lg()->warn("viewer {}: webrtcbin refused the audio m-line {}; video only", opts_.id, plan_.audio_index);
   }
-  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise_to(&WebrtcViewer::on_answer_created));
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise_to(&WebrtcViewer::on_answer_created).get());
 }
 
 void WebrtcViewer::on_answer_created(GstPromise* p) {
   if (auto err = promise_error(p); !err.empty()) return fail("create-answer: " + err);
-  GstWebRTCSessionDescription* answer = nullptr;
-  gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  DescriptionPtr answer = reply_description(p, "answer");
   if (!answer) return fail("create-answer returned nothing");
-  gchar* text = gst_sdp_message_as_text(answer->sdp);
   {
+    std::string text = gst::take_string(gst_sdp_message_as_text(answer->sdp));
     std::lock_guard lk(mu_);
     pending_answer_sdp_ = announce_ssrcs(text);
   }
-  g_free(text);
   if (gst_sdp_message_medias_len(answer->sdp) <= guint(plan_.video_index) ||
       gst_sdp_media_get_port(gst_sdp_message_get_media(answer->sdp, guint(plan_.video_index))) == 0) {
-    gst_webrtc_session_description_free(answer);
     return fail("webrtcbin could not answer the video m-line with " + plan_.video_codec + " payload type " +
                 std::to_string(plan_.video_pt));
   }
-  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
-  gst_webrtc_session_description_free(answer);
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer.get(), nullptr);
   // WHEP has no server-to-client trickle: answer once gathering is complete (fast on a
   // LAN), or after a bound with whatever was gathered.
   auto w = weak_from_this();
@@ -179,23 +163,15 @@ void WebrtcViewer::on_ice_candidate_cb(unsigned mline, const char* cand) {
 void WebrtcViewer::set_remote_answer(std::string sdp) {
   stream_->loop().post([self = shared_from_this(), sdp = std::move(sdp)] {
     if (self->stopped_ || !self->webrtc_) return;
-    GstSDPMessage* msg = nullptr;
-    if (sdp.rfind("v=0", 0) != 0 || gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK ||
-        !msg || gst_sdp_message_medias_len(msg) == 0) {
-      if (msg) gst_sdp_message_free(msg);
-      return self->fail("the answer is not a valid SDP");
-    }
-    auto* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-    auto* p = gst_promise_new_with_change_func(
-        [](GstPromise* p, gpointer ud) {
-          if (auto s = static_cast<Weak*>(ud)->lock()) {
-            if (auto err = promise_error(p); !err.empty()) s->fail("set-remote-description: " + err);
-          }
-          gst_promise_unref(p);
-        },
-        new Weak(self), free_weak1);
-    g_signal_emit_by_name(self->webrtc_, "set-remote-description", desc, p);
-    gst_webrtc_session_description_free(desc);
+    DescriptionPtr desc =
+        sdp.rfind("v=0", 0) == 0 ? parse_description(GST_WEBRTC_SDP_TYPE_ANSWER, sdp) : DescriptionPtr();
+    if (!desc) return self->fail("the answer is not a valid SDP");
+    gst::PromisePtr p = gst::promise(Weak(self), [](Weak& w, GstPromise* p) {
+      if (auto s = w.lock()) {
+        if (auto err = promise_error(p); !err.empty()) s->fail("set-remote-description: " + err);
+      }
+    });
+    g_signal_emit_by_name(self->webrtc_, "set-remote-description", desc.get(), p.get());
   });
 }
 

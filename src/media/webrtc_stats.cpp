@@ -7,10 +7,11 @@
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "webrtc_internal.hpp"
 
 namespace camrelay::media {
+using namespace webrtc_detail;
 namespace {
-using Weak = std::weak_ptr<WebrtcViewer>;
 
 double num(const GstStructure* s, const char* field, double def = -1) {
   const GValue* v = gst_structure_get_value(s, field);
@@ -27,27 +28,23 @@ double num(const GstStructure* s, const char* field, double def = -1) {
 void WebrtcViewer::poll_stats() {
   if (stopped_ || !webrtc_) return;
   find_rtp_session();
-  auto* p = gst_promise_new_with_change_func(
-      [](GstPromise* p, gpointer ud) {
-        auto s = static_cast<Weak*>(ud)->lock();
-        if (s && gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
-          if (const GstStructure* r = gst_promise_get_reply(p)) s->on_stats(r);
-        }
-        gst_promise_unref(p);
-      },
-      new Weak(weak_from_this()), [](gpointer d) { delete static_cast<Weak*>(d); });
-  g_signal_emit_by_name(webrtc_, "get-stats", nullptr, p);
+  gst::PromisePtr p = gst::promise(Weak(weak_from_this()), [](Weak& w, GstPromise* p) {
+    auto s = w.lock();
+    if (s && gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
+      if (const GstStructure* r = gst_promise_get_reply(p)) s->on_stats(r);
+    }
+  });
+  g_signal_emit_by_name(webrtc_, "get-stats", nullptr, p.get());
 
   if (twcc_session_) {
-    GstStructure* twcc = nullptr;
-    g_object_get(twcc_session_, "twcc-stats", &twcc, nullptr);
-    if (twcc) {
-      double recv = num(twcc, "bitrate-recv");
-      double loss = num(twcc, "packet-loss-pct");
+    GstStructure* raw = nullptr;
+    g_object_get(twcc_session_.get(), "twcc-stats", &raw, nullptr);
+    if (gst::StructurePtr twcc{raw}) {
+      double recv = num(twcc.get(), "bitrate-recv");
+      double loss = num(twcc.get(), "packet-loss-pct");
       std::lock_guard lk(mu_);
       if (recv > 0) stats_.twcc_recv_kbps = recv / 1000.0;
       if (loss >= 0) stats_.twcc_loss_pct = loss;
-      gst_structure_free(twcc);
     }
   }
   auto w = weak_from_this();
@@ -134,48 +131,36 @@ std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop) {
   std::shared_future<void> fut = done->get_future().share();
   loop.post([&loop, done] {
     const std::int64_t t0 = mono_now_ms();
-    GstElement* pipe = gst_pipeline_new("dtls-warmup");
-    GstElement* wb = gst_element_factory_make("webrtcbin", nullptr);
+    auto pipe = gst::ElementPtr::ref_sink(gst_pipeline_new("dtls-warmup"));
+    gst::ElementPtr wb = gst::try_make_element("webrtcbin");
     if (!wb) {
-      gst_object_unref(pipe);
       done->set_value();
       return;
     }
-    gst_bin_add(GST_BIN(pipe), wb);
-    gst_element_set_state(pipe, GST_STATE_READY);
-    GstCaps* caps = gst_caps_from_string(
-        "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96");
+    gst_bin_add(GST_BIN(pipe.get()), wb.get());
+    gst_element_set_state(pipe.get(), GST_STATE_READY);
+    gst::CapsPtr caps = gst::caps_from_string("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96");
     GstWebRTCRTPTransceiver* t = nullptr;
-    g_signal_emit_by_name(wb, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, caps, &t);
-    gst_caps_unref(caps);
-    if (t) gst_object_unref(t);
-    struct Ctx {
+    g_signal_emit_by_name(wb.get(), "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, caps.get(), &t);
+    gst::Ptr<GstWebRTCRTPTransceiver>::adopt(t);  // not needed: dropped at once
+    struct Warmup {
       gst::MainLoop* loop;
-      GstElement* pipe;
+      gst::ElementPtr pipe;
       std::int64_t t0;
       std::shared_ptr<std::promise<void>> done;
     };
-    auto* p = gst_promise_new_with_change_func(
-        [](GstPromise* p, gpointer ud) {
-          auto* c = static_cast<Ctx*>(ud);
-          GstWebRTCSessionDescription* offer = nullptr;
-          if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) {
-            gst_structure_get(gst_promise_get_reply(p), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
-          }
-          if (offer) gst_webrtc_session_description_free(offer);
-          GstElement* pipe = c->pipe;
-          std::int64_t t0 = c->t0;
-          auto done = c->done;
-          c->loop->post([pipe, t0, done] {
-            gst_element_set_state(pipe, GST_STATE_NULL);
-            gst_object_unref(pipe);
-            log::get("webrtc")->info("DTLS certificate ready ({} ms)", mono_now_ms() - t0);
-            done->set_value();
-          });
-          gst_promise_unref(p);
-        },
-        new Ctx{&loop, pipe, t0, done}, [](gpointer d) { delete static_cast<Ctx*>(d); });
-    g_signal_emit_by_name(wb, "create-offer", nullptr, p);
+    gst::PromisePtr p = gst::promise(Warmup{&loop, std::move(pipe), t0, done}, [](Warmup& w, GstPromise* p) {
+      if (!w.pipe) return;  // replied already
+      if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED) reply_description(p, "offer");  // freed at once
+      // The pipeline leaves the promise's data here: its last reference must go on the GLib
+      // thread, never on webrtcbin's own (which disposing the pipeline would join).
+      w.loop->post([pipe = std::move(w.pipe), t0 = w.t0, done = w.done] {
+        gst_element_set_state(pipe.get(), GST_STATE_NULL);
+        log::get("webrtc")->info("DTLS certificate ready ({} ms)", mono_now_ms() - t0);
+        done->set_value();
+      });
+    });
+    g_signal_emit_by_name(wb.get(), "create-offer", nullptr, p.get());
   });
   return fut;
 }

@@ -13,6 +13,8 @@
 
 #include <vector>
 
+#include "camrelay/gst/ptr.hpp"
+
 namespace camrelay::media {
 
 // Disconnects every TransportReceiveBin of `webrtcbin` from its ICE transports' signals.
@@ -21,7 +23,7 @@ namespace camrelay::media {
 unsigned quiesce_webrtc_transports(GstElement* webrtcbin);
 
 // The ICE transports (GstWebRTCICETransport) of webrtcbin's transceivers, each referenced
-// once (the caller unrefs them).
-std::vector<GObject*> webrtc_ice_transports(GstElement* webrtcbin);
+// once.
+std::vector<gst::Ptr<GObject>> webrtc_ice_transports(GstElement* webrtcbin);
 
 }  // namespace camrelay::media

@@ -25,7 +25,6 @@ namespace {
 // the browser decodes them at once and shows the live picture (no 2 s built-in delay).
 constexpr GstClockTime kReplaySpacing = GST_MSECOND;
 
-GstElement* make(const char* factory) { return gst_element_factory_make(factory, nullptr); }
 }  // namespace
 
 namespace webrtc_detail {
@@ -91,11 +90,26 @@ std::string promise_error(GstPromise* p) {
   if (r && gst_structure_has_field(r, "error")) {
     GError* err = nullptr;
     gst_structure_get(r, "error", G_TYPE_ERROR, &err, nullptr);
-    std::string s = err ? err->message : "error";
-    g_clear_error(&err);
-    return s;
+    gst::ErrorPtr e(err);
+    return e && e->message ? e->message : "error";
   }
   return {};
+}
+
+DescriptionPtr reply_description(GstPromise* p, const char* field) {
+  GstWebRTCSessionDescription* d = nullptr;
+  if (const GstStructure* r = gst_promise_get_reply(p)) {
+    gst_structure_get(r, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &d, nullptr);
+  }
+  return DescriptionPtr(d);
+}
+
+DescriptionPtr parse_description(GstWebRTCSDPType type, const std::string& sdp) {
+  GstSDPMessage* raw = nullptr;
+  const bool parsed = gst_sdp_message_new_from_text(sdp.c_str(), &raw) == GST_SDP_OK;
+  SdpPtr msg(raw);
+  if (!parsed || !msg || gst_sdp_message_medias_len(msg.get()) == 0) return {};
+  return DescriptionPtr(gst_webrtc_session_description_new(type, msg.release()));  // takes the message
 }
 }  // namespace webrtc_detail
 
@@ -112,12 +126,8 @@ WebrtcViewer::WebrtcViewer(std::shared_ptr<Stream> stream, const config::Webrtc&
   stats_.estimated_kbps = opts_.bandwidth_max_kbps;
 }
 
-WebrtcViewer::~WebrtcViewer() {
-  if (bin_) gst_object_unref(bin_);
-  if (rtp_session_) g_object_unref(rtp_session_);
-  if (twcc_session_) gst_object_unref(twcc_session_);
-  if (audio_tee_pad_) gst_object_unref(audio_tee_pad_);
-}
+// The holders drop the bin, the sessions and any pad stop() did not hand over.
+WebrtcViewer::~WebrtcViewer() = default;
 
 void WebrtcViewer::start() {
   stream_->loop().post([self = shared_from_this()] { self->build(); });
@@ -182,35 +192,35 @@ void WebrtcViewer::build() {
     stats_.video_transcoded = vp8;
   }
 
-  bin_ = gst_bin_new(name_.c_str());
-  gst_object_ref_sink(bin_);
-  GstElement* q = make_leaky_queue(nullptr, kQueueBuffers, &dropped_);
-  queue_ = q;
-  GstElement* pay = make(vp8 ? "rtpvp8pay" : "rtph264pay");
-  GstElement* setter = vp8 ? nullptr : make("capssetter");
-  webrtc_ = gst_element_factory_make("webrtcbin", name_.c_str());
-  if (!q || !pay || (!vp8 && !setter) || !webrtc_) {
-    return fail("missing GStreamer elements (rtph264pay/rtpvp8pay, capssetter, webrtcbin)");
+  bin_ = gst::ElementPtr::ref_sink(gst_bin_new(name_.c_str()));
+  gst::ElementPtr q = make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &WebrtcViewer::dropped_));
+  gst::ElementPtr pay = gst::try_make_element(vp8 ? "rtpvp8pay" : "rtph264pay");
+  gst::ElementPtr setter = vp8 ? gst::ElementPtr() : gst::try_make_element("capssetter");
+  gst::ElementPtr webrtc = gst::try_make_element("webrtcbin", name_.c_str());
+  if (!q || !pay || (!vp8 && !setter) || !webrtc) {
+    return fail("missing GStreamer elements (queue, rtph264pay/rtpvp8pay, capssetter, webrtcbin)");
   }
+  queue_ = q.get();
+  webrtc_ = webrtc.get();  // kept alive by bin_ once added below
   video_ssrc_ = g_random_int();
-  g_object_set(pay, "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
+  g_object_set(pay.get(), "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
   if (vp8) {
-    gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
+    gst_util_set_object_arg(G_OBJECT(pay.get()), "picture-id-mode", "15-bit");
   } else {
-    g_object_set(pay, "config-interval", -1, nullptr);
-    gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
+    g_object_set(pay.get(), "config-interval", -1, nullptr);
+    gst_util_set_object_arg(G_OBJECT(pay.get()), "aggregate-mode", "zero-latency");
   }
-  if (GstRTPHeaderExtension* ext = plan_.video_twcc_id > 0 ? gst_rtp_header_extension_create_from_uri(kTwccUri) : nullptr) {
-    gst_rtp_header_extension_set_id(ext, guint(plan_.video_twcc_id));
-    g_signal_emit_by_name(pay, "add-extension", ext);
-    gst_object_unref(ext);
+  if (plan_.video_twcc_id > 0) {
+    if (auto ext = gst::Ptr<GstRTPHeaderExtension>::adopt(gst_rtp_header_extension_create_from_uri(kTwccUri))) {
+      gst_rtp_header_extension_set_id(ext.get(), guint(plan_.video_twcc_id));
+      g_signal_emit_by_name(pay.get(), "add-extension", ext.get());
+    }
   }
   // The profile the browser accepts, whatever the camera's real one is.
   if (setter && !plan_.video_profile.empty()) {
-    GstCaps* setcaps = gst_caps_from_string(
-        fmt::format("application/x-rtp,profile-level-id=(string){}", plan_.video_profile).c_str());
-    g_object_set(setter, "caps", setcaps, "join", TRUE, "replace", FALSE, nullptr);
-    gst_caps_unref(setcaps);
+    gst::CapsPtr setcaps =
+        gst::caps_from_string(fmt::format("application/x-rtp,profile-level-id=(string){}", plan_.video_profile));
+    g_object_set(setter.get(), "caps", setcaps.get(), "join", TRUE, "replace", FALSE, nullptr);
   }
   gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
 
@@ -226,9 +236,10 @@ void WebrtcViewer::build() {
       g_signal_emit_by_name(webrtc_, "add-turn-server", uri.c_str(), &ok);
     }
   }
-  GstWebRTCICE* ice = nullptr;
-  g_object_get(webrtc_, "ice-agent", &ice, nullptr);
-  if (ice) {
+  GstWebRTCICE* ice_raw = nullptr;
+  g_object_get(webrtc_, "ice-agent", &ice_raw, nullptr);
+  if (auto ice_ref = gst::Ptr<GstWebRTCICE>::adopt(ice_raw)) {
+    GstWebRTCICE* ice = ice_ref.get();
     for (const auto& ip : cfg_.local_ips) {
       gboolean ok = FALSE;
       g_signal_emit_by_name(ice, "add-local-ip-address", ip.c_str(), &ok);
@@ -242,51 +253,40 @@ void WebrtcViewer::build() {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
       GObject* agent = nullptr;
       g_object_get(ice, "agent", &agent, nullptr);
-      if (agent) {
-        g_object_set(agent, "upnp", FALSE, nullptr);
-        g_object_unref(agent);
-      }
+      if (auto a = gst::Ptr<GObject>::adopt(agent)) g_object_set(a.get(), "upnp", FALSE, nullptr);
     }
-    gst_object_unref(ice);
   }
 
-  gst_bin_add_many(GST_BIN(bin_), q, pay, webrtc_, nullptr);
-  if (setter) gst_bin_add(GST_BIN(bin_), setter);
-  if (!(setter ? gst_element_link_many(q, pay, setter, nullptr) : gst_element_link(q, pay))) {
+  gst_bin_add_many(GST_BIN(bin_.get()), q.get(), pay.get(), webrtc.get(), nullptr);
+  if (setter) gst_bin_add(GST_BIN(bin_.get()), setter.get());
+  if (!(setter ? gst_element_link_many(q.get(), pay.get(), setter.get(), nullptr) : gst_element_link(q.get(), pay.get()))) {
     return fail("cannot link the viewer branch");
   }
-  video_src_ = setter ? setter : pay;
-  GstPad* qsink = gst_element_get_static_pad(q, "sink");
-  gst_element_add_pad(bin_, gst_ghost_pad_new("sink", qsink));
+  video_src_ = setter ? setter.get() : pay.get();
+  gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
+  if (!gst::add_ghost_pad(bin_.get(), "sink", qsink.get())) return fail("cannot make the viewer's sink pad");
   // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
   // (rate-limited, shared by all viewers) instead of letting every request through.
-  gst_pad_add_probe(
-      qsink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-        GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
-        if (!gst_video_event_is_force_key_unit(ev)) return GST_PAD_PROBE_OK;
-        auto w = static_cast<Weak*>(ud)->lock();
-        if (w) {
-          w->key_requests_.fetch_add(1, std::memory_order_relaxed);
-          w->ask_keyframe();
-        }
-        return GST_PAD_PROBE_DROP;
-      },
-      new Weak(weak_from_this()), free_weak1);
+  gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, weak_from_this(),
+                 [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                   if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+                   if (auto s = w.lock()) {
+                     s->key_requests_.fetch_add(1, std::memory_order_relaxed);
+                     s->ask_keyframe();
+                   }
+                   return GST_PAD_PROBE_DROP;
+                 });
   if (!vp8 && stream_->has_gop_cache()) {
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
     // The probe removes itself once it has replayed: no per-buffer cost afterwards.
-    gst_pad_add_probe(
-        qsink, GST_PAD_PROBE_TYPE_BUFFER,
-        [](GstPad* pad, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-          auto s = static_cast<Weak*>(ud)->lock();
-          if (!s || s->replaying_ || !s->replay_armed_.exchange(false)) return GST_PAD_PROBE_OK;
-          s->replay_gop(pad, GST_PAD_PROBE_INFO_BUFFER(info));
-          return GST_PAD_PROBE_REMOVE;
-        },
-        new Weak(weak_from_this()), free_weak1);
+    gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
+                   [](Weak& w, GstPad* pad, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                     auto s = w.lock();
+                     if (!s || s->replaying_ || !s->replay_armed_.exchange(false)) return GST_PAD_PROBE_OK;
+                     s->replay_gop(pad, GST_PAD_PROBE_INFO_BUFFER(info));
+                     return GST_PAD_PROBE_REMOVE;
+                   });
   }
-  gst_object_unref(qsink);
 
   if (plan_.audio_index >= 0 && !build_audio_branch()) plan_.audio_index = -1;
   {
@@ -295,10 +295,10 @@ void WebrtcViewer::build() {
   }
   connect_signals();
 
-  tee_pad_ = attach_branch(pipeline, video_tee_, bin_);
+  tee_pad_ = attach_branch(pipeline, video_tee_, bin_.get());
   if (!tee_pad_) return fail("cannot attach the viewer to the stream");
   if (audio_src_) {
-    audio_tee_pad_ = link_tee_to(audio_tee_, bin_, "audio_sink");
+    audio_tee_pad_ = link_tee_to(audio_tee_, bin_.get(), "audio_sink");
     if (!audio_tee_pad_) lg()->warn("viewer {}: cannot attach the audio; video only", opts_.id);
   }
 
@@ -332,24 +332,24 @@ void WebrtcViewer::ask_keyframe() {
 bool WebrtcViewer::build_audio_branch() {
   AudioTap tap = acquire_webrtc_audio(stream_);
   if (!tap.tee || tap.codec != plan_.audio_codec) return false;
-  GstElement* q = make_leaky_queue(nullptr, kAudioQueueBuffers, nullptr);
+  gst::ElementPtr q = make_leaky_queue(nullptr, kAudioQueueBuffers);
   const char* payf = tap.codec == "opus" ? "rtpopuspay" : tap.codec == "pcmu" ? "rtppcmupay" : "rtppcmapay";
-  GstElement* pay = make(payf);
+  gst::ElementPtr pay = gst::try_make_element(payf);
   if (!q || !pay) {
-    if (q) gst_object_unref(gst_object_ref_sink(q));
-    if (pay) gst_object_unref(gst_object_ref_sink(pay));
-    lg()->warn("viewer {}: missing {}; video only", opts_.id, payf);
+    lg()->warn("viewer {}: missing {}; video only", opts_.id, q ? payf : "queue");
     return false;
   }
   do audio_ssrc_ = g_random_int();
   while (audio_ssrc_ == video_ssrc_);
-  g_object_set(pay, "pt", guint(plan_.audio_pt), "mtu", 1200u, "ssrc", audio_ssrc_, nullptr);
-  gst_bin_add_many(GST_BIN(bin_), q, pay, nullptr);
-  gst_element_link(q, pay);
-  GstPad* qsink = gst_element_get_static_pad(q, "sink");
-  gst_element_add_pad(bin_, gst_ghost_pad_new("audio_sink", qsink));
-  gst_object_unref(qsink);
-  audio_src_ = pay;
+  g_object_set(pay.get(), "pt", guint(plan_.audio_pt), "mtu", 1200u, "ssrc", audio_ssrc_, nullptr);
+  gst_bin_add_many(GST_BIN(bin_.get()), q.get(), pay.get(), nullptr);
+  if (!gst_element_link(q.get(), pay.get()) ||
+      !gst::add_ghost_pad(bin_.get(), "audio_sink", gst::static_pad(q.get(), "sink").get())) {
+    // Nothing links to them: they stay idle in the bin and go with it.
+    lg()->warn("viewer {}: cannot build the audio branch; video only", opts_.id);
+    return false;
+  }
+  audio_src_ = pay.get();
   audio_tee_ = tap.tee;
   audio_hold_ = std::move(tap.hold);
   std::lock_guard lk(mu_);
@@ -360,35 +360,29 @@ bool WebrtcViewer::build_audio_branch() {
 // Requests webrtcbin's sink pad for m-line `mline`, makes its transceiver send-only with
 // our caps, and links `from` to it. Media is held back until the peer is connected.
 bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string& caps_str) {
-  GstCaps* caps = gst_caps_from_string(caps_str.c_str());
-  GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");
+  gst::CapsPtr caps = gst::caps_from_string(caps_str);
+  GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");  // borrowed
   const std::string pad_name = fmt::format("sink_{}", mline);
-  GstPad* wsink = gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps);
-  if (!wsink) {
-    gst_caps_unref(caps);
-    return false;
-  }
+  // webrtcbin keeps its sink pads until it goes (they are not released one by one).
+  auto wsink = gst::PadPtr::adopt(caps && templ ? gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps.get())
+                                                : nullptr);
+  if (!wsink) return false;
   GstWebRTCRTPTransceiver* trans = nullptr;
-  g_object_get(wsink, "transceiver", &trans, nullptr);
-  if (trans) {
-    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps, nullptr);
-    gst_object_unref(trans);
+  g_object_get(wsink.get(), "transceiver", &trans, nullptr);
+  if (auto t = gst::Ptr<GstWebRTCRTPTransceiver>::adopt(trans)) {
+    g_object_set(t.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps.get(),
+                 nullptr);
   }
-  gst_caps_unref(caps);
-  GstPad* src = gst_element_get_static_pad(from, "src");
+  gst::PadPtr src = gst::static_pad(from, "src");
   // Until the peer connection is up, webrtcbin's sink pad has no target and a push
   // returns NOT_LINKED — which would pause the queue's task for good. Drop media (not
   // events) here until then; nothing sent earlier could be decrypted anyway.
-  gst_pad_add_probe(
-      src, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer ud) -> GstPadProbeReturn {
-        auto s = static_cast<Weak*>(ud)->lock();
-        return s && s->media_ready_.load(std::memory_order_relaxed) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      new Weak(weak_from_this()), free_weak1);
-  const GstPadLinkReturn lr = gst_pad_link(src, wsink);
-  gst_object_unref(src);
-  gst_object_unref(wsink);
+  gst::add_probe(src.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
+                 [](Weak& w, GstPad*, GstPadProbeInfo*) -> GstPadProbeReturn {
+                   auto s = w.lock();
+                   return s && s->media_ready_.load(std::memory_order_relaxed) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+                 });
+  const GstPadLinkReturn lr = gst_pad_link(src.get(), wsink.get());
   if (lr != GST_PAD_LINK_OK) {
     lg()->warn("viewer {}: cannot link to {}: {}", opts_.id, pad_name, gst_pad_link_get_name(lr));
     return false;
@@ -397,65 +391,60 @@ bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string
 }
 
 void WebrtcViewer::connect_signals() {
-  g_signal_connect_data(webrtc_, "on-ice-candidate",
-                        G_CALLBACK(+[](GstElement*, guint mline, gchar* cand, gpointer ud) {
-                          if (auto s = static_cast<Weak*>(ud)->lock()) s->on_ice_candidate_cb(mline, cand);
-                        }),
-                        new Weak(weak_from_this()), free_weak, GConnectFlags(0));
-  g_signal_connect_data(webrtc_, "notify::connection-state",
-                        G_CALLBACK(+[](GstElement* e, GParamSpec*, gpointer ud) {
-                          auto s = static_cast<Weak*>(ud)->lock();
-                          if (!s) return;
-                          GstWebRTCPeerConnectionState st;
-                          g_object_get(e, "connection-state", &st, nullptr);
-                          {
-                            std::lock_guard lk(s->mu_);
-                            s->stats_.connection_state = peer_state(st);
-                          }
-                          if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-                            {
-                              std::lock_guard lk(s->mu_);
-                              if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
-                            }
-                            if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
-                            s->media_ready_ = true;
-                            // A keyframe now, and again shortly after in case the first
-                            // one is lost while the browser's receiver is still settling.
-                            s->ask_keyframe();
-                            for (unsigned delay : {700u, 1500u}) {
-                              s->stream_->loop().post_delayed(delay, [w = std::weak_ptr<WebrtcViewer>(s)] {
-                                if (auto v = w.lock(); v && !v->stopped_) v->ask_keyframe();
-                              });
-                            }
-                          }
-                          if (s->cb_.on_connection_state) s->cb_.on_connection_state(peer_state(st));
-                        }),
-                        new Weak(weak_from_this()), free_weak, GConnectFlags(0));
-  g_signal_connect_data(webrtc_, "notify::ice-connection-state",
-                        G_CALLBACK(+[](GstElement* e, GParamSpec*, gpointer ud) {
-                          auto s = static_cast<Weak*>(ud)->lock();
-                          if (!s) return;
-                          GstWebRTCICEConnectionState st;
-                          g_object_get(e, "ice-connection-state", &st, nullptr);
-                          std::lock_guard lk(s->mu_);
-                          s->stats_.ice_state = ice_state_name(st);
-                        }),
-                        new Weak(weak_from_this()), free_weak, GConnectFlags(0));
-  g_signal_connect_data(webrtc_, "notify::ice-gathering-state",
-                        G_CALLBACK(+[](GstElement* e, GParamSpec*, gpointer ud) {
-                          auto s = static_cast<Weak*>(ud)->lock();
-                          if (!s) return;
-                          GstWebRTCICEGatheringState st;
-                          g_object_get(e, "ice-gathering-state", &st, nullptr);
-                          if (st != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
-                          {
-                            std::lock_guard lk(s->mu_);
-                            s->gathering_done_ = true;
-                          }
-                          s->maybe_send_answer();
-                        }),
-                        new Weak(weak_from_this()), free_weak, GConnectFlags(0));
-
+  gst::connect<void(GstElement*, guint, gchar*)>(webrtc_, "on-ice-candidate", weak_from_this(),
+                                                 [](Weak& w, GstElement*, guint mline, gchar* cand) {
+                                                   if (auto s = w.lock()) s->on_ice_candidate_cb(mline, cand);
+                                                 });
+  gst::connect<void(GstElement*, GParamSpec*)>(
+      webrtc_, "notify::connection-state", weak_from_this(), [](Weak& w, GstElement* e, GParamSpec*) {
+        auto s = w.lock();
+        if (!s) return;
+        GstWebRTCPeerConnectionState st;
+        g_object_get(e, "connection-state", &st, nullptr);
+        {
+          std::lock_guard lk(s->mu_);
+          s->stats_.connection_state = peer_state(st);
+        }
+        if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+          {
+            std::lock_guard lk(s->mu_);
+            if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
+          }
+          if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
+          s->media_ready_ = true;
+          // A keyframe now, and again shortly after in case the first
+          // one is lost while the browser's receiver is still settling.
+          s->ask_keyframe();
+          for (unsigned delay : {700u, 1500u}) {
+            s->stream_->loop().post_delayed(delay, [w = Weak(s)] {
+              if (auto v = w.lock(); v && !v->stopped_) v->ask_keyframe();
+            });
+          }
+        }
+        if (s->cb_.on_connection_state) s->cb_.on_connection_state(peer_state(st));
+      });
+  gst::connect<void(GstElement*, GParamSpec*)>(webrtc_, "notify::ice-connection-state", weak_from_this(),
+                                               [](Weak& w, GstElement* e, GParamSpec*) {
+                                                 auto s = w.lock();
+                                                 if (!s) return;
+                                                 GstWebRTCICEConnectionState st;
+                                                 g_object_get(e, "ice-connection-state", &st, nullptr);
+                                                 std::lock_guard lk(s->mu_);
+                                                 s->stats_.ice_state = ice_state_name(st);
+                                               });
+  gst::connect<void(GstElement*, GParamSpec*)>(webrtc_, "notify::ice-gathering-state", weak_from_this(),
+                                               [](Weak& w, GstElement* e, GParamSpec*) {
+                                                 auto s = w.lock();
+                                                 if (!s) return;
+                                                 GstWebRTCICEGatheringState st;
+                                                 g_object_get(e, "ice-gathering-state", &st, nullptr);
+                                                 if (st != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+                                                 {
+                                                   std::lock_guard lk(s->mu_);
+                                                   s->gathering_done_ = true;
+                                                 }
+                                                 s->maybe_send_answer();
+                                               });
 }
 
 // The rtpbin session inside webrtcbin that carries our media: its RTCP tells whether the
@@ -463,39 +452,31 @@ void WebrtcViewer::connect_signals() {
 // has been applied, so this is tried from the stats timer until found.
 void WebrtcViewer::find_rtp_session() {
   if (rtp_session_ || !webrtc_) return;
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtc_));
-  GValue item = G_VALUE_INIT;
-  while (!rtp_session_ && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElement* child = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(child);
-    if (f && g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) {
-      // With BUNDLE every m-line shares the session of the bundle's first m-line.
-      for (guint id = 0; id < 8 && !rtp_session_; ++id) {
-        GstElement* elem = nullptr;  // the rtpsession element: TWCC figures
-        g_signal_emit_by_name(child, "get-session", id, &elem);
-        if (!elem) continue;
-        GObject* session = nullptr;  // its RTPSession: RTCP signals
-        g_object_get(elem, "internal-session", &session, nullptr);
-        if (session) {
-          rtp_session_ = session;
-          twcc_session_ = elem;
-        } else {
-          gst_object_unref(elem);
-        }
+  gst::for_each_child(GST_BIN(webrtc_), [this](GstElement* child) {
+    GstElementFactory* f = gst_element_get_factory(child);  // borrowed
+    if (!f || !g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) return false;
+    // With BUNDLE every m-line shares the session of the bundle's first m-line.
+    for (guint id = 0; id < 8 && !rtp_session_; ++id) {
+      GstElement* elem = nullptr;  // the rtpsession element: TWCC figures
+      g_signal_emit_by_name(child, "get-session", id, &elem);
+      auto element = gst::ElementPtr::adopt(elem);
+      if (!element) continue;
+      GObject* session = nullptr;  // its RTPSession: RTCP signals
+      g_object_get(element.get(), "internal-session", &session, nullptr);
+      if (session) {
+        rtp_session_ = gst::Ptr<GObject>::adopt(session);
+        twcc_session_ = std::move(element);
       }
     }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+    return static_cast<bool>(rtp_session_);
+  });
   if (rtp_session_) {
-    g_signal_connect_data(rtp_session_, "on-receiving-rtcp",
-                          G_CALLBACK(+[](GObject*, GstBuffer*, gpointer ud) {
-                            if (auto s = static_cast<Weak*>(ud)->lock()) {
-                              s->last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed);
-                            }
-                          }),
-                          new Weak(weak_from_this()), free_weak, GConnectFlags(0));
+    gst::connect<void(GObject*, GstBuffer*)>(rtp_session_.get(), "on-receiving-rtcp", weak_from_this(),
+                                             [](Weak& w, GObject*, GstBuffer*) {
+                                               if (auto s = w.lock()) {
+                                                 s->last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed);
+                                               }
+                                             });
   }
 }
 
@@ -507,20 +488,14 @@ void WebrtcViewer::find_rtp_session() {
 // duration of built-in delay.
 void WebrtcViewer::replay_gop(GstPad* pad, GstBuffer* live) {
   if (!GST_BUFFER_FLAG_IS_SET(live, GST_BUFFER_FLAG_DELTA_UNIT)) return;  // a keyframe anyway
-  std::vector<GstBuffer*> gop = stream_->gop_snapshot();
+  std::vector<gst::BufferPtr> gop = stream_->gop_snapshot();
   // The stream cached `live` before the tee pushed it here: it is the newest entry.
-  if (!gop.empty() && gop.back() == live) {
-    gst_buffer_unref(gop.back());
-    gop.pop_back();
-  }
+  if (!gop.empty() && gop.back().get() == live) gop.pop_back();
   const GstClockTime t = GST_BUFFER_DTS_OR_PTS(live);
-  if (gop.empty() || !GST_CLOCK_TIME_IS_VALID(t)) {
-    for (GstBuffer* b : gop) gst_buffer_unref(b);
-    return;
-  }
+  if (gop.empty() || !GST_CLOCK_TIME_IS_VALID(t)) return;
   const GstClockTime n = gop.size();
   // The gap between the previous frame (the newest cached one) and `live`.
-  const GstClockTime prev = GST_BUFFER_DTS_OR_PTS(gop.back());
+  const GstClockTime prev = GST_BUFFER_DTS_OR_PTS(gop.back().get());
   const GstClockTime floor = GST_CLOCK_TIME_IS_VALID(prev) && prev < t ? prev : 0;
   const GstClockTime step = std::min<GstClockTime>(kReplaySpacing, (t - floor) / (n + 1));
   // Room for the whole replay in the leaky queue (it would drop the keyframe first).
@@ -530,16 +505,12 @@ void WebrtcViewer::replay_gop(GstPad* pad, GstBuffer* live) {
   replaying_ = true;
   GstFlowReturn flow = GST_FLOW_OK;
   std::uint64_t sent = 0;
-  for (GstClockTime i = 0; i < n; ++i) {
-    GstBuffer* b = gop[i];
-    if (flow == GST_FLOW_OK) {
-      GstBuffer* copy = gst_buffer_copy(b);  // shares the memory; own timestamps
-      GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = t - (n - i) * step;
-      GST_BUFFER_DURATION(copy) = step;
-      flow = gst_pad_chain(pad, copy);  // takes `copy`; our probe lets it through
-      if (flow == GST_FLOW_OK) ++sent;
-    }
-    gst_buffer_unref(b);
+  for (GstClockTime i = 0; i < n && flow == GST_FLOW_OK; ++i) {
+    GstBuffer* copy = gst_buffer_copy(gop[i].get());  // shares the memory; own timestamps
+    GST_BUFFER_PTS(copy) = GST_BUFFER_DTS(copy) = t - (n - i) * step;
+    GST_BUFFER_DURATION(copy) = step;
+    flow = gst_pad_chain(pad, copy);  // takes `copy`; our probe lets it through
+    if (flow == GST_FLOW_OK) ++sent;
   }
   replaying_ = false;
   replayed_.fetch_add(sent, std::memory_order_relaxed);
@@ -562,11 +533,11 @@ void WebrtcViewer::stop(std::function<void()> done) {
     // Video: the whole bin goes with the last tee pad. Audio first, so no buffer arrives
     // through it into a bin that is shutting down.
     auto detach_video = [self, done = std::move(done)]() mutable {
-      self->audio_hold_.reset();  // a shared transcoder may stop now
+      self->audio_tee_pad_.release();  // still held only if the pipeline is gone
+      self->audio_hold_.reset();       // a shared transcoder may stop now
       GstElement* pipeline = self->stream_->pipeline();
       if (self->tee_pad_ && pipeline && self->video_tee_) {
-        GstPad* pad = std::exchange(self->tee_pad_, nullptr);
-        detach_branch(self->stream_->loop(), pipeline, self->video_tee_, pad, self->bin_,
+        detach_branch(self->stream_->loop(), pipeline, std::move(self->tee_pad_), self->bin_.get(),
                       [self, done = std::move(done)] {
                         self->video_hold_.reset();  // after the unlink: the VP8 tee may go now
                         lg()->debug("viewer {}: released", self->opts_.id);
@@ -574,15 +545,14 @@ void WebrtcViewer::stop(std::function<void()> done) {
                       });
         return;
       }
-      self->video_hold_.reset();
       // The pipeline is gone (stream stopped first) or we never attached.
-      if (self->bin_ && !GST_OBJECT_PARENT(self->bin_)) gst_element_set_state(self->bin_, GST_STATE_NULL);
-      if (self->tee_pad_) gst_object_unref(std::exchange(self->tee_pad_, nullptr));
+      self->tee_pad_.release();
+      self->video_hold_.reset();
+      if (self->bin_ && !GST_OBJECT_PARENT(self->bin_.get())) gst_element_set_state(self->bin_.get(), GST_STATE_NULL);
       if (done) done();
     };
     if (self->audio_tee_pad_ && self->stream_->pipeline()) {
-      unlink_tee_pad(self->stream_->loop(), self->audio_tee_, std::exchange(self->audio_tee_pad_, nullptr),
-                     std::move(detach_video));
+      unlink_tee_pad(self->stream_->loop(), std::move(self->audio_tee_pad_), std::move(detach_video));
       return;
     }
     detach_video();

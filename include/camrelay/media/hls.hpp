@@ -4,7 +4,8 @@
 // whose segmenter (src/media/hls_segmenter.hpp) writes MPEG-TS segments and index.m3u8
 // under <data_dir>/hls/<camera>/. Started by the first
 // playlist request (or with the stream when hls.always is set), stopped hls.idle_stop_s
-// after the last request and whenever the stream stops; its folder is removed then.
+// after the last request and whenever the stream stops; its folder is removed then (and
+// when the output fails to start).
 // Segments are cut at keyframes: their length follows the source's keyframe interval.
 #include <atomic>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <gst/gst.h>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/hls_playlist.hpp"
 #include "camrelay/media/stream.hpp"
@@ -66,7 +68,7 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   void build();      // GLib thread
   void idle_check(); // GLib thread, every second
   void stop_idle();  // GLib thread
-  void set_failed(const std::string& why);
+  void set_failed(const std::string& why);  // GLib thread (build); removes the folder
   void publish(std::string playlist);  // streaming thread: a segment is complete
   void wake_all();
 
@@ -85,8 +87,8 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   std::map<std::uint64_t, std::function<void()>> subs_;
   std::uint64_t next_sub_ = 1;
   // GLib thread only.
-  GstElement* bin_ = nullptr;  // own ref
-  GstPad* tee_pad_ = nullptr;  // own ref
+  gst::ElementPtr bin_;      // "hls-<camera>", in the stream's pipeline while running
+  gst::RequestPad tee_pad_;  // the tee pad feeding bin_ (moved into detach_branch on stop)
   guint timer_ = 0;
 };
 

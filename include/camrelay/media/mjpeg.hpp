@@ -21,6 +21,7 @@
 #include <gst/gst.h>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/mjpeg_format.hpp"
 #include "camrelay/media/stream.hpp"
@@ -89,8 +90,8 @@ class MjpegOutput final : public Output, public model::PictureFeed, public std::
   std::atomic<std::uint64_t> encoded_{0}, sent_{0}, skipped_{0}, dropped_{0};
   std::int64_t started_ms_ = 0;
   // GLib thread only.
-  GstElement* bin_ = nullptr;
-  GstPad* tee_pad_ = nullptr;
+  gst::ElementPtr bin_;      // "mjpeg-<camera>", in the stream's pipeline while running
+  gst::RequestPad tee_pad_;  // the tee pad feeding bin_ (moved into detach_branch on stop)
   guint timer_ = 0;
 };
 

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/gst/callback.hpp"
 #include "camrelay/gst/main_loop.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/model/figures.hpp"
 #include "camrelay/model/source_figures.hpp"
 
@@ -91,7 +93,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // New references to the cached buffers, keyframe first; empty if none is cached (no
   // keyframe seen yet, or the GOP outgrew the bounds). Any thread; meant for the
   // streaming thread, where it is consistent with the buffer being pushed.
-  std::vector<GstBuffer*> gop_snapshot() const;
+  std::vector<gst::BufferPtr> gop_snapshot() const;
 
   // The BCGH session's link to an RTP source (where the camera wants RTCP). Before start().
   void set_rtp_link(std::shared_ptr<RtpLink> link) { rtp_link_ = std::move(link); }
@@ -107,7 +109,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   const config::Camera& camera() const { return cam_; }
 
   // ---- GLib-thread API for output branches ----
-  GstElement* pipeline() const { return pipeline_; }
+  GstElement* pipeline() const { return pipeline_.get(); }
   GstElement* tee() const { return tee_; }
   // The audio tee "atee" (depayloaded audio: audio/x-opus, audio/x-mulaw, audio/x-alaw or
   // audio/mpeg mpegversion=4 stream-format=raw). GLib thread; nullptr when the camera's
@@ -143,13 +145,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::unique_ptr<Source> source_;
   std::shared_ptr<RtpLink> rtp_link_;  // BCGH cameras only (set before start())
 
-  GstElement* pipeline_ = nullptr;  // owned (GLib thread)
+  gst::ElementPtr pipeline_;         // GLib thread
   GstElement* tee_ = nullptr;       // borrowed from pipeline_
   GstElement* atee_ = nullptr;      // borrowed from pipeline_ (audio on only)
-  unsigned bus_watch_ = 0;
+  gst::BusWatch bus_watch_;
   bool failed_ = false;             // GLib thread
-  // The source's bin ("source-N", owned ref) and where it feeds (borrowed).
-  GstElement* source_bin_ = nullptr;
+  // The source's bin ("source-N") and where it feeds (borrowed).
+  gst::ElementPtr source_bin_;
   GstElement* video_in_ = nullptr;  // h264parse
   GstElement* audio_in_ = nullptr;  // "audio-in" (nullptr: audio off)
   int source_counter_ = 0;
@@ -183,10 +185,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::uint64_t source_restarts_ = 0;
   std::int64_t next_attempt_unix_ms_ = 0;  // 0 = not waiting
   std::string source_error_;               // why the source was last dropped
-  // Last-GOP cache (owned references; writer: the streaming thread).
+  // Last-GOP cache (writer: the streaming thread).
   std::atomic<bool> gop_enabled_{false};
   mutable std::mutex gop_mu_;
-  std::vector<GstBuffer*> gop_;
+  std::vector<gst::BufferPtr> gop_;
   std::size_t gop_bytes_ = 0;
   bool gop_overflow_ = false;  // too long: nothing cached until the next keyframe
   mutable std::mutex outputs_mu_;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/offer.hpp"
 #include "camrelay/media/stream.hpp"
 
@@ -81,7 +82,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   void answer_remote_offer();
   void on_remote_offer_set(struct _GstPromise* p);
   // A promise whose reply runs `fn` on this viewer (on webrtcbin's thread), if it still exists.
-  struct _GstPromise* promise_to(void (WebrtcViewer::*fn)(struct _GstPromise*));
+  gst::PromisePtr promise_to(void (WebrtcViewer::*fn)(struct _GstPromise*));
   void bind_transceivers();  // GLib thread, after the remote offer is set
   void on_answer_created(struct _GstPromise* p);
   std::string announce_ssrcs(const std::string& sdp) const;
@@ -104,19 +105,19 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   bool audio_linked_ = false;     // webrtcbin took our audio pad
 
   // GLib thread
-  GstElement* bin_ = nullptr;
-  GstElement* webrtc_ = nullptr;
-  GstPad* tee_pad_ = nullptr;
+  gst::ElementPtr bin_;
+  GstElement* webrtc_ = nullptr;      // borrowed from bin_
+  gst::RequestPad tee_pad_;           // on video_tee_
   GstElement* video_src_ = nullptr;   // borrowed: the capssetter feeding webrtcbin
   GstElement* audio_src_ = nullptr;   // borrowed: the audio payloader (nullptr: no audio)
   GstElement* audio_tee_ = nullptr;   // borrowed: where the audio comes from
-  GstPad* audio_tee_pad_ = nullptr;
+  gst::RequestPad audio_tee_pad_;
   std::shared_ptr<void> audio_hold_;  // keeps a shared transcoder alive
   GstElement* video_tee_ = nullptr;   // borrowed: the stream's tee or the VP8 transcoder's
   std::shared_ptr<void> video_hold_;  // keeps the shared VP8 transcoder alive
   std::function<void()> vp8_keyframe_;  // asks the VP8 encoder for a keyframe
-  GObject* rtp_session_ = nullptr;       // RTPSession (RTCP signals)
-  GstElement* twcc_session_ = nullptr;  // the rtpsession element (twcc-stats)
+  gst::Ptr<GObject> rtp_session_;    // RTPSession (RTCP signals)
+  gst::ElementPtr twcc_session_;     // the rtpsession element (twcc-stats)
   unsigned stats_timer_ = 0;
   unsigned gather_timer_ = 0;
   bool stopped_ = false;

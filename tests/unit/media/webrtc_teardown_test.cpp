@@ -101,12 +101,12 @@ bool receive_bin_freed(bool quiesce) {
   if (quiesce) {
     EXPECT_GT(quiesce_webrtc_transports(r.webrtc), 0u);
   }
-  std::vector<GObject*> ices = webrtc_ice_transports(r.webrtc);
+  std::vector<camrelay::gst::Ptr<GObject>> ices = webrtc_ice_transports(r.webrtc);
   EXPECT_FALSE(ices.empty());
   gst_element_set_state(r.pipeline, GST_STATE_NULL);
   // libnice's late verdict on the checks, after the bin is down.
-  for (GObject* ice : ices) g_object_notify(ice, "state");
-  for (GObject* ice : ices) g_object_unref(ice);
+  for (const auto& ice : ices) g_object_notify(ice.get(), "state");
+  ices.clear();
   gst_object_unref(r.pipeline);
   for (int i = 0; i < 100 && !freed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!freed) g_object_weak_unref(G_OBJECT(r.receive_bin), on_finalized, &freed);
