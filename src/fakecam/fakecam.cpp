@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "camrelay/camera/messages.hpp"
+#include "camrelay/gst/callback.hpp"
+#include "camrelay/gst/ptr.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "remb.hpp"
@@ -21,42 +23,31 @@ auto lg() {
   return l;
 }
 
-GSocket* bind_any_udp() {
+gst::Ptr<GSocket> bind_any_udp() {
   GError* err = nullptr;
-  GSocket* s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
-  if (!s) throw std::runtime_error(err ? err->message : "socket");
-  GInetAddress* any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress* sa = g_inet_socket_address_new(any, 0);
-  const gboolean ok = g_socket_bind(s, sa, FALSE, &err);
-  g_object_unref(sa);
-  g_object_unref(any);
-  if (!ok) {
-    std::string m = err ? err->message : "bind";
-    g_clear_error(&err);
-    g_object_unref(s);
-    throw std::runtime_error(m);
+  auto s = gst::Ptr<GSocket>::adopt(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err));
+  gst::ErrorPtr e(err);
+  if (!s) throw std::runtime_error(e ? e->message : "socket");
+  auto any = gst::Ptr<GInetAddress>::adopt(g_inet_address_new_any(G_SOCKET_FAMILY_IPV4));
+  auto sa = gst::Ptr<GSocketAddress>::adopt(g_inet_socket_address_new(any.get(), 0));
+  if (!g_socket_bind(s.get(), sa.get(), FALSE, &err)) {
+    gst::ErrorPtr be(err);
+    throw std::runtime_error(be ? be->message : "bind");
   }
   return s;
 }
 
 int local_port(GSocket* s) {
-  GSocketAddress* a = g_socket_get_local_address(s, nullptr);
-  if (!a) return 0;
-  const int p = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
-  g_object_unref(a);
-  return p;
+  auto a = gst::Ptr<GSocketAddress>::adopt(g_socket_get_local_address(s, nullptr));
+  return a ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a.get())) : 0;
 }
 
-GstElement* make(const char* factory) {
-  GstElement* e = gst_element_factory_make(factory, nullptr);
-  if (!e) throw std::runtime_error(std::string("GStreamer element '") + factory + "' is missing");
-  return e;
-}
-
-void set_caps(GstElement* e, const std::string& s) {
-  GstCaps* c = gst_caps_from_string(s.c_str());
-  g_object_set(e, "caps", c, nullptr);
-  gst_caps_unref(c);
+// Adds a new element to `bin` (which owns it from then on) and returns it; throws when
+// GStreamer has no such element.
+GstElement* add(GstElement* bin, const char* factory) {
+  gst::ElementPtr e = gst::make_element(factory);
+  gst_bin_add(GST_BIN(bin), e.get());
+  return e.get();
 }
 
 struct Call {
@@ -120,9 +111,20 @@ void FakeCam::start() {
     });
   });
   mqtt_->start();
+  // The tick's data: the camera, valid while `alive` says so (both live on this thread).
+  struct Tick {
+    std::weak_ptr<bool> alive;
+    FakeCam* cam;
+  };
   GSource* t = g_timeout_source_new(250);
   g_source_set_callback(
-      t, [](gpointer p) -> gboolean { return static_cast<FakeCam*>(p)->on_tick(); }, this, nullptr);
+      t,
+      [](gpointer p) -> gboolean {
+        auto* tk = static_cast<Tick*>(p);
+        auto a = tk->alive.lock();
+        return a && *a ? tk->cam->on_tick() : G_SOURCE_REMOVE;
+      },
+      new Tick{alive_, this}, [](gpointer p) { delete static_cast<Tick*>(p); });
   tick_ = g_source_attach(t, ctx_);
   g_source_unref(t);
   lg()->info("camera {}: waiting for offers on {} (REMB timeout {} s)", o_.camera_id, topics_.offer,
@@ -185,57 +187,54 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
   rtp_sock_ = bind_any_udp();
   rtcp_sock_ = bind_any_udp();
 
-  pipeline_ = gst_pipeline_new("fakecam");
-  GstElement* src = make("videotestsrc");
+  pipeline_ = gst::ElementPtr::ref_sink(gst_pipeline_new("fakecam"));
+  GstElement* pipe = pipeline_.get();
+  auto session = std::make_shared<Session>();
+  GstElement* src = add(pipe, "videotestsrc");
   g_object_set(src, "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(src), "pattern", o_.pattern.c_str());
-  GstElement* raw = make("capsfilter");
-  set_caps(raw, fmt::format("video/x-raw,format=I420,width={},height={},framerate={}/1", o_.width, o_.height, o_.fps));
-  GstElement* overlay = make("clockoverlay");
+  GstElement* raw = add(pipe, "capsfilter");
+  gst::set_caps(raw, fmt::format("video/x-raw,format=I420,width={},height={},framerate={}/1", o_.width, o_.height, o_.fps));
+  GstElement* overlay = add(pipe, "clockoverlay");
   g_object_set(overlay, "time-format", "fakecam %H:%M:%S", nullptr);
-  encoder_ = make("x264enc");
-  const int kbps = encoder_kbps_ > 0 ? encoder_kbps_.load() : o_.bitrate_kbps;
-  encoder_kbps_ = kbps;
-  g_object_set(encoder_, "bitrate", guint(kbps), "key-int-max",
+  GstElement* encoder = add(pipe, "x264enc");
+  session->encoder = gst::ElementPtr::ref(encoder);
+  const int kbps = encoder_kbps_ > 0 ? encoder_kbps_ : o_.bitrate_kbps;
+  session->encoder_kbps = kbps;
+  g_object_set(encoder, "bitrate", guint(kbps), "key-int-max",
                guint(std::max(1.0, std::round(o_.keyframe_interval_s * o_.fps))), "bframes", 0u, "threads",
                1u, nullptr);
-  gst_util_set_object_arg(G_OBJECT(encoder_), "tune", "zerolatency");
-  gst_util_set_object_arg(G_OBJECT(encoder_), "speed-preset", "ultrafast");
-  GstElement* h264caps = make("capsfilter");
-  set_caps(h264caps, "video/x-h264,profile=constrained-baseline");
-  GstElement* pay = make("rtph264pay");
+  gst_util_set_object_arg(G_OBJECT(encoder), "tune", "zerolatency");
+  gst_util_set_object_arg(G_OBJECT(encoder), "speed-preset", "ultrafast");
+  GstElement* h264caps = add(pipe, "capsfilter");
+  gst::set_caps(h264caps, "video/x-h264,profile=constrained-baseline");
+  GstElement* pay = add(pipe, "rtph264pay");
   g_object_set(pay, "pt", guint(pt), "config-interval", -1, "mtu", 1200u, nullptr);
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
-  GstElement* rtpbin = make("rtpbin");
+  GstElement* rtpbin = add(pipe, "rtpbin");
   gst_util_set_object_arg(G_OBJECT(rtpbin), "rtp-profile", "avpf");
-  GstElement* rtp_sink = make("udpsink");
-  g_object_set(rtp_sink, "socket", rtp_sock_, "close-socket", FALSE, "host", v.address.c_str(), "port", v.port,
+  GstElement* rtp_sink = add(pipe, "udpsink");
+  g_object_set(rtp_sink, "socket", rtp_sock_.get(), "close-socket", FALSE, "host", v.address.c_str(), "port", v.port,
                "sync", FALSE, "async", FALSE, nullptr);
-  GstElement* rtcp_sink = make("udpsink");
-  g_object_set(rtcp_sink, "socket", rtcp_sock_, "close-socket", FALSE, "host", v.rtcp_address.c_str(), "port",
+  GstElement* rtcp_sink = add(pipe, "udpsink");
+  g_object_set(rtcp_sink, "socket", rtcp_sock_.get(), "close-socket", FALSE, "host", v.rtcp_address.c_str(), "port",
                v.rtcp_port, "sync", FALSE, "async", FALSE, nullptr);
-  GstElement* rtcp_src = make("udpsrc");
-  g_object_set(rtcp_src, "socket", rtcp_sock_, "close-socket", FALSE, nullptr);
-  set_caps(rtcp_src, "application/x-rtcp");
+  GstElement* rtcp_src = add(pipe, "udpsrc");
+  g_object_set(rtcp_src, "socket", rtcp_sock_.get(), "close-socket", FALSE, nullptr);
+  gst::set_caps(rtcp_src, "application/x-rtcp");
 
-  gst_bin_add_many(GST_BIN(pipeline_), src, raw, overlay, encoder_, h264caps, pay, rtpbin, rtp_sink, rtcp_sink,
-                   rtcp_src, nullptr);
-  if (!gst_element_link_many(src, raw, overlay, encoder_, h264caps, pay, nullptr) ||
+  if (!gst_element_link_many(src, raw, overlay, encoder, h264caps, pay, nullptr) ||
       !gst_element_link_pads(pay, "src", rtpbin, "send_rtp_sink_0") ||
       !gst_element_link_pads(rtpbin, "send_rtp_src_0", rtp_sink, "sink") ||
       !gst_element_link_pads(rtpbin, "send_rtcp_src_0", rtcp_sink, "sink") ||
       !gst_element_link_pads(rtcp_src, "src", rtpbin, "recv_rtcp_sink_0")) {
     throw std::runtime_error("cannot link the pipeline");
   }
-  GstPad* p = gst_element_get_static_pad(rtcp_src, "src");
-  gst_pad_add_probe(
-      p, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo* info, gpointer ud) -> GstPadProbeReturn {
-        static_cast<FakeCam*>(ud)->on_rtcp(GST_PAD_PROBE_INFO_BUFFER(info));
-        return GST_PAD_PROBE_OK;
-      },
-      this, nullptr);
-  gst_object_unref(p);
+  gst::add_probe(gst::static_pad(rtcp_src, "src").get(), GST_PAD_PROBE_TYPE_BUFFER, session,
+                 [](std::shared_ptr<Session>& s, GstPad*, GstPadProbeInfo* info) {
+                   on_rtcp(*s, GST_PAD_PROBE_INFO_BUFFER(info));
+                   return GST_PAD_PROBE_OK;
+                 });
 
   // Audio: an offered m=audio with Opus (pt 111) gets a sine tone on rtpbin session 1.
   const camera::SdpMedia* au = offer.find("audio");
@@ -244,23 +243,22 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
   if (audio) {
     audio_sock_ = bind_any_udp();
     audio_rtcp_sock_ = bind_any_udp();
-    GstElement* asrc = make("audiotestsrc");
+    GstElement* asrc = add(pipe, "audiotestsrc");
     g_object_set(asrc, "is-live", TRUE, "freq", 440.0, "volume", 0.3, nullptr);
     gst_util_set_object_arg(G_OBJECT(asrc), "wave", "sine");
-    GstElement* conv = make("audioconvert");
-    GstElement* res = make("audioresample");
-    GstElement* raw48 = make("capsfilter");
-    set_caps(raw48, "audio/x-raw,rate=48000,channels=1");
-    GstElement* enc = make("opusenc");
-    GstElement* apay = make("rtpopuspay");
+    GstElement* conv = add(pipe, "audioconvert");
+    GstElement* res = add(pipe, "audioresample");
+    GstElement* raw48 = add(pipe, "capsfilter");
+    gst::set_caps(raw48, "audio/x-raw,rate=48000,channels=1");
+    GstElement* enc = add(pipe, "opusenc");
+    GstElement* apay = add(pipe, "rtpopuspay");
     g_object_set(apay, "pt", 111u, nullptr);
-    GstElement* artp_sink = make("udpsink");
-    g_object_set(artp_sink, "socket", audio_sock_, "close-socket", FALSE, "host", au->address.c_str(), "port",
+    GstElement* artp_sink = add(pipe, "udpsink");
+    g_object_set(artp_sink, "socket", audio_sock_.get(), "close-socket", FALSE, "host", au->address.c_str(), "port",
                  au->port, "sync", FALSE, "async", FALSE, nullptr);
-    GstElement* artcp_sink = make("udpsink");
-    g_object_set(artcp_sink, "socket", audio_rtcp_sock_, "close-socket", FALSE, "host", au->rtcp_address.c_str(),
+    GstElement* artcp_sink = add(pipe, "udpsink");
+    g_object_set(artcp_sink, "socket", audio_rtcp_sock_.get(), "close-socket", FALSE, "host", au->rtcp_address.c_str(),
                  "port", au->rtcp_port, "sync", FALSE, "async", FALSE, nullptr);
-    gst_bin_add_many(GST_BIN(pipeline_), asrc, conv, res, raw48, enc, apay, artp_sink, artcp_sink, nullptr);
     if (!gst_element_link_many(asrc, conv, res, raw48, enc, apay, nullptr) ||
         !gst_element_link_pads(apay, "src", rtpbin, "send_rtp_sink_1") ||
         !gst_element_link_pads(rtpbin, "send_rtp_src_1", artp_sink, "sink") ||
@@ -275,22 +273,21 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
   camera::AnswerParams ap;
   ap.origin_id = static_cast<std::uint64_t>(unix_now_ms());
   ap.address = !o_.ip.empty() ? o_.ip : camera::local_address_toward(v.address);
-  ap.video_port = local_port(rtp_sock_);
-  ap.rtcp_port = local_port(rtcp_sock_);
+  ap.video_port = local_port(rtp_sock_.get());
+  ap.rtcp_port = local_port(rtcp_sock_.get());
   ap.payload_type = pt;
   if (audio) {
-    ap.audio_port = local_port(audio_sock_);
-    ap.audio_rtcp_port = local_port(audio_rtcp_sock_);
+    ap.audio_port = local_port(audio_sock_.get());
+    ap.audio_rtcp_port = local_port(audio_rtcp_sock_.get());
     ap.audio_payload_type = 111;
   }
   const std::string answer = camera::build_answer(ap, offer);
   session_id_ = session_id;
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  session_ = session;
+  if (gst_element_set_state(pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     throw std::runtime_error("the pipeline refused to start");
   }
   streaming_since_ms_ = mono_now_ms();
-  last_remb_ms_ = 0;
-  rembs_ = firs_ = plis_ = rtcp_packets_ = 0;  // per session
   mqtt_->publish(topics_.answer, camera::to_json(camera::SdpMessage{session_id, answer}), 1, false);
   lg()->info("answered {}: streaming {}x{}@{} H.264 from {}:{} (RTCP {}) at {} kbps", session_id, o_.width, o_.height,
              o_.fps, ap.address, ap.video_port, ap.rtcp_port, kbps);
@@ -302,24 +299,24 @@ void FakeCam::start_streaming(const camera::SessionDescription& offer, const std
 
 void FakeCam::stop_streaming(const std::string& why) {
   if (!pipeline_) return;
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
-  gst_object_unref(pipeline_);
-  pipeline_ = nullptr;
-  encoder_ = nullptr;
-  for (GSocket** s : {&rtp_sock_, &rtcp_sock_, &audio_sock_, &audio_rtcp_sock_}) {
-    if (*s) g_object_unref(*s);
-    *s = nullptr;
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  pipeline_.reset();
+  for (auto* s : {&rtp_sock_, &rtcp_sock_, &audio_sock_, &audio_rtcp_sock_}) s->reset();
+  std::shared_ptr<Session> ended = std::exchange(session_, nullptr);
+  if (ended) {
+    encoder_kbps_ = ended->encoder_kbps;
+    lg()->info("stopped streaming session {}: {} ({} REMBs, {} FIR, {} PLI received)", session_id_, why,
+               ended->rembs.load(), ended->firs.load(), ended->plis.load());
   }
-  lg()->info("stopped streaming session {}: {} ({} REMBs, {} FIR, {} PLI received)", session_id_, why,
-             rembs_.load(), firs_.load(), plis_.load());
   session_id_.clear();
   streaming_since_ms_ = 0;
 }
 
 gboolean FakeCam::on_tick() {
   const std::int64_t now = mono_now_ms();
-  if (pipeline_) {
-    const std::int64_t last = last_remb_ms_.load();
+  if (pipeline_ && session_) {
+    const Session& ss = *session_;
+    const std::int64_t last = ss.last_remb_ms.load();
     const std::int64_t since = last ? last : streaming_since_ms_;
     const auto limit = static_cast<std::int64_t>(o_.remb_timeout_s * 1000);
     if (now - since > limit) {
@@ -329,15 +326,15 @@ gboolean FakeCam::on_tick() {
       last_status_ms_ = now;
       lg()->info("streaming {}: {} RTCP packets in, {} REMBs (last {} kbps), encoder {} kbps, {} FIR, {} PLI, {} "
                  "keepalives",
-                 session_id_, rtcp_packets_.load(), rembs_.load(), last_remb_kbps_.load(), encoder_kbps_.load(),
-                 firs_.load(), plis_.load(), keepalives_);
+                 session_id_, ss.rtcp_packets.load(), ss.rembs.load(), ss.last_remb_kbps.load(),
+                 ss.encoder_kbps.load(), ss.firs.load(), ss.plis.load(), keepalives_);
     }
   }
   return G_SOURCE_CONTINUE;
 }
 
-void FakeCam::on_rtcp(GstBuffer* buf) {
-  rtcp_packets_.fetch_add(1);
+void FakeCam::on_rtcp(Session& s, GstBuffer* buf) {
+  s.rtcp_packets.fetch_add(1);
   GstMapInfo map;
   if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return;
   const std::uint8_t* d = map.data;
@@ -349,22 +346,22 @@ void FakeCam::on_rtcp(GstBuffer* buf) {
     if (d[off + 1] == 206) {
       const int fmt = d[off] & 0x1f;
       if (fmt == 1) {
-        plis_.fetch_add(1);
+        s.plis.fetch_add(1);
         lg()->info("PLI received: sending a keyframe");
       } else if (fmt == 4) {
-        firs_.fetch_add(1);
+        s.firs.fetch_add(1);
         lg()->info("FIR received: sending a keyframe");
       } else if (auto r = media::parse_remb_packet(d + off, plen)) {
         const int kbps = static_cast<int>(r->bitrate_bps / 1000);
-        if (rembs_.fetch_add(1) == 0) lg()->info("first REMB: {} kbps", kbps);
-        last_remb_ms_ = mono_now_ms();
-        last_remb_kbps_ = kbps;
+        if (s.rembs.fetch_add(1) == 0) lg()->info("first REMB: {} kbps", kbps);
+        s.last_remb_ms = mono_now_ms();
+        s.last_remb_kbps = kbps;
         // Follow REMB: the encoder's bitrate (x264enc reconfigures while playing).
         const int target = std::clamp(kbps, 50, 20000);
-        const int cur = encoder_kbps_.load();
-        if (encoder_ && std::abs(target - cur) * 20 > cur) {
-          encoder_kbps_ = target;
-          g_object_set(encoder_, "bitrate", guint(target), nullptr);
+        const int cur = s.encoder_kbps.load();
+        if (s.encoder && std::abs(target - cur) * 20 > cur) {
+          s.encoder_kbps = target;
+          g_object_set(s.encoder.get(), "bitrate", guint(target), nullptr);
           lg()->info("REMB {} kbps: encoder bitrate {} -> {} kbps", kbps, cur, target);
         }
       }

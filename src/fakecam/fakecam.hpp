@@ -18,6 +18,7 @@
 #include "camrelay/camera/mqtt_client.hpp"
 #include "camrelay/camera/sdp.hpp"
 #include "camrelay/camera/topics.hpp"
+#include "camrelay/gst/ptr.hpp"
 
 namespace camrelay::fakecam {
 
@@ -51,27 +52,31 @@ class FakeCam {
   void stop_streaming(const std::string& why);
   gboolean on_tick();
   void post(std::function<void()> fn);
+
+  // One streaming session's state shared with the RTCP probe (streaming thread), which holds
+  // its own reference: the probe never reaches into the FakeCam.
+  struct Session {
+    gst::ElementPtr encoder;  // follows REMB
+    std::atomic<std::int64_t> last_remb_ms{0};
+    std::atomic<std::uint64_t> rembs{0}, firs{0}, plis{0}, rtcp_packets{0};
+    std::atomic<int> last_remb_kbps{0};
+    std::atomic<int> encoder_kbps{0};
+  };
   // RTCP from the daemon (streaming thread)
-  void on_rtcp(GstBuffer* buf);
+  static void on_rtcp(Session& s, GstBuffer* buf);
 
   Options o_;
   GMainContext* ctx_;
   camera::CameraTopics topics_;
   std::unique_ptr<camera::MqttClient> mqtt_;
-  GstElement* pipeline_ = nullptr;
-  GstElement* encoder_ = nullptr;
-  GSocket* rtp_sock_ = nullptr;
-  GSocket* rtcp_sock_ = nullptr;
-  GSocket* audio_sock_ = nullptr;
-  GSocket* audio_rtcp_sock_ = nullptr;
+  gst::ElementPtr pipeline_;
+  std::shared_ptr<Session> session_;  // while streaming
+  gst::Ptr<GSocket> rtp_sock_, rtcp_sock_, audio_sock_, audio_rtcp_sock_;
   std::string session_id_;
   guint tick_ = 0;
   std::int64_t streaming_since_ms_ = 0;
   std::int64_t last_status_ms_ = 0;
-  std::atomic<std::int64_t> last_remb_ms_{0};
-  std::atomic<std::uint64_t> rembs_{0}, firs_{0}, plis_{0}, rtcp_packets_{0};
-  std::atomic<int> last_remb_kbps_{0};
-  std::atomic<int> encoder_kbps_{0};
+  int encoder_kbps_ = 0;  // carried from one session to the next (0 = --bitrate)
   std::uint64_t keepalives_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
