@@ -36,6 +36,49 @@ Response sdp_response(const Request& req, bhttp::status st, std::string sdp) {
   return text_response(req, st, std::move(sdp), "application/sdp");
 }
 
+struct Answered {
+  std::string viewer_id;
+  std::string sdp;  // with all our candidates (no server-to-browser trickle)
+};
+
+// A browser's offer for camera `cam` → a WHEP-kind viewer and our complete answer. Shared by
+// WHEP and seed 002's JSON offer API; the session is a WHEP resource either way.
+asio::awaitable<Answered> answer_browser_offer(std::shared_ptr<StreamManager> m, std::string cam, std::string offer,
+                                               const Request& req, const Params& p) {
+  const std::string vid = random_id("v_");
+  auto ex = co_await asio::this_coro::executor;
+  auto op = await_reply<std::string>([m, cam, vid, &req, &p, ex, offer = std::move(offer)](Reply<std::string> done) {
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    auto finish = [done, once](std::exception_ptr e, std::string sdp) {
+      if (!once->exchange(true)) done(e, std::move(sdp));
+    };
+    service::ViewerRequest vr;
+    vr.id = vid;
+    vr.camera_id = cam;
+    vr.kind = service::ReaderKind::whep;
+    vr.user_agent = std::string(req[bhttp::field::user_agent]);
+    vr.ip = p.remote_ip;
+    vr.owner = owner_key(p.who);
+    vr.offer_sdp = offer;
+    vr.on_local_description = [finish](std::string sdp) { finish(nullptr, std::move(sdp)); };
+    vr.on_closed = [finish](std::string reason) {
+      finish(std::make_exception_ptr(Error(Errc::invalid_argument, "negotiation failed: " + reason)), {});
+    };
+    m->add_viewer(std::move(vr), [finish](std::exception_ptr e, ViewerInfo) {
+      if (e) finish(e, {});
+    });
+    // Never hang the HTTP request: give up after 10 s.
+    auto t = std::make_shared<asio::steady_timer>(ex, std::chrono::seconds(10));
+    t->async_wait([t, once, done, m, vid](const boost::system::error_code& ec) {
+      if (ec || once->exchange(true)) return;  // answered (or failed) in time
+      m->remove_viewer(vid, "no answer within 10 s", {});
+      done(std::make_exception_ptr(Error(Errc::timeout, "could not create an answer within 10 s")), {});
+    });
+  });
+  std::string answer = co_await std::move(op);
+  co_return Answered{vid, std::move(answer)};
+}
+
 }  // namespace
 
 void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const config::Config& cfg) {
@@ -63,43 +106,38 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
                                "WHEP offers must be Content-Type: application/sdp");
     }
     if (req.body().rfind("v=0", 0) != 0) throw Error(Errc::invalid_argument, "the body is not an SDP offer (must start with v=0)");
-    const std::string vid = random_id("v_");
-    auto ex = co_await asio::this_coro::executor;
-    auto op = await_reply<std::string>([m, cam, vid, &req, p, ex](Reply<std::string> done) {
-      auto once = std::make_shared<std::atomic<bool>>(false);
-      auto finish = [done, once](std::exception_ptr e, std::string sdp) {
-        if (!once->exchange(true)) done(e, std::move(sdp));
-      };
-      service::ViewerRequest vr;
-      vr.id = vid;
-      vr.camera_id = cam;
-      vr.kind = service::ReaderKind::whep;
-      vr.user_agent = std::string(req[bhttp::field::user_agent]);
-      vr.ip = p.remote_ip;
-      vr.owner = owner_key(p.who);
-      vr.offer_sdp = req.body();
-      vr.on_local_description = [finish](std::string sdp) { finish(nullptr, std::move(sdp)); };
-      vr.on_closed = [finish](std::string reason) {
-        finish(std::make_exception_ptr(Error(Errc::invalid_argument, "negotiation failed: " + reason)), {});
-      };
-      m->add_viewer(std::move(vr), [finish](std::exception_ptr e, ViewerInfo) {
-        if (e) finish(e, {});
-      });
-      // Never hang the HTTP request: give up after 10 s.
-      auto t = std::make_shared<asio::steady_timer>(ex, std::chrono::seconds(10));
-      t->async_wait([t, once, done, m, vid](const boost::system::error_code& ec) {
-        if (ec || once->exchange(true)) return;  // answered (or failed) in time
-        m->remove_viewer(vid, "no answer within 10 s", {});
-        done(std::make_exception_ptr(Error(Errc::timeout, "could not create an answer within 10 s")), {});
-      });
-    });
-    std::string answer = co_await std::move(op);
+    auto op = answer_browser_offer(m, cam, req.body(), req, p);
+    Answered a = co_await std::move(op);
+    const std::string vid = a.viewer_id;
+    std::string answer = std::move(a.sdp);
     Response res = sdp_response(req, bhttp::status::created, std::move(answer));
     res.set(bhttp::field::location, "/streams/" + cam + "/whep/" + vid);
     res.set(bhttp::field::etag, "\"" + vid + "\"");
     res.set("Accept-Patch", "application/trickle-ice-sdpfrag");
     if (auto link = ice_link_header(cfg); !link.empty()) res.set(bhttp::field::link, link);
     co_return res;
+  });
+
+  // Seed 002's offer API: the browser's RTCSessionDescription as JSON in, ours out
+  // ({"type":"answer","sdp":…}, ready for setRemoteDescription). "camera" picks the camera
+  // (default: the first). The session is a WHEP resource: "location" is where to DELETE it;
+  // a browser that just leaves is reaped like any viewer (ICE/RTCP liveness).
+  r.add(V::post, "/api/webrtc/offer", Access::user, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
+    const WebrtcOffer offer = decode_webrtc_offer(json_object_of(req.body()));
+    const std::string cam = offer.camera.empty() ? m->first_camera() : offer.camera;
+    if (cam.empty()) throw Error(Errc::not_found, "no camera is configured");
+    if (!valid_camera_id(cam)) throw Error(Errc::not_found, "unknown camera");
+    if (!p.who || !p.who->may_view(cam)) {
+      co_return error_response(req, bhttp::status::forbidden, "forbidden",
+                               "you may not watch camera '" + cam.substr(0, 64) + "'");
+    }
+    auto op = answer_browser_offer(m, cam, offer.sdp, req, p);
+    Answered a = co_await std::move(op);
+    co_return json_response(req, {{"type", "answer"},
+                                  {"sdp", a.sdp},
+                                  {"camera", cam},
+                                  {"id", a.viewer_id},
+                                  {"location", "/streams/" + cam + "/whep/" + a.viewer_id}});
   });
 
   // The WHEP session of this camera with this id, if the caller may change it (404

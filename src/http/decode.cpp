@@ -159,6 +159,16 @@ std::vector<std::string> decode_seed_rtsp_fields(const json& body) {
   return names;
 }
 
+WebrtcOffer decode_webrtc_offer(const json& body) {
+  const std::string type = str_field(body, "type");
+  if (type != "offer") bad("\"type\" must be \"offer\" (the server answers browser offers)");
+  WebrtcOffer o;
+  o.sdp = str_field(body, "sdp");
+  if (o.sdp.rfind("v=0", 0) != 0) bad("\"sdp\" is not an SDP offer (must start with v=0)");
+  o.camera = str_field(body, "camera", false);
+  return o;
+}
+
 SdpFrag decode_sdpfrag(std::string_view body) {
   SdpFrag f;
   std::string mid;

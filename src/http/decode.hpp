@@ -75,6 +75,14 @@ StartRequest decode_start_request(const nlohmann::json& body);
 // ignored).
 std::vector<std::string> decode_seed_rtsp_fields(const nlohmann::json& body);
 
+// POST /api/webrtc/offer (seed 002): the browser's RTCSessionDescription as JSON,
+// {"type":"offer","sdp":"v=0..."}, and optionally the camera ("camera"; "" = the first).
+struct WebrtcOffer {
+  std::string sdp;
+  std::string camera;
+};
+WebrtcOffer decode_webrtc_offer(const nlohmann::json& body);
+
 // A WHEP PATCH body (RFC 8840 trickle-ice-sdpfrag): the ICE ufrag it names and its
 // candidates, each with the mid of its m-section; a=end-of-candidates is an empty candidate.
 struct SdpFrag {

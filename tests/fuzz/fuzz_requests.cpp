@@ -23,6 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     });
     fuzz::expect_clean("seed rtsp fields", [&] { (void)decode_seed_rtsp_fields(body); });
+    fuzz::expect_clean("webrtc offer", [&] {
+      const WebrtcOffer o = decode_webrtc_offer(body);
+      if (o.sdp.rfind("v=0", 0) != 0) std::abort();  // an accepted offer is SDP
+    });
   });
   fuzz::expect_clean("login form", [&] {
     const LoginRequest r = decode_login(text, true);

@@ -316,6 +316,19 @@ test('WHEP sessions belong to their creator; a WebSocket watch of another camera
   const own = await d.request('DELETE', resource, { headers: vic });
   assert.equal(own.status, 200, `DELETE by its creator: ${own.status} ${own.text}`);
 
+  // Seed 002's JSON offer API: the camera named in the body (or the first) must be one the
+  // caller may watch, and the session is the caller's like a WHEP one.
+  const jsonOffer = (camera) => d.request('POST', '/api/webrtc/offer', {
+    body: { type: 'offer', sdp: OFFER, ...(camera ? { camera } : {}) }, headers: vic, timeoutMs: 20000 });
+  const refused = await jsonOffer('b');
+  assert.equal(refused.status, 403, `vic's JSON offer for camera b: ${refused.status} ${refused.text}`);
+  const answered = await jsonOffer();
+  assert.equal(answered.status, 200, answered.text);
+  assert.deepEqual([answered.body.type, answered.body.camera], ['answer', 'a']);
+  assert.equal((await d.request('DELETE', answered.body.location, { headers: bearer(tokenA) })).status, 404,
+    'another principal cannot end it');
+  assert.equal((await d.request('DELETE', answered.body.location, { headers: vic })).status, 200);
+
   // WebSocket signaling with vic's token in the URL: camera b is refused, camera a offered.
   const ws = new WebSocket(`ws://127.0.0.1:${d.port}/signaling?token=${tokenA}`);
   const msgs = [];

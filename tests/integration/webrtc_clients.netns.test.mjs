@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Daemon, waitFor, sqlite } from './lib/daemon.mjs';
 import { launchBrowser } from './lib/browser.mjs';
-import { rawWhep, pageFrames, whepDelete, loadWhipWhep, installPageLib } from './lib/whep_page.mjs';
+import { rawWhep, pageFrames, whepDelete, loadWhipWhep, installPageLib, makeOffer } from './lib/whep_page.mjs';
 
 const FIRST_FRAME_MS = 10000;   // deadline for the first decoded frames
 const GROW_MS = 3000;           // framesDecoded must grow by GROW_FRAMES within this
@@ -207,6 +207,76 @@ describe('raw RTCPeerConnection + fetch offers', () => {
     const { r } = await rawShape('video', 'none');
     assert.doesNotMatch(r.offer, /a=candidate:/, 'the POSTed offer has no candidate');
     assert.deepEqual(r.patches, [204], 'the PATCH with candidates and a=end-of-candidates is accepted');
+  });
+});
+
+// Seed 002's browser code, as the seed writes it: createOffer, setLocalDescription, POST the
+// offer object as JSON to /api/webrtc/offer (no Content-Type, no candidates), then
+// setRemoteDescription(await response.json()).
+describe("seed 002's JSON offer API (POST /api/webrtc/offer)", () => {
+  it('the seed\'s snippet plays the first camera; the answer names the WHEP resource to DELETE', async () => {
+    const page = await newPage();
+    try {
+      const r = await page.evaluate(async () => {
+        const pc = new RTCPeerConnection();
+        pc.addTransceiver('video', { direction: 'recvonly' });
+        const videoElement = document.createElement('video');
+        videoElement.muted = true;
+        videoElement.autoplay = true;
+        document.body.append(videoElement);
+        window.seed = { pc, videoElement };
+        // (seed 002 "WebRTC Pipeline", verbatim from here)
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        const response = await fetch('/api/webrtc/offer', {
+          method: 'POST',
+          body: JSON.stringify(offer),
+        });
+        const answer = await response.json();
+        await pc.setRemoteDescription(answer);
+        pc.ontrack = (event) => { videoElement.srcObject = event.streams[0]; };
+        return { status: response.status, type: answer.type, camera: answer.camera, id: answer.id, location: answer.location };
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.type, 'answer');
+      assert.equal(r.camera, 'demo', 'the first camera');
+      assert.equal(r.location, `/streams/demo/whep/${r.id}`);
+      await assertDecodes(() => page.evaluate(async () => {
+        const s = await window.camrelayTest.stats(window.seed.pc);
+        return { ...s, state: window.seed.pc.connectionState };
+      }), 'seed 002 snippet');
+      const v = (await viewers()).find((x) => x.viewer_id === r.id);
+      assert.ok(v, 'the viewer is listed');
+      assert.equal(v.kind, 'whep');
+      const del = await d.request('DELETE', r.location);
+      assert.equal(del.status, 200);
+      await waitFor(async () => !(await viewers()).some((x) => x.viewer_id === r.id),
+        { timeoutMs: 5000, message: 'the viewer leaves /viewers after DELETE' });
+    } finally {
+      await page.evaluate(() => window.seed && window.seed.pc.close()).catch(() => {});
+      await page.close();
+    }
+  });
+
+  it('errors are JSON: not an offer, not SDP, bad JSON, unknown camera', async () => {
+    const page = await newPage();
+    try {
+      const offer = await makeOffer(page, { shape: 'video', gather: 'none' });
+      const cases = [
+        [{ type: 'answer', sdp: offer }, 400, /"type" must be "offer"/],
+        [{ type: 'offer', sdp: 'hello' }, 400, /not an SDP offer/],
+        ['{"type": "offer", ', 400, /not valid JSON/],
+        [{ type: 'offer', sdp: offer, camera: 'nope' }, 404, /unknown camera|nope/],
+      ];
+      for (const [body, status, message] of cases) {
+        const r = await d.post('/api/webrtc/offer', typeof body === 'string' ? body : JSON.stringify(body));
+        assert.equal(r.status, status, `${JSON.stringify(body).slice(0, 60)} → ${r.status} ${JSON.stringify(r.body)}`);
+        assert.equal(typeof r.body, 'object', 'a JSON error');
+        assert.match(r.body.error.message, message);
+      }
+    } finally {
+      await page.close();
+    }
   });
 });
 

@@ -84,6 +84,19 @@ TEST(Decode, StartAndSeedFields) {
   EXPECT_THAT(error_of([] { decode_seed_rtsp_fields(json::parse(R"({"url":"x"})")); }), HasSubstr("unknown field 'url'"));
 }
 
+TEST(Decode, WebrtcOffer) {
+  // What a browser's JSON.stringify(offer) gives (seed 002), with or without a camera.
+  auto o = decode_webrtc_offer(json{{"type", "offer"}, {"sdp", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}});
+  EXPECT_EQ(o.sdp.rfind("v=0", 0), 0u);
+  EXPECT_EQ(o.camera, "");
+  EXPECT_EQ(decode_webrtc_offer(json{{"type", "offer"}, {"sdp", "v=0\r\n"}, {"camera", "door"}}).camera, "door");
+  EXPECT_THAT(error_of([] { decode_webrtc_offer(json{{"type", "answer"}, {"sdp", "v=0\r\n"}}); }), HasSubstr("\"type\" must be \"offer\""));
+  EXPECT_THAT(error_of([] { decode_webrtc_offer(json{{"sdp", "v=0\r\n"}}); }), HasSubstr("\"type\" is required"));
+  EXPECT_THAT(error_of([] { decode_webrtc_offer(json{{"type", "offer"}}); }), HasSubstr("\"sdp\" is required"));
+  EXPECT_THAT(error_of([] { decode_webrtc_offer(json{{"type", "offer"}, {"sdp", "hello"}}); }), HasSubstr("not an SDP offer"));
+  EXPECT_THAT(error_of([] { decode_webrtc_offer(json{{"type", "offer"}, {"sdp", "v=0"}, {"camera", 3}}); }), HasSubstr("\"camera\" must be a string"));
+}
+
 TEST(Decode, Sdpfrag) {
   auto f = decode_sdpfrag("a=ice-ufrag:abcd\r\na=ice-pwd:x\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n"
                           "a=candidate:1 1 udp 1 127.0.0.1 5000 typ host\r\nm=video 9 UDP 0\r\na=end-of-candidates");
