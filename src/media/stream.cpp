@@ -446,10 +446,31 @@ void Stream::on_bus_message(GstMessage* msg) {
           return;
         }
       }
+      GstObject* branch = nullptr;  // the pipeline's child the error comes from
+      GstObject* top = GST_MESSAGE_SRC(msg);
       for (GstObject* o = GST_MESSAGE_SRC(msg); o && o != pipe; o = GST_OBJECT_PARENT(o)) {
         if (source_bin_ && o == GST_OBJECT(source_bin_.get())) {
           source_lost(text);  // a device unplugged, a socket error: rebuild the source
           return;
+        }
+        if (GST_OBJECT_PARENT(o) == pipe) branch = o;
+        top = o;
+      }
+      if (top != pipe && GST_OBJECT_PARENT(top) != pipe) {
+        // Queued before its branch left the pipeline (a failed recording's muxer after its
+        // file sink): that branch's owner has dealt with it already.
+        lg()->debug("camera {}: error from a removed branch ignored: {}", camera_id_, text);
+        return;
+      }
+      // An output's own branch (a recording's full disk): that output ends, the stream goes on.
+      if (branch) {
+        std::map<std::string, std::shared_ptr<Output>> outputs;
+        {
+          std::lock_guard lk(outputs_mu_);
+          outputs = outputs_;
+        }
+        for (const auto& [kind, o] : outputs) {
+          if (o->on_branch_error(branch, text)) return;
         }
       }
       fail(text);

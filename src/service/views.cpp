@@ -106,6 +106,17 @@ json to_json(const model::TranscodeFigures& f) {
   return j;
 }
 
+json to_json(const model::RecorderFigures& f) {
+  json j = {{"state", f.state},
+            {"file", f.file.empty() ? json(nullptr) : json(f.file)},
+            {"audio", f.audio.empty() ? json(nullptr) : json(f.audio)},
+            {"files", f.files},
+            {"dropped_buffers", f.dropped_buffers},
+            {"uptime_s", std::round(f.uptime_s * 10) / 10}};
+  if (f.error) j["error"] = *f.error;
+  return j;
+}
+
 // "source" of GET /streams/{id}: the source's own figures; the stream's retries where the
 // source says nothing of its own; the running outputs; a BCGH session's figures last (its
 // re-offer state is the one that matters for such a camera).

@@ -57,6 +57,9 @@ class Output {
   virtual void on_stream_teardown() = 0;
   // The output's figures (shown under "source.outputs" in GET /streams/{id}). Any thread.
   virtual model::OutputFigures figures() const = 0;
+  // GLib thread: an element failed inside `branch`, a direct child of the pipeline. True if
+  // the branch is this output's and it has dealt with it (the stream goes on).
+  virtual bool on_branch_error(GstObject* /*branch*/, const std::string& /*why*/) { return false; }
 };
 
 class Stream : public std::enable_shared_from_this<Stream> {

@@ -80,10 +80,21 @@ struct TranscodeFigures {
   double uptime_s = 0;
 };
 
-using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures>;
+// A recording to fragmented MP4 files (media::Recorder).
+struct RecorderFigures {
+  std::string state;         // starting | recording | stopping | stopped | failed
+  std::string file;          // the file being written ("" between files)
+  std::string audio;         // "" (video only) | "aac" | "opus" | "aac (from pcmu)" ...
+  std::uint64_t files = 0;   // files begun
+  std::uint64_t dropped_buffers = 0;
+  double uptime_s = 0;
+  std::optional<std::string> error;
+};
+
+using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures>;
 
 struct NamedOutput {
-  std::string kind;  // hls | mjpeg | webrtc-opus | webrtc-vp8
+  std::string kind;  // hls | mjpeg | webrtc-opus | webrtc-vp8 | record
   OutputFigures figures;
 };
 

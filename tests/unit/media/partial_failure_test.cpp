@@ -2,8 +2,8 @@
 //
 // A step fails the way it fails for users: a GStreamer element that is not installed. Each
 // case removes one element factory from GStreamer's registry, builds the branch (the stream
-// core, the source, a WebRTC viewer, the VP8 transcoder, HLS, MJPEG), checks that the
-// failure was reported as it should be, tears everything down, and then compares the live
+// core, the source, a WebRTC viewer, the VP8 transcoder, HLS, MJPEG, a recording), checks
+// that the failure was reported as it should be, tears everything down, and then compares the live
 // GstObjects (GStreamer's own "leaks" tracer, which counts every GstObject created and
 // finalized) with the set before the case: an element, pad, bin or bus still alive is a
 // leaked reference. Under scripts/test.sh --asan, LeakSanitizer checks the rest (our heap
@@ -39,8 +39,10 @@
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/media/mjpeg.hpp"
+#include "camrelay/media/recorder.hpp"
 #include "camrelay/media/stream.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
+#include "free_ports.hpp"
 
 namespace {
 
@@ -353,26 +355,6 @@ TEST_F(PartialFailure, RtspSource) {
   });
 }
 
-// Two free UDP port pairs (p, p+1) and (p+2, p+3) on loopback, found by binding them.
-int free_port_quad() {
-  for (int p = 40000 + (getpid() % 4000) * 4; p < 60000; p += 4) {
-    std::vector<int> fds;
-    bool ok = true;
-    for (int i = 0; i < 4 && ok; ++i) {
-      const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(static_cast<uint16_t>(p + i));
-      a.sin_addr.s_addr = htonl(INADDR_ANY);
-      ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      if (fd >= 0) fds.push_back(fd);
-    }
-    for (int fd : fds) close(fd);
-    if (ok) return p;
-  }
-  return 0;
-}
-
 // Binds a UDP port for the scope (the source then cannot).
 class TakenPort {
  public:
@@ -395,7 +377,7 @@ TEST_F(PartialFailure, RtpSource) {
   // A static RTP camera with audio: sockets, udpsrc, rtpbin (its RTCP sender), the funnels
   // and the depayloader; and the audio port already taken, which fails the source after its
   // whole video part is built. No RTP arrives: the stream stays starting until stopped.
-  const int port = free_port_quad();
+  const int port = camrelay::testing::free_port_quad();
   ASSERT_GT(port, 0);
   config::RtpSource r;
   r.negotiation = "static";
@@ -503,6 +485,40 @@ TEST_F(PartialFailure, MjpegOutput) {
                 }
               });
             });
+}
+
+TEST_F(PartialFailure, Recorder) {
+  each_step({"queue", "h264parse", "mp4mux", "filesink", "splitmuxsink"}, [this](Events& ev, const std::string& missing) {
+    with_stream(ev, [&](const std::shared_ptr<media::Stream>& s) {
+      WithoutElement gone(missing);
+      media::RecorderOptions o;
+      o.dir = data_dir_ / "recordings";
+      o.prefix = "cam1";
+      auto rec = media::Recorder::create(s, o, {});
+      ASSERT_NE(rec, nullptr);
+      rec->start();
+      if (missing.empty()) {
+        EXPECT_TRUE(eventually([&] {
+          return std::get<camrelay::model::RecorderFigures>(rec->figures()).files > 0;
+        })) << "no file begun";
+      } else {
+        EXPECT_TRUE(eventually([&] { return rec->state() == media::Recorder::State::failed; }))
+            << "the recording did not fail";
+        EXPECT_NE(rec->error().find(missing), std::string::npos) << rec->error();
+      }
+      // Stopped while recording (or after failing): either way nothing may stay behind.
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      rec->stop([&] {
+        std::lock_guard lk(mu);
+        done = true;
+        cv.notify_all();
+      });
+      std::unique_lock lk(mu);
+      EXPECT_TRUE(cv.wait_for(lk, 10s, [&] { return done; }));
+    });
+  });
 }
 
 TEST_F(PartialFailure, ScaledSnapshot) {
