@@ -112,9 +112,9 @@ void Recorder::build() {
                (opts_.dir / (opts_.prefix + "_%05d.mp4")).c_str(), nullptr);  // location: only if naming fails
   gst::connect<gchar*(GstElement*, guint, GstSample*)>(
       split.get(), "format-location-full", gst::Weak<Recorder>(weak_from_this()),
-      [](gst::Weak<Recorder>& w, GstElement*, guint, GstSample*) -> gchar* {
+      [](gst::Weak<Recorder>& w, GstElement*, guint, GstSample* first) -> gchar* {
         auto self = w.lock();
-        return self ? g_strdup(self->next_location().c_str()) : nullptr;
+        return self ? g_strdup(self->next_location(first).c_str()) : nullptr;
       });
   // The end of a stop(): EOS went through the muxer into the file.
   gst::add_probe(gst::static_pad(sink.get(), "sink").get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -226,13 +226,29 @@ bool Recorder::build_audio_into(GstElement* bin, GstElement* split, std::string&
   return true;
 }
 
-std::string Recorder::next_location() {
+// The wall-clock time of `first` (the new file's first frame): splitmuxsink names a file
+// only once it holds a whole GOP, so "now" would be a GOP late.
+std::int64_t Recorder::wall_time_of(GstSample* first) const {
   const std::int64_t now = unix_now_ms();
+  auto s = stream_.lock();
+  GstBuffer* b = first ? gst_sample_get_buffer(first) : nullptr;         // borrowed
+  const GstSegment* seg = first ? gst_sample_get_segment(first) : nullptr;  // borrowed
+  if (!s || !s->pipeline() || !b || !seg || !GST_BUFFER_PTS_IS_VALID(b)) return now;
+  const GstClockTime at = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+  auto clock = gst::Ptr<GstClock>::adopt(gst_element_get_clock(s->pipeline()));
+  if (!clock || !GST_CLOCK_TIME_IS_VALID(at)) return now;
+  const GstClockTime running = gst_clock_get_time(clock.get()) - gst_element_get_base_time(s->pipeline());
+  if (running < at) return now;
+  return now - static_cast<std::int64_t>((running - at) / GST_MSECOND);
+}
+
+std::string Recorder::next_location(GstSample* first) {
+  const std::int64_t now = wall_time_of(first);
   RecordedFile closed, opened;
   {
     std::lock_guard lk(mu_);
     if (!current_.path.empty()) {
-      current_.end_unix_ms = now;
+      current_.end_unix_ms = now;  // files are contiguous: one ends where the next begins
       current_.bytes = size_of(current_.path);
       closed = current_;
     }

@@ -74,7 +74,8 @@ class Recorder final : public Output, public std::enable_shared_from_this<Record
   void fail(const std::string& why);          // GLib thread: stop, report
   void finish(std::function<void()> done);    // GLib thread: EOS through the branch, then remove it
   void remove_branch();                       // GLib thread
-  std::string next_location();                // streaming thread (splitmuxsink's format-location)
+  std::string next_location(GstSample* first);  // streaming thread (splitmuxsink's format-location)
+  std::int64_t wall_time_of(GstSample* first) const;
   void close_current(std::int64_t end_unix_ms);  // any thread, under mu_
   bool build_audio_into(GstElement* bin, GstElement* split, std::string& label);  // GLib thread
 

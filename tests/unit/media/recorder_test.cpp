@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -197,9 +198,13 @@ TEST_F(RecorderTest, RecordsAPlayableMp4OfTheRecordedLength) {
   auto rec = media::Recorder::create(stream_, options(0), files.events());
   ASSERT_NE(rec, nullptr);
   EXPECT_EQ(media::Recorder::create(stream_, options(0), {}), nullptr) << "one recording per stream";
+  const std::int64_t t0 = camrelay::unix_now_ms();
   rec->start();
   ASSERT_TRUE(eventually([&] { return rec->state() == media::Recorder::State::recording && files.n_opened() == 1; }))
       << rec->error();
+  // The file's start is its first frame's time (a keyframe asked for at the start), not when
+  // splitmuxsink named it (a GOP later).
+  EXPECT_LT(std::abs(files.opened[0].start_unix_ms - t0), 500) << files.opened[0].start_unix_ms - t0;
   ASSERT_TRUE(eventually([&] { return uptime(*rec) >= 3.0; }));
   stop(rec);
   EXPECT_EQ(rec->state(), media::Recorder::State::stopped);
