@@ -43,6 +43,7 @@
 #include "camrelay/media/stream.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "free_ports.hpp"
+#include "media_test_util.hpp"
 
 namespace {
 
@@ -161,15 +162,7 @@ class WithoutElement {
   std::vector<GstPluginFeature*> features_;
 };
 
-// Polls `done` (a state another thread changes) until it holds or the deadline passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = 10s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using camrelay::testing::eventually;
 
 // What callbacks reported, waited on with a deadline (callbacks come from other threads).
 struct Events {
@@ -210,17 +203,8 @@ struct Events {
   }
 };
 
-void wait_done(const std::function<void(std::function<void()>)>& start_and_call_back) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  start_and_call_back([&] {
-    std::lock_guard lk(mu);
-    done = true;
-    cv.notify_all();
-  });
-  std::unique_lock lk(mu);
-  ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return done; })) << "teardown did not finish";
+void wait_done(const std::function<void(std::function<void()>)>& start) {
+  ASSERT_TRUE(camrelay::testing::wait_done(start)) << "teardown did not finish";
 }
 
 class PartialFailure : public ::testing::Test {
@@ -234,15 +218,7 @@ class PartialFailure : public ::testing::Test {
     std::filesystem::create_directories(data_dir_);
     cfg_.data_dir = data_dir_.string();
     cfg_.hls.target_duration_s = 1.0;
-    cam_.id = "cam1";
-    config::TestSource t;
-    t.width = 320;
-    t.height = 240;
-    t.fps = 15;
-    t.bitrate_kbps = 300;
-    t.keyframe_interval_s = 1.0;
-    cam_.source = t;
-    cam_.audio = false;
+    cam_ = camrelay::testing::small_test_camera();
   }
   void TearDown() override {
     std::error_code ec;
@@ -507,16 +483,7 @@ TEST_F(PartialFailure, Recorder) {
         EXPECT_NE(rec->error().find(missing), std::string::npos) << rec->error();
       }
       // Stopped while recording (or after failing): either way nothing may stay behind.
-      std::mutex mu;
-      std::condition_variable cv;
-      bool done = false;
-      rec->stop([&] {
-        std::lock_guard lk(mu);
-        done = true;
-        cv.notify_all();
-      });
-      std::unique_lock lk(mu);
-      EXPECT_TRUE(cv.wait_for(lk, 10s, [&] { return done; }));
+      wait_done([&](std::function<void()> done) { rec->stop(std::move(done)); });
     });
   });
 }

@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -28,6 +27,7 @@
 #include "camrelay/media/stream.hpp"
 #include "camrelay/util/ids.hpp"
 #include "free_ports.hpp"
+#include "media_test_util.hpp"
 
 namespace {
 
@@ -37,14 +37,7 @@ namespace gst = camrelay::gst;
 namespace media = camrelay::media;
 namespace config = camrelay::config;
 
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = 15s) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using camrelay::testing::eventually;
 
 // ffprobe's view of a file: "codec,width,height,frames,duration" of its video stream.
 struct Probe {
@@ -129,15 +122,7 @@ class RecorderTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / fmt::format("camrelay-rec-{}-{}", getpid(), camrelay::random_id().substr(0, 6));
     cfg_.data_dir = dir_.string();
-    cam_.id = "cam1";
-    config::TestSource t;
-    t.width = 320;
-    t.height = 240;
-    t.fps = 15;
-    t.bitrate_kbps = 300;
-    t.keyframe_interval_s = 1.0;
-    cam_.source = t;
-    cam_.audio = false;
+    cam_ = camrelay::testing::small_test_camera();
     media::StreamCallbacks cb;
     cb.on_active = [this] { active_ = true; };
     stream_ = media::Stream::create(loop_, cfg_, cam_, cb);
@@ -150,29 +135,12 @@ class RecorderTest : public ::testing::Test {
     if (!getenv("CAMRELAY_TEST_KEEP")) fs::remove_all(dir_, ec);
   }
   void stop_stream() {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    stream_->stop([&] {
-      std::lock_guard lk(mu);
-      done = true;
-      cv.notify_all();
-    });
-    std::unique_lock lk(mu);
-    ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return done; }));
+    ASSERT_TRUE(camrelay::testing::wait_done([this](std::function<void()> done) { stream_->stop(std::move(done)); }));
     stream_.reset();
   }
   void stop(const std::shared_ptr<media::Recorder>& r) {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    r->stop([&] {
-      std::lock_guard lk(mu);
-      done = true;
-      cv.notify_all();
-    });
-    std::unique_lock lk(mu);
-    ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return done; })) << "stop() did not finish";
+    ASSERT_TRUE(camrelay::testing::wait_done([&](std::function<void()> done) { r->stop(std::move(done)); }))
+        << "stop() did not finish";
   }
   media::RecorderOptions options(int segment_s) {
     media::RecorderOptions o;
