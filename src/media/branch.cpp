@@ -1,8 +1,50 @@
 #include "camrelay/media/branch.hpp"
 
+#include <fmt/format.h>
+
 #include "camrelay/util/log.hpp"
 
 namespace camrelay::media {
+
+namespace {
+// Between a tee and a branch. A branch that answers a buffer with a flow error (caps it
+// cannot take, a failed sink) must not hand that error to the tee: the tee would pass it
+// upstream and the camera's source would stop, for every other branch too. So the tee pad's
+// probe hands each buffer to the branch itself and always tells the tee "OK". After an
+// error the branch gets nothing more, and its bin posts an error on the bus, which the
+// stream routes to the branch's owner (a viewer ends, an output stops, the stream goes on).
+// FLUSHING (a branch being taken down) is no error but is not passed up either.
+struct Firewall {
+  gst::PadPtr peer;  // the branch's sink pad (a ghost pad of its bin)
+  std::atomic<bool> cut{false};
+};
+
+void add_firewall(GstPad* tee_pad, GstPad* peer) {
+  auto f = std::make_shared<Firewall>();
+  f->peer = gst::PadPtr::ref(peer);
+  gst::add_probe(
+      tee_pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), std::move(f),
+      [](std::shared_ptr<Firewall>& f, GstPad* pad, GstPadProbeInfo* info) -> GstPadProbeReturn {
+        // Unlinked (being detached) or cut off: the buffer is dropped, the tee sees OK.
+        if (f->cut.load(std::memory_order_relaxed) || !gst_pad_is_linked(pad)) return GST_PAD_PROBE_DROP;
+        const GstFlowReturn r = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+                                    ? gst_pad_chain(f->peer.get(), GST_PAD_PROBE_INFO_BUFFER(info))
+                                    : gst_pad_chain_list(f->peer.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+        info->data = nullptr;  // the branch took it
+        GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_OK;
+        if (r < GST_FLOW_EOS && !f->cut.exchange(true)) {
+          auto bin = gst::ElementPtr::adopt(gst_pad_get_parent_element(f->peer.get()));
+          const std::string why = fmt::format("the branch refused data: {}", gst_flow_get_name(r));
+          if (bin) {
+            const gst::ErrorPtr e(g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, why.c_str()));
+            // The message copies the error.
+            gst_element_post_message(bin.get(), gst_message_new_error(GST_OBJECT(bin.get()), e.get(), why.c_str()));
+          }
+        }
+        return GST_PAD_PROBE_HANDLED;
+      });
+}
+}  // namespace
 
 gst::RequestPad attach_branch(GstElement* pipeline, GstElement* tee, GstElement* bin) {
   gst_bin_add(GST_BIN(pipeline), bin);
@@ -27,6 +69,7 @@ gst::RequestPad link_tee_to(GstElement* tee, GstElement* bin, const char* pad_na
     log::get("media")->error("cannot link branch {}.{}: {}", GST_OBJECT_NAME(bin), pad_name, gst_pad_link_get_name(r));
     return {};  // `teepad` goes back to the tee
   }
+  add_firewall(teepad.get(), sinkpad.get());
   return teepad;
 }
 

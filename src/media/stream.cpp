@@ -472,6 +472,13 @@ void Stream::on_bus_message(GstMessage* msg) {
         for (const auto& [kind, o] : outputs) {
           if (o->on_branch_error(branch, text)) return;
         }
+        if (GST_IS_BIN(branch)) {
+          // Any other output branch (the tee no longer feeds it: see branch.cpp): it ends,
+          // the camera and every other output go on.
+          lg()->error("camera {}: output branch {} failed: {}; the stream goes on", camera_id_,
+                      GST_OBJECT_NAME(branch), text);
+          return;
+        }
       }
       fail(text);
       break;
