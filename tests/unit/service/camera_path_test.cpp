@@ -380,6 +380,33 @@ TEST_F(CameraPathTest, ReloadTouchesOnlyWhatChanged) {
   EXPECT_TRUE(eventually([&] { return viewers().empty(); }));  // b's HLS reader left with it
 }
 
+TEST_F(CameraPathTest, ACameraRemovedAndAddedBackAtOnceStartsAfresh) {
+  // Two reloads in a row (a config file saved twice): the removed path's stop may still be
+  // running when the camera comes back; the new path must not inherit its state or its
+  // stream, and the old stream must still be stopped.
+  boot();
+  start("b");
+  auto old_stream = media_->latest("b");
+  old_stream->emit_active();
+  EXPECT_TRUE(eventually([&] { return get("b").state == StreamState::active; }));
+  const auto removed = call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({camera("a")}, cb); });
+  EXPECT_EQ(removed.removed, std::vector<std::string>{"b"});
+  const auto added =
+      call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({camera("a"), camera("b")}, cb); });
+  EXPECT_EQ(added.added, std::vector<std::string>{"b"});
+  EXPECT_EQ(get("b").state, StreamState::stopped);
+  EXPECT_TRUE(eventually([&] { return old_stream->stopped.load(); })) << "the removed camera's stream was not stopped";
+  start("b");
+  EXPECT_TRUE(eventually([&] { return media_->made("b") == 2; }));
+  auto new_stream = media_->latest("b");
+  ASSERT_NE(new_stream, old_stream);
+  // A late event of the old stream does not touch the new path.
+  old_stream->emit_error("late error of the removed stream");
+  new_stream->emit_active();
+  EXPECT_TRUE(eventually([&] { return get("b").state == StreamState::active; }));
+  EXPECT_EQ(get("b").state, StreamState::active);
+}
+
 TEST_F(CameraPathTest, ShutdownStopsEverythingAndRefusesStarts) {
   boot();
   start("a");
