@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "detail.hpp"
@@ -35,6 +36,11 @@ const Camera* Config::find_camera(const std::string& id) const {
     if (c.id == id) return &c;
   }
   return nullptr;
+}
+
+std::string Config::recording_dir() const {
+  if (!recording.dir.empty()) return recording.dir;
+  return (std::filesystem::path(data_dir) / "recordings").string();
 }
 
 std::vector<std::string> secret_keys(const Config& cfg) {

@@ -41,6 +41,11 @@ inline constexpr IntRange kHlsMaxFiles{1, 1000};
 inline constexpr IntRange kHlsIdleStop{1, 86400};
 inline constexpr IntRange kMjpegFps{1, 60};
 inline constexpr IntRange kMjpegQuality{1, 100};
+inline constexpr IntRange kRecordSegment{10, 86400};
+inline constexpr IntRange kRecordMaxAgeH{0, 24 * 3650};
+inline constexpr IntRange kRecordMb{0, 100000000};
+inline constexpr IntRange kRecordCheck{1, 3600};
+inline constexpr IntRange kRecordFragment{200, 10000};
 inline constexpr IntRange kVideoDimOrZero{0, 7680};
 inline constexpr IntRange kVideoDim{16, 7680};
 inline constexpr IntRange kBandwidthKbps{1, 1000000};
@@ -62,6 +67,7 @@ inline constexpr IntRange kLoginFailures{1, 1000};
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
                                                   "error", "critical", "off"};
 inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2"};
+inline constexpr std::string_view kRecordModes[] = {"off", "continuous"};
 inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
                                                  "high"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};

@@ -262,6 +262,24 @@ void read_mjpeg(Obj o, Mjpeg& m) {
   o.finish();
 }
 
+void read_recording(Obj o, Recording& r) {
+  o.get_string("dir", r.dir);
+  o.get_int("max_age_h", r.max_age_h, kRecordMaxAgeH);
+  o.get_int("max_total_mb", r.max_total_mb, kRecordMb);
+  o.get_int("min_free_mb", r.min_free_mb, kRecordMb);
+  o.get_int("check_interval_s", r.check_interval_s, kRecordCheck);
+  o.get_int("fragment_ms", r.fragment_ms, kRecordFragment);
+  o.finish();
+}
+
+void read_camera_record(Obj o, CameraRecord& r) {
+  o.get_enum("mode", r.mode, kRecordModes);
+  o.get_int("segment_s", r.segment_s, kRecordSegment);
+  o.get_int("max_age_h", r.max_age_h, kRecordMaxAgeH);
+  o.get_int("max_mb", r.max_mb, kRecordMb);
+  o.finish();
+}
+
 void read_auth(Obj o, Auth& a) {
   o.get_bool("disabled", a.disabled);
   o.get_bool("allow_localhost", a.allow_localhost);
@@ -349,6 +367,7 @@ Camera read_camera(const json& j, const std::string& path, const std::string& or
     b.finish();
   }
   if (const json* src = o.get_object("source")) c.source = read_source(*src, o.path("source"), origin);
+  if (const json* rec = o.get_object("record")) read_camera_record(Obj(*rec, o.path("record"), origin), c.record);
   o.finish();
   return c;
 }
@@ -369,6 +388,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("rtp")) read_rtp(Obj(*v, "rtp", origin), cfg.rtp);
   if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
   if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);
+  if (const json* v = o.get_object("recording")) read_recording(Obj(*v, "recording", origin), cfg.recording);
   if (const json* v = o.get_object("auth")) read_auth(Obj(*v, "auth", origin), cfg.auth);
   if (const json* list = o.find("cameras")) {
     if (!list->is_array()) o.fail("cameras", "must be an array " + got(*list));

@@ -208,6 +208,21 @@ void check_mjpeg(const Mjpeg& m) {
   if (m.height != 0) check_int("mjpeg.height", m.height, kVideoDim);
 }
 
+void check_recording(const Recording& r) {
+  check_int("recording.max_age_h", r.max_age_h, kRecordMaxAgeH);
+  check_int("recording.max_total_mb", r.max_total_mb, kRecordMb);
+  check_int("recording.min_free_mb", r.min_free_mb, kRecordMb);
+  check_int("recording.check_interval_s", r.check_interval_s, kRecordCheck);
+  check_int("recording.fragment_ms", r.fragment_ms, kRecordFragment);
+}
+
+void check_camera_record(const std::string& p, const CameraRecord& r) {
+  check_enum(p + ".mode", r.mode, kRecordModes);
+  check_int(p + ".segment_s", r.segment_s, kRecordSegment);
+  check_int(p + ".max_age_h", r.max_age_h, kRecordMaxAgeH);
+  check_int(p + ".max_mb", r.max_mb, kRecordMb);
+}
+
 void check_source(const std::string& p, const TestSource& s, const Config&) {
   check_dim(p + ".width", s.width, true);
   check_dim(p + ".height", s.height, true);
@@ -296,6 +311,7 @@ void check_cameras(const Config& cfg) {
                std::to_string(c.bandwidth.max_kbps) + ")");
     }
     std::visit([&](const auto& s) { check_source(p + ".source", s, cfg); }, c.source);
+    check_camera_record(p + ".record", c.record);
   }
 }
 
@@ -312,6 +328,7 @@ void validate(const Config& cfg) {
   check_rtp(cfg.rtp);
   check_hls(cfg.hls);
   check_mjpeg(cfg.mjpeg);
+  check_recording(cfg.recording);
   check_auth(cfg.auth);
   check_cameras(cfg);
 }

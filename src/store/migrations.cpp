@@ -140,6 +140,23 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log(at);
 )sql";
 
+constexpr const char* kV4Recordings = R"sql(
+CREATE TABLE IF NOT EXISTS recordings (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  camera_id   TEXT NOT NULL,
+  session_id  TEXT,
+  path        TEXT NOT NULL UNIQUE,
+  reason      TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  start_ms    INTEGER NOT NULL,
+  end_ms      INTEGER,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  bytes       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_recordings_camera_start ON recordings(camera_id, start_ms);
+CREATE INDEX IF NOT EXISTS idx_recordings_start ON recordings(start_ms);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -147,6 +164,7 @@ const std::vector<Migration>& migrations() {
       {"initial schema: cameras, stream_sessions, viewer_sessions", migrate_v1},
       {"accounts: users, api_tokens, auth_sessions", [](sqlite3* db) { exec(db, kV2Accounts); }},
       {"audit_log", [](sqlite3* db) { exec(db, kV3Audit); }},
+      {"recordings", [](sqlite3* db) { exec(db, kV4Recordings); }},
   };
   return list;
 }

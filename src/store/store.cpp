@@ -14,6 +14,7 @@
 #include "auth_queries.hpp"
 #include "migrations.hpp"
 #include "queries.hpp"
+#include "recording_queries.hpp"
 #include "sqlite_util.hpp"
 #include "worker.hpp"
 
@@ -368,6 +369,47 @@ std::string Store::last_error() const {
 }
 
 std::uint64_t Store::dropped_jobs() const { return impl_->worker->dropped(); }
+
+void Store::insert_recording(RecordingRow row) {
+  impl_->write("insert_recording", [row = std::move(row)](sqlite3* db) { detail::insert_recording(db, row); });
+}
+
+void Store::close_recording(std::string path, std::int64_t end_ms, std::int64_t duration_ms, std::int64_t bytes,
+                            std::string status) {
+  impl_->write("close_recording", [log = impl_->log, path = std::move(path), end_ms, duration_ms, bytes,
+                                   status = std::move(status)](sqlite3* db) {
+    if (detail::close_recording(db, path, end_ms, duration_ms, bytes, status) == 0) {
+      log->debug("close_recording: no open recording {}", path);
+    }
+  });
+}
+
+void Store::list_recordings(RecordingQuery q, std::function<void(std::vector<RecordingRow>)> done) {
+  impl_->read<RecordingRow>(
+      "list_recordings", [q = std::move(q)](sqlite3* db) { return detail::list_recordings(db, q); },
+      std::move(done));
+}
+
+std::optional<RecordingRow> Store::get_recording(std::int64_t id) {
+  return impl_->account("get_recording", [id](sqlite3* db) { return detail::get_recording(db, id); });
+}
+
+std::vector<RecordingRow> Store::open_recordings() {
+  return impl_->account("open_recordings", [](sqlite3* db) { return detail::open_recordings(db); });
+}
+
+std::vector<RecordingRow> Store::closed_recordings() {
+  return impl_->account("closed_recordings", [](sqlite3* db) { return detail::closed_recordings(db); });
+}
+
+std::vector<RecordingRow> Store::camera_recordings(const std::string& camera_id) {
+  return impl_->account("camera_recordings",
+                        [&camera_id](sqlite3* db) { return detail::camera_recordings(db, camera_id); });
+}
+
+int Store::delete_recordings(const std::vector<std::int64_t>& ids) {
+  return impl_->account("delete_recordings", [&ids](sqlite3* db) { return detail::delete_recordings(db, ids); });
+}
 
 AuthRows Store::load_auth(std::int64_t now_s) {
   return impl_->account("load_auth", [now_s](sqlite3* db) { return detail::load_auth(db, now_s); });

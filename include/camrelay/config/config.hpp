@@ -80,6 +80,15 @@ using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source>;
 // "test" | "rtp" | "rtsp" | "v4l2"
 const char* source_type_name(const Source& s) noexcept;
 
+// Recording of one camera (docs/recording.md).
+struct CameraRecord {
+  std::string mode = "off";  // off | continuous (on demand works in both)
+  int segment_s = 600;       // a new file after this long (at the next keyframe)
+  int max_age_h = 0;         // delete this camera's files older than this; 0 = recording.max_age_h
+  int max_mb = 0;            // this camera's share of the disk; 0 = only the total quota
+  bool operator==(const CameraRecord&) const = default;
+};
+
 struct Camera {
   std::string id;    // [A-Za-z0-9_-]{1,64}, unique
   std::string name;  // defaults to id
@@ -89,6 +98,7 @@ struct Camera {
   // Relay the camera's audio (RTSP audio track, RTP audio session). false: the audio is
   // dropped at the source (never set up or linked).
   bool audio = true;
+  CameraRecord record;
   bool operator==(const Camera&) const = default;
 };
 
@@ -206,6 +216,17 @@ struct Mjpeg {
   bool operator==(const Mjpeg&) const = default;
 };
 
+// Where recordings go and how long they stay (docs/recording.md).
+struct Recording {
+  std::string dir;          // "" = <data_dir>/recordings; one folder per camera below it
+  int max_age_h = 7 * 24;   // delete files older than this; 0 = keep them
+  int max_total_mb = 0;     // all cameras together; 0 = no quota (the free-space floor still holds)
+  int min_free_mb = 1024;   // below this much free space recording pauses (and resumes above)
+  int check_interval_s = 10;  // retention and free-space checks
+  int fragment_ms = 1000;   // MP4 fragment length: the most a crash can lose
+  bool operator==(const Recording&) const = default;
+};
+
 // Who may use the daemon (docs/security.md). On by default: with no users in the database,
 // the first start creates "admin" with a generated password printed once to the log.
 struct Auth {
@@ -232,10 +253,12 @@ struct Config {
   Rtp rtp;
   Hls hls;
   Mjpeg mjpeg;
+  Recording recording;
   Auth auth;
   std::vector<Camera> cameras;
 
   const Camera* find_camera(const std::string& id) const;
+  std::string recording_dir() const;  // recording.dir or <data_dir>/recordings
   bool operator==(const Config&) const = default;
 };
 

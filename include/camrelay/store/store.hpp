@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "camrelay/store/auth_rows.hpp"
+#include "camrelay/store/recording_rows.hpp"
 
 namespace camrelay::store {
 
@@ -103,6 +104,21 @@ class Store {
   // first, `limit` rows with id < before_id (0 = from the newest).
   void append_audit(AuditRow row);
   void list_audit(int limit, std::int64_t before_id, std::function<void(std::vector<AuditRow>)> done);
+
+  // ---- recordings (docs/recording.md) ----
+  // Queued like the session writes: a file's row when it opens, its end when it closes.
+  void insert_recording(RecordingRow row);
+  void close_recording(std::string path, std::int64_t end_ms, std::int64_t duration_ms, std::int64_t bytes,
+                       std::string status);
+  // A page (callback on the worker thread).
+  void list_recordings(RecordingQuery q, std::function<void(std::vector<RecordingRow>)> done);
+  // Synchronous (call from a thread that may wait for the worker, never an Asio or GLib
+  // thread); throw camrelay::Error(Errc::unavailable) on failure.
+  std::optional<RecordingRow> get_recording(std::int64_t id);
+  std::vector<RecordingRow> open_recordings();     // rows still "recording" (left by a crash)
+  std::vector<RecordingRow> closed_recordings();   // every closed row, oldest first (retention)
+  int delete_recordings(const std::vector<std::int64_t>& ids);
+  std::vector<RecordingRow> camera_recordings(const std::string& camera_id);
 
   // Changes whenever another connection (the `camrelay user …` commands) committed to the
   // database file since the last call (PRAGMA data_version).
