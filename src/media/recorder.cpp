@@ -24,6 +24,15 @@ constexpr const char* kKind = "record";
 constexpr guint kVideoQueueBuffers = 300;
 constexpr guint kAudioQueueBuffers = 500;
 constexpr unsigned kStopTimeoutMs = 5000;  // EOS must reach the file by then
+constexpr unsigned kAudioPollMs = 100;     // a camera with audio: its caps are looked for this often
+constexpr unsigned kAudioWaitMs = 3000;    // and this long before recording video only
+
+// An RTSP camera, once connected, has said in its SDP whether it sends audio.
+bool known_without_audio(const Stream& s) {
+  const auto f = s.source_figures();
+  if (const auto* r = std::get_if<model::RtspFigures>(&f.source)) return r->connected && !r->audio_encoding;
+  return false;
+}
 
 const char* state_name(Recorder::State s) {
   switch (s) {
@@ -82,6 +91,17 @@ void Recorder::build() {
   if (state_ != State::starting) return;
   auto s = stream_.lock();
   if (!s || !s->pipeline() || !s->tee()) return fail("the stream is not running");
+  // A camera that may send audio whose audio caps have not come yet (the video's first
+  // frame often comes first): wait for them a little, or the whole file would lack its
+  // audio track.
+  if (opts_.audio_expected && s->audio_tee() && s->audio_info().codec.empty() && !known_without_audio(*s) &&
+      audio_waits_ * kAudioPollMs < kAudioWaitMs) {
+    ++audio_waits_;
+    s->loop().post_delayed(kAudioPollMs, [w = weak_from_this()] {
+      if (auto self = w.lock()) self->build();
+    });
+    return;
+  }
   std::error_code ec;
   fs::create_directories(opts_.dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", opts_.dir.string(), ec.message()));
@@ -239,7 +259,10 @@ std::int64_t Recorder::wall_time_of(GstSample* first) const {
   if (!clock || !GST_CLOCK_TIME_IS_VALID(at)) return now;
   const GstClockTime running = gst_clock_get_time(clock.get()) - gst_element_get_base_time(s->pipeline());
   if (running < at) return now;
-  return now - static_cast<std::int64_t>((running - at) / GST_MSECOND);
+  // The first frame comes after the recorder was made. A source rebuilt after a reconnect
+  // may send timestamps that still count from the old source's segment: such a time,
+  // earlier than the recorder, is not the frame's.
+  return std::max(now - static_cast<std::int64_t>((running - at) / GST_MSECOND), created_unix_ms_);
 }
 
 std::string Recorder::next_location(GstSample* first) {
@@ -254,7 +277,12 @@ std::string Recorder::next_location(GstSample* first) {
     }
     ++files_;
     current_ = {};
-    current_.path = opts_.dir / fmt::format("{}_{}_{}.mp4", opts_.prefix, utc_stamp(now), files_);
+    // Never onto an existing file (another recorder of this camera in the same second).
+    for (std::uint64_t n = files_;; ++n) {
+      current_.path = opts_.dir / fmt::format("{}_{}_{}.mp4", opts_.prefix, utc_stamp(now), n);
+      std::error_code ec;
+      if (!std::filesystem::exists(current_.path, ec)) break;
+    }
     current_.start_unix_ms = now;
     opened = current_;
   }

@@ -165,7 +165,16 @@ struct Core : std::enable_shared_from_this<Core> {
                        sel->camera_id, num, encoding);
             return FALSE;
           }
-          if (auto core = sel->core.lock()) core->audio_selected = true;
+          if (auto core = sel->core.lock()) {
+            core->audio_selected = true;
+            // Known from the SDP, before any media flows (a recorder starting with the first
+            // video frame waits for this track's audio).
+            core->loop->post([core, encoding] {
+              if (core->dead) return;
+              core->audio_encoding = encoding;
+              core->publish();
+            });
+          }
           return TRUE;
         });
     gst::connect<void(GstElement*, GstPad*)>(src.get(), "pad-added", gst::Weak<Core>(weak_from_this()),
@@ -269,12 +278,11 @@ struct Core : std::enable_shared_from_this<Core> {
       loop->post([core = std::move(self), encoding, owner, ok] {
         if (core->dead || owner != core->bin_name) return;
         if (ok) {
-          if (core->audio_encoding != encoding) {
-            lg()->info("camera {}: relaying the camera's {} audio", core->camera_id, encoding);
-          }
+          lg()->info("camera {}: relaying the camera's {} audio", core->camera_id, encoding);
           core->audio_encoding = encoding;
         } else {
           lg()->warn("camera {}: cannot set up the camera's {} audio; video only", core->camera_id, encoding);
+          core->audio_encoding.clear();
         }
         core->publish();
       });

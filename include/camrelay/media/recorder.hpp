@@ -24,6 +24,7 @@
 
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/util/ids.hpp"
 
 namespace camrelay::media {
 
@@ -32,6 +33,9 @@ struct RecorderOptions {
   std::string prefix;         // file names: <prefix>_<UTC YYYYmmdd-HHMMSS>_<n>.mp4
   int segment_s = 600;        // a new file after this long (0: one file until stop)
   unsigned fragment_ms = 1000;  // what a crash can lose at most
+  // The camera may send audio (RTSP, RTP with audio): its first file waits up to 3 s for
+  // the audio to be known before it begins (else it would be video only).
+  bool audio_expected = false;
 };
 
 struct RecordedFile {
@@ -48,6 +52,11 @@ struct RecorderEvents {
   // disk); the stream and its other outputs go on. The file being written is closed.
   std::function<void(std::string)> failed;
 };
+
+// A JPEG of the first picture of a recording, `width` pixels wide (aspect kept), decoded
+// from the file with a one-off pipeline (filesrc ! qtdemux ! decodebin ! jpegenc).
+// Blocking (up to ~5 s): call it from a worker thread. Throws Error.
+std::string recording_thumbnail(const std::filesystem::path& file, int width);
 
 class Recorder final : public Output, public std::enable_shared_from_this<Recorder> {
  public:
@@ -86,6 +95,7 @@ class Recorder final : public Output, public std::enable_shared_from_this<Record
   std::atomic<State> state_{State::starting};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::int64_t> started_ms_{0};
+  const std::int64_t created_unix_ms_ = unix_now_ms();
   mutable std::mutex mu_;
   std::string error_;
   std::string audio_label_;
@@ -96,6 +106,7 @@ class Recorder final : public Output, public std::enable_shared_from_this<Record
   gst::RequestPad tee_pad_;        // video
   gst::RequestPad audio_tee_pad_;  // audio (empty: video only)
   std::function<void()> stop_done_;
+  unsigned audio_waits_ = 0;  // polls for the audio caps before building
 };
 
 }  // namespace camrelay::media
