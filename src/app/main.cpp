@@ -159,6 +159,14 @@ int main(int argc, char** argv) {
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto loops = std::make_unique<gst::LoopPool>();  // the cameras' GLib threads: outlive the manager
     auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, service::gstreamer_media(*loops), gst_status);
+    // Recordings: rows a crash left open are closed with their files' real length before any
+    // camera records again; then the retention and free-space checks run in the background.
+    auto recordings = std::make_shared<service::Recordings>(io, cfg, *store);
+    if (int n = recordings->recover()) lg->warn("closed {} recording(s) left open by a previous run", n);
+    manager->set_recordings(recordings);
+    recordings->start([w = std::weak_ptr<service::StreamManager>(manager)] {
+      if (auto m = w.lock()) m->recording_space_changed();
+    });
     // MQTT (BCGH cameras): connects in the background and keeps reconnecting; the rest of
     // the daemon works while the broker is down.
     std::shared_ptr<camera::MqttClient> mqtt;
@@ -267,6 +275,7 @@ int main(int argc, char** argv) {
     accounts_watch.join();
     server.reset();
     manager.reset();
+    recordings->stop();  // after the cameras closed their files
     accounts.reset();
     // OpenSSL must not be torn down under the warm-up's feet (a crash at exit). It takes
     // ~0.3 s, but seconds on a machine under heavy load; systemd waits 90 s for a stop.

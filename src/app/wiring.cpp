@@ -38,6 +38,11 @@ std::string init_gstreamer(const config::Config& cfg) {
       for (const char* e : {"v4l2src", "jpegdec", "videoconvert", "x264enc"}) need.emplace_back(e);
     }
   }
+  // Recording (recorder.cpp, recording_thumbnail.cpp).
+  for (const char* e : {"splitmuxsink", "mp4mux", "filesink", "qtdemux", "decodebin", "aacparse", "opusparse",
+                        "avenc_aac"}) {
+    need.emplace_back(e);
+  }
   // HLS, MJPEG and snapshots (hls_output.cpp, mjpeg_output.cpp, snapshot.cpp).
   for (const char* e : {"mpegtsmux", "avdec_h264", "videoconvert", "videorate", "videoscale", "jpegenc",
                         "jpegdec", "appsink", "appsrc"}) {

@@ -48,6 +48,10 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void list_viewers(Reply<std::vector<ViewerInfo>> reply);
   void attach_mjpeg(ReaderRequest req, std::function<void()> wake, Reply<std::shared_ptr<MjpegReader>> reply);
   void hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply);
+  // Recording (path_record.cpp).
+  void record_start(RecordOptions opts, Reply<StreamInfo> reply);
+  void record_stop(Reply<StreamInfo> reply);
+  void record_space_changed();
   // Configuration reload: new settings (a running stream restarts with them).
   void apply_config(config::Camera cam);
   // Removed from the configuration, or the daemon stops: stops everything; `released`
@@ -88,6 +92,13 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void on_viewer_state(const std::string& viewer_id, model::PeerState state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
+  // recording (path_record.cpp)
+  void record_sync();  // starts or stops the recorder to match the wish, the stream and the disk
+  void record_want(std::string reason, int duration_s);
+  void record_start_duration();  // the duration's timer, from the first file
+  void on_record_failed(std::uint64_t rgen, const std::string& why);
+  void record_stop_recorder(std::function<void()> done);  // in do_stop: the file ends before the stream
+  RecordingInfo record_info() const;
   // BCGH (path_bcgh.cpp)
   std::shared_ptr<media::RtpLink> bcgh_create(config::Camera& cam);  // in do_start
   void bcgh_stop();                                                   // in do_stop
@@ -113,6 +124,22 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   std::map<std::string, HttpReader*> hls_clients_;           // HLS client key -> its reader
   int target_kbps_ = 0;
   bool retired_ = false;  // removed from the configuration / shutting down: no more starts
+  // Recording: what was asked for, the recorder on the current stream.
+  struct RecordWish {
+    std::string reason;  // manual | duration | continuous
+    std::int64_t since_unix_ms = 0;
+    int duration_s = 0;              // duration: how long, counted from the first file
+    std::int64_t until_unix_ms = 0;  // duration: when it ends (0 until the first file opens)
+  };
+  std::optional<RecordWish> record_;
+  std::shared_ptr<RecorderPort> recorder_;
+  bool recorder_stopping_ = false;
+  bool record_file_open_ = false;  // the current recorder has begun a file
+  std::uint64_t record_gen_ = 0;  // the recorder's events carry it
+  std::string record_error_;      // the last failure (retrying)
+  std::int64_t record_retry_mono_ms_ = 0;
+  std::optional<model::RecorderFigures> last_recorder_;
+  std::unique_ptr<asio::steady_timer> record_end_timer_, record_retry_timer_;
   // BCGH cameras: the negotiation session while running; presence from the status topic.
   std::shared_ptr<BcghSession> bcgh_;
   bool wanted_ = false;      // started (user, auto_start, on demand) and not stopped by the user

@@ -3,6 +3,7 @@
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/media/mjpeg.hpp"
+#include "camrelay/media/recorder.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "media_port.hpp"
 
@@ -25,6 +26,20 @@ class GstViewer final : public ViewerPort {
   std::shared_ptr<media::WebrtcViewer> v_;
 };
 
+class GstRecorder final : public RecorderPort {
+ public:
+  explicit GstRecorder(std::shared_ptr<media::Recorder> r) : r_(std::move(r)) {}
+  void stop(std::function<void()> done) override { r_->stop(std::move(done)); }
+  model::RecorderFigures figures() const override {
+    auto f = r_->figures();
+    if (const auto* rf = std::get_if<model::RecorderFigures>(&f)) return *rf;
+    return {};
+  }
+
+ private:
+  std::shared_ptr<media::Recorder> r_;
+};
+
 class GstStream final : public StreamPort {
  public:
   explicit GstStream(std::shared_ptr<media::Stream> s) : s_(std::move(s)) {}
@@ -45,6 +60,12 @@ class GstStream final : public StreamPort {
   }
   std::shared_ptr<model::PictureFeed> pictures(bool create) override {
     return create ? media::mjpeg_output(s_) : media::find_mjpeg_output(s_);
+  }
+  std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
+    auto r = media::Recorder::create(s_, std::move(opts), std::move(events));
+    if (!r) return nullptr;
+    r->start();
+    return std::make_shared<GstRecorder>(std::move(r));
   }
   std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc& cfg, media::ViewerOptions opts,
                                          media::ViewerCallbacks cb) override {

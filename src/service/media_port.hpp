@@ -9,6 +9,7 @@
 #include <string>
 
 #include "camrelay/config/config.hpp"
+#include "camrelay/media/recorder.hpp"       // RecorderOptions, RecorderEvents (plain structs)
 #include "camrelay/media/stream.hpp"         // StreamCallbacks (plain callbacks)
 #include "camrelay/media/webrtc_viewer.hpp"  // ViewerOptions, ViewerCallbacks (plain structs)
 #include "camrelay/model/feeds.hpp"
@@ -33,6 +34,15 @@ class ViewerPort {
   virtual std::string element_name() const = 0;
 };
 
+// A recording of the stream to MP4 files (media::Recorder).
+class RecorderPort {
+ public:
+  virtual ~RecorderPort() = default;
+  // Ends the file cleanly and leaves the stream; `done` runs on a media thread afterwards.
+  virtual void stop(std::function<void()> done) = 0;
+  virtual model::RecorderFigures figures() const = 0;
+};
+
 // One camera's pipeline (media::Stream): source → tee → readers' branches.
 class StreamPort {
  public:
@@ -50,6 +60,9 @@ class StreamPort {
   // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.
   virtual std::shared_ptr<model::HlsFeed> hls(bool create) = 0;
   virtual std::shared_ptr<model::PictureFeed> pictures(bool create) = 0;
+  // Starts recording this stream (events from media threads); nullptr once torn down or
+  // while a recording still leaves it.
+  virtual std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) = 0;
   // A WebRTC viewer's branch on this stream (not started).
   virtual std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc& cfg, media::ViewerOptions opts,
                                                  media::ViewerCallbacks cb) = 0;

@@ -13,6 +13,7 @@
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/service/reader.hpp"
+#include "camrelay/service/recordings.hpp"
 #include "camrelay/store/store.hpp"
 
 namespace camrelay::camera {
@@ -76,6 +77,7 @@ struct PathContext {
   const config::Config& cfg;
   store::Store& store;
   std::shared_ptr<MediaPort> media;
+  std::shared_ptr<Recordings> recordings;  // set before boot; nullptr = recording not set up
   ReaderCensus census;
   std::atomic<bool> shutting_down{false};
   // Set before boot() and not changed afterwards.

@@ -27,8 +27,9 @@ CameraPath::~CameraPath() = default;
 
 void CameraPath::boot() {
   post([](CameraPath& p) {
-    if (!p.cam_.auto_start || p.retired_ || is_running(p.state_)) return;
-    lg()->info("camera {}: auto_start", p.id_);
+    const bool continuous = p.cam_.record.mode == "continuous" && p.ctx_->recordings;
+    if (!(p.cam_.auto_start || continuous) || p.retired_ || is_running(p.state_)) return;
+    lg()->info("camera {}: {}", p.id_, p.cam_.auto_start ? "auto_start" : "continuous recording");
     try {
       p.do_start({});
     } catch (const std::exception& ex) {
@@ -129,6 +130,7 @@ void CameraPath::do_start(const StartOptions& opts) {
   stream_->start();
   if (bcgh_) bcgh_->start();  // the offer: the RTP ports are being opened on the GLib thread
   wanted_ = true;
+  if (cam_.record.mode == "continuous" && ctx_->recordings && !record_) record_want("continuous", 0);
   if (!bitrate_timer_) bitrate_tick();
 }
 
@@ -148,17 +150,22 @@ void CameraPath::do_stop(std::function<void()> stopped) {
   const bool failed = state_ == StreamState::error;
   if (!failed) set_state(StreamState::stopping);
   const std::uint64_t gen = gen_;
-  stream->stop([w = weak_from_this(), gen, failed] {
-    // A media thread: the pipeline is released. Hand the result back to the strand.
-    if (auto s = w.lock()) {
-      s->post([gen, failed](CameraPath& p) {
-        if (p.gen_ != gen) return;
-        if (!failed) p.set_state(StreamState::stopped);
-        auto waiters = std::move(p.on_stopped_);
-        for (auto& f : waiters) f();
-      });
-    }
-  });
+  auto stop_stream = [w = weak_from_this(), gen, failed, stream] {
+    stream->stop([w, gen, failed] {
+      // A media thread: the pipeline is released. Hand the result back to the strand.
+      if (auto s = w.lock()) {
+        s->post([gen, failed](CameraPath& p) {
+          if (p.gen_ != gen) return;
+          if (!failed) p.set_state(StreamState::stopped);
+          auto waiters = std::move(p.on_stopped_);
+          for (auto& f : waiters) f();
+        });
+      }
+    });
+  };
+  // The recording's file ends cleanly first (its last fragment and index written), then
+  // the pipeline goes.
+  record_stop_recorder(std::move(stop_stream));
 }
 
 void CameraPath::on_active(std::uint64_t gen) {
@@ -166,6 +173,7 @@ void CameraPath::on_active(std::uint64_t gen) {
   if (start_timer_) start_timer_->cancel();
   if (state_ == StreamState::starting || state_ == StreamState::reconnecting) set_state(StreamState::active);
   if (bcgh_) bcgh_->on_source_active();
+  record_sync();  // a new file (the first, or the first after a reconnect)
 }
 
 void CameraPath::on_failed(std::uint64_t gen, const std::string& why) {
@@ -184,6 +192,7 @@ void CameraPath::on_reconnecting(std::uint64_t gen, const std::string& why) {
     error_ = why;
   }
   if (bcgh_ && is_running(state_)) bcgh_->on_source_lost(why);  // a fresh offer
+  record_sync();  // the file ends at the gap; the next one begins when the source is back
 }
 
 StreamInfo CameraPath::info() const {
@@ -206,6 +215,7 @@ StreamInfo CameraPath::info() const {
   i.target_kbps = target_kbps_;
   if (stream_) i.source = stream_->source_figures();
   if (bcgh_) i.source.bcgh = bcgh_->figures();
+  i.recording = record_info();
   if (stream_ && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
     i.startup_ms = i.stats.first_frame_mono_ms - start_mono_ms_;
@@ -235,6 +245,8 @@ void CameraPath::start(StartOptions opts, Reply<StreamInfo> reply) {
 void CameraPath::stop(Reply<StreamInfo> reply) {
   post([reply = std::move(reply)](CameraPath& p) {
     p.wanted_ = false;  // a BCGH camera coming online again must not restart it
+    if (p.record_) lg()->info("camera {}: recording stopped with the stream", p.id_);
+    p.record_.reset();  // stopping the stream stops its recording (and closes the file)
     if (!p.stream_ && p.state_ != StreamState::stopping) {
       StreamInfo i = p.info();
       i.changed = false;
@@ -288,7 +300,9 @@ void CameraPath::bitrate_tick() {
 
 void CameraPath::apply_config(config::Camera cam) {
   post([cam = std::move(cam)](CameraPath& p) mutable {
-    const bool restart = is_running(p.state_) || cam.auto_start;
+    const bool restart = is_running(p.state_) || cam.auto_start ||
+                         (cam.record.mode == "continuous" && p.ctx_->recordings);
+    if (cam.record.mode != "continuous" && p.record_ && p.record_->reason == "continuous") p.record_.reset();
     p.wanted_ = false;  // a BCGH status message must not restart the old settings meanwhile
     auto apply = [&p, cam = std::move(cam), restart]() mutable {
       p.cam_ = std::move(cam);
@@ -314,6 +328,7 @@ void CameraPath::retire(std::function<void()> released) {
   post([released = std::move(released)](CameraPath& p) mutable {
     p.retired_ = true;
     p.wanted_ = false;
+    p.record_.reset();
     if (p.stream_ || p.state_ == StreamState::stopping) {
       p.do_stop(std::move(released));
     } else {

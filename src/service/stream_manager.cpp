@@ -114,6 +114,24 @@ void StreamManager::stop(std::string camera_id, Reply<StreamInfo> reply) {
   route(camera_id, reply, [&](CameraPath& p) { p.stop(std::move(reply)); });
 }
 
+void StreamManager::set_recordings(std::shared_ptr<Recordings> recordings) {
+  ctx_->recordings = std::move(recordings);
+}
+
+std::shared_ptr<Recordings> StreamManager::recordings() const { return ctx_->recordings; }
+
+void StreamManager::record_start(std::string camera_id, RecordOptions opts, Reply<StreamInfo> reply) {
+  route(camera_id, reply, [&](CameraPath& p) { p.record_start(opts, std::move(reply)); });
+}
+
+void StreamManager::record_stop(std::string camera_id, Reply<StreamInfo> reply) {
+  route(camera_id, reply, [&](CameraPath& p) { p.record_stop(std::move(reply)); });
+}
+
+void StreamManager::recording_space_changed() {
+  for (const auto& p : paths_in_order()) p->record_space_changed();
+}
+
 void StreamManager::get(std::string camera_id, Reply<StreamInfo> reply) {
   route(camera_id, reply, [&](CameraPath& p) { p.get(std::move(reply)); });
 }
@@ -202,14 +220,20 @@ void StreamManager::health(Reply<HealthInfo> reply) {
     auto m = w.lock();
     if (!m) return;
     HealthInfo h;
-    for (const auto& i : infos) h.active_streams += i.state == StreamState::active;
+    for (const auto& i : infos) {
+      h.active_streams += i.state == StreamState::active;
+      if (i.recording.state == "paused" || i.recording.state == "retrying") {
+        h.recording_errors[i.camera_id] = i.recording.error;
+      }
+    }
+    if (m->ctx_->recordings) h.recording_disk = m->ctx_->recordings->disk();
     h.total_viewers = m->ctx_->census.total();
     h.uptime_s = double(mono_now_ms() - m->boot_mono_ms_) / 1000.0;
     h.gstreamer = m->gst_status_;
     h.database = m->ctx_->store.healthy() ? "ok" : "error: " + m->ctx_->store.last_error();
     h.mqtt = m->mqtt_health();
     const bool ok = m->ctx_->store.healthy() && m->gst_status_.rfind("ok", 0) == 0 &&
-                    (h.mqtt == "disabled" || h.mqtt == "connected");
+                    (h.mqtt == "disabled" || h.mqtt == "connected") && h.recording_errors.empty();
     h.status = ok ? "healthy" : "degraded";
     reply(nullptr, h);
   };

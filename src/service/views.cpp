@@ -3,7 +3,11 @@
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/ids.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <ctime>
+#include <filesystem>
 #include <cmath>
 #include <variant>
 
@@ -117,6 +121,16 @@ json to_json(const model::RecorderFigures& f) {
   return j;
 }
 
+// UTC, ISO 8601 with milliseconds: 2026-11-30T23:50:00.123Z.
+std::string iso_utc_ms(std::int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, int(unix_ms % 1000));
+}
+
 // "source" of GET /streams/{id}: the source's own figures; the stream's retries where the
 // source says nothing of its own; the running outputs; a BCGH session's figures last (its
 // re-offer state is the one that matters for such a camera).
@@ -153,6 +167,17 @@ json to_json(const model::SourceFigures& f) {
   return j;
 }
 }  // namespace
+
+nlohmann::json to_json(const RecordingInfo& r) {
+  json j = {{"mode", r.mode}, {"state", r.state}};
+  j["reason"] = r.reason.empty() ? json(nullptr) : json(r.reason);
+  j["since"] = r.since_unix_ms ? json(iso_utc_ms(r.since_unix_ms)) : json(nullptr);
+  j["until"] = r.until_unix_ms ? json(iso_utc_ms(r.until_unix_ms)) : json(nullptr);
+  j["error"] = r.error.empty() ? json(nullptr) : json(r.error);
+  j["recorder"] = r.recorder ? to_json(*r.recorder) : json(nullptr);
+  return j;
+}
+
 
 nlohmann::json to_json(const StreamInfo& s) {
   nlohmann::json j = {
@@ -191,6 +216,7 @@ nlohmann::json to_json(const StreamInfo& s) {
                                     {"webrtc", media::webrtc_audio_plan(s.audio.codec)}};
   j["target_kbps"] = s.target_kbps;
   j["source"] = to_json(s.source);
+  j["recording"] = to_json(s.recording);
   j["error"] = s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error);
   return j;
 }
@@ -248,12 +274,53 @@ nlohmann::json to_json(const ViewerInfo& v) {
   return j;
 }
 
+nlohmann::json to_json(const RecordingDisk& d) {
+  json j = {{"dir", d.dir},
+            {"free_mb", d.free_bytes / (1024 * 1024)},
+            {"min_free_mb", d.min_free_bytes / (1024 * 1024)},
+            {"writable", d.writable},
+            {"paused", d.paused},
+            {"files", d.files},
+            {"bytes", d.bytes},
+            {"deleted_by_retention", d.deleted_by_retention}};
+  j["error"] = d.error.empty() ? json(nullptr) : json(d.error);
+  j["last_check"] = d.last_check_unix_ms ? json(iso_utc_ms(d.last_check_unix_ms)) : json(nullptr);
+  return j;
+}
+
+nlohmann::json to_json(const store::RecordingRow& r) {
+  const std::string id = std::to_string(r.id);
+  json j = {{"id", r.id},
+            {"camera", r.camera_id},
+            {"session_id", r.session_id},
+            {"reason", r.reason},
+            {"status", r.status},
+            {"start", iso_utc_ms(r.start_ms)},
+            {"start_ms", r.start_ms},
+            {"duration_s", std::round(double(r.duration_ms) / 100.0) / 10.0},
+            {"bytes", r.bytes},
+            {"file", std::filesystem::path(r.path).filename().string()},
+            {"content_type", "video/mp4"},
+            {"url", "/recordings/" + id},
+            {"thumbnail_url", "/recordings/" + id + "/thumbnail.jpg"}};
+  j["end"] = r.end_ms ? json(iso_utc_ms(*r.end_ms)) : json(nullptr);
+  j["end_ms"] = r.end_ms ? json(*r.end_ms) : json(nullptr);
+  return j;
+}
+
 nlohmann::json to_json(const HealthInfo& h) {
-  return {{"status", h.status},
-          {"active_streams", h.active_streams},
-          {"total_viewers", h.total_viewers},
-          {"uptime_s", h.uptime_s},
-          {"subsystems", {{"gstreamer", h.gstreamer}, {"database", h.database}, {"mqtt", h.mqtt}}}};
+  json j = {{"status", h.status},
+            {"active_streams", h.active_streams},
+            {"total_viewers", h.total_viewers},
+            {"uptime_s", h.uptime_s},
+            {"subsystems", {{"gstreamer", h.gstreamer}, {"database", h.database}, {"mqtt", h.mqtt}}}};
+  if (h.recording_disk) {
+    json rec = to_json(*h.recording_disk);
+    rec["cameras"] = h.recording_errors;
+    j["recording"] = rec;
+    j["subsystems"]["recording"] = h.recording_errors.empty() ? "ok" : "error: " + h.recording_errors.begin()->second;
+  }
+  return j;
 }
 
 }  // namespace camrelay::service

@@ -29,6 +29,7 @@
 #include "camrelay/model/source_figures.hpp"
 #include "camrelay/service/outputs.hpp"
 #include "camrelay/service/reader.hpp"
+#include "camrelay/service/recordings.hpp"
 #include "camrelay/service/state.hpp"
 #include "camrelay/store/store.hpp"
 
@@ -59,6 +60,22 @@ struct StartOptions {
   std::optional<int> max_kbps;
 };
 
+// Asking a camera to record (POST /streams/{id}/record/start).
+struct RecordOptions {
+  std::optional<int> duration_s;  // stop by itself after this long (reason "duration")
+};
+
+// A camera's recording (GET /streams/{id} "recording"; docs/recording.md).
+struct RecordingInfo {
+  std::string mode = "off";   // configured: off | continuous
+  std::string state = "off";  // off | waiting (stream not active yet) | recording | paused (disk) | retrying
+  std::string reason;         // manual | duration | continuous ("" when off)
+  std::int64_t since_unix_ms = 0;
+  std::int64_t until_unix_ms = 0;  // "duration": when it stops; 0 = until stopped
+  std::string error;               // paused / retrying: why
+  std::optional<model::RecorderFigures> recorder;  // the file being written
+};
+
 struct StreamInfo {
   std::string camera_id;
   std::string name;
@@ -78,6 +95,7 @@ struct StreamInfo {
   std::map<std::string, int> viewers_by_protocol;  // webrtc | hls | mjpeg -> count
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
   model::SourceFigures source;    // source-specific figures (REMB counters, reconnects, outputs, BCGH)
+  RecordingInfo recording;
   bool changed = true;            // false when start/stop found the stream already there
 };
 
@@ -96,6 +114,10 @@ struct HealthInfo {
   std::string database;   // "ok" | error text
   std::string mqtt;       // "disabled" | "connected" | "disconnected: ..."
   std::string webrtc;     // "ok" | missing elements
+  // Cameras asked to record that cannot (paused by the disk, retrying after a failure):
+  // camera id → why. Any of them makes the status "degraded".
+  std::map<std::string, std::string> recording_errors;
+  std::optional<RecordingDisk> recording_disk;  // when recording is set up
 };
 
 // A browser asking to watch a camera. The callbacks are invoked on the manager's strand
@@ -144,6 +166,9 @@ struct ViewerInfo {
 nlohmann::json to_json(const StreamInfo& s);
 nlohmann::json to_json(const ViewerInfo& v);
 nlohmann::json to_json(const HealthInfo& h);
+nlohmann::json to_json(const RecordingInfo& r);
+nlohmann::json to_json(const RecordingDisk& d);
+nlohmann::json to_json(const store::RecordingRow& r);  // one entry of GET /recordings
 
 class StreamManager : public std::enable_shared_from_this<StreamManager> {
  public:
@@ -153,6 +178,11 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
                 std::shared_ptr<MediaPort> media, std::string gst_status);
   ~StreamManager();
+
+  // Recording (recordings.hpp); call before boot(). Without it, record_start answers
+  // unavailable.
+  void set_recordings(std::shared_ptr<Recordings> recordings);
+  std::shared_ptr<Recordings> recordings() const;  // nullptr: not set up
 
   // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
   // Call before boot(); nullptr (or never called) = MQTT disabled.
@@ -171,6 +201,16 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // running. With start_if_stopped, a stopped/failed stream is started first.
   // Errors (through the reply): not_found (unknown camera), conflict (stopping), unavailable.
   void outputs(std::string camera_id, bool start_if_stopped, Reply<std::shared_ptr<StreamOutputs>> reply);
+
+  // ---- recording (path_record.cpp; docs/recording.md) ----
+  // Starts the camera if it is stopped and records it until record_stop (or for
+  // duration_s). Replies at once with the camera's state (recording.state "waiting" until
+  // the stream is active). Errors: not_found, conflict (stopping), unavailable (no recording set up).
+  void record_start(std::string camera_id, RecordOptions opts, Reply<StreamInfo> reply);
+  // Ends the recording (the file is closed cleanly); the stream keeps running.
+  void record_stop(std::string camera_id, Reply<StreamInfo> reply);
+  // The disk became usable again (or not): every camera resumes or pauses its recording.
+  void recording_space_changed();
 
   // ---- viewers ----
   // Admits a viewer (limits, on-demand start of a stopped stream) and starts negotiation.

@@ -16,53 +16,15 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "fake_media.hpp"
+#include "path_test_util.hpp"
 
 using namespace camrelay;
 using namespace camrelay::service;
 using camrelay::service::testing::FakeMedia;
+using namespace camrelay::service::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-config::Camera camera(const std::string& id, bool auto_start = false) {
-  config::Camera c;
-  c.id = id;
-  c.name = id;
-  c.auto_start = auto_start;
-  return c;
-}
-
-// Waits for a callback-style reply (5 s at most); rethrows the service's error.
-template <class T, class F>
-T call(F&& start) {
-  auto p = std::make_shared<std::promise<T>>();
-  auto f = p->get_future();
-  start([p](std::exception_ptr e, T v) {
-    if (e) p->set_exception(e);
-    else p->set_value(std::move(v));
-  });
-  if (f.wait_for(5s) != std::future_status::ready) throw std::runtime_error("no reply within 5 s");
-  return f.get();
-}
-
-Errc error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return Errc::internal;  // (no error: never expected by these tests)
-}
-
-// Polls a condition on the test thread (the manager runs on the io threads).
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return cond();
-}
 
 class CameraPathTest : public ::testing::Test {
  protected:
@@ -70,7 +32,7 @@ class CameraPathTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("camrelay-path-test-" + random_id());
     std::filesystem::create_directories(dir_);
     cfg_.data_dir = dir_.string();
-    cfg_.cameras = {camera("a"), camera("b")};
+    cfg_.cameras = {test_camera("a"), test_camera("b")};
   }
   void TearDown() override {
     if (manager_) {
@@ -344,7 +306,7 @@ TEST_F(CameraPathTest, UnknownCamerasAndViewersAreNotFound) {
 }
 
 TEST_F(CameraPathTest, AutoStartCamerasStartAtBoot) {
-  cfg_.cameras = {camera("a", true), camera("b")};
+  cfg_.cameras = {test_camera("a", true), test_camera("b")};
   boot();
   EXPECT_TRUE(eventually([&] { return media_->made("a") == 1; }));
   EXPECT_EQ(media_->made("b"), 0u);
@@ -362,9 +324,9 @@ TEST_F(CameraPathTest, ReloadTouchesOnlyWhatChanged) {
   std::promise<std::string> told;
   hls("b", "10.0.0.1");
   webrtc("a", "10.0.0.2", [&](std::string why) { told.set_value(why); });
-  auto changed_a = camera("a");
+  auto changed_a = test_camera("a");
   changed_a.name = "Front door";
-  auto c = camera("c", true);
+  auto c = test_camera("c", true);
   const auto r = call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({changed_a, c}, cb); });
   EXPECT_EQ(r.changed, std::vector<std::string>{"a"});
   EXPECT_EQ(r.removed, std::vector<std::string>{"b"});
@@ -389,10 +351,10 @@ TEST_F(CameraPathTest, ACameraRemovedAndAddedBackAtOnceStartsAfresh) {
   auto old_stream = media_->latest("b");
   old_stream->emit_active();
   EXPECT_TRUE(eventually([&] { return get("b").state == StreamState::active; }));
-  const auto removed = call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({camera("a")}, cb); });
+  const auto removed = call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({test_camera("a")}, cb); });
   EXPECT_EQ(removed.removed, std::vector<std::string>{"b"});
   const auto added =
-      call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({camera("a"), camera("b")}, cb); });
+      call<ReloadSummary>([&](auto cb) { manager_->reload_cameras({test_camera("a"), test_camera("b")}, cb); });
   EXPECT_EQ(added.added, std::vector<std::string>{"b"});
   EXPECT_EQ(get("b").state, StreamState::stopped);
   EXPECT_TRUE(eventually([&] { return old_stream->stopped.load(); })) << "the removed camera's stream was not stopped";

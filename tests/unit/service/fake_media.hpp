@@ -101,12 +101,40 @@ class FakeViewer final : public ViewerPort {
   model::ViewerStats stats_;
 };
 
+// A recording: remembers its options; the test plays the media side (files, failure).
+class FakeRecorder final : public RecorderPort {
+ public:
+  FakeRecorder(media::RecorderOptions o, media::RecorderEvents e) : opts(std::move(o)), events(std::move(e)) {}
+  void stop(std::function<void()> done) override {
+    stopped = true;
+    std::thread([done = std::move(done)] {
+      if (done) done();
+    }).join();
+  }
+  model::RecorderFigures figures() const override {
+    model::RecorderFigures f;
+    f.state = stopped ? "stopped" : "recording";
+    return f;
+  }
+  void emit_failed(std::string why) {
+    std::thread([cb = events.failed, why] { cb(why); }).join();
+  }
+  media::RecorderOptions opts;
+  media::RecorderEvents events;
+  std::atomic<bool> stopped{false};
+};
+
 class FakeStream final : public StreamPort {
  public:
   FakeStream(config::Camera cam, media::StreamCallbacks cb, int n) : cam_(std::move(cam)), cb_(std::move(cb)), n_(n) {}
 
   void start() override { started = true; }
   void stop(std::function<void()> done) override {
+    {
+      std::lock_guard lk(mu_);
+      recorders_done_at_stop = true;
+      for (const auto& r : recorders_) recorders_done_at_stop = recorders_done_at_stop && r->stopped;
+    }
     stopped = true;
     pictures_->close();
     std::lock_guard lk(mu_);
@@ -126,6 +154,17 @@ class FakeStream final : public StreamPort {
   model::SourceFigures source_figures() const override { return {}; }
   std::shared_ptr<model::HlsFeed> hls(bool) override { return nullptr; }
   std::shared_ptr<model::PictureFeed> pictures(bool) override { return stopped ? nullptr : pictures_; }
+  std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
+    std::lock_guard lk(mu_);
+    if (stopped) return nullptr;
+    auto r = std::make_shared<FakeRecorder>(std::move(opts), std::move(events));
+    recorders_.push_back(r);
+    return r;
+  }
+  std::vector<std::shared_ptr<FakeRecorder>> recorders() const {
+    std::lock_guard lk(mu_);
+    return recorders_;
+  }
   std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc&, media::ViewerOptions opts,
                                          media::ViewerCallbacks cb) override {
     auto v = std::make_shared<FakeViewer>(opts.id, std::move(cb));
@@ -170,6 +209,7 @@ class FakeStream final : public StreamPort {
   const std::shared_ptr<FakePictures>& pictures_feed() const { return pictures_; }
 
   std::atomic<bool> started{false}, stopped{false};
+  std::atomic<bool> recorders_done_at_stop{false};  // every recorder had stopped when the stream was stopped
   std::atomic<int> target_kbps{0};
 
  private:
@@ -181,6 +221,7 @@ class FakeStream final : public StreamPort {
   bool hold_stop_ = false;
   std::function<void()> pending_stop_;
   std::vector<std::shared_ptr<FakeViewer>> viewers_;
+  std::vector<std::shared_ptr<FakeRecorder>> recorders_;
   std::shared_ptr<FakePictures> pictures_ = std::make_shared<FakePictures>();
 };
 
