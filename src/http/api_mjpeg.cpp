@@ -26,6 +26,7 @@
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "camrelay_version.hpp"
+#include "decode.hpp"
 #include "waker.hpp"
 
 namespace camrelay::http {
@@ -256,7 +257,9 @@ nlohmann::json live_status(const StreamInfo& i) {
                       {"stream_url", "/live/stream"},
                       {"snapshot_url", "/streams/" + i.camera_id + "/snapshot.jpg"},
                       {"clients", 0},
-                      {"frames_encoded", 0}};
+                      {"frames_encoded", 0},
+                      {"recording", i.recording.state == "recording"},
+                      {"record", service::to_json(i.recording)}};
   // The running MJPEG branch's figures, as GET /streams/{id} shows them.
   if (service::is_running(i.state)) {
     const nlohmann::json src = service::to_json(i)["source"];
@@ -311,10 +314,19 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
     require_camera(p, id);
     return live_status_response(req, m, id, bhttp::status::ok);
   });
-  r.add(V::post, "/live/start", Access::admin, [m](const Request& req, const Params&) -> asio::awaitable<Response> {
+  // Seed 004's record_duration (JSON body or query): the camera records for that long.
+  r.add(V::post, "/live/start", Access::admin, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string id = first_camera(*m);
+    const auto record_s = decode_live_start(parse_json_body(req), p.query_or("record_duration"));
     auto op = await_reply<StreamInfo>([m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
     auto info = co_await std::move(op);
+    if (record_s) {
+      service::RecordOptions o;
+      o.duration_s = record_s;
+      auto rop = await_reply<StreamInfo>([m, id, o](Reply<StreamInfo> cb) { m->record_start(id, o, std::move(cb)); });
+      auto rec = co_await std::move(rop);
+      info.changed = info.changed || rec.changed;
+    }
     auto rop = live_status_response(req, m, id, info.changed ? bhttp::status::accepted : bhttp::status::ok);
     auto res = co_await std::move(rop);
     co_return res;
@@ -331,9 +343,11 @@ void register_output_api(Router& r, std::shared_ptr<StreamManager> m, const conf
                          const StaticFiles& files) {
   register_hls_api(r, m, cfg, files);
   register_mjpeg_api(r, m, cfg);
+  register_recording_api(r, m);
 }
 
 void register_output_takeovers(Server& server, std::shared_ptr<StreamManager> m) {
+  register_recording_takeovers(server, m);
   server.add_takeover(bhttp::verb::get, "/streams/{id}/mjpeg", Access::camera, [m](Stream s, Request req, Params p) {
     auto ex = s.get_executor();
     std::string id = p.at("id");

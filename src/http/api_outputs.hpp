@@ -25,6 +25,12 @@ void register_hls_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
 void register_mjpeg_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg);
 
+// Recording: /streams/{id}/record/start|stop, /live/record/start|stop, GET /recordings,
+// /recordings/{id}/thumbnail.jpg, DELETE /recordings/{id} (api_recordings.cpp).
+void register_recording_api(Router& r, std::shared_ptr<service::StreamManager> mgr);
+// GET /recordings/{id}: the file, with Range (a takeover: the body is streamed from disk).
+void register_recording_takeovers(Server& server, std::shared_ptr<service::StreamManager> mgr);
+
 // Long-lived MJPEG responses (GET /streams/{id}/mjpeg, GET /live/stream). Called from
 // app::wire_extensions().
 void register_output_takeovers(Server& server, std::shared_ptr<service::StreamManager> mgr);

@@ -1,5 +1,9 @@
 #include "decode.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
 #include "camrelay/http/router.hpp"
 #include "camrelay/util/error.hpp"
 
@@ -146,6 +150,130 @@ StartRequest decode_start_request(const json& body) {
     }
   }
   return o;
+}
+
+namespace {
+constexpr int kMaxRecordS = 7 * 24 * 3600;
+int duration_value(const json& v, const char* key) {
+  long long n = 0;
+  if (v.is_number_integer()) {
+    n = v.get<long long>();
+  } else if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().size() <= 9 &&
+             v.get<std::string>().find_first_not_of("0123456789") == std::string::npos) {
+    n = std::stoll(v.get<std::string>());
+  } else {
+    bad(std::string(key) + ": must be an integer number of seconds in 1.." + std::to_string(kMaxRecordS));
+  }
+  if (n < 1 || n > kMaxRecordS) {
+    bad(std::string(key) + ": must be an integer number of seconds in 1.." + std::to_string(kMaxRecordS));
+  }
+  return int(n);
+}
+}  // namespace
+
+std::optional<int> decode_record_request(const json& body) {
+  std::optional<int> d;
+  for (const auto& [k, v] : body.items()) {
+    if (k != "duration_s") bad("unknown field '" + k + "' (accepted: duration_s)");
+    if (!v.is_null()) d = duration_value(v, "duration_s");
+  }
+  return d;
+}
+
+std::optional<int> decode_live_start(const json& body, const std::string& query_value) {
+  std::optional<int> d;
+  for (const auto& [k, v] : body.items()) {
+    if (k != "record_duration") bad("unknown field '" + k + "' (accepted: record_duration)");
+    if (!v.is_null()) d = duration_value(v, "record_duration");
+  }
+  if (!d && !query_value.empty()) d = duration_value(json(query_value), "record_duration");
+  return d;
+}
+
+ByteRange parse_byte_range(std::string_view h, std::uint64_t size) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  h = trim(h);
+  if (h.substr(0, 6) != "bytes=") return {};  // another unit: ignored
+  std::string_view spec = trim(h.substr(6));
+  if (spec.find(',') != std::string_view::npos) return {};  // several ranges: the whole file
+  const auto dash = spec.find('-');
+  if (dash == std::string_view::npos) return {};
+  auto number = [](std::string_view v, std::uint64_t& out) {
+    if (v.empty() || v.size() > 19) return false;
+    out = 0;
+    for (char c : v) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + std::uint64_t(c - '0');
+    }
+    return true;
+  };
+  const std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+  ByteRange r;
+  r.kind = ByteRange::part;
+  std::uint64_t x = 0, y = 0;
+  if (a.empty()) {  // suffix: the last N bytes
+    if (!number(b, y)) return {};
+    if (y == 0 || size == 0) return {ByteRange::unsatisfiable};
+    r.first = y >= size ? 0 : size - y;
+    r.last = size - 1;
+    return r;
+  }
+  if (!number(a, x)) return {};
+  if (x >= size) return {ByteRange::unsatisfiable};
+  r.first = x;
+  if (b.empty()) {
+    r.last = size - 1;
+  } else {
+    if (!number(b, y) || y < x) return {};  // invalid: ignored
+    r.last = std::min(y, size - 1);
+  }
+  return r;
+}
+
+std::int64_t parse_time_ms(std::string_view v, const char* field) {
+  auto fail = [&]() -> std::int64_t {
+    bad(std::string(field) + ": must be unix seconds or an ISO 8601 UTC time such as 2026-11-30T12:00:00Z");
+  };
+  if (v.empty() || v.size() > 40) return fail();
+  if (v.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (v.size() > 12) return fail();
+    return std::stoll(std::string(v)) * 1000;
+  }
+  int Y, M, D, h, m, sec;
+  char tail[32] = {0};
+  const std::string text(v);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &Y, &M, &D, &h, &m, &sec, tail) < 6) return fail();
+  std::string rest(tail);
+  int ms = 0;
+  if (!rest.empty() && rest[0] == '.') {
+    std::size_t i = 1;
+    int digits = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+      if (digits < 3) ms = ms * 10 + (rest[i] - '0');
+      ++digits;
+      ++i;
+    }
+    if (digits == 0) return fail();
+    for (int k = digits; k < 3; ++k) ms *= 10;
+    rest = rest.substr(i);
+  }
+  if (rest != "Z" && rest != "+00:00") return fail();
+  if (Y < 1970 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || h < 0 ||
+      m < 0 || sec < 0) {
+    return fail();
+  }
+  std::tm tm{};
+  tm.tm_year = Y - 1900;
+  tm.tm_mon = M - 1;
+  tm.tm_mday = D;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+  return std::int64_t(timegm(&tm)) * 1000 + ms;
 }
 
 std::vector<std::string> decode_seed_rtsp_fields(const json& body) {

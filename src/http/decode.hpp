@@ -70,6 +70,25 @@ struct StartRequest {
 };
 StartRequest decode_start_request(const nlohmann::json& body);
 
+// POST /streams/{id}/record/start: optional {"duration_s": N} (1..604800).
+std::optional<int> decode_record_request(const nlohmann::json& body);
+// POST /live/start (seed 004): optional "record_duration" (seconds) in the JSON body or the
+// query string: the camera records for that long.
+std::optional<int> decode_live_start(const nlohmann::json& body, const std::string& query_value);
+
+// A Range header (RFC 9110 14.2) against a file of `size` bytes. One range only: a request
+// for several gets the whole file (allowed: a server may ignore Range).
+struct ByteRange {
+  enum Kind { whole, part, unsatisfiable } kind = whole;
+  std::uint64_t first = 0, last = 0;  // inclusive, when kind == part
+};
+ByteRange parse_byte_range(std::string_view header, std::uint64_t size);
+
+// A point in time in a query (GET /recordings?from=&to=): unix seconds, or ISO 8601 UTC
+// (2026-11-30T12:00:00Z, optionally with fractions). Returns unix ms; throws
+// Error(invalid_argument) naming `field`.
+std::int64_t parse_time_ms(std::string_view value, const char* field);
+
 // POST /api/cameras/{id}/stream/start (seed 003): RTSP settings the seed sent here, which
 // camrelay takes from the configuration instead; returns the names given (reported as
 // ignored).

@@ -190,7 +190,7 @@ function safeJson(v) {
 
 // One HTTP request on a fresh connection. `target` is sent verbatim (no URL normalisation, so
 // "/%2e%2e/x" reaches the server as is). `body`: string/Buffer sent as is, or any other value
-// sent as JSON. Resolves {status, headers, text, body} where body is the parsed JSON when the
+// sent as JSON. Resolves {status, headers, text, body, raw} (raw: the body's bytes) where body is the parsed JSON when the
 // response is JSON (else the text). Rejects on connection errors or after timeoutMs.
 // tls: {ca} (PEM text) makes it an HTTPS request trusting that CA.
 export function httpRequest({ port, host = '127.0.0.1', method = 'GET', target = '/', body,
@@ -227,7 +227,8 @@ export function httpRequest({ port, host = '127.0.0.1', method = 'GET', target =
       });
       res.on('end', () => {
         clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString('utf8');
         let parsed = text;
         if (/json/i.test(res.headers['content-type'] || '') && text.length) {
           try {
@@ -236,7 +237,7 @@ export function httpRequest({ port, host = '127.0.0.1', method = 'GET', target =
             parsed = text;
           }
         }
-        resolve({ status: res.statusCode, headers: res.headers, text, body: parsed });
+        resolve({ status: res.statusCode, headers: res.headers, text, body: parsed, raw });
       });
     });
     if (payload !== undefined) req.write(payload);

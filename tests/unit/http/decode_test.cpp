@@ -109,5 +109,70 @@ TEST(Decode, Sdpfrag) {
   EXPECT_TRUE(decode_sdpfrag("").cands.empty());
 }
 
+
+// ---- recordings: Range, times, record requests ----
+
+TEST(DecodeRange, OneRangeOfTheFile) {
+  auto r = parse_byte_range("bytes=0-99", 1000);
+  EXPECT_EQ(r.kind, ByteRange::part);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.last, 99u);
+  r = parse_byte_range("bytes=500-", 1000);  // open end
+  EXPECT_EQ(r.kind, ByteRange::part);
+  EXPECT_EQ(r.first, 500u);
+  EXPECT_EQ(r.last, 999u);
+  r = parse_byte_range("bytes=-100", 1000);  // the last 100 bytes
+  EXPECT_EQ(r.first, 900u);
+  EXPECT_EQ(r.last, 999u);
+  r = parse_byte_range("bytes=-5000", 1000);  // more than the file: all of it
+  EXPECT_EQ(r.first, 0u);
+  r = parse_byte_range("bytes=900-5000", 1000);  // the end is clipped
+  EXPECT_EQ(r.last, 999u);
+  r = parse_byte_range(" bytes=0-0 ", 1000);
+  EXPECT_EQ(r.kind, ByteRange::part);
+  EXPECT_EQ(r.last, 0u);
+}
+
+TEST(DecodeRange, WhatCannotBeServedOrIsIgnored) {
+  EXPECT_EQ(parse_byte_range("bytes=1000-", 1000).kind, ByteRange::unsatisfiable);
+  EXPECT_EQ(parse_byte_range("bytes=-0", 1000).kind, ByteRange::unsatisfiable);
+  EXPECT_EQ(parse_byte_range("bytes=0-", 0).kind, ByteRange::unsatisfiable);
+  // Ignored (the whole file is sent): other units, several ranges, nonsense.
+  for (const char* h : {"items=0-1", "bytes=0-1,5-6", "bytes=5-1", "bytes=a-b", "bytes=", "bytes=-",
+                        "bytes=99999999999999999999999-"}) {
+    EXPECT_EQ(parse_byte_range(h, 1000).kind, ByteRange::whole) << h;
+  }
+}
+
+TEST(DecodeTime, UnixSecondsOrIsoUtc) {
+  EXPECT_EQ(parse_time_ms("1700000000", "from"), 1'700'000'000'000);
+  EXPECT_EQ(parse_time_ms("2023-11-14T22:13:20Z", "from"), 1'700'000'000'000);
+  EXPECT_EQ(parse_time_ms("2023-11-14T22:13:20.25Z", "from"), 1'700'000'000'250);
+  EXPECT_EQ(parse_time_ms("2023-11-14T22:13:20+00:00", "from"), 1'700'000'000'000);
+  for (const char* bad : {"", "yesterday", "2023-11-14", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z",
+                          "2023-11-14T22:13:20+02:00", "1e9", "99999999999999"}) {
+    try {
+      parse_time_ms(bad, "from");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Errc::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("from:"), std::string::npos);
+    }
+  }
+}
+
+TEST(DecodeRecord, DurationsInSeconds) {
+  EXPECT_FALSE(decode_record_request(json::object()));
+  EXPECT_EQ(decode_record_request(json{{"duration_s", 30}}), 30);
+  EXPECT_EQ(decode_live_start(json::object(), "15"), 15);
+  EXPECT_EQ(decode_live_start(json{{"record_duration", 20}}, ""), 20);
+  EXPECT_FALSE(decode_live_start(json::object(), ""));
+  for (const json& bad : {json{{"duration_s", 0}}, json{{"duration_s", -5}}, json{{"duration_s", 1.5}},
+                          json{{"duration_s", 999999999}}, json{{"duration", 5}}}) {
+    EXPECT_THROW(decode_record_request(bad), Error) << bad.dump();
+  }
+  EXPECT_THROW(decode_live_start(json::object(), "abc"), Error);
+}
+
 }  // namespace
 }  // namespace camrelay::http
