@@ -140,6 +140,20 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log(at);
 )sql";
 
+// Cameras added through the REST API (docs/cameras.md). config_json is the camera in the
+// configuration file's format without its credentials; `secrets` holds those, sealed with
+// <data_dir>/secret.key (store::SecretBox), NULL when it has none.
+constexpr const char* kApiCameras = R"sql(
+CREATE TABLE IF NOT EXISTS api_cameras (
+  id          TEXT PRIMARY KEY,
+  position    INTEGER NOT NULL,
+  config_json TEXT NOT NULL,
+  secrets     BLOB,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -147,6 +161,10 @@ const std::vector<Migration>& migrations() {
       {"initial schema: cameras, stream_sessions, viewer_sessions", migrate_v1},
       {"accounts: users, api_tokens, auth_sessions", [](sqlite3* db) { exec(db, kV2Accounts); }},
       {"audit_log", [](sqlite3* db) { exec(db, kV3Audit); }},
+      // Version 4 on this branch; the recordings table takes version 4 on main, and this
+      // entry follows it (version 5) when the two meet. IF NOT EXISTS keeps it harmless to
+      // run again on a database that already has the table.
+      {"api_cameras", [](sqlite3* db) { exec(db, kApiCameras); }},
   };
   return list;
 }

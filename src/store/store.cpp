@@ -11,6 +11,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "api_camera_queries.hpp"
 #include "auth_queries.hpp"
 #include "migrations.hpp"
 #include "queries.hpp"
@@ -411,6 +412,18 @@ void Store::list_audit(int limit, std::int64_t before_id, std::function<void(std
   impl_->read<AuditRow>(
       "list_audit", [limit, before_id](sqlite3* db) { return detail::list_audit(db, limit, before_id); },
       std::move(done));
+}
+
+std::vector<ApiCameraRow> Store::load_api_cameras() {
+  return impl_->account("load_api_cameras", [](sqlite3* db) { return detail::load_api_cameras(db); });
+}
+
+void Store::put_api_camera(const ApiCameraRow& row) {
+  impl_->account("put_api_camera", [&row](sqlite3* db) { detail::put_api_camera(db, row); });
+}
+
+bool Store::delete_api_camera(const std::string& id) {
+  return impl_->account("delete_api_camera", [&id](sqlite3* db) { return detail::delete_api_camera(db, id); });
 }
 
 std::int64_t Store::external_changes() {

@@ -22,6 +22,16 @@ struct CameraRow {
   std::string config_json;  // the camera's config with secrets removed
 };
 
+// A camera added through the REST API (table api_cameras).
+struct ApiCameraRow {
+  std::string id;
+  std::int64_t position = 0;  // listing order among the API cameras
+  std::string config_json;    // the camera in the configuration file's format, without credentials
+  std::string secrets;        // its credentials, sealed (SecretBox); "" = none
+  std::int64_t created_at = 0;  // unix seconds; kept when the row is replaced
+  std::int64_t updated_at = 0;
+};
+
 struct StreamSessionRow {
   std::string session_id;
   std::string camera_id;
@@ -103,6 +113,11 @@ class Store {
   // first, `limit` rows with id < before_id (0 = from the newest).
   void append_audit(AuditRow row);
   void list_audit(int limit, std::int64_t before_id, std::function<void(std::vector<AuditRow>)> done);
+
+  // ---- cameras added through the REST API (synchronous, like the accounts) ----
+  std::vector<ApiCameraRow> load_api_cameras();  // by position
+  void put_api_camera(const ApiCameraRow& row);  // insert or replace (created_at kept)
+  bool delete_api_camera(const std::string& id);  // false: no such row
 
   // Changes whenever another connection (the `camrelay user …` commands) committed to the
   // database file since the last call (PRAGMA data_version).
