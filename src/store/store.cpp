@@ -198,8 +198,9 @@ Error open_error(const std::string& path, const SqliteError& e) {
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
     return Error(Errc::invalid_argument,
                  "database " + path + " is damaged (" + e.what() +
-                     "). Move it aside (camrelay then creates a new, empty one: camera settings come "
-                     "from the config file; only the session history is in the database) or restore a backup");
+                     "). Move it aside (camrelay then creates a new, empty one: the config file's cameras "
+                     "stay; accounts, cameras added through the API and the session history are lost) or "
+                     "restore a backup");
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Error(Errc::conflict, "database " + path + " is locked by another process (" + e.what() +
