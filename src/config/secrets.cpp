@@ -71,7 +71,7 @@ CameraCredentials take_credentials(Camera& c) {
   CameraCredentials out;
   auto* r = std::get_if<RtspSource>(&c.source);
   if (!r) return out;
-  if (const auto span = userinfo_span(r->url)) {
+  if (const auto span = userinfo_span(r->url); span && span->second > span->first) {
     out.url_userinfo = r->url.substr(span->first, span->second - span->first);
     r->url.erase(span->first, span->second + 1 - span->first);  // with its '@'
   }

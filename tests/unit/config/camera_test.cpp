@@ -138,6 +138,11 @@ TEST(CameraCredentials, TakenOutAndPutBack) {
   put_credentials(c, cred);
   EXPECT_EQ(c, original);
 
+  Camera empty_info = parse_camera(std::string(R"({"id":"e","source":{"type":"rtsp","url":"rtsp://@cam/x"}})"), Config{});
+  const Camera with_at = empty_info;
+  EXPECT_TRUE(take_credentials(empty_info).empty());
+  EXPECT_EQ(empty_info, with_at) << "an empty userinfo is no credential: the url stays as it is";
+
   Camera test = parse_camera(std::string(R"({"id":"t"})"), Config{});
   EXPECT_TRUE(take_credentials(test).empty()) << "a test source has none";
 }
