@@ -27,7 +27,9 @@
 #include "camrelay/http/server.hpp"
 #include "camrelay/http/tls.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/service/camera_catalog.hpp"
 #include "camrelay/service/stream_manager.hpp"
+#include "camrelay/store/secret_box.hpp"
 #include "camrelay/store/store.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
@@ -89,8 +91,6 @@ int main(int argc, char** argv) {
            cfg.config_path.empty() ? "built-in defaults" : cfg.config_path);
 
   try {
-    const std::string gst_status = app::init_gstreamer(cfg);
-
     std::unique_ptr<store::Store> store;
     try {
       std::filesystem::create_directories(cfg.data_dir);
@@ -142,6 +142,21 @@ int main(int argc, char** argv) {
       }
     }
 
+    // The cameras: the configuration file's, then those added through the API (stored in the
+    // database, their credentials sealed with <data_dir>/secret.key). A key file others can
+    // read stops the start (exit status 2).
+    std::shared_ptr<service::CameraCatalog> catalog;
+    try {
+      catalog = std::make_shared<service::CameraCatalog>(
+          cfg, *store, store::SecretBox::from_key_file((std::filesystem::path(cfg.data_dir) / "secret.key").string()));
+    } catch (const Error& e) {
+      if (e.code() != Errc::invalid_argument) throw;
+      lg->critical("{}", e.what());
+      spdlog::shutdown();
+      return 2;
+    }
+    const std::string gst_status = app::init_gstreamer(catalog->cameras());
+
     // HTTPS/WSS: a certificate or key that cannot be used stops the start (exit status 2).
     std::shared_ptr<http::TlsContext> tls;
     if (http::tls_wanted(cfg.http)) {
@@ -158,14 +173,36 @@ int main(int argc, char** argv) {
     auto loop = std::make_unique<gst::MainLoop>();
     auto warmed = media::warm_up_webrtc(*loop);  // DTLS certificate before the first viewer
     auto loops = std::make_unique<gst::LoopPool>();  // the cameras' GLib threads: outlive the manager
-    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, service::gstreamer_media(*loops), gst_status);
+    auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, service::gstreamer_media(*loops), gst_status,
+                                                            catalog->cameras());
+    catalog->attach(manager);
     // Recordings: rows a crash left open are closed with their files' real length before any
     // camera records again; then the retention and free-space checks run in the background.
     auto recordings = std::make_shared<service::Recordings>(io, cfg, *store);
     if (int n = recordings->recover()) lg->warn("closed {} recording(s) left open by a previous run", n);
     manager->set_recordings(recordings);
+    recordings->set_cameras([w = std::weak_ptr<service::CameraCatalog>(catalog)] {
+      auto c = w.lock();
+      return c ? c->cameras() : std::vector<config::Camera>{};
+    });
     recordings->start([w = std::weak_ptr<service::StreamManager>(manager)] {
       if (auto m = w.lock()) m->recording_space_changed();
+    });
+    // A camera deleted through the API with ?recordings=delete: its files go too.
+    catalog->set_on_camera_deleted([w = std::weak_ptr<service::Recordings>(recordings), lg](const std::string& id,
+                                                                                          bool delete_recordings) {
+      auto recs = w.lock();
+      if (!delete_recordings || !recs) return;
+      recs->remove_camera(id, [lg, id](std::exception_ptr e, int n) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            lg->error("camera {} deleted: its recordings could not be deleted: {}", id, ex.what());
+          }
+        }
+        (void)n;
+      });
     });
     // MQTT (BCGH cameras): connects in the background and keeps reconnecting; the rest of
     // the daemon works while the broker is down.
@@ -175,7 +212,7 @@ int main(int argc, char** argv) {
       manager->set_mqtt(mqtt);
       mqtt->start();
     }
-    auto server = std::make_unique<http::Server>(io, cfg, manager, accounts, tls);
+    auto server = std::make_unique<http::Server>(io, cfg, manager, catalog, accounts, tls);
     app::wire_extensions(*server, manager, cfg);
     server->start();
 
@@ -227,7 +264,8 @@ int main(int argc, char** argv) {
           if (!(others == cfg)) {
             lg->warn("reload: settings other than the cameras changed; they take effect at the next restart");
           }
-          manager->reload_cameras(std::move(next.cameras), [lg](std::exception_ptr, service::ReloadSummary r) {
+          // The file's cameras, with the API cameras after them (the file's win an id both have).
+          catalog->set_config_cameras(std::move(next.cameras), [lg](std::exception_ptr, service::ReloadSummary r) {
             auto list = [](const std::vector<std::string>& v) {
               std::string s;
               for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -274,6 +312,7 @@ int main(int argc, char** argv) {
     accounts_watch.request_stop();
     accounts_watch.join();
     server.reset();
+    catalog.reset();
     manager.reset();
     recordings->stop();  // after the cameras closed their files
     accounts.reset();

@@ -11,11 +11,11 @@
 
 namespace camrelay::app {
 
-std::string init_gstreamer(const config::Config& cfg) {
+std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
   const std::string version = gst::init();
   std::vector<std::string> need = {"h264parse", "tee", "queue", "fakesink", "capsfilter",
                                    "webrtcbin", "rtph264pay", "capssetter", "nicesrc", "dtlssrtpenc"};
-  for (const auto& cam : cfg.cameras) {
+  for (const auto& cam : cameras) {
     if (std::holds_alternative<config::TestSource>(cam.source)) {
       for (const char* e : {"videotestsrc", "x264enc", "clockoverlay"}) need.emplace_back(e);
     }

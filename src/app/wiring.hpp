@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "camrelay/config/config.hpp"
 
@@ -13,8 +14,8 @@ class StreamManager;
 
 namespace camrelay::app {
 
-// gst_init, checks the elements the configured cameras need; returns the health text.
-std::string init_gstreamer(const config::Config& cfg);
+// gst_init, checks the elements the cameras need; returns the health text.
+std::string init_gstreamer(const std::vector<config::Camera>& cameras);
 
 // Hooks optional subsystems (WebSocket signaling, WHEP, MQTT, ...) into the server.
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,

@@ -1,18 +1,14 @@
 #include "camrelay/auth/service.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cctype>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "camrelay/auth/crypto.hpp"
 #include "camrelay/auth/viewer_token.hpp"
+#include "camrelay/store/secret_box.hpp"
 #include "camrelay/store/store.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
@@ -27,7 +23,6 @@ auto lg() {
   return l;
 }
 
-constexpr std::size_t kKeyBytes = 32;
 constexpr const char* kApiTokenPrefix = "crt_";
 constexpr std::int64_t kMaxBlockMs = 15 * 60 * 1000;
 constexpr std::size_t kMaxFailureEntries = 10000;
@@ -63,45 +58,7 @@ std::string bearer_of(const std::string& h) {
 }  // namespace
 
 std::string load_or_create_key(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-      throw Error(Errc::unavailable, "cannot create the key file " + path + ": " + std::strerror(errno));
-    }
-    std::string key = random_bytes(kKeyBytes);
-    const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok) {
-      ::unlink(path.c_str());
-      throw Error(Errc::unavailable, "cannot write the key file " + path + ": " + std::strerror(errno));
-    }
-    lg()->info("created the signing key {}", path);
-    return key;
-  }
-  if (fd < 0) throw Error(Errc::unavailable, "cannot open the key file " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(Errc::invalid_argument, "the key file " + path + " is not a regular file");
-  }
-  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    ::close(fd);
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
-    throw Error(Errc::invalid_argument, "the key file " + path + " has mode " + mode +
-                                            ": others could read it; run: chmod 600 " + path);
-  }
-  std::string key(kKeyBytes + 1, '\0');
-  const auto n = ::read(fd, key.data(), key.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(kKeyBytes)) {
-    throw Error(Errc::invalid_argument, "the key file " + path + " does not hold " + std::to_string(kKeyBytes) +
-                                            " bytes (move it aside: a new one is created, and the viewer tokens "
-                                            "signed with the old one stop working)");
-  }
-  key.resize(kKeyBytes);
-  return key;
+  return store::load_or_create_key(path, "signing key", "the viewer tokens signed with the old one stop working");
 }
 
 Service::Service(store::Store& store, const config::Auth& cfg, const std::string& data_dir, bool with_key)

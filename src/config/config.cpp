@@ -1,6 +1,5 @@
 // Small public helpers of the config module plus shared message helpers.
 #include "camrelay/config/config.hpp"
-#include "camrelay/config/secrets.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -41,28 +40,6 @@ const Camera* Config::find_camera(const std::string& id) const {
 std::string Config::recording_dir() const {
   if (!recording.dir.empty()) return recording.dir;
   return (std::filesystem::path(data_dir) / "recordings").string();
-}
-
-std::vector<std::string> secret_keys(const Config& cfg) {
-  std::vector<std::string> out;
-  if (!cfg.mqtt.password.empty()) out.push_back("mqtt.password");
-  for (std::size_t i = 0; i < cfg.webrtc.ice_servers.size(); ++i) {
-    if (!cfg.webrtc.ice_servers[i].credential.empty()) {
-      out.push_back("webrtc.ice_servers[" + std::to_string(i) + "].credential");
-    }
-  }
-  for (const auto& c : cfg.cameras) {
-    if (const auto* r = std::get_if<RtspSource>(&c.source)) {
-      // rtsp://user:password@host/…: a ':' before the '@' of the authority.
-      const auto scheme = r->url.find("://");
-      const auto authority = scheme == std::string::npos ? std::string() : r->url.substr(scheme + 3);
-      const auto at = authority.find('@');
-      const bool url_pw = at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos &&
-                          authority.substr(0, at).find('/') == std::string::npos;
-      if (!r->password.empty() || url_pw) out.push_back("cameras[" + c.id + "].source (RTSP password)");
-    }
-  }
-  return out;
 }
 
 std::string usage() {

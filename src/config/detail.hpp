@@ -1,10 +1,13 @@
 #pragma once
 // Private helpers shared by the config module's translation units (not installed).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "camrelay/config/config.hpp"
 
@@ -92,6 +95,17 @@ Config parse_json_tracked(const std::string& text, const std::string& origin,
 // value equal to the built-in default counts as "not set".
 void apply_env_tracked(Config& cfg, const std::map<std::string, std::string>& env,
                        const ExplicitBandwidth* explicit_bw);
+
+// One camera object. `path` is its key path in messages ("cameras[1]"; "" = the object
+// itself), `origin` the document's name ("" = none: no prefix).
+Camera read_camera_json(const nlohmann::json& j, const std::string& path, const std::string& origin,
+                        BandwidthExplicit& bw_explicit);
+
+// The checks of one camera within `cfg`: its id, whether `id_taken` (DuplicateIdError),
+// bandwidth and source. `path` as for read_camera_json.
+void check_camera(const std::string& path, const Camera& c, const Config& cfg,
+                  const std::function<bool(const std::string&)>& id_taken);
+[[noreturn]] void fail_duplicate_id(const std::string& path, const std::string& id);
 
 // Reads a whole file; ConfigError "cannot read config file PATH: <strerror>".
 std::string read_file(const std::string& path);

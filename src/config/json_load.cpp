@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "camrelay/config/camera_json.hpp"
 #include "camrelay/config/config.hpp"
 #include "camrelay/util/ids.hpp"
 #include "detail.hpp"
@@ -25,6 +26,9 @@ std::string join(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
+// "origin: " before a message; nothing for a document with no name (a REST request body).
+std::string prefix(const std::string& origin) { return origin.empty() ? std::string() : origin + ": "; }
+
 // Reads the members of one JSON object; remembers which keys were consumed so that
 // finish() can reject the rest as unknown.
 class Obj {
@@ -33,7 +37,7 @@ class Obj {
       : j_(j), path_(std::move(path)), origin_(origin) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
-    throw ConfigError(origin_ + ": " + join(path_, key) + ": " + problem);
+    throw ConfigError(prefix(origin_) + join(path_, key) + ": " + problem);
   }
   std::string path(const std::string& key) const { return join(path_, key); }
 
@@ -192,7 +196,7 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
         so.get_string("credential", s.credential);
         so.finish();
       } else {
-        throw ConfigError(origin + ": " + p + ": must be an object {\"url\", \"username\", " +
+        throw ConfigError(prefix(origin) + p + ": must be an object {\"url\", \"username\", " +
                           "\"credential\"} or a url string " + got(e));
       }
       servers.push_back(std::move(s));
@@ -349,9 +353,13 @@ Source read_source(const json& j, const std::string& path, const std::string& or
   return s;
 }
 
-Camera read_camera(const json& j, const std::string& path, const std::string& origin,
-                   BandwidthExplicit& bw_explicit) {
-  if (!j.is_object()) throw ConfigError(origin + ": " + path + ": must be an object " + got(j));
+}  // namespace
+
+Camera read_camera_json(const json& j, const std::string& path, const std::string& origin,
+                        BandwidthExplicit& bw_explicit) {
+  if (!j.is_object()) {
+    throw ConfigError(prefix(origin) + (path.empty() ? "a camera" : path) + ": must be an object " + got(j));
+  }
   Obj o(j, path, origin);
   Camera c;
   if (!o.get_string("id", c.id)) o.fail("id", "required");
@@ -371,6 +379,8 @@ Camera read_camera(const json& j, const std::string& path, const std::string& or
   o.finish();
   return c;
 }
+
+namespace {
 
 void read_root(const json& doc, Config& cfg, const std::string& origin,
                ExplicitBandwidth& bw_explicit) {
@@ -395,7 +405,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
     for (std::size_t i = 0; i < list->size(); ++i) {
       BandwidthExplicit e;
       cfg.cameras.push_back(
-          read_camera((*list)[i], "cameras[" + std::to_string(i) + "]", origin, e));
+          read_camera_json((*list)[i], "cameras[" + std::to_string(i) + "]", origin, e));
       bw_explicit.push_back(e);
     }
   }
@@ -428,12 +438,12 @@ std::string invalid_json_message(const std::string& text, const std::string& ori
     json tmp = json::parse(text);
     (void)tmp;
   } catch (const json::parse_error& e) {
-    return origin + ": invalid JSON at byte " + std::to_string(e.byte) + ", " +
+    return prefix(origin) + "invalid JSON at byte " + std::to_string(e.byte) + ", " +
            printable(strip_prefix(e.what()));
   } catch (const std::exception& e) {
-    return origin + ": invalid JSON: " + printable(strip_prefix(e.what()));
+    return prefix(origin) + "invalid JSON: " + printable(strip_prefix(e.what()));
   }
-  return origin + ": invalid JSON";
+  return prefix(origin) + "invalid JSON";
 }
 
 }  // namespace
@@ -451,7 +461,7 @@ Config parse_json_tracked(const std::string& text, const std::string& origin,
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& e) {  // nlohmann::json::exception and friends
-    throw ConfigError(origin + ": " + printable(strip_prefix(e.what())));
+    throw ConfigError(prefix(origin) + printable(strip_prefix(e.what())));
   }
   if (explicit_bw) *explicit_bw = std::move(bw);
   return cfg;
@@ -461,6 +471,26 @@ Config parse_json_tracked(const std::string& text, const std::string& origin,
 
 Config parse_json(const std::string& text, const std::string& origin) {
   return detail::parse_json_tracked(text, origin, nullptr);
+}
+
+Camera parse_camera(const nlohmann::json& object, const Config& cfg) {
+  detail::BandwidthExplicit ignored;
+  Camera c;
+  try {
+    c = detail::read_camera_json(object, "", "", ignored);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {  // nlohmann::json::exception and friends
+    throw ConfigError(detail::printable(detail::strip_prefix(e.what())));
+  }
+  detail::check_camera("", c, cfg, [&cfg](const std::string& id) { return cfg.find_camera(id) != nullptr; });
+  return c;
+}
+
+Camera parse_camera(const std::string& json_text, const Config& cfg) {
+  nlohmann::json object = nlohmann::json::parse(json_text, nullptr, false);
+  if (object.is_discarded()) throw ConfigError(detail::invalid_json_message(json_text, ""));
+  return parse_camera(object, cfg);
 }
 
 }  // namespace camrelay::config

@@ -1,4 +1,5 @@
 // validate(): every range and cross-field rule, on the final (file + env + CLI) values.
+#include <functional>
 #include <iterator>
 #include <set>
 #include <utility>
@@ -299,23 +300,31 @@ void check_cameras(const Config& cfg) {
   for (std::size_t i = 0; i < cfg.cameras.size(); ++i) {
     const Camera& c = cfg.cameras[i];
     const std::string p = "cameras[" + std::to_string(i) + "]";
-    if (!valid_camera_id(c.id)) {
-      fail(p + ".id", "must match [A-Za-z0-9_-]{1,64} (got " + quote(c.id) + ")");
-    }
-    if (!seen.insert(c.id).second) fail(p + ".id", "duplicate id " + quote(c.id));
-    check_int(p + ".bandwidth.min_kbps", c.bandwidth.min_kbps, kBandwidthKbps);
-    check_int(p + ".bandwidth.max_kbps", c.bandwidth.max_kbps, kBandwidthKbps);
-    if (c.bandwidth.min_kbps > c.bandwidth.max_kbps) {
-      fail(p + ".bandwidth.min_kbps",
-           "must be <= max_kbps (got min " + std::to_string(c.bandwidth.min_kbps) + ", max " +
-               std::to_string(c.bandwidth.max_kbps) + ")");
-    }
-    std::visit([&](const auto& s) { check_source(p + ".source", s, cfg); }, c.source);
-    check_camera_record(p + ".record", c.record);
+    check_camera(p, c, cfg, [&seen](const std::string& id) { return !seen.insert(id).second; });
   }
 }
 
 }  // namespace
+
+[[noreturn]] void fail_duplicate_id(const std::string& path, const std::string& id) {
+  throw DuplicateIdError(path + ": duplicate id " + quote(id));
+}
+
+void check_camera(const std::string& path, const Camera& c, const Config& cfg,
+                  const std::function<bool(const std::string&)>& id_taken) {
+  const auto key = [&path](const char* k) { return path.empty() ? std::string(k) : path + "." + k; };
+  if (!valid_camera_id(c.id)) fail(key("id"), "must match [A-Za-z0-9_-]{1,64} (got " + quote(c.id) + ")");
+  if (id_taken(c.id)) fail_duplicate_id(key("id"), c.id);
+  check_int(key("bandwidth.min_kbps"), c.bandwidth.min_kbps, kBandwidthKbps);
+  check_int(key("bandwidth.max_kbps"), c.bandwidth.max_kbps, kBandwidthKbps);
+  if (c.bandwidth.min_kbps > c.bandwidth.max_kbps) {
+    fail(key("bandwidth.min_kbps"), "must be <= max_kbps (got min " + std::to_string(c.bandwidth.min_kbps) +
+                                        ", max " + std::to_string(c.bandwidth.max_kbps) + ")");
+  }
+  std::visit([&](const auto& s) { check_source(key("source"), s, cfg); }, c.source);
+  check_camera_record(key("record"), c.record);
+}
+
 }  // namespace detail
 
 void validate(const Config& cfg) {

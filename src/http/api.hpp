@@ -7,14 +7,23 @@
 #include "camrelay/http/static_files.hpp"
 
 namespace camrelay::service {
+class CameraCatalog;
 class StreamManager;
 }
 
 namespace camrelay::http {
 
 // Registers every REST endpoint and the static pages (docs: README "API").
-void register_api(Router& r, std::shared_ptr<service::StreamManager> mgr, const config::Config& cfg,
+void register_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                  std::shared_ptr<service::CameraCatalog> catalog, const config::Config& cfg,
                   const StaticFiles& files);
+
+// Lists show only the cameras the caller may watch (api_streams.cpp).
+bool visible(const Params& p, const std::string& camera_id);
+
+// GET /cameras and the cameras managed through the API (api_cameras.cpp).
+void register_camera_api(Router& r, std::shared_ptr<service::CameraCatalog> catalog,
+                         std::shared_ptr<service::StreamManager> mgr);
 
 // Login, logout, accounts, tokens, the route table (api_auth.cpp).
 void register_auth_api(Router& r, std::shared_ptr<auth::Service> auth, const StaticFiles& files,

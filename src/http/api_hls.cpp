@@ -224,7 +224,8 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           const std::string id = p.at("id");
           check_camera_id(id);
           // The seed sent RTSP settings here; cameras are configured in the config file
-          // (cameras[].source), so these fields are accepted and reported as ignored.
+          // (cameras[].source) or through PUT /cameras/{id}, so these fields are accepted
+          // and reported as ignored.
           const nlohmann::json ignored = decode_seed_rtsp_fields(parse_json_body(req));
           auto op = await_reply<StreamInfo>(
               [m, id](Reply<StreamInfo> cb) { m->start(id, {}, std::move(cb)); });
@@ -236,7 +237,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
           auto j = seed_status(info, hls);
           if (!ignored.empty()) {
             j["ignored_fields"] = ignored;
-            j["note"] = "RTSP settings come from the camera configuration (cameras[].source)";
+            j["note"] = "RTSP settings come from the camera configuration (cameras[].source, or PUT /cameras/{id})";
           }
           co_return json_response(req, j, info.changed ? bhttp::status::accepted : bhttp::status::ok);
         });

@@ -309,11 +309,15 @@ void register_mjpeg_api(Router& r, std::shared_ptr<StreamManager> m, const confi
   });
 
   // Seed-004 aliases (the first configured camera).
-  r.add(V::get, "/live/status", Access::user, [m](const Request& req, const Params& p) {
+  auto status = [m](const Request& req, const Params& p) {
     const std::string id = first_camera(*m);
     require_camera(p, id);
     return live_status_response(req, m, id, bhttp::status::ok);
-  });
+  };
+  r.add(V::get, "/live/status", Access::user, status);
+  // Seed 004's troubleshooting check ("is the camera there?"): the same answer, whose
+  // state/streaming/error say whether the first camera delivers pictures.
+  r.add(V::get, "/camera/status", Access::user, status);
   // Seed 004's record_duration (JSON body or query): the camera records for that long.
   r.add(V::post, "/live/start", Access::admin, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string id = first_camera(*m);

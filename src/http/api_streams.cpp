@@ -1,4 +1,4 @@
-// REST: /health, /streams, /cameras and the seed-000 /api/stream aliases.
+// REST: /health, /streams and the seed-000 /api/stream aliases (/cameras: api_cameras.cpp).
 #include "api.hpp"
 #include "api_outputs.hpp"
 #include "await_reply.hpp"
@@ -29,8 +29,8 @@ void check_id(const std::string& id) {
 // Lists show only the cameras the caller may watch.
 bool visible(const Params& p, const std::string& camera_id) { return !p.who || p.who->may_view(camera_id); }
 
-void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::Config& cfg,
-                  const StaticFiles& files) {
+void register_api(Router& r, std::shared_ptr<StreamManager> mgr, std::shared_ptr<service::CameraCatalog> catalog,
+                  const config::Config& cfg, const StaticFiles& files) {
   using V = bhttp::verb;
   auto m = mgr;
 
@@ -109,26 +109,7 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, const config::C
   r.add(V::post, "/streams/{id}/stop", Access::admin, stop_stream);
   r.add(V::post, "/api/stream/stop/{id}", Access::admin, stop_stream);
 
-  r.add(V::get, "/cameras", Access::user, [m](const Request& req, const Params& p) -> asio::awaitable<Response> {
-    auto all_op = await_reply<std::vector<StreamInfo>>(
-        [m](Reply<std::vector<StreamInfo>> cb) { m->list(std::move(cb)); });
-    auto all = co_await std::move(all_op);
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : all) {
-      if (!visible(p, s.camera_id)) continue;
-      arr.push_back({{"id", s.camera_id},
-                     {"name", s.name},
-                     {"source_type", s.source_type},
-                     {"auto_start", s.auto_start},
-                     {"state", service::to_string(s.state)},
-                     {"bandwidth", {{"min_kbps", s.bandwidth.min_kbps}, {"max_kbps", s.bandwidth.max_kbps}}},
-                     {"urls",
-                      {{"stream", "/streams/" + s.camera_id},
-                       {"viewer", "/viewer?camera=" + s.camera_id}}}});
-    }
-    co_return json_response(req, {{"cameras", arr}, {"count", arr.size()}});
-  });
-
+  register_camera_api(r, catalog, mgr);
   register_viewer_api(r, mgr, cfg);
   register_output_api(r, mgr, cfg, files);  // HLS, MJPEG, snapshots (api_hls.cpp, api_mjpeg.cpp)
 

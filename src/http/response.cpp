@@ -8,7 +8,7 @@ namespace camrelay::http {
 
 void add_cors(Response& res) {
   res.set(bhttp::field::access_control_allow_origin, "*");
-  res.set(bhttp::field::access_control_allow_methods, "GET, POST, PATCH, DELETE, OPTIONS");
+  res.set(bhttp::field::access_control_allow_methods, "GET, POST, PUT, PATCH, DELETE, OPTIONS");
   res.set(bhttp::field::access_control_allow_headers,
           "Content-Type, Authorization, If-Match, Link");
   res.set(bhttp::field::access_control_expose_headers, "Location, Link, ETag, Accept-Patch");

@@ -59,9 +59,9 @@ struct Server::Conn {
 };
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
-               std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth,
-               std::shared_ptr<TlsContext> tls)
-    : io_(io), cfg_(cfg), manager_(std::move(manager)), auth_(std::move(auth)),
+               std::shared_ptr<service::StreamManager> manager, std::shared_ptr<service::CameraCatalog> catalog,
+               std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls)
+    : io_(io), cfg_(cfg), manager_(std::move(manager)), catalog_(std::move(catalog)), auth_(std::move(auth)),
       limiter_(std::make_unique<RateLimiter>(cfg.http.rate_limit_per_s, cfg.http.rate_limit_burst)),
       per_ip_(std::make_shared<ConnectionCounter>(cfg.http.max_connections_per_ip)),
       files_(find_web_root(cfg.http.web_root, &web_found_)) {
@@ -71,7 +71,7 @@ Server::Server(asio::io_context& io, const config::Config& cfg,
   }
   // The account routes first: the static files' catch-all patterns would take /login.
   register_auth_api(router_, auth_, files_, [this] { return route_table(); });
-  register_api(router_, manager_, cfg_, files_);
+  register_api(router_, manager_, catalog_, cfg_, files_);
   if (web_found_) {
     lg()->info("serving web files from {}", files_.root().string());
   } else if (!cfg.http.web_root.empty()) {

@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "camrelay/media/recorder.hpp"
 #include "camrelay/model/mp4_probe.hpp"
@@ -107,6 +108,7 @@ struct Recordings::Impl : std::enable_shared_from_this<Recordings::Impl> {
   asio::thread_pool pool{1};  // the disk thread
   asio::steady_timer timer{pool.get_executor()};
   std::function<void()> space_changed;
+  std::function<std::vector<config::Camera>()> cameras;  // set before start
   bool stopped = false;  // disk thread
   std::atomic<bool> stop_requested{false};
   mutable std::mutex mu;
@@ -149,7 +151,9 @@ struct Recordings::Impl : std::enable_shared_from_this<Recordings::Impl> {
     std::uint64_t files = 0, bytes = 0;
     try {
       auto rows = store.closed_recordings();
-      const auto ids = plan_retention(rows, cfg, unix_now_ms());
+      config::Config limits = cfg;  // with every camera's record limits
+      if (cameras) limits.cameras = cameras();
+      const auto ids = plan_retention(rows, limits, unix_now_ms());
       std::vector<std::int64_t> done;
       std::map<std::int64_t, const store::RecordingRow*> by_id;
       for (const auto& r : rows) by_id[r.id] = &r;
@@ -236,6 +240,10 @@ int Recordings::recover() {
   }
   impl_->store.flush();
   return n;
+}
+
+void Recordings::set_cameras(std::function<std::vector<config::Camera>()> cameras) {
+  impl_->cameras = std::move(cameras);
 }
 
 void Recordings::start(std::function<void()> space_changed) {
@@ -345,9 +353,22 @@ void Recordings::thumbnail(std::int64_t id, RecordingReply<std::string> reply) {
 
 void Recordings::remove_camera(std::string camera_id, RecordingReply<int> reply) {
   impl_->answer<int>(std::move(reply), [camera_id = std::move(camera_id)](Impl& self) {
+    // The camera's path is stopping: its last file closes once the muxer has finished it
+    // (a few seconds at most). Wait for that, so that file goes too.
+    auto rows = self.store.camera_recordings(camera_id);
+    for (int i = 0; i < 50; ++i) {
+      const bool open = std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.status == "recording"; });
+      if (!open) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      self.store.flush();
+      rows = self.store.camera_recordings(camera_id);
+    }
     std::vector<std::int64_t> ids;
-    for (const auto& r : self.store.camera_recordings(camera_id)) {
-      if (r.status == "recording") continue;
+    for (const auto& r : rows) {
+      if (r.status == "recording") {
+        lg()->warn("camera {} deleted: {} is still being written; kept", camera_id, r.path);
+        continue;
+      }
       if (remove_files(r.path)) ids.push_back(r.id);
     }
     const int n = self.store.delete_recordings(ids);

@@ -48,11 +48,16 @@ class Gather {
 
 StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
                              std::shared_ptr<MediaPort> media, std::string gst_status)
+    : StreamManager(io, cfg, store, std::move(media), std::move(gst_status), cfg.cameras) {}
+
+StreamManager::StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
+                             std::shared_ptr<MediaPort> media, std::string gst_status,
+                             std::vector<config::Camera> cameras)
     : ctx_(std::make_shared<PathContext>(io, cfg, store, std::move(media))),
       strand_(asio::make_strand(io)),
       gst_status_(std::move(gst_status)),
       boot_mono_ms_(mono_now_ms()) {
-  for (const auto& cam : cfg.cameras) {
+  for (const auto& cam : cameras) {
     paths_.emplace(cam.id, std::make_shared<CameraPath>(ctx_, cam));
     configs_.emplace(cam.id, cam);
     order_.push_back(cam.id);

@@ -157,6 +157,20 @@ CREATE INDEX IF NOT EXISTS idx_recordings_camera_start ON recordings(camera_id, 
 CREATE INDEX IF NOT EXISTS idx_recordings_start ON recordings(start_ms);
 )sql";
 
+// Cameras added through the REST API (docs/cameras.md). config_json is the camera in the
+// configuration file's format without its credentials; `secrets` holds those, sealed with
+// <data_dir>/secret.key (store::SecretBox), NULL when it has none.
+constexpr const char* kApiCameras = R"sql(
+CREATE TABLE IF NOT EXISTS api_cameras (
+  id          TEXT PRIMARY KEY,
+  position    INTEGER NOT NULL,
+  config_json TEXT NOT NULL,
+  secrets     BLOB,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -165,6 +179,7 @@ const std::vector<Migration>& migrations() {
       {"accounts: users, api_tokens, auth_sessions", [](sqlite3* db) { exec(db, kV2Accounts); }},
       {"audit_log", [](sqlite3* db) { exec(db, kV3Audit); }},
       {"recordings", [](sqlite3* db) { exec(db, kV4Recordings); }},
+      {"api_cameras", [](sqlite3* db) { exec(db, kApiCameras); }},
   };
   return list;
 }

@@ -67,6 +67,12 @@ Stmt& Stmt::bind_text_or_null(int idx, std::string_view v) {
   return v.empty() ? bind_null(idx) : bind(idx, v);
 }
 
+Stmt& Stmt::bind_blob_or_null(int idx, std::string_view bytes) {
+  if (bytes.empty()) return bind_null(idx);
+  check_bind(sqlite3_bind_blob64(stmt_, idx, bytes.data(), bytes.size(), SQLITE_TRANSIENT), idx);
+  return *this;
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -94,6 +100,13 @@ std::string Stmt::col_text(int col) const {
   if (!p) return {};
   const int n = sqlite3_column_bytes(stmt_, col);
   return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
+std::string Stmt::col_blob(int col) const {
+  const auto* p = sqlite3_column_blob(stmt_, col);
+  if (!p) return {};
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 bool Stmt::col_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

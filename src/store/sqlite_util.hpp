@@ -47,6 +47,8 @@ class Stmt {
   Stmt& bind(int idx, const std::optional<std::string>& v);
   // Empty string -> NULL (for nullable id/text columns).
   Stmt& bind_text_or_null(int idx, std::string_view v);
+  // Bytes as a BLOB; empty -> NULL.
+  Stmt& bind_blob_or_null(int idx, std::string_view bytes);
 
   // Returns true when a row is available, false when done; throws on error.
   bool step();
@@ -58,6 +60,7 @@ class Stmt {
   std::int64_t col_int64(int col) const;
   int col_int(int col) const;
   std::string col_text(int col) const;
+  std::string col_blob(int col) const;  // NULL reads as ""
   bool col_is_null(int col) const;
   std::optional<std::int64_t> col_opt_int64(int col) const;
   std::optional<std::string> col_opt_text(int col) const;

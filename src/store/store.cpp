@@ -11,6 +11,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "api_camera_queries.hpp"
 #include "auth_queries.hpp"
 #include "migrations.hpp"
 #include "queries.hpp"
@@ -198,8 +199,9 @@ Error open_error(const std::string& path, const SqliteError& e) {
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
     return Error(Errc::invalid_argument,
                  "database " + path + " is damaged (" + e.what() +
-                     "). Move it aside (camrelay then creates a new, empty one: camera settings come "
-                     "from the config file; only the session history is in the database) or restore a backup");
+                     "). Move it aside (camrelay then creates a new, empty one: the config file's cameras "
+                     "stay; accounts, cameras added through the API and the session history are lost) or "
+                     "restore a backup");
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Error(Errc::conflict, "database " + path + " is locked by another process (" + e.what() +
@@ -453,6 +455,18 @@ void Store::list_audit(int limit, std::int64_t before_id, std::function<void(std
   impl_->read<AuditRow>(
       "list_audit", [limit, before_id](sqlite3* db) { return detail::list_audit(db, limit, before_id); },
       std::move(done));
+}
+
+std::vector<ApiCameraRow> Store::load_api_cameras() {
+  return impl_->account("load_api_cameras", [](sqlite3* db) { return detail::load_api_cameras(db); });
+}
+
+void Store::put_api_camera(const ApiCameraRow& row) {
+  impl_->account("put_api_camera", [&row](sqlite3* db) { detail::put_api_camera(db, row); });
+}
+
+bool Store::delete_api_camera(const std::string& id) {
+  return impl_->account("delete_api_camera", [&id](sqlite3* db) { return detail::delete_api_camera(db, id); });
 }
 
 std::int64_t Store::external_changes() {

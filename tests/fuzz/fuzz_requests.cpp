@@ -1,6 +1,9 @@
 // Request bodies: every JSON decoder of the REST API, the login form, a WHEP PATCH
-// sdpfrag, and the configuration file loader (the same bytes through each).
+// sdpfrag, the configuration file loader and a camera body of POST/PUT /cameras (the same
+// bytes through each).
+#include "camrelay/config/camera_json.hpp"
 #include "camrelay/config/config.hpp"
+#include "camrelay/config/secrets.hpp"
 #include "decode.hpp"
 #include "fuzz_common.hpp"
 
@@ -39,6 +42,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
       config::Config c = config::parse_json(std::string(text));
       config::validate(c);
+    } catch (const config::ConfigError&) {
+    }
+  });
+  fuzz::expect_clean("camera", [&] {
+    try {
+      const config::Config cfg;
+      const config::Camera c = config::parse_camera(std::string(text), cfg);
+      if (config::parse_camera(config::camera_to_json(c), cfg) != c) fuzz::finding("camera_to_json does not read back");
+      config::Camera bare = c;
+      const config::CameraCredentials cred = config::take_credentials(bare);
+      config::put_credentials(bare, cred);
+      if (bare != c) fuzz::finding("a camera's credentials do not go back where they were");
+      if (config::keep_masked_credentials(config::mask_credentials(c), &c) != c) {
+        fuzz::finding("*** sent back does not keep the stored passwords");
+      }
     } catch (const config::ConfigError&) {
     }
   });

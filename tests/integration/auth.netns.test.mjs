@@ -179,6 +179,13 @@ test('every route: 401 without credentials, 403 with another camera\'s token or 
     // Nothing is open by accident: the open routes are exactly these.
     const open = routes.filter((r) => r.access === 'open').map((r) => `${r.method} ${r.path}`).sort();
     assert.deepEqual(open, ['GET /health', 'GET /login', 'GET /vendor/hls.min.js', 'POST /auth/login', 'POST /auth/logout']);
+    // Cameras are managed by admins only (docs/cameras.md); the seed-004 check is a list.
+    const accessOf = (method, p) => routes.find((r) => r.method === method && r.path === p)?.access;
+    for (const [method, p] of [['POST', '/cameras'], ['GET', '/cameras/{id}'], ['PUT', '/cameras/{id}'], ['DELETE', '/cameras/{id}']]) {
+      assert.equal(accessOf(method, p), 'admin', `${method} ${p}`);
+    }
+    assert.equal(accessOf('GET', '/cameras'), 'user');
+    assert.equal(accessOf('GET', '/camera/status'), 'user');
 
     const fill = (p) => p.replace('{id}', 'a').replace('{vid}', 'v_000000000000000000000000').replace('{name}', 'nobody')
       .replace('{tid}', 'tok_000000000000000000000000').replace('{p0}', 'style.css').replace(/\{p\d\}/g, 'x');

@@ -275,6 +275,13 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A camera id that another camera already has ("cameras[2].id: duplicate id \"cam1\"").
+// A ConfigError like the others; the REST API answers it 409 instead of 400.
+class DuplicateIdError : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
+
 // Parses a JSON document (file contents) into a Config, starting from defaults.
 // Unknown keys are errors (typos must not be silently ignored).
 Config parse_json(const std::string& text, const std::string& origin = "config");
@@ -284,6 +291,13 @@ void apply_env(Config& cfg, const std::map<std::string, std::string>& env);
 
 // Validates cross-field rules (unique ids, port ranges, min<=max, ...). Throws ConfigError.
 void validate(const Config& cfg);
+
+// One camera object in the configuration file's format (the REST API's POST/PUT /cameras
+// body), read and validated by the same code as the file's cameras, within `cfg` (its
+// settings, e.g. mqtt.url, and its other cameras: an id one of them has is a
+// DuplicateIdError). Messages name the key relative to the object ("source.type: must be
+// one of …"); text that is not JSON gives the file's "invalid JSON at byte N, …" message.
+Camera parse_camera(const std::string& json_text, const Config& cfg);
 
 // Full load: argv (--config PATH, --data-dir DIR, --log-level L, --version, --help),
 // file, env, validation. `env` is usually the process environment.

@@ -13,6 +13,7 @@
 #include "camrelay/http/stream.hpp"
 
 namespace camrelay::service {
+class CameraCatalog;
 class StreamManager;
 }
 namespace camrelay::auth {
@@ -32,9 +33,11 @@ class Server {
  public:
   // Every route is checked against `auth` before its handler runs. `tls`: the certificate
   // loaded beforehand (null: loaded here when a port speaks TLS; throws camrelay::Error).
+  // `catalog` holds the cameras of the configuration file and those of the API (the
+  // /cameras routes change the latter).
   Server(asio::io_context& io, const config::Config& cfg,
-         std::shared_ptr<service::StreamManager> manager, std::shared_ptr<auth::Service> auth,
-         std::shared_ptr<TlsContext> tls = nullptr);
+         std::shared_ptr<service::StreamManager> manager, std::shared_ptr<service::CameraCatalog> catalog,
+         std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls = nullptr);
   ~Server();
 
   // Binds and starts accepting. Throws camrelay::Error(unavailable) if a port is taken.
@@ -81,6 +84,7 @@ class Server {
   asio::io_context& io_;
   const config::Config& cfg_;
   std::shared_ptr<service::StreamManager> manager_;
+  std::shared_ptr<service::CameraCatalog> catalog_;
   std::shared_ptr<auth::Service> auth_;
   std::unique_ptr<RateLimiter> limiter_;         // requests per client IP (http.rate_limit_*)
   std::shared_ptr<ConnectionCounter> per_ip_;    // open connections per client IP (outlives taken-over sockets)

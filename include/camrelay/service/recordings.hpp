@@ -55,6 +55,9 @@ class Recordings : public std::enable_shared_from_this<Recordings> {
   // At start-up, before any camera records (synchronous): closes the rows a crash left
   // "recording" with the file's real length (status "recovered"; "missing" without a file).
   int recover();
+  // The cameras whose `record` limits retention applies (the file's and the API's); call
+  // before start(). Default: the configuration file's.
+  void set_cameras(std::function<std::vector<config::Camera>()> cameras);
   // The periodic check (retention, free space). `space_changed` runs (on this class's thread)
   // when recording becomes possible again or must pause: the manager tells every camera.
   void start(std::function<void()> space_changed);

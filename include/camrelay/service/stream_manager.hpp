@@ -177,6 +177,10 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // `media` makes the cameras' pipelines (gstreamer_media(), or a fake in unit tests).
   StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
                 std::shared_ptr<MediaPort> media, std::string gst_status);
+  // With the cameras to run instead of cfg.cameras (those of the file, then those added
+  // through the API: CameraCatalog::cameras()).
+  StreamManager(asio::io_context& io, const config::Config& cfg, store::Store& store,
+                std::shared_ptr<MediaPort> media, std::string gst_status, std::vector<config::Camera> cameras);
   ~StreamManager();
 
   // Recording (recordings.hpp); call before boot(). Without it, record_start answers

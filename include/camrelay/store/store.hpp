@@ -23,6 +23,16 @@ struct CameraRow {
   std::string config_json;  // the camera's config with secrets removed
 };
 
+// A camera added through the REST API (table api_cameras).
+struct ApiCameraRow {
+  std::string id;
+  std::int64_t position = 0;  // listing order among the API cameras
+  std::string config_json;    // the camera in the configuration file's format, without credentials
+  std::string secrets;        // its credentials, sealed (SecretBox); "" = none
+  std::int64_t created_at = 0;  // unix seconds; kept when the row is replaced
+  std::int64_t updated_at = 0;
+};
+
 struct StreamSessionRow {
   std::string session_id;
   std::string camera_id;
@@ -119,6 +129,11 @@ class Store {
   std::vector<RecordingRow> closed_recordings();   // every closed row, oldest first (retention)
   int delete_recordings(const std::vector<std::int64_t>& ids);
   std::vector<RecordingRow> camera_recordings(const std::string& camera_id);
+
+  // ---- cameras added through the REST API (synchronous, like the accounts) ----
+  std::vector<ApiCameraRow> load_api_cameras();  // by position
+  void put_api_camera(const ApiCameraRow& row);  // insert or replace (created_at kept)
+  bool delete_api_camera(const std::string& id);  // false: no such row
 
   // Changes whenever another connection (the `camrelay user …` commands) committed to the
   // database file since the last call (PRAGMA data_version).

@@ -52,7 +52,7 @@ TEST(StoreOpen, SchemaHasTablesColumnsAndIndexes) {
   store->flush();
   RawDb raw(path);
   const auto tables = raw.column("SELECT name FROM sqlite_master WHERE type = 'table'");
-  for (const char* t : {"cameras", "stream_sessions", "viewer_sessions"}) {
+  for (const char* t : {"cameras", "stream_sessions", "viewer_sessions", "api_cameras"}) {
     EXPECT_TRUE(contains(tables, t)) << t;
   }
   const auto cam = raw.column("SELECT name FROM pragma_table_info('cameras')");

@@ -1,0 +1,60 @@
+// Camera -> the configuration file's camera object (json_load.cpp reads it back).
+#include "camrelay/config/camera_json.hpp"
+
+namespace camrelay::config {
+namespace {
+
+using json = nlohmann::json;
+
+json source_json(const TestSource& s) {
+  return {{"type", "test"},          {"width", s.width},
+          {"height", s.height},      {"fps", s.fps},
+          {"bitrate_kbps", s.bitrate_kbps}, {"keyframe_interval_s", s.keyframe_interval_s},
+          {"pattern", s.pattern},    {"overlay_clock", s.overlay_clock},
+          {"profile", s.profile}};
+}
+
+json source_json(const RtpSource& s) {
+  return {{"type", "rtp"},
+          {"negotiation", s.negotiation},
+          {"video_port", s.video_port},
+          {"payload_type", s.payload_type},
+          {"codec", s.codec},
+          {"clock_rate", s.clock_rate},
+          {"audio", s.audio},
+          {"rtp_timeout_s", s.rtp_timeout_s},
+          {"audio_port", s.audio_port},
+          {"audio_payload_type", s.audio_payload_type},
+          {"audio_codec", s.audio_codec},
+          {"audio_clock_rate", s.audio_clock_rate}};
+}
+
+json source_json(const RtspSource& s) {
+  return {{"type", "rtsp"},         {"url", s.url},           {"host", s.host},
+          {"port", s.port},         {"path", s.path},         {"username", s.username},
+          {"password", s.password}, {"transport", s.transport}, {"latency_ms", s.latency_ms}};
+}
+
+json source_json(const V4l2Source& s) {
+  return {{"type", "v4l2"},   {"device", s.device},         {"width", s.width},
+          {"height", s.height}, {"fps", s.fps},             {"bitrate_kbps", s.bitrate_kbps},
+          {"keyframe_interval_s", s.keyframe_interval_s}};
+}
+
+}  // namespace
+
+json camera_to_json(const Camera& c) {
+  return {{"id", c.id},
+          {"name", c.name},
+          {"auto_start", c.auto_start},
+          {"audio", c.audio},
+          {"bandwidth", {{"min_kbps", c.bandwidth.min_kbps}, {"max_kbps", c.bandwidth.max_kbps}}},
+          {"record",
+           {{"mode", c.record.mode},
+            {"segment_s", c.record.segment_s},
+            {"max_age_h", c.record.max_age_h},
+            {"max_mb", c.record.max_mb}}},
+          {"source", std::visit([](const auto& s) { return source_json(s); }, c.source)}};
+}
+
+}  // namespace camrelay::config

@@ -1,0 +1,263 @@
+// CameraCatalog: the configuration file's cameras and those of the REST API, one list for
+// the registry. API cameras are stored (api_cameras) before a change returns; their
+// credentials are sealed apart from the rest of their settings.
+#include "camrelay/service/camera_catalog.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "camrelay/config/camera_json.hpp"
+#include "camrelay/config/secrets.hpp"
+#include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
+#include "camrelay/util/log.hpp"
+
+namespace camrelay::service {
+namespace {
+
+using nlohmann::json;
+
+auto lg() {
+  static auto l = log::get("service");
+  return l;
+}
+
+std::string seal_credentials(const store::SecretBox& box, const config::CameraCredentials& c) {
+  if (c.empty()) return {};
+  return box.seal(json{{"url_userinfo", c.url_userinfo}, {"username", c.username}, {"password", c.password}}.dump());
+}
+
+// The credentials of a stored row; nullopt when they cannot be unsealed or read.
+std::optional<config::CameraCredentials> unseal_credentials(const store::SecretBox& box, const std::string& sealed) {
+  if (sealed.empty()) return config::CameraCredentials{};
+  const auto text = box.open(sealed);
+  if (!text) return std::nullopt;
+  const json j = json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  config::CameraCredentials c;
+  for (auto [key, field] : {std::pair{"url_userinfo", &c.url_userinfo}, std::pair{"username", &c.username},
+                            std::pair{"password", &c.password}}) {
+    if (auto it = j.find(key); it != j.end() && it->is_string()) *field = it->get<std::string>();
+  }
+  return c;
+}
+
+[[noreturn]] void file_camera(const std::string& id) {
+  throw Error(Errc::conflict, "camera '" + id +
+                                  "' is defined in the configuration file (origin config): change it there "
+                                  "and reload (SIGHUP); only cameras added through the API are changed here");
+}
+
+}  // namespace
+
+const char* to_string(Origin o) noexcept { return o == Origin::config ? "config" : "api"; }
+
+CameraCatalog::CameraCatalog(const config::Config& cfg, store::Store& store, store::SecretBox box)
+    : store_(store), box_(std::move(box)), base_(cfg) {
+  load(store);
+}
+
+CameraCatalog::~CameraCatalog() = default;
+
+void CameraCatalog::load(store::Store& store) {
+  // Validated alone (the file's settings, no other camera): whether the file takes the id
+  // is decided when the list is made, so that a camera the file gives up comes back.
+  config::Config alone = base_;
+  alone.cameras.clear();
+  for (auto& row : store.load_api_cameras()) {
+    ApiCamera e{row.id, row.position, row.created_at, row.updated_at, std::nullopt, {}};
+    const auto cred = unseal_credentials(box_, row.secrets);
+    const json settings = json::parse(row.config_json, nullptr, false);
+    if (!cred) {
+      e.problem = "its credentials cannot be unsealed with the key file secret.key (was it replaced?)";
+    } else if (settings.is_discarded()) {
+      e.problem = "its stored settings are not JSON";
+    } else {
+      try {
+        config::Camera cam = config::parse_camera(settings, alone);
+        if (cam.id != row.id) throw config::ConfigError("id: stored as \"" + row.id + "\"");
+        config::put_credentials(cam, *cred);
+        e.camera = std::move(cam);
+      } catch (const config::ConfigError& err) {
+        e.problem = std::string("its settings are not valid: ") + err.what();
+      }
+    }
+    if (!e.problem.empty()) lg()->error("API camera {}: skipped: {}", e.id, e.problem);
+    api_.push_back(std::move(e));
+  }
+  for (const auto& e : api_) {
+    if (e.camera && in_file(e.id)) {
+      lg()->warn("API camera {}: skipped: the configuration file defines a camera with this id, which wins", e.id);
+    }
+  }
+  if (!api_.empty()) lg()->info("{} camera(s) added through the API loaded from the database", api_.size());
+}
+
+void CameraCatalog::attach(std::shared_ptr<StreamManager> manager) {
+  std::lock_guard lk(mu_);
+  manager_ = std::move(manager);
+}
+
+void CameraCatalog::set_on_camera_deleted(CameraDeleted hook) {
+  std::lock_guard lk(mu_);
+  on_deleted_ = std::move(hook);
+}
+
+bool CameraCatalog::in_file(const std::string& id) const { return base_.find_camera(id) != nullptr; }
+
+CameraCatalog::ApiCamera* CameraCatalog::api(const std::string& id) {
+  auto it = std::find_if(api_.begin(), api_.end(), [&id](const ApiCamera& e) { return e.id == id; });
+  return it == api_.end() ? nullptr : &*it;
+}
+
+const CameraCatalog::ApiCamera* CameraCatalog::api(const std::string& id) const {
+  return const_cast<CameraCatalog*>(this)->api(id);
+}
+
+std::vector<config::Camera> CameraCatalog::cameras_locked() const {
+  std::vector<config::Camera> out = base_.cameras;
+  for (const auto& e : api_) {
+    if (e.camera && !in_file(e.id)) out.push_back(*e.camera);
+  }
+  return out;
+}
+
+std::vector<config::Camera> CameraCatalog::cameras() const {
+  std::lock_guard lk(mu_);
+  return cameras_locked();
+}
+
+std::optional<CatalogCamera> CameraCatalog::find(const std::string& id) const {
+  std::lock_guard lk(mu_);
+  if (const auto* c = base_.find_camera(id)) return CatalogCamera{*c, Origin::config, 0, 0};
+  if (const auto* e = api(id); e && e->camera) return CatalogCamera{*e->camera, Origin::api, e->created_at, e->updated_at};
+  return std::nullopt;
+}
+
+std::optional<Origin> CameraCatalog::origin(const std::string& id) const {
+  auto c = find(id);
+  return c ? std::optional(c->origin) : std::nullopt;
+}
+
+std::vector<SkippedCamera> CameraCatalog::skipped() const {
+  std::lock_guard lk(mu_);
+  std::vector<SkippedCamera> out;
+  for (const auto& e : api_) {
+    if (!e.camera) {
+      out.push_back({e.id, e.problem});
+    } else if (in_file(e.id)) {
+      out.push_back({e.id, "the configuration file defines a camera with this id, which wins"});
+    }
+  }
+  return out;
+}
+
+config::Config CameraCatalog::context(const std::string& except) const {
+  config::Config c = base_;
+  for (const auto& e : api_) {
+    if (e.id == except) continue;
+    if (e.camera) {
+      c.cameras.push_back(*e.camera);
+    } else {
+      config::Camera stub;  // stored but not loadable: its id is still taken
+      stub.id = e.id;
+      c.cameras.push_back(std::move(stub));
+    }
+  }
+  return c;
+}
+
+void CameraCatalog::store_camera(const ApiCamera& e) {
+  config::Camera bare = *e.camera;
+  const config::CameraCredentials cred = config::take_credentials(bare);
+  store_.put_api_camera({e.id, e.position, config::camera_to_json(bare).dump(), seal_credentials(box_, cred),
+                         e.created_at, e.updated_at});
+}
+
+CatalogCamera CameraCatalog::create(const std::string& body) {
+  std::lock_guard lk(mu_);
+  config::Camera cam = config::keep_masked_credentials(config::parse_camera(body, context("")), nullptr);
+  const std::int64_t now = unix_now_s();
+  std::int64_t position = 1;
+  for (const auto& e : api_) position = std::max(position, e.position + 1);
+  ApiCamera e{cam.id, position, now, now, cam, {}};
+  store_camera(e);
+  api_.push_back(std::move(e));
+  lg()->info("API camera {}: added ({})", cam.id, config::source_type_name(cam.source));
+  return {std::move(cam), Origin::api, now, now};
+}
+
+CatalogCamera CameraCatalog::replace(const std::string& id, const std::string& body) {
+  std::lock_guard lk(mu_);
+  if (in_file(id)) file_camera(id);
+  ApiCamera* e = api(id);
+  if (!e) throw Error(Errc::not_found, "unknown camera '" + id + "'");
+  // Every other camera is in the context: an id taken there is not this camera's.
+  const auto other_id = [&id](const std::string& got) {
+    return config::ConfigError("id: must be \"" + id + "\", the camera of the URL (got \"" + got + "\")");
+  };
+  config::Camera cam;
+  try {
+    cam = config::parse_camera(body, context(id));
+  } catch (const config::DuplicateIdError&) {
+    throw other_id("another camera's id");
+  }
+  if (cam.id != id) throw other_id(cam.id);
+  cam = config::keep_masked_credentials(std::move(cam), e->camera ? &*e->camera : nullptr);
+  ApiCamera next = *e;
+  next.camera = cam;
+  next.problem.clear();
+  next.updated_at = unix_now_s();
+  store_camera(next);
+  *e = std::move(next);
+  lg()->info("API camera {}: replaced", id);
+  return {std::move(cam), Origin::api, e->created_at, e->updated_at};
+}
+
+RemovedCamera CameraCatalog::remove(const std::string& id) {
+  std::lock_guard lk(mu_);
+  const bool shadowed = in_file(id);
+  if (shadowed && !api(id)) file_camera(id);
+  if (!api(id)) throw Error(Errc::not_found, "unknown camera '" + id + "'");
+  store_.delete_api_camera(id);
+  std::erase_if(api_, [&id](const ApiCamera& e) { return e.id == id; });
+  lg()->info("API camera {}: deleted{}", id, shadowed ? " (it was skipped: the configuration file's camera stays)" : "");
+  return {id, shadowed};
+}
+
+bool CameraCatalog::camera_removed(const RemovedCamera& removed, bool delete_recordings) const {
+  CameraDeleted hook;
+  {
+    std::lock_guard lk(mu_);
+    hook = on_deleted_;
+  }
+  if (!hook || removed.was_shadowed) return false;
+  hook(removed.id, delete_recordings);
+  return delete_recordings;
+}
+
+void CameraCatalog::apply_locked(Reply<ReloadSummary> reply) {
+  if (!manager_) return reply(nullptr, ReloadSummary{});
+  // Under mu_: the registry receives the lists in the order of the changes.
+  manager_->reload_cameras(cameras_locked(), std::move(reply));
+}
+
+void CameraCatalog::apply(Reply<ReloadSummary> reply) {
+  std::lock_guard lk(mu_);
+  apply_locked(std::move(reply));
+}
+
+void CameraCatalog::set_config_cameras(std::vector<config::Camera> cameras, Reply<ReloadSummary> reply) {
+  std::lock_guard lk(mu_);
+  base_.cameras = std::move(cameras);
+  for (const auto& e : api_) {
+    if (e.camera && in_file(e.id)) {
+      lg()->warn("API camera {}: skipped: the configuration file now defines a camera with this id, which wins",
+                 e.id);
+    }
+  }
+  apply_locked(std::move(reply));
+}
+
+}  // namespace camrelay::service

@@ -1,0 +1,36 @@
+#include "api_camera_queries.hpp"
+
+#include "sqlite_util.hpp"
+
+namespace camrelay::store::detail {
+
+std::vector<ApiCameraRow> load_api_cameras(sqlite3* db) {
+  std::vector<ApiCameraRow> out;
+  Stmt st(db, "SELECT id, position, config_json, secrets, created_at, updated_at FROM api_cameras "
+              "ORDER BY position, id");
+  while (st.step()) {
+    out.push_back({st.col_text(0), st.col_int64(1), st.col_text(2), st.col_blob(3), st.col_int64(4),
+                   st.col_int64(5)});
+  }
+  return out;
+}
+
+void put_api_camera(sqlite3* db, const ApiCameraRow& r) {
+  Stmt(db,
+       "INSERT INTO api_cameras (id, position, config_json, secrets, created_at, updated_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET position = excluded.position, "
+       "config_json = excluded.config_json, secrets = excluded.secrets, updated_at = excluded.updated_at")
+      .bind(1, r.id)
+      .bind(2, r.position)
+      .bind(3, r.config_json)
+      .bind_blob_or_null(4, r.secrets)
+      .bind(5, r.created_at)
+      .bind(6, r.updated_at)
+      .run();
+}
+
+bool delete_api_camera(sqlite3* db, const std::string& id) {
+  return Stmt(db, "DELETE FROM api_cameras WHERE id = ?1").bind(1, id).run() > 0;
+}
+
+}  // namespace camrelay::store::detail

@@ -1,0 +1,16 @@
+#pragma once
+// The api_cameras table's SQL (run on the store's worker thread). All throw SqliteError.
+#include <string>
+#include <vector>
+
+#include <sqlite3.h>
+
+#include "camrelay/store/store.hpp"
+
+namespace camrelay::store::detail {
+
+std::vector<ApiCameraRow> load_api_cameras(sqlite3* db);
+void put_api_camera(sqlite3* db, const ApiCameraRow& row);
+bool delete_api_camera(sqlite3* db, const std::string& id);
+
+}  // namespace camrelay::store::detail
