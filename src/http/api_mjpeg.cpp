@@ -53,16 +53,6 @@ struct ClientState {
   bool gone = false;             // the client closed the connection
 };
 
-asio::awaitable<void> write_response(std::shared_ptr<Stream> conn, Response res) {
-  res.keep_alive(false);
-  conn->expires_after(std::chrono::seconds(5));
-  auto [ec, n] = co_await bhttp::async_write(*conn, res, kUseTuple);
-  (void)ec;
-  (void)n;
-  boost::system::error_code ignored;
-  conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  conn->close();
-}
 
 // Reads (and discards) until the client goes away, then wakes the writer.
 asio::awaitable<void> watch_close(std::shared_ptr<Stream> conn, std::shared_ptr<ClientState> st) {
@@ -101,7 +91,7 @@ asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Par
   }
   if (failure) {
     lg()->debug("MJPEG client refused: {}", failure->body());
-    auto wop = write_response(conn, std::move(*failure));
+    auto wop = send_and_close(conn, std::move(*failure));
     co_await std::move(wop);
     co_return;
   }
@@ -287,6 +277,17 @@ asio::awaitable<Response> live_status_response(const Request& req, std::shared_p
 }
 
 }  // namespace
+
+asio::awaitable<void> send_and_close(std::shared_ptr<Stream> conn, Response res) {
+  res.keep_alive(false);
+  conn->expires_after(std::chrono::seconds(5));
+  auto [ec, n] = co_await bhttp::async_write(*conn, res, kUseTuple);
+  (void)ec;
+  (void)n;
+  boost::system::error_code ignored;
+  conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->close();
+}
 
 void check_camera_id(const std::string& id) {
   if (!valid_camera_id(id)) throw Error(Errc::not_found, "unknown camera '" + id.substr(0, 64) + "'");

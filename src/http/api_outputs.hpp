@@ -6,6 +6,8 @@
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/http/router.hpp"
+#include "camrelay/http/stream.hpp"
+#include "camrelay/http/types.hpp"
 #include "camrelay/http/static_files.hpp"
 
 namespace camrelay::service {
@@ -39,6 +41,10 @@ void register_output_takeovers(Server& server, std::shared_ptr<service::StreamMa
 // stopped); nullptr if it is not running. Throws not_found for an unknown camera.
 boost::asio::awaitable<std::shared_ptr<service::StreamOutputs>> running_stream(
     std::shared_ptr<service::StreamManager> mgr, std::string camera_id, bool start);
+
+// A taken-over connection's one response (e.g. an error before a long body), then the
+// connection is closed.
+boost::asio::awaitable<void> send_and_close(std::shared_ptr<Stream> conn, Response res);
 
 // 404 unless `id` has the shape of a camera id.
 void check_camera_id(const std::string& id);

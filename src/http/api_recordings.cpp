@@ -111,16 +111,6 @@ int int_query(const Params& p, const char* key, int def, int lo, int hi) {
 
 // ---- the download (a takeover: headers, then the file in chunks) ----
 
-asio::awaitable<void> send_and_close(std::shared_ptr<Stream> conn, Response res) {
-  res.keep_alive(false);
-  conn->expires_after(std::chrono::seconds(10));
-  auto [ec, n] = co_await bhttp::async_write(*conn, res, kUseTuple);
-  (void)ec;
-  (void)n;
-  boost::system::error_code ignored;
-  conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  conn->close();
-}
 
 struct Fd {
   int fd = -1;

@@ -334,7 +334,12 @@ void Recorder::finish(std::function<void()> done) {
     return;
   }
   state_ = State::stopping;
-  stop_done_ = std::move(done);
+  // The recorder keeps itself alive until the file is finished (the EOS probe and the
+  // timeout below hold it weakly); the owner may have let go of it already (a stream that
+  // stops ends its recording first).
+  stop_done_ = [self = shared_from_this(), done = std::move(done)] {
+    if (done) done();
+  };
   // Off the tees first (at an idle moment), then EOS into the branch: the muxer finishes the
   // file and the EOS probe on the file sink removes the branch.
   auto send_eos = [self = shared_from_this()] {
@@ -377,6 +382,7 @@ void Recorder::remove_branch() {
 
 void Recorder::fail(const std::string& why) {
   if (state_ == State::failed || state_ == State::stopped) return;
+  const auto keep = shared_from_this();  // stop_done_ may hold the last reference
   {
     std::lock_guard lk(mu_);
     error_ = why;
@@ -403,6 +409,7 @@ bool Recorder::on_branch_error(GstObject* branch, const std::string& why) {
 }
 
 void Recorder::on_stream_teardown() {
+  const auto keep = shared_from_this();  // stop_done_ may hold the last reference
   // The pipeline is already NULL: no EOS can finish the file, which plays up to its last
   // fragment.
   const bool was_running = state_ == State::recording || state_ == State::stopping;

@@ -56,10 +56,7 @@ std::string scale_jpeg(const std::string& jpeg, int width, int quality) {
       // The bus says why (e.g. a corrupt frame).
       auto bus = gst::BusPtr::adopt(gst_element_get_bus(pipe.get()));
       if (auto m = gst::MessagePtr::adopt(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR))) {
-        GError* e = nullptr;
-        gst_message_parse_error(m.get(), &e, nullptr);
-        const gst::ErrorPtr error(e);
-        failure = error ? error->message : "decoder error";
+        failure = gst::parse_error(m.get()).message;
       } else {
         failure = "no output within 5 s";
       }

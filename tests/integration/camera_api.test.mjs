@@ -4,7 +4,7 @@
 //     it is stored in SQLite with its password sealed, and is back after a restart;
 //   * GET shows passwords as ***; a PUT that sends *** back keeps the stored password (the
 //     RTSP camera still lets us in); a PUT restarts that camera only;
-//   * DELETE stops and forgets it (?recordings=keep|delete checked); the configuration
+//   * DELETE stops and forgets it, and with ?recordings=delete its files (checked: keep|delete); the configuration
 //     file's cameras refuse PUT and DELETE (409);
 //   * bad bodies get the configuration loader's own messages;
 //   * SIGHUP: a file camera taking an API camera's id wins; the API camera is skipped.
@@ -112,10 +112,19 @@ test('an API camera streams, survives a restart, restarts alone when replaced, a
   assert.equal(badRec.status, 400);
   assert.equal(badRec.body.error.message, 'recordings: must be keep or delete (got "maybe")');
   assert.equal((await stream(d, 'cam2')).state, 'active', 'a refused DELETE changes nothing');
+  // It records (a file on disk, a row), then DELETE ?recordings=delete takes the files too,
+  // the one still being written included.
+  assert.equal((await post(d, '/streams/cam2/record/start', {})).status, 202);
+  const row = await waitFor(async () => (await d.get('/recordings?camera=cam2')).body.recordings[0],
+    { timeoutMs: 20000, message: 'cam2 records' });
+  const file = `${d.dataDir}/recordings/cam2/${row.file}`;
+  await waitFor(() => fs.existsSync(file) && fs.statSync(file).size > 0, { timeoutMs: 10000 });
   const gone = await del(d, '/cameras/cam2?recordings=delete');
   assert.equal(gone.status, 200, gone.text);
-  assert.deepEqual(gone.body, { id: 'cam2', deleted: true, origin: 'api', recordings: 'kept' },
-    'no recordings store is connected: nothing is deleted');
+  assert.deepEqual(gone.body, { id: 'cam2', deleted: true, origin: 'api', recordings: 'deleted' });
+  await waitFor(async () => (await d.get('/recordings?camera=cam2')).body.count === 0,
+    { timeoutMs: 15000, message: 'the recordings of cam2 are gone' });
+  assert.equal(fs.existsSync(file), false);
   assert.equal((await d.get('/streams/cam2')).status, 404);
   assert.deepEqual((await d.get('/cameras')).body.cameras.map((c) => c.id), ['file1']);
   assert.equal((await sqlite(d.dbPath, 'select id from api_cameras')).length, 0);
