@@ -265,3 +265,29 @@ test('a camera lost and back: the file ends at the gap and a new one begins', wi
     assert.ok(frames > 20, `${r.file}: ${frames} frames`);
   }
 }));
+
+test('continuous recording from the config: from boot, cut every segment_s, rows say "continuous"', withDaemons(async (t, h) => {
+  const d = await h.start({
+    config: {
+      recording: { min_free_mb: 0 },
+      cameras: [{ id: 'yard', record: { mode: 'continuous', segment_s: 10 },
+        source: { type: 'test', width: 320, height: 240, keyframe_interval_s: 1 } }],
+    },
+  });
+  // No start and no record request: the camera runs and records because of its config.
+  const s = await waitFor(async () => {
+    const x = await stream(d, 'yard');
+    return writing(x.recording) ? x : null;
+  }, { timeoutMs: 20000, message: 'recording from boot' });
+  assert.equal(s.recording.mode, 'continuous');
+  assert.equal(s.recording.reason, 'continuous');
+  const first = await waitFor(async () => (await recordings(d, '?camera=yard')).recordings.find((r) => r.status === 'complete'),
+    { timeoutMs: 25000, message: 'the first 10 s file closed by the segment length' });
+  assert.equal(first.reason, 'continuous');
+  assert.ok(first.duration_s >= 9 && first.duration_s <= 12, JSON.stringify(first));
+  const rows = (await recordings(d, '?camera=yard')).recordings;
+  assert.equal(rows.length, 2, 'the next file is being written');
+  assert.equal(rows[0].status, 'recording');
+  assert.ok(Math.abs(rows[0].start_ms - first.end_ms) < 100, 'files are contiguous');
+  assert.ok(await decodeAll(`${d.dataDir}/recordings/yard/${first.file}`) >= 9 * 30 * 0.9);
+}));
