@@ -6,13 +6,14 @@
 // (additionalProperties: false on the main objects: an undocumented field fails).
 //
 // Needs the /metrics merge (fields and routes described in the document before the daemon
-// had them); with an older binary these fail, and only these:
-//   - "every described route is served" (GET /openapi.yaml, GET /metrics)
-//   - every check of a stream object (GET /streams, /streams/{id}, start/stop, /api/stream/*):
-//     "stalled", "stalls", stats.fps/client_count/total_bytes_streamed/current_bitrate/
-//     frame_drops/errors/uptime
-//   - GET /health as admin ("stalled_streams")
-//   - "GET /openapi.yaml serves docs/openapi.yaml" and "GET /metrics"
+// had them). With an older binary exactly the tests named "(needs the /metrics merge …)"
+// fail, and only these:
+//   - "every described route is served": GET /openapi.yaml, GET /metrics are not routes yet
+//   - "GET /health (admin details …)": no "stalled_streams"
+//   - "streams: …" and "GET /streams/{id} … while HLS …": the stream object has no "stalled",
+//     "stalls", stats.fps/client_count/total_bytes_streamed/current_bitrate/frame_drops/
+//     errors/uptime
+//   - "GET /openapi.yaml serves docs/openapi.yaml" and "GET /metrics": 404
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -180,6 +181,19 @@ function headOf(port, target, headers = {}) {
   });
 }
 
+// A response that does not end, kept open: {status, headers, close()}.
+function openStream(port, target, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const q = http.get({ host: '127.0.0.1', port, path: target, headers, agent: false }, (res) => {
+      res.on('data', () => {});
+      res.on('error', () => {});
+      resolve({ status: res.statusCode, headers: res.headers, close: () => res.destroy() });
+    });
+    q.setTimeout(15000, () => q.destroy(new Error(`${target}: no answer`)));
+    q.on('error', reject);
+  });
+}
+
 // A WebSocket: resolves the first message after the 101, or the refusal's status.
 function wsFirstMessage(port, target, headers = {}) {
   return new Promise((resolve) => {
@@ -248,6 +262,15 @@ describe('docs/openapi.yaml as a document', () => {
       if (!['http', 'stream', 'websocket'].includes(op['x-camrelay-kind'])) problems.push(`${name}: x-camrelay-kind`);
       if (op['x-camrelay-kind'] === 'websocket' && !op.responses['101']) problems.push(`${name}: a websocket without 101`);
       if (!op.summary) problems.push(`${name}: no summary`);
+      // Security agrees with the access level: open and asset routes may be called without
+      // credentials ({} among the requirements), the others may not.
+      const sec = op.security ?? doc.security;
+      const anonymous = sec.some((s) => Object.keys(s).length === 0);
+      const needsNone = ['open', 'asset'].includes(op['x-camrelay-access']);
+      if (anonymous !== needsNone) problems.push(`${name}: security ${JSON.stringify(sec)} for access ${op['x-camrelay-access']}`);
+      for (const s of sec) {
+        for (const k of Object.keys(s)) if (!doc.components.securitySchemes[k]) problems.push(`${name}: security scheme ${k}`);
+      }
       if (!op.operationId || ids.has(op.operationId)) problems.push(`${name}: operationId missing or repeated`);
       ids.add(op.operationId);
       // Path parameters: exactly the template's names, required.
@@ -510,9 +533,18 @@ describe('a daemon with auth disabled', () => {
 
     check(await get('/live/status'), 'GET', '/live/status', '/live/status');
     check(await get('/camera/status'), 'GET', '/camera/status', '/camera/status');
-    // An HLS and possibly an MJPEG viewer are listed (the HLS reader lingers while idle).
-    const v = check(await get('/viewers'), 'GET', '/viewers', '/viewers');
-    assert.ok(v.body.viewers.some((x) => x.kind === 'hls'), JSON.stringify(v.body));
+    // An HLS reader (it lingers while idle) and an MJPEG client that stays connected.
+    const client = await openStream(d.port, '/streams/demo/mjpeg');
+    try {
+      const v = await waitFor(async () => {
+        const r = await get('/viewers');
+        return r.body.viewers.some((x) => x.kind === 'mjpeg') && r;
+      }, { timeoutMs: 10000, message: 'the MJPEG client is listed' });
+      check(v, 'GET', '/viewers', '/viewers');
+      assert.ok(v.body.viewers.some((x) => x.kind === 'hls'), JSON.stringify(v.body));
+    } finally {
+      client.close();
+    }
     check(await get('/viewers/demo'), 'GET', '/viewers/{id}', '/viewers/demo');
     check(await get('/viewers/bad%20id'), 'GET', '/viewers/{id}', '/viewers/bad%20id');
   });
@@ -605,6 +637,26 @@ describe('a daemon with auth disabled', () => {
     const stopped = check(await post('/live/stop', {}), 'POST', '/live/stop', '/live/stop');
     assert.equal(stopped.status, 200);
     check(await get('/camera/status'), 'GET', '/camera/status', '/camera/status');
+  });
+
+  step('GET /streams/{id} and /live/status while HLS, the JPEG branch and a recording run (needs the /metrics merge: stream fields)', async () => {
+    await post('/streams/demo/start', {});
+    await waitFor(async () => (await get('/streams/demo')).body.state === 'active', { timeoutMs: 20000, message: 'demo active' });
+    assert.equal((await get('/streams/demo/hls/index.m3u8', { timeoutMs: 15000 })).status, 200);
+    assert.equal((await get('/streams/demo/snapshot.jpg', { timeoutMs: 15000 })).status, 200);
+    const rec = await post('/streams/demo/record/start', { duration_s: 30 });
+    assert.equal(rec.status, 202, rec.text);
+    check(rec, 'POST', '/streams/{id}/record/start', '/streams/demo/record/start');
+    try {
+      await waitFor(async () => (await get('/streams/demo')).body.recording.recorder?.file, { timeoutMs: 15000, message: 'recording' });
+      check(await get('/live/status'), 'GET', '/live/status', '/live/status');
+      const s = check(await get('/streams/demo'), 'GET', '/streams/{id}', '/streams/demo');
+      const outs = s.body.source.outputs || {};
+      assert.ok(outs.hls && outs.mjpeg && outs.record, `outputs: ${Object.keys(outs)}`);
+      assert.equal(s.body.recording.reason, 'duration');
+    } finally {
+      await post('/streams/demo/record/stop', {});
+    }
   });
 
   step('GET /openapi.yaml serves docs/openapi.yaml (needs the /metrics merge)', async () => {
