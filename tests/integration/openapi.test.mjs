@@ -477,6 +477,55 @@ describe('a daemon with auth disabled', () => {
     checkMethodNotAllowed(await req('POST', '/health'), '/health');
   });
 
+  step('request body schemas agree with the daemon: what the schema refuses is a 400, what it accepts is not', async () => {
+    const cases = [
+      ['/streams/{id}/start', '/streams/idle/start', { max_bandwidth: 0 }, false],
+      ['/streams/{id}/start', '/streams/idle/start', { max_bandwidth: '500' }, false],
+      ['/streams/{id}/start', '/streams/idle/start', { foo: 1 }, false],
+      ['/streams/{id}/record/start', '/streams/idle/record/start', { duration_s: 0 }, false],
+      ['/streams/{id}/record/start', '/streams/idle/record/start', { duration_s: 'abc' }, false],
+      ['/streams/{id}/record/start', '/streams/idle/record/start', { duration_s: 1.5 }, false],
+      ['/streams/{id}/record/start', '/streams/idle/record/start', { seconds: 5 }, false],
+      ['/live/start', '/live/start', { record_duration: 0 }, false],
+      ['/live/start', '/live/start', { record_duration: 'x' }, false],
+      ['/cameras', '/cameras', { id: 'bad id', source: { type: 'test' } }, false],
+      ['/cameras', '/cameras', { id: 'x1', colour: 'red' }, false],
+      ['/cameras', '/cameras', { id: 'x1', source: { type: 'test', width: 5 } }, false],
+      ['/cameras', '/cameras', { id: 'x1', source: { type: 'rtsp', transport: 'quic' } }, false],
+      ['/cameras', '/cameras', { id: 'x1', source: { type: 'usb' } }, false],
+      ['/cameras', '/cameras', { id: 'x1', record: { mode: 'always' } }, false],
+      ['/cameras', '/cameras', { id: 'x1', bandwidth: { min_kbps: 0 } }, false],
+      ['/cameras', '/cameras', { name: 'no id' }, false],
+      ['/cameras', '/cameras', { id: 'x1', auto_start: false, record: { mode: 'continuous', segment_s: 60 },
+        source: { type: 'rtsp', host: '127.0.0.1', port: 8554, path: '/x', transport: 'tcp', latency_ms: 100 } }, true],
+      ['/cameras', '/cameras', { id: 'x2', auto_start: false, source: { type: 'rtp', negotiation: 'static', video_port: 0 } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtp', negotiation: 'static', video_port: 5700, codec: 'H265' } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtp', negotiation: 'static', video_port: 5700, audio_clock_rate: 8000 } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtsp', url: 'http://cam/x' } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtsp', port: 554 } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'test', pattern: '' } }, false],
+      ['/cameras', '/cameras', { id: 'x2', auto_start: false, source: { type: 'rtp', negotiation: 'static', video_port: 5700,
+        audio_port: 5710, audio_codec: 'PCMU' } }, true],
+      ['/cameras', '/cameras', { id: 'x3', auto_start: false, source: { type: 'rtsp', url: 'rtsps://u:p@cam:322/live' } }, true],
+      ['/api/cameras/{id}/stream/start', '/api/cameras/idle/stream/start', { nope: 1 }, false],
+      ['/api/webrtc/offer', '/api/webrtc/offer', { type: 'answer', sdp: 'v=0' }, false],
+      ['/api/webrtc/offer', '/api/webrtc/offer', { type: 'offer', sdp: 'hello' }, false],
+      ['/api/webrtc/offer', '/api/webrtc/offer', { sdp: 'v=0' }, false],
+    ];
+    const problems = [];
+    for (const [template, target, body, valid] of cases) {
+      const ptr = `#/paths/${esc(template)}/post/requestBody/content/application~1json/schema`;
+      const schemaSays = validatorAt(ptr)(body);
+      if (schemaSays !== valid) problems.push(`schema ${schemaSays ? 'accepts' : 'refuses'} ${template} ${JSON.stringify(body)}`);
+      const r = await post(target, body);
+      const daemonSays = r.status < 400;
+      if (daemonSays !== valid) problems.push(`daemon answers ${r.status} to ${template} ${JSON.stringify(body)}: ${r.text.slice(0, 200)}`);
+      if (r.status >= 400) check(r, 'POST', template, target);
+    }
+    for (const id of ['x1', 'x2', 'x3']) await req('DELETE', `/cameras/${id}`);
+    assert.deepEqual(problems, []);
+  });
+
   step('cameras: GET /cameras, POST/GET/PUT/DELETE an API camera, and their errors', async () => {
     check(await get('/cameras'), 'GET', '/cameras', '/cameras');
     const body = { id: 'apicam', name: 'API camera', auto_start: false,
