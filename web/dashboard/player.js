@@ -75,7 +75,10 @@ export class Player {
     this.state.camera = camera;
     setText(this.titleEl, s.name || camera);
     this.video.muted = true;
-    if (!this.dialog.open) this.dialog.showModal();
+    if (!this.dialog.open) {
+      this.returnFocus = document.activeElement;
+      this.dialog.showModal();
+    }
     // Watching a stopped camera starts it (an admin may; for others the server starts it on demand).
     if (!RUNNING.includes(s.state) && this.isAdmin()) {
       await post(`/streams/${enc(camera)}/start`).catch(() => {});
@@ -121,6 +124,10 @@ export class Player {
     this.setStatus('idle');
     this.say('');
     this.onClose(this.state.camera);
+    // Back to what opened the player (the tile), for keyboard users.
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    if (back && document.contains(back) && back.focus) back.focus();
   }
 
   async play(protocol, { manual = false } = {}) {
