@@ -72,6 +72,7 @@ const player = (page) => page.evaluate(() => {
     mjpegWidth: img.hidden ? 0 : img.naturalWidth,
     stats: document.getElementById('player-stats').textContent,
     fullscreen: document.fullscreenElement ? document.fullscreenElement.id : null,
+    fullscreenHasVideo: !!(document.fullscreenElement && document.fullscreenElement.contains(v)),
     muted: v.muted,
   };
 });
@@ -106,6 +107,12 @@ const colors = (page) => page.evaluate(() => ({
   text: getComputedStyle(document.body).color,
   tile: getComputedStyle(document.querySelector('.tile')).backgroundColor,
 }));
+
+// A failed step must not leave a dialog or fullscreen behind for the next one.
+const reset = (page) => page.evaluate(async () => {
+  if (document.fullscreenElement) await document.exitFullscreen().catch(() => {});
+  for (const dlg of document.querySelectorAll('dialog[open]')) dlg.close();
+});
 
 function shot(page, name, opts = {}) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
@@ -160,6 +167,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   });
 
   await t.test('record from the tile: REC badge, then the recording is listed, its thumbnail loads and it plays', async () => {
+    await reset(page);
     await tileButton(page, 'demo', 'record').click();
     await waitFor(async () => (await tiles(page))[0].rec, { timeoutMs: 10000, intervalMs: 100, message: 'REC badge' });
     await waitFor(async () => {
@@ -174,10 +182,16 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
     const listed = (await d.get('/recordings?camera=demo')).body.recordings;
     assert.equal(listed.length, 1, JSON.stringify(listed));
     assert.equal(await row.first().getAttribute('data-id'), String(listed[0].id));
-    await page.waitForFunction(() => {
+    await row.first().scrollIntoViewIfNeeded();
+    await waitFor(() => page.evaluate(() => {
       const img = document.querySelector('#recordings li.rec-item .rec-thumb');
-      return img && img.complete && img.naturalWidth > 0;
-    }, null, { timeout: 15000 });
+      return img && img.complete && img.naturalWidth > 0 ? true
+        : { src: img && img.src, complete: img && img.complete, broken: img && img.classList.contains('broken'),
+          items: document.querySelectorAll('#recordings li.rec-item').length, rect: img && JSON.stringify(img.getBoundingClientRect()) };
+    }).then((x) => {
+      if (x !== true) throw new Error(`not loaded: ${JSON.stringify(x)}`);
+      return true;
+    }), { timeoutMs: 15000, intervalMs: 200, message: 'the thumbnail loads' });
     await row.first().locator('.rec-actions button', { hasText: 'Play' }).click();
     await page.waitForFunction(() => {
       const v = document.getElementById('rec-video');
@@ -194,6 +208,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   }
 
   await t.test('player: WebRTC plays, stats overlay, fullscreen, mute; HLS and MJPEG after switching', async () => {
+    await reset(page);
     await page.locator('.tile[data-camera="demo"] .tile-view').click();
     const w = await waitFor(async () => {
       const p = await player(page);
@@ -208,7 +223,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
     await shot(page, 'player.png');
 
     await page.locator('#player-fullscreen').click();
-    await waitFor(async () => (await player(page)).fullscreen === 'player-frame', { timeoutMs: 5000, message: 'fullscreen on' });
+    await waitFor(async () => (await player(page)).fullscreenHasVideo, { timeoutMs: 5000, message: 'fullscreen on' });
     assert.equal(await page.locator('#player-fullscreen').textContent(), 'Exit fullscreen');
     await page.locator('#player-fullscreen').click();
     await waitFor(async () => (await player(page)).fullscreen === null, { timeoutMs: 5000, message: 'fullscreen off' });
@@ -244,6 +259,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   });
 
   await t.test('fallback: a blocked WHEP POST → HLS plays and the reason is shown', async () => {
+    await reset(page);
     await page.route('**/streams/*/whep', (route) => route.abort('connectionrefused'));
     await page.locator('.tile[data-camera="yard"] .tile-view').click();
     const p = await waitFor(async () => {
@@ -260,6 +276,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   });
 
   await t.test('keyboard: Tab reaches a tile (visible focus), Enter opens the player, Esc closes it', async () => {
+    await reset(page);
     await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
     let focused = null;
     for (let i = 0; i < 30 && !focused; ++i) {
@@ -286,6 +303,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   });
 
   await t.test('camera forms: add, edit, delete an API camera; a configuration camera is read-only', async () => {
+    await reset(page);
     await page.locator('#add-camera').click();
     await page.locator('#cam-id').fill('demo');
     await page.locator('#camera-save').click();
@@ -330,6 +348,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   });
 
   await t.test('light and dark both render (prefers-color-scheme and the toggle)', async () => {
+    await reset(page);
     const light = await colors(page);
     await page.emulateMedia({ colorScheme: 'dark' });
     const dark = await colors(page);

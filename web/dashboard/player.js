@@ -22,6 +22,7 @@ export class Player {
     this.onClose = onClose;
     this.dialog = $('#player');
     this.frame = $('#player-frame');
+    this.stage = $('#player-stage');  // what goes fullscreen: the picture with its controls
     this.video = $('#player-video');
     this.img = $('#player-mjpeg');
     this.statsEl = $('#player-stats');
@@ -207,7 +208,7 @@ export class Player {
 
   toggleFullscreen() {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    else if (this.frame.requestFullscreen) this.frame.requestFullscreen().catch((e) => this.say(`Fullscreen refused: ${e.message}`));
+    else if (this.stage.requestFullscreen) this.stage.requestFullscreen().catch((e) => this.say(`Fullscreen refused: ${e.message}`));
   }
 
   updateButtons() {

@@ -85,8 +85,16 @@ export class Recordings {
     this.rows.set(r.id, r);
     const when = fmt.dateTime(r.start);
     const title = `${r.camera} · ${when}`;
-    const thumb = h('img', { class: 'rec-thumb', alt: '', loading: 'lazy', src: withToken(r.thumbnail_url) });
-    thumb.addEventListener('error', () => thumb.classList.add('broken'));
+    // The query names the version of the thumbnail: a row still being written has none yet
+    // (the browser would keep showing an early failure for the same URL).
+    const thumbUrl = (n) => withToken(`${r.thumbnail_url}?v=${r.end_ms || Date.now()}${n ? `&retry=${n}` : ''}`);
+    const thumb = h('img', { class: 'rec-thumb', alt: '', loading: 'lazy', src: thumbUrl(0) });
+    let retries = 0;
+    thumb.addEventListener('error', () => {
+      thumb.classList.add('broken');
+      if (++retries <= 3) setTimeout(() => { if (thumb.isConnected) thumb.src = thumbUrl(retries); }, 2000 * retries);
+    });
+    thumb.addEventListener('load', () => thumb.classList.remove('broken'));
     const play = h('button', { type: 'button', class: 'rec-play', 'aria-label': `Play recording ${title}` }, thumb);
     play.addEventListener('click', () => this.play(r));
     const status = r.status === 'complete' ? '' : r.status;

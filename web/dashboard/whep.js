@@ -73,7 +73,10 @@ export async function playWhep(video, camera, { onFail = () => {}, onConnected =
     await gathered(pc, 2000);
     const headers = { 'Content-Type': 'application/sdp' };
     if (pageToken) headers.Authorization = `Bearer ${pageToken}`;
-    const res = await fetch(`/streams/${encodeURIComponent(camera)}/whep`, { method: 'POST', headers, body: pc.localDescription.sdp });
+    const url = `/streams/${encodeURIComponent(camera)}/whep`;
+    const res = await fetch(url, { method: 'POST', headers, body: pc.localDescription.sdp }).catch((e) => {
+      throw new Error(`POST ${url}: ${e.message}`);
+    });
     const text = await res.text();
     if (res.status !== 201) throw new Error(errorText(res.status, text));
     location = res.headers.get('Location');
