@@ -201,6 +201,12 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
     await page.waitForFunction(() => !document.getElementById('rec-player').open, null, { timeout: 5000 });
   });
 
+  // The picture for the README: no toasts of the steps above, no focus ring.
+  await page.evaluate(() => {
+    for (const x of document.querySelectorAll('.toast')) x.remove();
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+  });
   await shot(page, 'desktop.png');
   if (process.env.CAMRELAY_UPDATE_DOCS === '1') {
     fs.mkdirSync(path.join(SOURCE_DIR, 'docs', 'img'), { recursive: true });

@@ -99,21 +99,20 @@ class Tile {
 
     const st = s.stats || {};
     const now = performance.now();
+    // stats.fps when the server sends it, else the growth of stats.frames since the last poll
+    // (unknown until the second poll).
     let fps = Number.isFinite(st.fps) ? st.fps : null;
-    if (fps === null) {
-      fps = 0;
-      if (this.prev && now > this.prev.t && st.frames >= this.prev.frames && this.running) {
-        fps = ((st.frames - this.prev.frames) * 1000) / (now - this.prev.t);
-      }
+    if (fps === null && (!this.running || (this.prev && now > this.prev.t && st.frames >= this.prev.frames))) {
+      fps = this.running ? ((st.frames - this.prev.frames) * 1000) / (now - this.prev.t) : 0;
     }
     this.prev = { frames: st.frames || 0, t: now };
     const kbps = this.running ? Number(st.bitrate_kbps) || 0 : 0;
     setText(this.viewers, s.viewers ?? 0);
     setText(this.bitrate, fmt.kbps(kbps));
-    setText(this.fps, fmt.fps(fps));
+    setText(this.fps, fps === null ? '–' : fmt.fps(fps));
     setText(this.res, st.width && st.height ? `${st.width}×${st.height}` : '–');
     this.spBitrate.push(kbps);
-    this.spFps.push(fps);
+    if (fps !== null) this.spFps.push(fps);
 
     const admin = this.grid.isAdmin();
     setText(this.startBtn, this.running ? 'Stop' : 'Start');
