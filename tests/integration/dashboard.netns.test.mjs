@@ -147,6 +147,30 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
     assert.match(src0, /^blob:/);
     await waitFor(async () => (await page.locator('.tile[data-camera="demo"] .tile-img').getAttribute('src')) !== src0,
       { timeoutMs: 10000, intervalMs: 200, message: 'the snapshot is refreshed' });
+    // Hovering over the picture plays the live MJPEG stream; leaving goes back to snapshots.
+    await page.locator('.tile[data-camera="yard"] .tile-view').hover();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('.tile[data-camera="yard"] .tile-img');
+      return /\/streams\/yard\/mjpeg/.test(img.src) && img.naturalWidth === 640 &&
+        !document.querySelector('.tile[data-camera="yard"] .live-tag').hidden;
+    }, null, { timeout: 10000 });
+    await page.mouse.move(5, 795);
+    await page.waitForFunction(() => /^blob:/.test(document.querySelector('.tile[data-camera="yard"] .tile-img').src),
+      null, { timeout: 5000 });
+  });
+
+  await t.test('the stalled badge shows when the stream says "stalled": true', async () => {
+    assert.equal(await page.locator('.tile[data-camera="yard"] .badge.stalled').isVisible(), false);
+    await page.route('**/streams', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const x of body.streams) if (x.camera_id === 'yard') x.stalled = true;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.locator('.tile[data-camera="yard"] .badge.stalled').waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await page.locator('.tile[data-camera="demo"] .badge.stalled').isVisible(), false);
+    await page.unroute('**/streams');
+    await page.locator('.tile[data-camera="yard"] .badge.stalled').waitFor({ state: 'hidden', timeout: 5000 });
   });
 
   await t.test('stop and start from the tile change the state badge; a failing call shows a toast', async () => {
@@ -402,6 +426,17 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
     await phone.keyboard.press('Escape');
     assert.deepEqual(phoneProblems, []);
     await phone.close();
+  });
+
+  await t.test('a recording is deleted from the list', async () => {
+    await reset(page);
+    const row = page.locator('#recordings li.rec-item[data-camera="demo"]').first();
+    const id = await row.getAttribute('data-id');
+    page.once('dialog', (dlg) => dlg.accept());
+    await row.locator('button.danger').click();
+    await row.waitFor({ state: 'detached', timeout: 5000 });
+    assert.equal((await d.get(`/recordings/${id}/thumbnail.jpg`)).status, 404);
+    assert.equal((await d.get('/recordings?camera=demo')).body.count, 0);
   });
 
   assert.deepEqual(problems, [], 'no CSP violation and no uncaught error on the desktop page');
