@@ -1,7 +1,8 @@
 // The dashboard at / (web/index.html, web/dashboard/*.js; docs/dashboard.md) in headless
 // Debian Chromium, against the real daemon, at desktop (1280x800) and phone (390x844) sizes:
-//   * every camera tile shows a loaded snapshot; start / stop / record from the tiles change
-//     the state badge and the recording appears in the list (thumbnail, playback);
+//   * every camera tile shows a loaded snapshot (live MJPEG on hover), the stalled badge when
+//     the stream says so; start / stop / record from the tiles change the state badge and the
+//     recording appears in the list (thumbnail, playback, delete);
 //   * the player plays WebRTC (WHEP), then HLS and MJPEG after switching; a blocked WHEP
 //     POST makes it fall back to HLS and say why; fullscreen, mute, the stats overlay;
 //   * errors become toasts; cameras are added, edited and deleted with the forms, and a
