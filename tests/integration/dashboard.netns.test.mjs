@@ -9,7 +9,8 @@
 //     camera of the configuration file is shown read-only;
 //   * keyboard: Tab to a tile, Enter opens the player, Esc closes it; no horizontal
 //     scrolling at 390 px; light and dark both render; no CSP violation, no page error;
-//   * with auth on, the dashboard shows the account, and a session that ends leads to /login.
+//   * with auth on, the dashboard shows the account, a session that ends leads to /login, and
+//     a viewer account plays but gets no admin buttons.
 // Screenshots go to $CAMRELAY_TEST_LOG_DIR (or <build>/test-logs)/dashboard/; with
 // CAMRELAY_UPDATE_DOCS=1 the desktop one is also copied to docs/img/dashboard.png.
 // WebRTC opens ICE: this file runs in its own network namespace (.netns).
@@ -443,7 +444,7 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
   assert.deepEqual(problems, [], 'no CSP violation and no uncaught error on the desktop page');
 }));
 
-test('dashboard with auth: the account is shown, and a session that ends leads to /login', withDaemons(async (t, h) => {
+test('dashboard with auth: the account is shown, a session that ends leads to /login, a viewer gets no admin buttons', withDaemons(async (t, h) => {
   const pw = `admin-pw-${crypto.randomBytes(6).toString('hex')}`;
   const d = await h.start({
     config: { auth: { disabled: false }, cameras: [{ id: 'a', auto_start: true,
@@ -470,5 +471,26 @@ test('dashboard with auth: the account is shown, and a session that ends leads t
   const out = await d.post('/auth/logout', {}, { headers: { Cookie: `camrelay_session=${cookie.value}` } });
   assert.ok(out.status < 300, out.text);
   await page.waitForURL(/\/login\?next=(%2F|\/)$/, { timeout: 10000 });
+
+  // A viewer account watches, but gets none of the admin buttons.
+  const login = await d.post('/auth/login', { username: 'admin', password: pw }, { timeoutMs: 10000 });
+  const admin = { Cookie: [].concat(login.headers['set-cookie'])[0].split(';')[0] };
+  const vicPw = `vic-pw-${crypto.randomBytes(6).toString('hex')}`;
+  const u = await d.post('/auth/users', { name: 'vic', password: vicPw, role: 'viewer', cameras: ['a'] }, { headers: admin, timeoutMs: 10000 });
+  assert.equal(u.status, 201, u.text);
+  await page.locator('#username').fill('vic');
+  await page.locator('#password').fill(vicPw);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL(d.url('/'), { timeout: 10000 });
+  await allPictures(page, 1, 'viewer account');
+  await page.locator('.account', { hasText: 'vic (viewer)' }).waitFor({ timeout: 5000 });
+  for (const sel of ['#add-camera', '.tile button.start', '.tile button.record', '.tile button.edit']) {
+    assert.equal(await page.locator(sel).isVisible(), false, `${sel} hidden for a viewer`);
+  }
+  await page.locator('.tile[data-camera="a"] .tile-view').click();
+  await waitFor(async () => {
+    const p = await player(page);
+    return p.protocol === 'webrtc' && p.time > 1 && p.videoWidth === 320;
+  }, { timeoutMs: 30000, intervalMs: 200, message: 'a viewer account plays WebRTC' });
   assert.deepEqual(problems, []);
 }));

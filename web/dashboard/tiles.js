@@ -133,6 +133,9 @@ class Tile {
   // camera would start it: not done). Fetched as a blob, so the image swaps without flicker.
   async maybeSnapshot(force = false) {
     if (!this.running || this.live || this.snapBusy || !document.contains(this.el)) return;
+    // Nobody sees the tiles: a hidden tab, or the player covering them (each snapshot keeps
+    // the camera's JPEG encoder busy on the server).
+    if (document.hidden || this.grid.playerOpen()) return;
     if (!force && performance.now() - this.snapAt < SNAPSHOT_EVERY_MS) return;
     this.snapBusy = true;
     this.snapAt = performance.now();
