@@ -15,12 +15,13 @@ BUILD_PKGS=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
   libspdlog-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev
   libsodium-dev libjwt-dev  # accounts: Argon2id, random secrets; signed viewer tokens
+  prometheus-cpp-dev  # GET /metrics: instruments and the text exposition format
   libgtest-dev libgmock-dev
 )
 RUNTIME_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
-  gstreamer1.0-x sqlite3 curl
+  gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux
@@ -58,6 +59,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "deps: all Debian packages present"
+fi
+
+# promtool (tests: `promtool check metrics` lints GET /metrics). Debian ships it only inside
+# the `prometheus` server package, whose installation would also start a Prometheus server:
+# the package is downloaded and only its promtool binary (static) is copied out.
+if [ -z "${1:-}" ] && ! command -v promtool >/dev/null; then
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1); then
+    $SUDO apt-get update -qq  # no package lists yet (every other package was present)
+    (cd "$tmp" && apt-get download prometheus >/dev/null)
+  fi
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  $SUDO install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
+  echo "deps: installed promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}') to /usr/local/bin"
 fi
 
 # npm packages for the web client (hls.js, served by the daemon) and browser tests

@@ -27,6 +27,7 @@
 #include "camrelay/http/server.hpp"
 #include "camrelay/http/tls.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
+#include "camrelay/metrics/metrics.hpp"
 #include "camrelay/service/camera_catalog.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/store/secret_box.hpp"
@@ -36,6 +37,7 @@
 #include "camrelay/util/log.hpp"
 #include "camrelay/util/text.hpp"
 #include "camrelay_version.hpp"
+#include "watchdog.hpp"
 #include "wiring.hpp"
 
 namespace {
@@ -176,6 +178,8 @@ int main(int argc, char** argv) {
     auto manager = std::make_shared<service::StreamManager>(io, cfg, *store, service::gstreamer_media(*loops), gst_status,
                                                             catalog->cameras());
     catalog->attach(manager);
+    auto instruments = std::make_shared<metrics::Metrics>();  // GET /metrics
+    manager->set_metrics(instruments);
     // Recordings: rows a crash left open are closed with their files' real length before any
     // camera records again; then the retention and free-space checks run in the background.
     auto recordings = std::make_shared<service::Recordings>(io, cfg, *store);
@@ -212,12 +216,20 @@ int main(int argc, char** argv) {
       manager->set_mqtt(mqtt);
       mqtt->start();
     }
-    auto server = std::make_unique<http::Server>(io, cfg, manager, catalog, accounts, tls);
+    auto server = std::make_unique<http::Server>(io, cfg, manager, catalog, accounts, tls, instruments);
     app::wire_extensions(*server, manager, cfg);
     server->start();
 
     app::MallocTrimmer trimmer(io);
     trimmer.start();
+    // systemd's watchdog: a ping only after a probe went through the event loop and every
+    // camera's strand (the health walk).
+    auto watchdog = std::make_shared<app::Watchdog>(
+        io,
+        [w = std::weak_ptr<service::StreamManager>(manager)](std::function<void()> done) {
+          if (auto m = w.lock()) m->health([done](std::exception_ptr, service::HealthInfo) { done(); });
+        },
+        [](const char* state) { notify(state); });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::signal_set hup(io, SIGHUP);
     bool stopping = false;
@@ -235,6 +247,7 @@ int main(int argc, char** argv) {
         server->stop();
         hup.cancel();
         trimmer.stop();
+        watchdog->stop();
         manager->shutdown(3000, [&] { io.stop(); });
         wait_signal();
       });
@@ -300,6 +313,7 @@ int main(int argc, char** argv) {
 
     manager->boot();
     notify("READY=1");
+    watchdog->start(app::Watchdog::interval_from_env());
     lg->info("ready: {}://{}:{}/ (viewer: /viewer?camera=ID)", cfg.http.tls.enabled ? "https" : "http",
              cfg.http.host, server->port());
 

@@ -48,6 +48,7 @@ inline constexpr IntRange kRecordSegment{10, 86400};
 inline constexpr IntRange kRecordMaxAgeH{0, 24 * 3650};
 inline constexpr IntRange kRecordMb{0, 100000000};
 inline constexpr IntRange kRecordCheck{1, 3600};
+inline constexpr IntRange kStallS{0, 3600};
 inline constexpr IntRange kRecordFragment{200, 10000};
 inline constexpr IntRange kVideoDimOrZero{0, 7680};
 inline constexpr IntRange kVideoDim{16, 7680};

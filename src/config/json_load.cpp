@@ -276,6 +276,11 @@ void read_recording(Obj o, Recording& r) {
   o.finish();
 }
 
+void read_health(Obj o, Health& h) {
+  o.get_int("stall_s", h.stall_s, kStallS);
+  o.finish();
+}
+
 void read_camera_record(Obj o, CameraRecord& r) {
   o.get_enum("mode", r.mode, kRecordModes);
   o.get_int("segment_s", r.segment_s, kRecordSegment);
@@ -399,6 +404,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
   if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);
   if (const json* v = o.get_object("recording")) read_recording(Obj(*v, "recording", origin), cfg.recording);
+  if (const json* v = o.get_object("health")) read_health(Obj(*v, "health", origin), cfg.health);
   if (const json* v = o.get_object("auth")) read_auth(Obj(*v, "auth", origin), cfg.auth);
   if (const json* list = o.find("cameras")) {
     if (!list->is_array()) o.fail("cameras", "must be an array " + got(*list));

@@ -338,6 +338,7 @@ void validate(const Config& cfg) {
   check_hls(cfg.hls);
   check_mjpeg(cfg.mjpeg);
   check_recording(cfg.recording);
+  check_int("health.stall_s", cfg.health.stall_s, kStallS);
   check_auth(cfg.auth);
   check_cameras(cfg);
 }

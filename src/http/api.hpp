@@ -29,6 +29,10 @@ void register_camera_api(Router& r, std::shared_ptr<service::CameraCatalog> cata
 void register_auth_api(Router& r, std::shared_ptr<auth::Service> auth, const StaticFiles& files,
                        std::function<std::vector<Server::RouteEntry>()> routes);
 
+// GET /metrics and GET /openapi.yaml (api_observability.cpp). `instruments` may be null.
+void register_observability_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                                std::shared_ptr<metrics::Metrics> instruments);
+
 // /viewers and WHEP (api_viewers.cpp).
 void register_viewer_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg);

@@ -80,17 +80,15 @@ const char* to_string(Access a) noexcept {
 
 std::vector<Router::RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
-  for (const auto& r : routes_) {
-    std::string p;
-    for (const auto& s : r.segments) p += "/" + s;
-    out.push_back({r.method, p.empty() ? "/" : p, r.access});
-  }
+  for (const auto& r : routes_) out.push_back({r.method, r.pattern, r.access});
   return out;
 }
 
 void Router::add(bhttp::verb method, std::string pattern, Access access, Handler handler) {
-  Route r{method, {}, access, std::move(handler)};
+  Route r{method, {}, {}, access, std::move(handler)};
   for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
+  for (const auto& s : r.segments) r.pattern += "/" + s;
+  if (r.pattern.empty()) r.pattern = "/";
   routes_.push_back(std::move(r));
 }
 
@@ -141,6 +139,7 @@ Router::Match Router::match(bhttp::verb method, std::string_view target) const {
     m.handler = &r.handler;
     m.access = r.access;
     m.index = ri;
+    m.pattern = &r.pattern;
     m.params.path = std::move(vars);
     m.params.query = parse_query(query);
     return m;

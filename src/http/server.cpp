@@ -18,6 +18,7 @@
 #include "auth_gate.hpp"
 #include "rate_limit.hpp"
 #include "camrelay/http/tls.hpp"
+#include "camrelay/metrics/metrics.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
@@ -60,17 +61,20 @@ struct Server::Conn {
 
 Server::Server(asio::io_context& io, const config::Config& cfg,
                std::shared_ptr<service::StreamManager> manager, std::shared_ptr<service::CameraCatalog> catalog,
-               std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls)
+               std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls,
+               std::shared_ptr<metrics::Metrics> metrics)
     : io_(io), cfg_(cfg), manager_(std::move(manager)), catalog_(std::move(catalog)), auth_(std::move(auth)),
       limiter_(std::make_unique<RateLimiter>(cfg.http.rate_limit_per_s, cfg.http.rate_limit_burst)),
       per_ip_(std::make_shared<ConnectionCounter>(cfg.http.max_connections_per_ip)),
-      files_(find_web_root(cfg.http.web_root, &web_found_)) {
+      files_(find_web_root(cfg.http.web_root, &web_found_)),
+      metrics_(std::move(metrics)) {
   if (tls_wanted(cfg.http)) {
     tls_ = tls ? std::move(tls) : std::make_shared<TlsContext>(cfg.http.tls.cert, cfg.http.tls.key);
     lg()->info("TLS certificate {}: {}", cfg.http.tls.cert, tls_->describe());
   }
   // The account routes first: the static files' catch-all patterns would take /login.
   register_auth_api(router_, auth_, files_, [this] { return route_table(); });
+  register_observability_api(router_, manager_, metrics_);
   register_api(router_, manager_, catalog_, cfg_, files_);
   if (web_found_) {
     lg()->info("serving web files from {}", files_.root().string());
@@ -385,11 +389,17 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Conn> conn, Listener how) {
     }
 
     Response res;
+    std::string route = "unmatched";
+    const auto t0 = std::chrono::steady_clock::now();
     if (signaling_only && !beast::websocket::is_upgrade(req)) {
       res = error_response(req, bhttp::status::not_found, "not_found",
                            "this port only serves WebSocket signaling");
     } else {
-      res = co_await dispatch(req, remote_ip, secure);
+      res = co_await dispatch(req, remote_ip, secure, route);
+    }
+    if (metrics_) {
+      metrics_->observe_http(req.method_string(), route, static_cast<int>(res.result_int()),
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     apply_cors(cfg_.http.cors_origins, req, res);
     const bool keep = res.keep_alive();
@@ -417,7 +427,8 @@ void Server::audit(const Request& req, const Params& p, const Response& res) con
                 std::string(target), static_cast<int>(res.result_int()));
 }
 
-asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip, bool secure) {
+asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip, bool secure,
+                                           std::string& route) {
   try {
     if (req.method() == bhttp::verb::options) {
       Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
@@ -428,6 +439,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
     auto m = router_.match(head ? bhttp::verb::get : req.method(), req.target());
     switch (m.outcome) {
       case Router::Outcome::found: {
+        route = *m.pattern;
         m.params.remote_ip = remote_ip;
         m.params.secure = secure;
         if (auto deny = check_access(*auth_, m.access, req, m.params)) {

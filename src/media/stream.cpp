@@ -507,9 +507,12 @@ void Stream::on_buffer(GstBuffer* buf) {
   last_ms_.store(now, std::memory_order_relaxed);
   if (window_start_ms_ == 0) window_start_ms_ = now;
   window_bytes_ += size;
+  window_frames_++;
   if (now - window_start_ms_ >= 1000) {
     bitrate_kbps_.store(double(window_bytes_) * 8.0 / double(now - window_start_ms_),
                         std::memory_order_relaxed);
+    fps_.store(double(window_frames_) * 1000.0 / double(now - window_start_ms_), std::memory_order_relaxed);
+    window_frames_ = 0;
     window_start_ms_ = now;
     window_bytes_ = 0;
   }
@@ -587,6 +590,7 @@ StreamStats Stream::stats() const {
   s.bitrate_kbps = (s.last_frame_mono_ms && mono_now_ms() - s.last_frame_mono_ms > 2000)
                        ? 0.0
                        : bitrate_kbps_.load(std::memory_order_relaxed);
+  s.fps = s.bitrate_kbps == 0.0 ? 0.0 : fps_.load(std::memory_order_relaxed);
   std::lock_guard lk(caps_mu_);
   s.width = width_;
   s.height = height_;
@@ -632,6 +636,12 @@ void Stream::remove_output(const std::string& kind, const Output* o) {
   std::lock_guard lk(outputs_mu_);
   auto it = outputs_.find(kind);
   if (it != outputs_.end() && it->second.get() == o) outputs_.erase(it);
+}
+
+void Stream::restart_source(std::string why) {
+  loop_.post([w = weak_from_this(), why = std::move(why)] {
+    if (auto s = w.lock(); s && !s->source_waiting_) s->source_lost(why);
+  });
 }
 
 void Stream::request_keyframe() {

@@ -19,6 +19,7 @@
 #include "camrelay/service/stream_manager.hpp"
 #include "media_port.hpp"
 #include "path_context.hpp"
+#include "path_counters.hpp"
 #include "readers.hpp"
 
 namespace camrelay::service {
@@ -78,6 +79,11 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void on_failed(std::uint64_t gen, const std::string& why);
   void on_reconnecting(std::uint64_t gen, const std::string& why);
   void bitrate_tick();  // once a second while running: viewers' bandwidth → the source
+  // With readers: no frame for health.stall_s → stalled (logged once, the source restarted);
+  // frames again (or no readers) → not stalled. From viewer_tick.
+  void stall_check();
+  void set_stalled(bool stalled, const std::string& why);
+  model::StreamCounters counters() const;
   // readers (path_readers.cpp)
   // Limits and the on-demand start; throws Error. The slot gives the place back unless
   // kept once the reader is added.
@@ -123,6 +129,12 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   std::map<std::string, std::unique_ptr<Reader>> readers_;  // every kind (readers.hpp)
   std::map<std::string, HttpReader*> hls_clients_;           // HLS client key -> its reader
   int target_kbps_ = 0;
+  PathCounters counters_;                 // totals since the daemon started
+  model::StreamCounters session_base_;    // the totals when this session started
+  bool start_observed_ = false;           // this session's start latency went to the metrics
+  bool stalled_ = false;
+  std::int64_t stalled_since_ms_ = 0;     // mono
+  std::uint64_t stalls_ = 0;
   bool retired_ = false;  // removed from the configuration / shutting down: no more starts
   // Recording: what was asked for, the recorder on the current stream.
   struct RecordWish {

@@ -54,6 +54,7 @@ class GstStream final : public StreamPort {
   model::AudioInfo audio_info() const override { return s_->audio_info(); }
   std::string pipeline_name() const override { return s_->pipeline_name(); }
   void set_target_bitrate(int kbps) override { s_->set_target_bitrate(kbps); }
+  void restart_source(std::string why) override { s_->restart_source(std::move(why)); }
   model::SourceFigures source_figures() const override { return s_->source_figures(); }
   std::shared_ptr<model::HlsFeed> hls(bool create) override {
     return create ? media::hls_output(s_) : media::find_hls_output(s_);

@@ -55,6 +55,9 @@ class StreamPort {
   virtual model::AudioInfo audio_info() const = 0;
   virtual std::string pipeline_name() const = 0;
   virtual void set_target_bitrate(int kbps) = 0;
+  // Drops the source and builds it anew (with the stream's backoff); the tee and its
+  // readers stay. The stream reports reconnecting, then active once frames flow.
+  virtual void restart_source(std::string why) = 0;
   // The source's own figures, its retries and the running outputs.
   virtual model::SourceFigures source_figures() const = 0;
   // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.

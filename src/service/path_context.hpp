@@ -19,6 +19,9 @@
 namespace camrelay::camera {
 class MqttClient;
 }
+namespace camrelay::metrics {
+class Metrics;
+}
 
 namespace camrelay::service {
 
@@ -83,6 +86,7 @@ struct PathContext {
   // Set before boot() and not changed afterwards.
   std::shared_ptr<camera::MqttClient> mqtt;
   std::shared_ptr<PortAllocator> rtp_ports;  // BCGH cameras' RTP ports (thread-safe)
+  std::shared_ptr<metrics::Metrics> metrics;  // nullptr in unit tests (thread-safe)
 };
 
 }  // namespace camrelay::service

@@ -167,6 +167,7 @@ Reader& CameraPath::add_reader(std::unique_ptr<Reader> r, const std::string& end
   lg()->info("viewer {} ({}) joined camera {} from {} ({} viewers)", rec.id, to_string(rec.kind), id_, rec.ip,
              readers_.size() + 1);
   Reader& ref = *r;
+  counters_.reader_joined(rec.kind);
   readers_.emplace(rec.id, std::move(r));
   if (!viewer_timer_) viewer_tick();
   return ref;
@@ -260,6 +261,7 @@ void CameraPath::drop_viewer(const std::string& viewer_id, const std::string& re
   if (it == readers_.end()) return;
   std::unique_ptr<Reader> r = std::move(it->second);
   readers_.erase(it);
+  counters_.reader_left(r->info());
   ctx_->census.leave(viewer_id);
   if (auto* h = dynamic_cast<HttpReader*>(r.get()); h && !h->client_key.empty()) hls_clients_.erase(h->client_key);
   lg()->info("viewer {} ({}) left camera {}: {} ({} viewers)", viewer_id, to_string(r->kind()), id_, reason,
@@ -294,6 +296,7 @@ void CameraPath::viewer_tick() {
     if (auto why = r->gone(now, ctx_->cfg)) gone.emplace_back(rid, std::move(*why));
   }
   for (const auto& [rid, why] : gone) drop_viewer(rid, why);
+  stall_check();
   if (readers_.empty()) {
     viewer_timer_.reset();
     return;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "camera_path.hpp"
+#include "camrelay/metrics/metrics.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
@@ -83,6 +84,9 @@ void CameraPath::do_start(const StartOptions& opts) {
   start_mono_ms_ = mono_now_ms();
   stopped_at_ = 0;
   last_stats_ = {};
+  session_base_ = counters();
+  start_observed_ = false;
+  set_stalled(false, "");
   const std::uint64_t gen = gen_;
 
   media::StreamCallbacks cb;
@@ -147,6 +151,8 @@ void CameraPath::do_stop(std::function<void()> stopped) {
     return;
   }
   last_stats_ = stream->stats();
+  counters_.pipeline_ended(last_stats_, stream->source_figures());
+  set_stalled(false, "");
   const bool failed = state_ == StreamState::error;
   if (!failed) set_state(StreamState::stopping);
   const std::uint64_t gen = gen_;
@@ -172,6 +178,14 @@ void CameraPath::on_active(std::uint64_t gen) {
   if (gen != gen_) return;
   if (start_timer_) start_timer_->cancel();
   if (state_ == StreamState::starting || state_ == StreamState::reconnecting) set_state(StreamState::active);
+  if (stream_ && !start_observed_ && ctx_->metrics) {
+    const auto first = stream_->stats().first_frame_mono_ms;
+    if (first) {
+      start_observed_ = true;
+      ctx_->metrics->observe_stream_start(config::source_type_name(cam_.source), double(first - start_mono_ms_) / 1000.0);
+    }
+  }
+  if (stalled_ && stream_ && stream_->stats().last_frame_mono_ms > stalled_since_ms_) set_stalled(false, "");
   if (bcgh_) bcgh_->on_source_active();
   record_sync();  // a new file (the first, or the first after a reconnect)
 }
@@ -216,6 +230,31 @@ StreamInfo CameraPath::info() const {
   if (stream_) i.source = stream_->source_figures();
   if (bcgh_) i.source.bcgh = bcgh_->figures();
   i.recording = record_info();
+  i.stalled = stalled_;
+  i.stalls = stalls_;
+  i.counters = counters();
+  i.session_counters = i.counters;
+  {
+    auto& s = i.session_counters;
+    const auto& b = session_base_;
+    s.frames_in -= b.frames_in;
+    s.keyframes_in -= b.keyframes_in;
+    s.bytes_in -= b.bytes_in;
+    s.pipeline_drops -= b.pipeline_drops;
+    s.reader_drops -= b.reader_drops;
+    s.keyframe_requests_from_viewers -= b.keyframe_requests_from_viewers;
+    s.keyframe_requests_to_camera -= b.keyframe_requests_to_camera;
+    s.rembs_sent -= b.rembs_sent;
+    s.source_restarts -= b.source_restarts;
+    for (auto& [k, v] : s.bytes_out) {
+      auto it = b.bytes_out.find(k);
+      if (it != b.bytes_out.end()) v -= it->second;
+    }
+    for (auto& [k, v] : s.readers_joined) {
+      auto it = b.readers_joined.find(k);
+      if (it != b.readers_joined.end()) v -= it->second;
+    }
+  }
   if (stream_ && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
     i.startup_ms = i.stats.first_frame_mono_ms - start_mono_ms_;
@@ -291,11 +330,53 @@ void CameraPath::bitrate_tick() {
   }
   target_kbps_ = std::clamp(static_cast<int>(target), bandwidth_.min_kbps, bandwidth_.max_kbps);
   stream_->set_target_bitrate(target_kbps_);
+  counters_.sample(stream_->stats(), stream_->source_figures());
   bitrate_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(1));
   bitrate_timer_->async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto s = w.lock()) s->bitrate_tick();
   });
+}
+
+model::StreamCounters CameraPath::counters() const {
+  std::map<std::string, ViewerInfo> readers;
+  for (const auto& [rid, r] : readers_) readers.emplace(rid, r->info());
+  if (!stream_) return counters_.total(nullptr, nullptr, readers);
+  const auto stats = stream_->stats();
+  const auto source = stream_->source_figures();
+  return counters_.total(&stats, &source, readers);
+}
+
+void CameraPath::set_stalled(bool stalled, const std::string& why) {
+  if (stalled == stalled_) return;
+  stalled_ = stalled;
+  if (stalled) {
+    stalled_since_ms_ = mono_now_ms();
+    stalls_++;
+    lg()->warn("camera {}: stalled: {}", id_, why);
+  } else {
+    lg()->info("camera {}: no longer stalled{} after {} ms", id_, why.empty() ? "" : " (" + why + ")",
+               mono_now_ms() - stalled_since_ms_);
+    stalled_since_ms_ = 0;
+  }
+}
+
+void CameraPath::stall_check() {
+  const int limit_s = ctx_->cfg.health.stall_s;
+  if (limit_s <= 0 || !stream_ || !is_running(state_)) return set_stalled(false, "");
+  if (readers_.empty()) return set_stalled(false, "no readers left");
+  const std::int64_t last = stream_->stats().last_frame_mono_ms;
+  if (last == 0) return;  // not started yet: the start timeout watches that
+  const std::int64_t quiet_ms = mono_now_ms() - last;
+  if (stalled_) {
+    if (last > stalled_since_ms_) set_stalled(false, "frames again");
+    return;
+  }
+  if (quiet_ms < std::int64_t(limit_s) * 1000) return;
+  const bool restart = state_ == StreamState::active;  // reconnecting: the source retries on its own
+  set_stalled(true, fmt::format("{} reader(s) but no frame for {} s{}", readers_.size(), quiet_ms / 1000,
+                                restart ? "; restarting its source" : " (the source is reconnecting)"));
+  if (restart) stream_->restart_source(fmt::format("stalled: no frame for {} s", quiet_ms / 1000));
 }
 
 void CameraPath::apply_config(config::Camera cam) {

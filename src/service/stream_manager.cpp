@@ -123,6 +123,8 @@ void StreamManager::set_recordings(std::shared_ptr<Recordings> recordings) {
   ctx_->recordings = std::move(recordings);
 }
 
+void StreamManager::set_metrics(std::shared_ptr<metrics::Metrics> metrics) { ctx_->metrics = std::move(metrics); }
+
 std::shared_ptr<Recordings> StreamManager::recordings() const { return ctx_->recordings; }
 
 void StreamManager::record_start(std::string camera_id, RecordOptions opts, Reply<StreamInfo> reply) {
@@ -230,6 +232,7 @@ void StreamManager::health(Reply<HealthInfo> reply) {
       if (i.recording.state == "paused" || i.recording.state == "retrying") {
         h.recording_errors[i.camera_id] = i.recording.error;
       }
+      if (i.stalled) h.stalled_streams.push_back(i.camera_id);
     }
     if (m->ctx_->recordings) h.recording_disk = m->ctx_->recordings->disk();
     h.total_viewers = m->ctx_->census.total();
@@ -238,7 +241,8 @@ void StreamManager::health(Reply<HealthInfo> reply) {
     h.database = m->ctx_->store.healthy() ? "ok" : "error: " + m->ctx_->store.last_error();
     h.mqtt = m->mqtt_health();
     const bool ok = m->ctx_->store.healthy() && m->gst_status_.rfind("ok", 0) == 0 &&
-                    (h.mqtt == "disabled" || h.mqtt == "connected") && h.recording_errors.empty();
+                    (h.mqtt == "disabled" || h.mqtt == "connected") && h.recording_errors.empty() &&
+                    h.stalled_streams.empty();
     h.status = ok ? "healthy" : "degraded";
     reply(nullptr, h);
   };

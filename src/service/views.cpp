@@ -179,6 +179,14 @@ nlohmann::json to_json(const RecordingInfo& r) {
 }
 
 
+namespace {
+std::uint64_t total_bytes_out(const model::StreamCounters& c) {
+  std::uint64_t n = 0;
+  for (const auto& [proto, bytes] : c.bytes_out) n += bytes;
+  return n;
+}
+}  // namespace
+
 nlohmann::json to_json(const StreamInfo& s) {
   nlohmann::json j = {
       {"camera_id", s.camera_id},
@@ -204,7 +212,17 @@ nlohmann::json to_json(const StreamInfo& s) {
         {"dropped_buffers", s.stats.dropped_sink_buffers},
         {"width", s.stats.width},
         {"height", s.stats.height},
-        {"profile", s.stats.profile}}},
+        {"profile", s.stats.profile},
+        {"fps", s.stats.fps},
+        // seed 002's stream statistics, for this session
+        {"client_count", s.viewers},
+        {"total_bytes_streamed", total_bytes_out(s.session_counters)},
+        {"current_bitrate", static_cast<std::int64_t>(s.stats.bitrate_kbps * 1000.0)},
+        {"frame_drops", s.session_counters.pipeline_drops + s.session_counters.reader_drops},
+        {"errors", s.session_counters.source_restarts},
+        {"uptime", static_cast<std::int64_t>(s.uptime_s)}}},
+      {"stalled", s.stalled},
+      {"stalls", s.stalls},
   };
   // The camera's audio as it enters the audio tee; null: none seen (or audio off).
   j["audio"] = s.audio.codec.empty()
@@ -313,7 +331,8 @@ nlohmann::json to_json(const HealthInfo& h) {
             {"active_streams", h.active_streams},
             {"total_viewers", h.total_viewers},
             {"uptime_s", h.uptime_s},
-            {"subsystems", {{"gstreamer", h.gstreamer}, {"database", h.database}, {"mqtt", h.mqtt}}}};
+            {"subsystems", {{"gstreamer", h.gstreamer}, {"database", h.database}, {"mqtt", h.mqtt}}},
+            {"stalled_streams", h.stalled_streams}};
   if (h.recording_disk) {
     json rec = to_json(*h.recording_disk);
     rec["cameras"] = h.recording_errors;

@@ -243,6 +243,14 @@ struct Auth {
   bool operator==(const Auth&) const = default;
 };
 
+// Watching the streams (GET /streams/{id} "stalled", /health, /metrics).
+struct Health {
+  // A running stream with readers but no frame for this long is stalled: flagged, logged
+  // once, and its source is restarted. 0 = off.
+  int stall_s = 5;
+  bool operator==(const Health&) const = default;
+};
+
 struct Config {
   std::string config_path;  // the file it was loaded from ("" = defaults only)
   std::string data_dir = "/var/lib/camrelay";  // SQLite db, HLS segments, recordings
@@ -254,6 +262,7 @@ struct Config {
   Hls hls;
   Mjpeg mjpeg;
   Recording recording;
+  Health health;
   Auth auth;
   std::vector<Camera> cameras;
 

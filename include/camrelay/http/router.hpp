@@ -23,6 +23,7 @@ class Router {
     const Handler* handler = nullptr;
     Access access = Access::admin;
     std::size_t index = 0;  // position of the matched route in insertion order
+    const std::string* pattern = nullptr;  // the matched route's pattern ("/streams/{id}")
     Params params;
     std::vector<bhttp::verb> allowed;  // for 405: the methods this path supports
   };
@@ -42,6 +43,7 @@ class Router {
   struct Route {
     bhttp::verb method;
     std::vector<std::string> segments;
+    std::string pattern;
     Access access;
     Handler handler;
   };

@@ -16,6 +16,9 @@ namespace camrelay::service {
 class CameraCatalog;
 class StreamManager;
 }
+namespace camrelay::metrics {
+class Metrics;
+}
 namespace camrelay::auth {
 class Service;
 }
@@ -37,7 +40,8 @@ class Server {
   // /cameras routes change the latter).
   Server(asio::io_context& io, const config::Config& cfg,
          std::shared_ptr<service::StreamManager> manager, std::shared_ptr<service::CameraCatalog> catalog,
-         std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls = nullptr);
+         std::shared_ptr<auth::Service> auth, std::shared_ptr<TlsContext> tls = nullptr,
+         std::shared_ptr<metrics::Metrics> metrics = nullptr);
   ~Server();
 
   // Binds and starts accepting. Throws camrelay::Error(unavailable) if a port is taken.
@@ -78,7 +82,9 @@ class Server {
   // A TLS port: tells TLS from plain HTTP by the first bytes, then the handshake (or the
   // redirect to https://). False: the connection is done.
   asio::awaitable<bool> start_tls(Conn& conn, beast::flat_buffer& buffer, const std::string& remote_ip);
-  asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip, bool secure);
+  // `route` is set to the matched route's pattern ("unmatched" if none): GET /metrics.
+  asio::awaitable<Response> dispatch(const Request& req, const std::string& remote_ip, bool secure,
+                                     std::string& route);
   void audit(const Request& req, const Params& p, const Response& res) const;
 
   asio::io_context& io_;
@@ -97,6 +103,7 @@ class Server {
   StaticFiles files_;
   unsigned short port_ = 0;
   std::shared_ptr<TlsContext> tls_;  // http.tls: loaded when a port speaks TLS
+  std::shared_ptr<metrics::Metrics> metrics_;  // requests by route, status and latency (may be null)
 
   std::mutex mu_;
   bool stopped_ = false;

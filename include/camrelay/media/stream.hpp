@@ -86,6 +86,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   // Asks the source for a keyframe as soon as possible (rate-limited). Any thread.
   void request_keyframe();
+  // Drops the source and builds it anew after the backoff (a stalled camera): the tee and
+  // every output stay. Any thread.
+  void restart_source(std::string why);
 
   // ---- last-GOP cache ----
   // For sources that cannot be made to send a keyframe at once (RTSP, plain RTP cameras
@@ -170,12 +173,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::atomic<std::uint64_t> frames_{0}, keyframes_{0}, bytes_{0}, dropped_{0};
   std::atomic<std::int64_t> first_ms_{0}, last_ms_{0};
   std::atomic<double> bitrate_kbps_{0};
+  std::atomic<double> fps_{0};
   std::atomic<bool> active_sent_{false};
   std::atomic<std::int64_t> last_keyframe_request_ms_{0};
   std::atomic<bool> keyframe_pending_{false};
   // Streaming-thread-only window for the bitrate.
   std::int64_t window_start_ms_ = 0;
   std::uint64_t window_bytes_ = 0;
+  std::uint64_t window_frames_ = 0;
   // Caps facts (set on the streaming thread under the mutex).
   mutable std::mutex caps_mu_;
   int width_ = 0, height_ = 0;

@@ -4,6 +4,7 @@
 // figures. Plain structs (no GStreamer, no JSON): media fills them, the service keeps and
 // merges them, the HTTP layer turns them into JSON (service/views.cpp) at the boundary.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -14,12 +15,26 @@ struct StreamStats {
   std::uint64_t keyframes = 0;
   std::uint64_t bytes = 0;
   double bitrate_kbps = 0;        // over the last ~1 s window
+  double fps = 0;                 // frames per second over the same window
   std::int64_t first_frame_mono_ms = 0;
   std::int64_t last_frame_mono_ms = 0;
   std::uint64_t dropped_sink_buffers = 0;
   int width = 0;
   int height = 0;
   std::string profile;  // from the parsed caps, e.g. "constrained-baseline", "high"
+};
+
+// A camera's totals since the daemon started (GET /metrics counters; never go backwards).
+struct StreamCounters {
+  std::uint64_t frames_in = 0, keyframes_in = 0, bytes_in = 0;  // video into the stream's tee
+  std::uint64_t pipeline_drops = 0;  // buffers the stream's own leaky queue dropped
+  std::uint64_t reader_drops = 0;    // frames slow readers did not get (WebRTC queue, MJPEG skipped)
+  std::uint64_t keyframe_requests_from_viewers = 0;  // PLI/FIR from browsers
+  std::uint64_t keyframe_requests_to_camera = 0;     // PLI/FIR sent to an RTP camera
+  std::uint64_t rembs_sent = 0;                      // REMB sent to an RTP camera
+  std::uint64_t source_restarts = 0;                 // the source rebuilt or reconnected
+  std::map<std::string, std::uint64_t> bytes_out;       // by protocol: webrtc | hls | mjpeg
+  std::map<std::string, std::uint64_t> readers_joined;  // by protocol
 };
 
 // The camera's audio as it enters the stream's audio tee (depayloaded codec frames).

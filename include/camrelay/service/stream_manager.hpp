@@ -39,6 +39,9 @@ class MqttClient;
 namespace camrelay::gst {
 class LoopPool;
 }
+namespace camrelay::metrics {
+class Metrics;
+}
 
 namespace camrelay::service {
 
@@ -96,6 +99,11 @@ struct StreamInfo {
   int target_kbps = 0;            // what viewers can take: clamp(lowest estimate, min, max)
   model::SourceFigures source;    // source-specific figures (REMB counters, reconnects, outputs, BCGH)
   RecordingInfo recording;
+  // Readers but no frame for health.stall_s (the source was restarted); episodes so far.
+  bool stalled = false;
+  std::uint64_t stalls = 0;
+  model::StreamCounters counters;          // since the daemon started (GET /metrics)
+  model::StreamCounters session_counters;  // since this session started (seed 002 stats)
   bool changed = true;            // false when start/stop found the stream already there
 };
 
@@ -118,6 +126,8 @@ struct HealthInfo {
   // camera id → why. Any of them makes the status "degraded".
   std::map<std::string, std::string> recording_errors;
   std::optional<RecordingDisk> recording_disk;  // when recording is set up
+  // Streams with readers but no frames (health.stall_s): any of them makes it "degraded".
+  std::vector<std::string> stalled_streams;
 };
 
 // A browser asking to watch a camera. The callbacks are invoked on the manager's strand
@@ -191,6 +201,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // BCGH cameras (rtp, negotiation "mqtt") talk to their camera through this client.
   // Call before boot(); nullptr (or never called) = MQTT disabled.
   void set_mqtt(std::shared_ptr<camera::MqttClient> mqtt);
+  // Where stream start latencies are observed (GET /metrics). Call before boot().
+  void set_metrics(std::shared_ptr<metrics::Metrics> metrics);
 
   // Records cameras in the database and starts the auto_start ones.
   void boot();

@@ -223,6 +223,14 @@ TEST(ConfigJson, TopLevelMustBeObject) {
   EXPECT_THAT(parse_error("42"), HasSubstr("top level must be a JSON object"));
 }
 
+TEST(ConfigJson, HealthStallSeconds) {
+  EXPECT_EQ(parse_json("{}").health.stall_s, 5);
+  EXPECT_EQ(parse_json(R"({"health":{"stall_s":0}})").health.stall_s, 0);
+  EXPECT_EQ(parse_json(R"({"health":{"stall_s":12}})").health.stall_s, 12);
+  EXPECT_THAT(parse_error(R"({"health":{"stall_s":-1}})"), HasSubstr("health.stall_s"));
+  EXPECT_THAT(parse_error(R"({"health":{"stall":1}})"), HasSubstr("health.stall: unknown key"));
+}
+
 TEST(ConfigJson, UnknownKeys) {
   EXPECT_THAT(parse_error(R"({"http":{"prot":1}})"), HasSubstr("http.prot: unknown key"));
   EXPECT_THAT(parse_error(R"({"bogus":true})"), HasSubstr("bogus: unknown key"));

@@ -165,6 +165,84 @@ TEST_F(CameraPathTest, SourceLostIsReconnectingUntilFramesFlowAgain) {
   EXPECT_EQ(get("a").error, "");
 }
 
+TEST_F(CameraPathTest, ReadersButNoFramesIsAStallTheSourceIsRestartedOnceAndFramesEndIt) {
+  cfg_.health.stall_s = 1;
+  boot();
+  start("a");
+  auto stream = media_->latest("a");
+  stream->emit_active();
+  // No reader: a camera without frames is not stalled (nobody waits for it).
+  stream->set_last_frame_ago(3000);
+  auto mj = call<std::shared_ptr<MjpegReader>>(
+      [&](auto cb) { manager_->attach_mjpeg(ReaderRequest{"a", "curl", "10.0.0.3"}, [] {}, cb); });
+  ASSERT_TRUE(mj);
+  ASSERT_TRUE(eventually([&] { return get("a").stalled; }, 3000ms));
+  EXPECT_EQ(stream->restarts().size(), 1u);
+  EXPECT_EQ(get("a").stalls, 1u);
+  auto health = call<HealthInfo>([&](auto cb) { manager_->health(cb); });
+  EXPECT_EQ(health.status, "degraded");
+  EXPECT_EQ(health.stalled_streams, std::vector<std::string>{"a"});
+  // Still stalled: flagged once, restarted once (the source retries on its own from there).
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_TRUE(get("a").stalled);
+  EXPECT_EQ(stream->restarts().size(), 1u);
+  // Frames again: no longer stalled, healthy.
+  stream->emit_frame();
+  ASSERT_TRUE(eventually([&] { return !get("a").stalled; }, 3000ms));
+  health = call<HealthInfo>([&](auto cb) { manager_->health(cb); });
+  EXPECT_EQ(health.status, "healthy");
+  EXPECT_TRUE(health.stalled_streams.empty());
+  EXPECT_EQ(get("a").stalls, 1u);
+  EXPECT_FALSE(get("b").stalled);
+}
+
+TEST_F(CameraPathTest, StallDetectionOffWithZero) {
+  cfg_.health.stall_s = 0;
+  boot();
+  start("a");
+  auto stream = media_->latest("a");
+  stream->emit_active();
+  stream->set_last_frame_ago(60000);
+  auto w = webrtc("a", "10.0.0.1");
+  std::this_thread::sleep_for(700ms);
+  EXPECT_FALSE(get("a").stalled);
+  EXPECT_TRUE(stream->restarts().empty());
+}
+
+TEST_F(CameraPathTest, TotalsNeverGoBackwardsWhenReadersLeaveOrTheStreamRestarts) {
+  boot();
+  auto w = webrtc("a", "10.0.0.1");
+  auto stream = media_->latest("a");
+  stream->emit_active();
+  for (int i = 0; i < 9; ++i) stream->emit_frame();
+  auto fv = stream->viewers().front();
+  fv->set_sent(5000, 2);
+  auto s = get("a");
+  EXPECT_EQ(s.counters.frames_in, 10u);
+  EXPECT_EQ(s.counters.bytes_out.at("webrtc"), 5000u);
+  EXPECT_EQ(s.counters.keyframe_requests_from_viewers, 2u);
+  EXPECT_EQ(s.counters.readers_joined.at("webrtc"), 1u);
+  EXPECT_EQ(s.session_counters.bytes_out.at("webrtc"), 5000u);
+  // The viewer leaves: its bytes stay counted.
+  call<bool>([&](auto cb) { manager_->remove_viewer(w.id, "bye", cb); });
+  s = get("a");
+  EXPECT_EQ(s.viewers, 0);
+  EXPECT_EQ(s.counters.bytes_out.at("webrtc"), 5000u);
+  EXPECT_EQ(s.counters.keyframe_requests_from_viewers, 2u);
+  // A new pipeline starts again from zero frames: the totals keep the old ones; this
+  // session's figures start from zero.
+  stop("a");
+  EXPECT_EQ(get("a").counters.frames_in, 10u);
+  start("a");
+  auto again = media_->latest("a");
+  again->emit_active();
+  s = get("a");
+  EXPECT_EQ(s.counters.frames_in, 11u);
+  EXPECT_EQ(s.session_counters.frames_in, 1u);
+  EXPECT_EQ(s.session_counters.bytes_out.at("webrtc"), 0u);
+  EXPECT_EQ(s.counters.bytes_out.at("webrtc"), 5000u);
+}
+
 TEST_F(CameraPathTest, ReadersOfEveryKindAreCountedAndListed) {
   boot();
   auto w = webrtc("a", "10.0.0.1");  // starts the stopped camera on demand

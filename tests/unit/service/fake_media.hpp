@@ -88,6 +88,11 @@ class FakeViewer final : public ViewerPort {
     std::lock_guard lk(mu_);
     stats_.last_rtcp_mono_ms = mono_ms;
   }
+  void set_sent(std::uint64_t bytes, std::uint64_t keyframe_requests) {
+    std::lock_guard lk(mu_);
+    stats_.bytes_sent = bytes;
+    stats_.keyframe_requests = keyframe_requests;
+  }
   const std::string& id() const { return id_; }
 
   std::atomic<bool> started{false}, stopped{false};
@@ -151,6 +156,10 @@ class FakeStream final : public StreamPort {
   model::AudioInfo audio_info() const override { return {}; }
   std::string pipeline_name() const override { return "fake-" + cam_.id + "-" + std::to_string(n_); }
   void set_target_bitrate(int kbps) override { target_kbps = kbps; }
+  void restart_source(std::string why) override {
+    std::lock_guard lk(mu_);
+    source_restarts.push_back(std::move(why));
+  }
   model::SourceFigures source_figures() const override { return {}; }
   std::shared_ptr<model::HlsFeed> hls(bool) override { return nullptr; }
   std::shared_ptr<model::PictureFeed> pictures(bool) override { return stopped ? nullptr : pictures_; }
@@ -206,6 +215,21 @@ class FakeStream final : public StreamPort {
     std::lock_guard lk(mu_);
     return viewers_;
   }
+  // The camera's frames stopped `ms_ago` milliseconds ago (stall detection).
+  void set_last_frame_ago(std::int64_t ms_ago) {
+    std::lock_guard lk(mu_);
+    stats_.last_frame_mono_ms = mono_now_ms() - ms_ago;
+  }
+  // A frame now (after a stall).
+  void emit_frame() {
+    std::lock_guard lk(mu_);
+    stats_.frames++;
+    stats_.last_frame_mono_ms = mono_now_ms();
+  }
+  std::vector<std::string> restarts() const {
+    std::lock_guard lk(mu_);
+    return source_restarts;
+  }
   const std::shared_ptr<FakePictures>& pictures_feed() const { return pictures_; }
 
   std::atomic<bool> started{false}, stopped{false};
@@ -222,6 +246,7 @@ class FakeStream final : public StreamPort {
   std::function<void()> pending_stop_;
   std::vector<std::shared_ptr<FakeViewer>> viewers_;
   std::vector<std::shared_ptr<FakeRecorder>> recorders_;
+  std::vector<std::string> source_restarts;
   std::shared_ptr<FakePictures> pictures_ = std::make_shared<FakePictures>();
 };
 
