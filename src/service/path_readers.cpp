@@ -286,9 +286,9 @@ void CameraPath::on_viewer_error(const std::string& viewer_id, const std::string
   drop_viewer(viewer_id, "error: " + why);
 }
 
-// Every reader's liveness rule, every 500 ms while the camera has readers. A browser that
-// vanished without a goodbye (tab closed, process killed, network gone) sends nothing more;
-// an HLS player that left stops fetching.
+// Every reader's liveness rule and the stall check, every 250 ms while the camera has
+// readers. A browser that vanished without a goodbye (tab closed, process killed, network
+// gone) sends nothing more; an HLS player that left stops fetching.
 void CameraPath::viewer_tick() {
   const std::int64_t now = mono_now_ms();
   std::vector<std::pair<std::string, std::string>> gone;
@@ -301,7 +301,7 @@ void CameraPath::viewer_tick() {
     viewer_timer_.reset();
     return;
   }
-  viewer_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::milliseconds(500));
+  viewer_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::milliseconds(250));
   viewer_timer_->async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto s = w.lock()) s->viewer_tick();

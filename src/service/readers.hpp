@@ -9,7 +9,7 @@
 //     the one-picture slot, a picture replaced before it was written (frames_skipped);
 //     HLS — the playlist window (hls.playlist_length segments), a segment that rotated
 //     out before the client fetched it (segments_missed),
-//   - a liveness rule, checked by the path every 500 ms,
+//   - a liveness rule, checked by the path every 250 ms,
 //   - close(): releases what it holds and tells its client.
 // All on the path's strand, except ReaderCounters (atomics written by connections).
 #include <cstdint>

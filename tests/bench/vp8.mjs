@@ -95,7 +95,7 @@ let exit = 0;
 try {
   await waitFor(async () => (await d.get('/streams/cam')).body.state === 'active', { timeoutMs: 15000, message: 'camera active' });
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   const url = d.url('/streams/cam/whep');
   await addViewer(page, url, 'h264', false);
   await sleep(2000);

@@ -69,7 +69,7 @@ test('Firefox without H.264 plays through one shared VP8 transcode; Chromium kee
 
   // 2. Firefox's WHEP offer: no H.264, VP8 offered → 201 and video decodes.
   const wpage = await ff.newPage();
-  await wpage.goto(d.url('/'));
+  await wpage.goto(d.url('/login'));
   await installPageLib(wpage);
   t.diagnostic(await wpage.evaluate(() => navigator.userAgent));
   const r = await rawWhep(wpage, d.url('/streams/demo/whep'), { shape: 'audio_video', gather: 'complete', name: 'ff' });

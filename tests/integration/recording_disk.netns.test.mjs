@@ -31,7 +31,7 @@ test('a full disk stops recording with an error, live viewing goes on, recording
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   const w = await startWhep(page, d.url('/streams/demo/whep'));
   assert.equal(w.status, 201, JSON.stringify(w));
   await waitFor(async () => (await whepFrames(page)).framesDecoded > 30, { timeoutMs: 20000, message: 'the viewer decodes' });
@@ -88,7 +88,7 @@ test('Chromium plays a recording and seeks to 3 s', withDaemons(async (t, h) => 
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   const r = await page.evaluate(async (url) => {
     const v = document.createElement('video');
     v.muted = true;

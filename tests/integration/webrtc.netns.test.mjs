@@ -96,7 +96,7 @@ test('WHEP client decodes; DELETE ends it; PATCH and errors', withDaemons(async 
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   const r = await startWhep(page, d.url('/streams/demo/whep'));
   assert.equal(r.status, 201, JSON.stringify(r));
   assert.match(r.location, /^\/streams\/demo\/whep\/v_[0-9a-f]+$/);
@@ -173,7 +173,7 @@ test('200 join/leave cycles keep RSS within +10 MB', withDaemons(async (t, h) =>
   const d = await h.start({ config: { cameras: [camera()] } });
   const browser = await launchBrowser();
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   // A real browser offer, replayed: each cycle builds and tears down a full viewer
   // branch (webrtcbin, ICE agent, DTLS) through WHEP POST + DELETE.
   const offer = await page.evaluate(async () => {

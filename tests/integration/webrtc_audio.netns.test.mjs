@@ -18,7 +18,7 @@ const viewersOf = async (d, id) => (await d.get(`/viewers/${id}`)).body.viewers;
 
 async function whepPage(browser, d) {
   const page = await browser.newPage();
-  await page.goto(d.url('/'));
+  await page.goto(d.url('/login'));
   await installPageLib(page);
   return page;
 }

@@ -380,7 +380,7 @@ describe('dead viewers are reaped', () => {
       const main = descendants(process.pid).find((p) => p.ppid === process.pid && !before.has(p.pid) && /chromium|chrome/.test(p.args));
       assert.ok(main, 'found the new chromium main process');
       const page = await victim.newPage();
-      await page.goto(d.url('/'));
+      await page.goto(d.url('/login'));
       const live = await liveViewer(page, 'dead2');
       const tree = [main.pid, ...descendants(main.pid).map((p) => p.pid)];
       const t0 = Date.now();

@@ -391,7 +391,7 @@ export async function runSoak(options = {}) {
     // Without a media permission Chromium gathers on the default route only (none in a netns).
     await browser.context.grantPermissions(['camera', 'microphone']);
     const page = await browser.newPage();
-    await page.goto(d.url('/'));
+    await page.goto(d.url('/login'));
     offerSdp = await makeOffer(page, { shape: 'video', gather: 'complete' });  // its pc is closed: ICE can never complete
     await page.close();
   }
@@ -421,7 +421,7 @@ export async function runSoak(options = {}) {
     async whep_page(v) {
       const page = await browser.newPage();
       try {
-        await page.goto(d.url('/'));
+        await page.goto(d.url('/login'));
         const r = await wp.rawWhep(page, d.url(`/streams/${v.camera}/whep`), { shape: 'video', gather: 'complete', name: 'v' });
         v.status = r.status;
         if (r.status !== 201) throw new Error(`POST whep ${r.status}: ${String(r.body).slice(0, 200)}`);
