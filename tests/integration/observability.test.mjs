@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { withDaemons, waitFor, sleep, makeTempDir, httpRequest } from './lib/daemon.mjs';
+import { withDaemons, waitFor, sleep, makeTempDir, httpRequest, SOURCE_DIR } from './lib/daemon.mjs';
 import { processGroup, rtpRange } from './lib/bcgh.mjs';
 import { mjpegClient } from './lib/rtsp_camera.mjs';
 import { spawnPusher } from './lib/rtp_pusher.mjs';
@@ -62,6 +62,11 @@ test('GET /metrics: promtool accepts it; counters move while readers watch and n
     'process_resident_memory_bytes', 'process_open_fds', 'process_start_time_seconds']) {
     assert.ok(first.families.has(name), `${name} in /metrics`);
   }
+  // Every metric the Grafana dashboard in docs/ queries is exported (its # TYPE line).
+  const grafana = fs.readFileSync(path.join(SOURCE_DIR, 'docs', 'grafana', 'camrelay-dashboard.json'), 'utf8');
+  const used = new Set([...grafana.matchAll(/\b((?:camrelay|process)_[a-z_]+)/g)].map((m) => m[1].replace(/_bucket$/, '')));
+  assert.ok(used.size > 15, 'the dashboard queries the metrics');
+  for (const name of used) assert.match(first.text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} (used by docs/grafana) is exported`);
   assert.equal(first.value('camrelay_streams', { state: 'active' }), 1);
   assert.equal(first.value('camrelay_viewers', { camera: 'cam', protocol: 'mjpeg' }), 0);
   assert.ok(first.count('camrelay_stream_start_seconds', { source: 'test' }) >= 1, 'the start latency was observed');
