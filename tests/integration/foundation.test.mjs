@@ -344,7 +344,7 @@ test('static files: / serves the web UI', withDaemons(async (t, h) => {
   const css = await d.get('/style.css');
   assert.equal(css.status, 200);
   assert.match(css.headers['content-type'], /^text\/css/);
-  const js = await d.get('/index.js');
+  const js = await d.get('/dashboard/main.js');
   assert.equal(js.status, 200);
   assert.match(js.headers['content-type'], /^text\/javascript/);
   const missing = await d.get('/missing-file.html');
