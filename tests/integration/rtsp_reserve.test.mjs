@@ -18,8 +18,20 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { withDaemons, waitFor, freePort, httpRequest } from './lib/daemon.mjs';
+import YAML from 'yaml';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { withDaemons, waitFor, freePort, httpRequest, SOURCE_DIR } from './lib/daemon.mjs';
 import { startRtspCamera, mjpegClient } from './lib/rtsp_camera.mjs';
+
+// docs/openapi.yaml describes the answers that now carry RTSP readers and the RTSP tap.
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(YAML.parse(fs.readFileSync(path.join(SOURCE_DIR, 'docs', 'openapi.yaml'), 'utf8')), 'api.json');
+function assertSchema(name, value) {
+  const validate = ajv.getSchema(`api.json#/components/schemas/${name}`);
+  assert.ok(validate(value), `${name} does not match docs/openapi.yaml: ${JSON.stringify(validate.errors)}`);
+}
 
 const PICTURE = ['--width', '320', '--height', '240', '--fps', '15', '--key-int', '15'];
 
@@ -202,6 +214,9 @@ test('RTSP re-serve: on demand, one upstream connection, ffprobe/gst (TCP, UDP)/
   const s = (await d.get('/streams/cam')).body;
   assert.equal(s.state, 'active');
   assert.equal(s.viewers_by_protocol.rtsp, 1);
+  assert.equal(s.source.outputs.rtsp.state, 'running');
+  assertSchema('Stream', s);
+  assertSchema('ViewerList', (await d.get('/viewers')).body);
   const metrics = (await httpRequest({ port: d.port, target: '/metrics' })).text;
   assert.match(metrics, /camrelay_viewers\{camera="cam",protocol="rtsp"\} 1/);
 
