@@ -274,6 +274,14 @@ test('RTSP re-serve: on demand, one upstream connection, ffprobe/gst (TCP, UDP)/
   const n = mj.parts.length;
   await waitFor(() => mj.parts.length > n + 30, { timeoutMs: 15000, message: 'MJPEG goes on past the grace time' });
   assert.equal((await d.get('/streams/cam')).body.state, 'active');
+
+  // SIGTERM while an RTSP client plays: the daemon closes it and exits cleanly.
+  const last = await gstDecoder(url, 'tcp', 5);
+  t.after(() => last.kill());
+  const r = await d.stop({ timeoutMs: 10000 });
+  assert.equal(r.killed, false, 'exited by itself');
+  assert.equal(r.code, 0);
+  assert.match(d.log, /\] stopped/);
 }));
 
 test('RTSP re-serve with accounts: 401 without or with wrong credentials, a password or API token plays', withDaemons(async (t, h) => {
