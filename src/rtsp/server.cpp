@@ -97,7 +97,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   gst::Ptr<GstRTSPServer> server;
   guint source_id = 0;
   int bound_port = 0;
-  GstRTSPToken* token = nullptr;  // what an authenticated request carries (role "viewer")
+  gst::MiniPtr<GstRTSPToken> token;  // what an authenticated request carries (role "viewer")
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Mount>> mounts_;  // request path → mount
   std::map<GstRTSPClient*, Client> clients_;             // key only: never dereferenced here
@@ -105,9 +105,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   Impl(const config::Config& c, std::shared_ptr<service::StreamManager> s, std::shared_ptr<auth::Service> a)
       : cfg(c), streams(std::move(s)), accounts(c.auth.disabled ? nullptr : std::move(a)) {}
-  ~Impl() {
-    if (token) gst_rtsp_token_unref(token);
-  }
 
   // ---- paths ----
   // The camera a request path names: rtsp.path with {id}, or the /stream1 alias. "" = none.
@@ -150,21 +147,20 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     gst_rtsp_media_factory_set_shared(f, TRUE);
     gst_rtsp_media_factory_set_protocols(f, GstRTSPLowerTrans(GST_RTSP_LOWER_TRANS_TCP | GST_RTSP_LOWER_TRANS_UDP));
     if (accounts) {
-      GstRTSPPermissions* perms = gst_rtsp_permissions_new();
-      gst_rtsp_permissions_add_role(perms, kRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+      auto perms = gst::MiniPtr<GstRTSPPermissions>::adopt(gst_rtsp_permissions_new());
+      gst_rtsp_permissions_add_role(perms.get(), kRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
                                     GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
-      gst_rtsp_media_factory_set_permissions(f, perms);
-      gst_rtsp_permissions_unref(perms);
+      gst_rtsp_media_factory_set_permissions(f, perms.get());
     }
     gst::connect<void(GstRTSPMediaFactory*, GstRTSPMedia*)>(
         f, "media-configure", std::weak_ptr<Mount>(m),
         [](std::weak_ptr<Mount>& w, GstRTSPMediaFactory*, GstRTSPMedia* media) {
           if (auto mt = w.lock()) configure_media(mt, media);
         });
-    GstRTSPMountPoints* mp = gst_rtsp_server_get_mount_points(server.get());
-    gst_rtsp_mount_points_remove_factory(mp, key.c_str());  // a path now naming another camera
-    gst_rtsp_mount_points_add_factory(mp, key.c_str(), GST_RTSP_MEDIA_FACTORY(g_object_ref(f)));
-    g_object_unref(mp);
+    auto mp = gst::Ptr<GstRTSPMountPoints>::adopt(gst_rtsp_server_get_mount_points(server.get()));
+    gst_rtsp_mount_points_remove_factory(mp.get(), key.c_str());  // a path now naming another camera
+    // add_factory takes a reference of its own.
+    gst_rtsp_mount_points_add_factory(mp.get(), key.c_str(), gst::Ptr<GstRTSPMediaFactory>(m->factory).release());
     return m;
   }
 
@@ -286,7 +282,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   static gboolean authenticate(GstRTSPAuth* a, GstRTSPContext* ctx) {
     auto* self = static_cast<std::weak_ptr<Impl>*>(g_object_get_data(G_OBJECT(a), "camrelay-impl"));
     auto impl = self ? self->lock() : nullptr;
-    if (impl && ctx->client && impl->who(ctx->client, ctx)) ctx->token = impl->token;
+    // The context borrows the token (gst-rtsp-server's own default_authenticate does the same).
+    if (impl && ctx->client && impl->who(ctx->client, ctx)) ctx->token = impl->token.get();
     return TRUE;  // no token → 401 with WWW-Authenticate: Basic
   }
 
@@ -411,11 +408,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     server = gst::Ptr<GstRTSPServer>::adopt(gst_rtsp_server_new());
     gst_rtsp_server_set_address(server.get(), host.c_str());
     gst_rtsp_server_set_service(server.get(), std::to_string(cfg.rtsp.port).c_str());
-    GstRTSPThreadPool* pool = gst_rtsp_server_get_thread_pool(server.get());
-    gst_rtsp_thread_pool_set_max_threads(pool, kClientThreads);
-    g_object_unref(pool);
+    auto pool = gst::Ptr<GstRTSPThreadPool>::adopt(gst_rtsp_server_get_thread_pool(server.get()));
+    gst_rtsp_thread_pool_set_max_threads(pool.get(), kClientThreads);
     if (accounts) {
-      token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kRole, nullptr);
+      token = gst::MiniPtr<GstRTSPToken>::adopt(
+          gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kRole, nullptr));
       auto a = gst::Ptr<GstRTSPAuth>::adopt(static_cast<GstRTSPAuth*>(g_object_new(auth_type(), nullptr)));
       g_object_set_data_full(G_OBJECT(a.get()), "camrelay-impl", new std::weak_ptr<Impl>(weak_from_this()),
                              [](gpointer p) { delete static_cast<std::weak_ptr<Impl>*>(p); });
