@@ -11,7 +11,7 @@ BUILD_PKGS=(
   dpkg-dev file  # scripts/package.sh: cpack's DEB generator runs dpkg-shlibdeps and file
   libboost1.81-dev libboost-system1.81-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libgstrtspserver-1.0-dev
+  libgstrtspserver-1.0-dev  # the daemon's RTSP re-serve (src/rtsp) and the tests' RTSP camera
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
   libspdlog-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev
   libsodium-dev libjwt-dev  # accounts: Argon2id, random secrets; signed viewer tokens
@@ -21,13 +21,14 @@ BUILD_PKGS=(
 RUNTIME_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
-  gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0
+  gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0 libgstrtspserver-1.0-0
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux
   libnss3-tools  # certutil: Chromium trusting the test CA of the HTTPS test
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   gnuplot-nox
+  vlc-bin vlc-plugin-base  # cvlc reads the RTSP re-serve (rtsp_reserve.test.mjs)
   nodejs npm python3
 )
 

@@ -25,6 +25,7 @@
 #include "camrelay/config/secrets.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "camrelay/rtsp/server.hpp"
 #include "camrelay/http/tls.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/metrics/metrics.hpp"
@@ -219,6 +220,12 @@ int main(int argc, char** argv) {
     auto server = std::make_unique<http::Server>(io, cfg, manager, catalog, accounts, tls, instruments);
     app::wire_extensions(*server, manager, cfg);
     server->start();
+    // RTSP re-serve (docs/restream.md): its own GLib thread; readers through the manager.
+    std::unique_ptr<rtsp::Server> rtsp_server;
+    if (cfg.rtsp.enabled) {
+      rtsp_server = std::make_unique<rtsp::Server>(cfg, manager, accounts);
+      rtsp_server->start();  // a port in use fails the start like the HTTP listener's
+    }
 
     app::MallocTrimmer trimmer(io);
     trimmer.start();
@@ -245,6 +252,7 @@ int main(int argc, char** argv) {
         lg->info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         notify("STOPPING=1");
         server->stop();
+        if (rtsp_server) rtsp_server->stop();  // its readers leave before the cameras stop
         hup.cancel();
         trimmer.stop();
         watchdog->stop();
@@ -326,6 +334,7 @@ int main(int argc, char** argv) {
     accounts_watch.request_stop();
     accounts_watch.join();
     server.reset();
+    rtsp_server.reset();
     catalog.reset();
     manager.reset();
     recordings->stop();  // after the cameras closed their files

@@ -258,6 +258,15 @@ void read_hls(Obj o, Hls& h) {
   o.finish();
 }
 
+void read_rtsp(Obj o, Rtsp& r) {
+  o.get_bool("enabled", r.enabled);
+  o.get_int("port", r.port, kPort);
+  o.get_string("host", r.host);
+  o.get_string("path", r.path);
+  o.get_int("grace_s", r.grace_s, kRtspGrace);
+  o.finish();
+}
+
 void read_mjpeg(Obj o, Mjpeg& m) {
   o.get_int("fps", m.fps, kMjpegFps);
   o.get_int("quality", m.quality, kMjpegQuality);
@@ -403,6 +412,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("rtp")) read_rtp(Obj(*v, "rtp", origin), cfg.rtp);
   if (const json* v = o.get_object("hls")) read_hls(Obj(*v, "hls", origin), cfg.hls);
   if (const json* v = o.get_object("mjpeg")) read_mjpeg(Obj(*v, "mjpeg", origin), cfg.mjpeg);
+  if (const json* v = o.get_object("rtsp")) read_rtsp(Obj(*v, "rtsp", origin), cfg.rtsp);
   if (const json* v = o.get_object("recording")) read_recording(Obj(*v, "recording", origin), cfg.recording);
   if (const json* v = o.get_object("health")) read_health(Obj(*v, "health", origin), cfg.health);
   if (const json* v = o.get_object("auth")) read_auth(Obj(*v, "auth", origin), cfg.auth);

@@ -202,6 +202,22 @@ void check_hls(const Hls& h) {
   check_int("hls.idle_stop_s", h.idle_stop_s, kHlsIdleStop);
 }
 
+void check_rtsp(const Rtsp& r, const Http& h) {
+  check_int("rtsp.port", r.port, kPort);
+  check_int("rtsp.grace_s", r.grace_s, kRtspGrace);
+  const auto at = r.path.find("{id}");
+  if (r.path.empty() || r.path[0] != '/' || at == std::string::npos ||
+      r.path.find("{id}", at + 1) != std::string::npos) {
+    fail("rtsp.path", "must start with '/' and contain {id} exactly once (got \"" + r.path + "\")");
+  }
+  if (r.path.find_first_of("?#") != std::string::npos) {
+    fail("rtsp.path", "must not contain '?' or '#' (got \"" + r.path + "\")");
+  }
+  if (r.enabled && (r.host.empty() || r.host == h.host) && r.port == h.port) {
+    fail("rtsp.port", "must differ from http.port (got " + std::to_string(r.port) + ")");
+  }
+}
+
 void check_mjpeg(const Mjpeg& m) {
   check_int("mjpeg.fps", m.fps, kMjpegFps);
   check_int("mjpeg.quality", m.quality, kMjpegQuality);
@@ -337,6 +353,7 @@ void validate(const Config& cfg) {
   check_rtp(cfg.rtp);
   check_hls(cfg.hls);
   check_mjpeg(cfg.mjpeg);
+  check_rtsp(cfg.rtsp, cfg.http);
   check_recording(cfg.recording);
   check_int("health.stall_s", cfg.health.stall_s, kStallS);
   check_auth(cfg.auth);

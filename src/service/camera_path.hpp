@@ -49,6 +49,7 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void list_viewers(Reply<std::vector<ViewerInfo>> reply);
   void attach_mjpeg(ReaderRequest req, std::function<void()> wake, Reply<std::shared_ptr<MjpegReader>> reply);
   void hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply);
+  void attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply);
   // Recording (path_record.cpp).
   void record_start(RecordOptions opts, Reply<StreamInfo> reply);
   void record_stop(Reply<StreamInfo> reply);
@@ -98,6 +99,9 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void on_viewer_state(const std::string& viewer_id, model::PeerState state);
   void on_viewer_error(const std::string& viewer_id, const std::string& why);
   void viewer_tick();
+  // A camera started on demand for an RTSP client stops rtsp.grace_s after its last reader.
+  void rtsp_idle_arm();
+  void rtsp_idle_check();
   // recording (path_record.cpp)
   void record_sync();  // starts or stops the recorder to match the wish, the stream and the disk
   void record_want(std::string reason, int duration_s);
@@ -155,6 +159,8 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   // BCGH cameras: the negotiation session while running; presence from the status topic.
   std::shared_ptr<BcghSession> bcgh_;
   bool wanted_ = false;      // started (user, auto_start, on demand) and not stopped by the user
+  bool rtsp_on_demand_ = false;  // started on demand for an RTSP client (not by a user): stops when unwatched
+  std::unique_ptr<asio::steady_timer> rtsp_idle_timer_;
   int camera_online_ = -1;   // -1 unknown, 0 offline, 1 online (retained status topic)
 };
 

@@ -3,6 +3,7 @@
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/media/mjpeg.hpp"
+#include "camrelay/media/rtsp_tap.hpp"
 #include "camrelay/media/recorder.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "media_port.hpp"
@@ -61,6 +62,9 @@ class GstStream final : public StreamPort {
   }
   std::shared_ptr<model::PictureFeed> pictures(bool create) override {
     return create ? media::mjpeg_output(s_) : media::find_mjpeg_output(s_);
+  }
+  std::shared_ptr<model::H264Feed> h264(bool create) override {
+    return create ? media::rtsp_tap(s_) : media::find_rtsp_tap(s_);
   }
   std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
     auto r = media::Recorder::create(s_, std::move(opts), std::move(events));

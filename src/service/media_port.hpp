@@ -63,6 +63,8 @@ class StreamPort {
   // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.
   virtual std::shared_ptr<model::HlsFeed> hls(bool create) = 0;
   virtual std::shared_ptr<model::PictureFeed> pictures(bool create) = 0;
+  // The H.264 tap for RTSP clients (media::RtspTap), same rules.
+  virtual std::shared_ptr<model::H264Feed> h264(bool create) = 0;
   // Starts recording this stream (events from media threads); nullptr once torn down or
   // while a recording still leaves it.
   virtual std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) = 0;

@@ -129,6 +129,7 @@ ReaderCensus::Slot CameraPath::admit(ReaderKind kind, const std::string& viewer_
   if (!is_running(state_)) {
     lg()->info("camera {}: started on demand for a {} reader", id_, to_string(kind));
     do_start({});
+    rtsp_on_demand_ = kind == ReaderKind::rtsp;
   }
   return slot;
 }
@@ -268,6 +269,26 @@ void CameraPath::drop_viewer(const std::string& viewer_id, const std::string& re
              readers_.size());
   ctx_->store.close_viewer_session(viewer_id, unix_now_s(), reason);
   r->close(reason);
+  if (readers_.empty() && rtsp_on_demand_ && stream_) rtsp_idle_arm();
+}
+
+void CameraPath::rtsp_idle_arm() {
+  const int grace = ctx_->cfg.rtsp.grace_s;
+  lg()->info("camera {}: started for RTSP and unwatched: stops in {} s unless a reader comes", id_, grace);
+  rtsp_idle_timer_ = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(grace));
+  rtsp_idle_timer_->async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = w.lock()) s->rtsp_idle_check();
+  });
+}
+
+void CameraPath::rtsp_idle_check() {
+  rtsp_idle_timer_.reset();
+  if (!rtsp_on_demand_ || !readers_.empty() || record_ || !stream_ || state_ == StreamState::stopping) return;
+  lg()->info("camera {}: stopped (started on demand for RTSP, no reader for {} s)", id_, ctx_->cfg.rtsp.grace_s);
+  rtsp_on_demand_ = false;
+  wanted_ = false;
+  do_stop({});
 }
 
 void CameraPath::drop_all_viewers(const std::string& reason) {
@@ -339,6 +360,33 @@ void CameraPath::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
         if (auto path = w.lock()) path->remove_viewer(vid, std::move(reason), nullptr);
       };
       reply(nullptr, std::make_shared<MjpegReader>(vid, std::move(out), sub, std::move(counters), std::move(detach)));
+    } catch (...) {
+      reply(std::current_exception(), nullptr);
+    }
+  });
+}
+
+void CameraPath::attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply) {
+  post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
+    try {
+      const std::string vid = random_id("v_");
+      auto slot = p.admit(ReaderKind::rtsp, vid, req.ip);
+      if (!p.stream_) throw Error(Errc::unavailable, "camera '" + p.id_ + "' is not running");
+      // A tap that is closing (idle, or its stream stopping) is replaced by a fresh one.
+      std::shared_ptr<model::H264Feed> feed;
+      for (int i = 0; i < 3; ++i) {
+        feed = p.stream_->h264(true);
+        if (!feed || !feed->closed()) break;
+      }
+      if (!feed || feed->closed()) throw Error(Errc::unavailable, "camera '" + p.id_ + "' stopped; retry");
+      auto r = std::make_unique<HttpReader>(p.new_record(ReaderKind::rtsp, vid, req.user_agent, req.ip));
+      auto counters = r->counters();
+      p.add_reader(std::move(r), "");
+      slot.keep();
+      auto detach = [w = p.weak_from_this(), vid](std::string reason) {
+        if (auto path = w.lock()) path->remove_viewer(vid, std::move(reason), nullptr);
+      };
+      reply(nullptr, std::make_shared<RtspReader>(vid, std::move(feed), std::move(counters), std::move(detach)));
     } catch (...) {
       reply(std::current_exception(), nullptr);
     }

@@ -76,6 +76,8 @@ void CameraPath::do_start(const StartOptions& opts) {
                     std::to_string(bw.min_kbps) + ".." + std::to_string(bw.max_kbps) + ")");
   }
   bandwidth_ = bw;
+  rtsp_on_demand_ = false;  // admit() sets it again for an RTSP client's start
+  if (rtsp_idle_timer_) rtsp_idle_timer_->cancel();
   gen_++;
   config::Camera cam = cam_;  // BCGH: + the allocated RTP port and the start's bandwidth
   auto rtp_link = is_bcgh_camera(cam_) ? bcgh_create(cam) : nullptr;  // throws: no free ports
@@ -224,7 +226,7 @@ StreamInfo CameraPath::info() const {
   i.stats = stream_ ? stream_->stats() : last_stats_;
   if (stream_) i.audio = stream_->audio_info();
   i.viewers = static_cast<int>(readers_.size());
-  i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}};
+  i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}, {"rtsp", 0}};
   for (const auto& [rid, r] : readers_) ++i.viewers_by_protocol[std::string(protocol_of(r->kind()))];
   i.target_kbps = target_kbps_;
   if (stream_) i.source = stream_->source_figures();
@@ -266,6 +268,7 @@ void CameraPath::start(StartOptions opts, Reply<StreamInfo> reply) {
   post([opts, reply = std::move(reply)](CameraPath& p) {
     try {
       if (is_running(p.state_)) {
+        p.rtsp_on_demand_ = false;  // a user wants it running now
         StreamInfo i = p.info();
         i.changed = false;
         return reply(nullptr, i);
@@ -284,6 +287,7 @@ void CameraPath::start(StartOptions opts, Reply<StreamInfo> reply) {
 void CameraPath::stop(Reply<StreamInfo> reply) {
   post([reply = std::move(reply)](CameraPath& p) {
     p.wanted_ = false;  // a BCGH camera coming online again must not restart it
+    p.rtsp_on_demand_ = false;
     if (p.record_) lg()->info("camera {}: recording stopped with the stream", p.id_);
     p.record_.reset();  // stopping the stream stops its recording (and closes the file)
     if (!p.stream_ && p.state_ != StreamState::stopping) {

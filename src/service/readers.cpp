@@ -14,6 +14,7 @@ std::string_view to_string(ReaderKind k) {
     case ReaderKind::whep: return "whep";
     case ReaderKind::hls: return "hls";
     case ReaderKind::mjpeg: return "mjpeg";
+    case ReaderKind::rtsp: return "rtsp";
   }
   return "unknown";
 }
@@ -41,6 +42,14 @@ void MjpegReader::count_sent(std::size_t bytes, std::uint64_t skipped) {
   counters_->bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
   counters_->frames_sent.fetch_add(1, std::memory_order_relaxed);
   counters_->frames_skipped.fetch_add(skipped, std::memory_order_relaxed);
+}
+
+RtspReader::RtspReader(std::string id, std::shared_ptr<model::H264Feed> feed, std::shared_ptr<ReaderCounters> counters,
+                       std::function<void(std::string)> detach)
+    : id_(std::move(id)), feed_(std::move(feed)), counters_(std::move(counters)), detach_(std::move(detach)) {}
+
+RtspReader::~RtspReader() {
+  if (detach_) detach_(reason_);
 }
 
 ReaderCensus::Slot ReaderCensus::join(const std::string& viewer_id, const std::string& camera_id, ReaderKind kind,

@@ -153,6 +153,11 @@ void StreamManager::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
   route(id, reply, [&](CameraPath& p) { p.add_viewer(std::move(req), std::move(reply)); });
 }
 
+void StreamManager::attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply) {
+  const std::string id = req.camera_id;
+  route(id, reply, [&](CameraPath& p) { p.attach_rtsp(std::move(req), std::move(reply)); });
+}
+
 void StreamManager::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
                                  Reply<std::shared_ptr<MjpegReader>> reply) {
   const std::string id = req.camera_id;

@@ -94,6 +94,16 @@ json to_json(const model::MjpegFigures& f) {
   return j;
 }
 
+json to_json(const model::RtspServeFigures& f) {
+  json j = {{"state", f.state},
+            {"clients", f.clients},
+            {"units", f.units},
+            {"bytes", f.bytes},
+            {"dropped_buffers", f.dropped_buffers}};
+  if (f.error) j["error"] = *f.error;
+  return j;
+}
+
 json to_json(const model::TranscodeFigures& f) {
   json j = {{"state", "running"}, {"from", f.from}, {"codec", f.codec}};
   if (f.bitrate) j["bitrate"] = *f.bitrate;
@@ -250,8 +260,8 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"connected_at", v.connected_at},
                       {"state", model::to_string(v.state)}};
   if (!is_webrtc(v.kind)) {
-    // MJPEG pictures are made from the camera's video; HLS carries it as it is. Neither
-    // has audio.
+    // MJPEG pictures are made from the camera's video; HLS and RTSP carry it as it is.
+    // None has audio.
     const bool mjpeg = v.kind == ReaderKind::mjpeg;
     j["ice_state"] = nullptr;
     j["video"] = {{"codec", mjpeg ? "JPEG" : "H264"}, {"mode", mjpeg ? "transcoded" : "passthrough"}};
@@ -260,6 +270,8 @@ nlohmann::json to_json(const ViewerInfo& v) {
     if (mjpeg) {
       st["frames_sent"] = v.http.frames_sent;
       st["frames_skipped"] = v.http.frames_skipped;
+    } else if (v.kind == ReaderKind::rtsp) {
+      st["frames_sent"] = v.http.frames_sent;  // H.264 access units handed to the client's RTSP media
     } else {
       st["segments_sent"] = v.http.frames_sent;
       st["requests"] = v.http.requests;

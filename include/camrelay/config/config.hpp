@@ -216,6 +216,17 @@ struct Mjpeg {
   bool operator==(const Mjpeg&) const = default;
 };
 
+// RTSP re-serve (docs/restream.md): every camera at rtsp://<host>:<port><path>, fed from
+// the camera's own stream (no second connection to the camera, no re-encode).
+struct Rtsp {
+  bool enabled = false;
+  int port = 8554;
+  std::string host;             // "" = http.host
+  std::string path = "/{id}";   // must start with '/' and contain {id} once
+  int grace_s = 10;             // a camera started for RTSP stops this long after its last RTSP client
+  bool operator==(const Rtsp&) const = default;
+};
+
 // Where recordings go and how long they stay (docs/recording.md).
 struct Recording {
   std::string dir;          // "" = <data_dir>/recordings; one folder per camera below it
@@ -261,6 +272,7 @@ struct Config {
   Rtp rtp;
   Hls hls;
   Mjpeg mjpeg;
+  Rtsp rtsp;
   Recording recording;
   Health health;
   Auth auth;

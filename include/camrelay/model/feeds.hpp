@@ -55,4 +55,28 @@ class PictureFeed {
   virtual void unsubscribe(std::uint64_t id) = 0;
 };
 
+// The camera's parsed H.264 as it leaves the stream's tee (byte-stream, one access unit per
+// unit, starting at a keyframe), for re-serving without re-encoding (RTSP). Implemented by
+// media::RtspTap; one per running stream, shared by every RTSP client of the camera.
+class H264Feed {
+ public:
+  struct Unit {
+    std::shared_ptr<const std::string> data;  // Annex B access unit
+    bool keyframe = false;
+  };
+  // Called on a streaming thread for every access unit (the first one a keyframe), in
+  // order; it must not block.
+  using Sink = std::function<void(const Unit&)>;
+  // Called once when the feed ends (stream stopped, idle, failed); any thread; must only
+  // post or signal.
+  using Closed = std::function<void()>;
+  virtual ~H264Feed() = default;
+  // The caps of the units ("video/x-h264,stream-format=byte-stream,alignment=au,...").
+  virtual std::string caps() const = 0;
+  virtual bool closed() const = 0;
+  // 0 = the feed has closed: ask the stream for a new one.
+  virtual std::uint64_t subscribe(Sink sink, Closed closed) = 0;
+  virtual void unsubscribe(std::uint64_t id) = 0;
+};
+
 }  // namespace camrelay::model

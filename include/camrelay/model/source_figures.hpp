@@ -91,10 +91,18 @@ struct RecorderFigures {
   std::optional<std::string> error;
 };
 
-using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures>;
+// The H.264 tap that feeds the camera's RTSP media (media::RtspTap).
+struct RtspServeFigures {
+  std::string state;  // starting | running | stopped
+  int clients = 0;    // RTSP medias fed (one, shared by every RTSP client of the camera)
+  std::uint64_t units = 0, bytes = 0, dropped_buffers = 0;
+  std::optional<std::string> error;
+};
+
+using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures, RtspServeFigures>;
 
 struct NamedOutput {
-  std::string kind;  // hls | mjpeg | webrtc-opus | webrtc-vp8 | record
+  std::string kind;  // hls | mjpeg | rtsp | webrtc-opus | webrtc-vp8 | record
   OutputFigures figures;
 };
 

@@ -9,6 +9,7 @@
 //   whep     webrtc    POST /streams/{id}/whep               DELETE, ICE failure, silence
 //   mjpeg    mjpeg     GET /streams/{id}/mjpeg (/live/stream) the connection closes
 //   hls      hls       first playlist/segment request        no request for hls_reader_idle_s
+//   rtsp     rtsp      RTSP DESCRIBE of rtsp://host:8554/{id} the RTSP session ends (TEARDOWN, closed, timeout)
 //
 // An HLS "reader" is a client (IP address + User-Agent) seen fetching the camera's playlist
 // or segments: HTTP has no connection to watch, so it leaves when it has not fetched for a
@@ -24,10 +25,10 @@
 
 namespace camrelay::service {
 
-enum class ReaderKind { webrtc, whep, hls, mjpeg };
+enum class ReaderKind { webrtc, whep, hls, mjpeg, rtsp };
 
 std::string_view to_string(ReaderKind k);
-// webrtc (webrtc, whep) | hls | mjpeg
+// webrtc (webrtc, whep) | hls | mjpeg | rtsp
 std::string_view protocol_of(ReaderKind k);
 inline bool is_webrtc(ReaderKind k) { return k == ReaderKind::webrtc || k == ReaderKind::whep; }
 
@@ -76,6 +77,35 @@ class MjpegReader {
   std::string id_;
   std::shared_ptr<model::PictureFeed> out_;
   std::uint64_t sub_;
+  std::shared_ptr<ReaderCounters> counters_;
+  std::function<void(std::string)> detach_;
+  std::string reason_ = "client left";
+};
+
+// An RTSP client attached to a camera (docs/restream.md). RAII like MjpegReader: destroying
+// the handle detaches it. The feed is the camera's shared H.264 tap. Any thread.
+class RtspReader {
+ public:
+  RtspReader(std::string id, std::shared_ptr<model::H264Feed> feed, std::shared_ptr<ReaderCounters> counters,
+             std::function<void(std::string reason)> detach);
+  ~RtspReader();
+  RtspReader(const RtspReader&) = delete;
+  RtspReader& operator=(const RtspReader&) = delete;
+
+  const std::string& id() const { return id_; }
+  const std::shared_ptr<model::H264Feed>& feed() const { return feed_; }
+  // An access unit of `bytes` went to the client's media.
+  void count_sent(std::size_t bytes) {
+    counters_->bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+    counters_->frames_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+  // The manager dropped the reader (stream stopped, camera removed, shutdown).
+  bool ended() const { return counters_->ended.load(); }
+  void set_close_reason(std::string why) { reason_ = std::move(why); }
+
+ private:
+  std::string id_;
+  std::shared_ptr<model::H264Feed> feed_;
   std::shared_ptr<ReaderCounters> counters_;
   std::function<void(std::string)> detach_;
   std::string reason_ = "client left";

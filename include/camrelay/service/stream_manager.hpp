@@ -248,6 +248,11 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   // after hls_reader_idle_s without a request. Call once the stream is running, before
   // serving; the reply's counters take what was then sent.
   void hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply);
+  // Attaches an RTSP client (docs/restream.md): limits, on-demand start (such a camera stops
+  // rtsp.grace_s after its last reader leaves, unless a user started it), a viewer row. The
+  // handle carries the camera's shared H.264 feed. Errors: not_found, limit_reached,
+  // conflict (stopping), unavailable.
+  void attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply);
 
   // SIGHUP: applies a new camera list. Added cameras are created (and started if
   // auto_start), removed ones stopped (their viewers told) and forgotten, changed ones
@@ -256,6 +261,8 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void reload_cameras(std::vector<config::Camera> cameras, Reply<ReloadSummary> reply);
   // The first camera in configuration order (the seed-004 /live aliases); "" if none. Any thread.
   std::string first_camera() const;
+  // Whether `id` is a configured camera now. Any thread.
+  bool has_camera(const std::string& id) const { return find(id) != nullptr; }
 
   // Stops everything; `done` runs on the strand when all pipelines are released
   // or after `timeout_ms`.

@@ -365,3 +365,23 @@ TEST(ConfigJson, HttpTls) {
   EXPECT_THAT(parse_error(R"({"http":{"tls":{"certificate":"x"}}})"), HasSubstr("http.tls.certificate: unknown key"));
   EXPECT_THAT(parse_error(R"({"http":{"tls":true}})"), HasSubstr("http.tls: must be an object"));
 }
+
+TEST(ConfigJson, Rtsp) {
+  const auto d = parse_json("{}").rtsp;
+  EXPECT_FALSE(d.enabled);
+  EXPECT_EQ(d.port, 8554);
+  EXPECT_EQ(d.host, "");
+  EXPECT_EQ(d.path, "/{id}");
+  EXPECT_EQ(d.grace_s, 10);
+  const auto r =
+      parse_json(R"({"rtsp":{"enabled":true,"port":9554,"host":"127.0.0.1","path":"/cam/{id}","grace_s":0}})").rtsp;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.port, 9554);
+  EXPECT_EQ(r.host, "127.0.0.1");
+  EXPECT_EQ(r.path, "/cam/{id}");
+  EXPECT_EQ(r.grace_s, 0);
+  EXPECT_THAT(parse_error(R"({"rtsp":{"port":0}})"), HasSubstr("rtsp.port"));
+  EXPECT_THAT(parse_error(R"({"rtsp":{"grace_s":-1}})"), HasSubstr("rtsp.grace_s"));
+  EXPECT_THAT(parse_error(R"({"rtsp":{"enabled":"yes"}})"), HasSubstr("rtsp.enabled"));
+  EXPECT_THAT(parse_error(R"({"rtsp":{"x":1}})"), HasSubstr("rtsp.x: unknown key"));
+}

@@ -124,6 +124,26 @@ TEST(ConfigValidate, RtpPorts) {
   EXPECT_NO_THROW(validate(ok));
 }
 
+TEST(ConfigValidate, Rtsp) {
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.path = "cam/{id}"; }),
+              HasSubstr("rtsp.path: must start with '/' and contain {id} exactly once"));
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.path = "/cam"; }), HasSubstr("rtsp.path:"));
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.path = "/{id}/{id}"; }), HasSubstr("rtsp.path:"));
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.path = "/{id}?x"; }), HasSubstr("rtsp.path: must not contain"));
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.grace_s = 3601; }), HasSubstr("rtsp.grace_s:"));
+  EXPECT_THAT(invalid([](Config& c) {
+                c.rtsp.enabled = true;
+                c.rtsp.port = c.http.port;
+              }),
+              HasSubstr("rtsp.port: must differ from http.port"));
+  Config ok = with_camera({});
+  ok.rtsp.enabled = true;
+  ok.rtsp.port = ok.http.port;
+  ok.rtsp.host = "127.0.0.2";  // another address: the same port is fine
+  ok.http.host = "127.0.0.1";
+  EXPECT_NO_THROW(validate(ok));
+}
+
 TEST(ConfigValidate, HlsAndMjpeg) {
   EXPECT_THAT(invalid([](Config& c) { c.hls.target_duration_s = 0.1; }),
               HasSubstr("hls.target_duration_s: must be a number in 0.2..10 (got 0.1)"));

@@ -14,6 +14,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -39,6 +40,7 @@
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/media/mjpeg.hpp"
+#include "camrelay/media/rtsp_tap.hpp"
 #include "camrelay/media/recorder.hpp"
 #include "camrelay/media/stream.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
@@ -461,6 +463,37 @@ TEST_F(PartialFailure, MjpegOutput) {
                 }
               });
             });
+}
+
+TEST_F(PartialFailure, RtspTap) {
+  each_step({"queue", "appsink"}, [this](Events& ev, const std::string& missing) {
+    with_stream(ev, [&](const std::shared_ptr<media::Stream>& s) {
+      WithoutElement gone(missing);
+      auto tap = media::rtsp_tap(s);
+      ASSERT_NE(tap, nullptr);
+      struct Seen {
+        std::atomic<int> units{0};
+        std::atomic<bool> first_key{false};
+      };
+      auto seen = std::make_shared<Seen>();
+      const auto sub = tap->subscribe(
+          [seen](const camrelay::model::H264Feed::Unit& u) {
+            if (seen->units.fetch_add(1) == 0) seen->first_key = u.keyframe;
+          },
+          {});
+      if (missing.empty()) {
+        ASSERT_NE(sub, 0u);
+        EXPECT_TRUE(eventually([&] { return seen->units.load() >= 5; })) << "no H.264 from the tap";
+        EXPECT_TRUE(seen->first_key.load()) << "a subscriber starts at a keyframe";
+        EXPECT_NE(tap->caps().find("video/x-h264"), std::string::npos);
+        tap->unsubscribe(sub);
+      } else {
+        EXPECT_TRUE(eventually([&] { return tap->closed(); })) << "the RTSP tap did not stop";
+        const auto f = std::get<camrelay::model::RtspServeFigures>(tap->figures());
+        EXPECT_TRUE(f.error.has_value());
+      }
+    });
+  });
 }
 
 TEST_F(PartialFailure, Recorder) {

@@ -267,6 +267,40 @@ TEST_F(CameraPathTest, ReadersOfEveryKindAreCountedAndListed) {
   EXPECT_EQ(error_of([&] { viewers("nope"); }), Errc::not_found);
 }
 
+TEST_F(CameraPathTest, ACameraStartedForRtspStopsAfterItsLastReaderAndTheGrace) {
+  cfg_.rtsp.grace_s = 1;
+  boot();
+  auto rtsp = [&](const std::string& id) {
+    return call<std::shared_ptr<RtspReader>>(
+        [&](auto cb) { manager_->attach_rtsp(ReaderRequest{id, "ffprobe", "10.0.0.9"}, cb); });
+  };
+  auto r = rtsp("a");  // starts the stopped camera on demand
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->feed());
+  EXPECT_EQ(media_->made("a"), 1u);
+  auto v = viewers("a");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].kind, ReaderKind::rtsp);
+  EXPECT_EQ(protocol_of(v[0].kind), "rtsp");
+  EXPECT_EQ(get("a").viewers_by_protocol.at("rtsp"), 1);
+  auto second = rtsp("a");  // a second client of the same camera: the same feed
+  EXPECT_EQ(second->feed(), r->feed());
+  r.reset();
+  second.reset();
+  EXPECT_TRUE(eventually([&] { return get("a").viewers == 0; }));
+  EXPECT_TRUE(is_running(get("a").state)) << "not before the grace time";
+  EXPECT_TRUE(eventually([&] { return get("a").state == StreamState::stopped; }, 5s));
+
+  // A camera a user started keeps running when its RTSP clients leave.
+  start("b");
+  auto rb = rtsp("b");
+  rb.reset();
+  EXPECT_TRUE(eventually([&] { return get("b").viewers == 0; }));
+  std::this_thread::sleep_for(1500ms);  // past the grace time
+  EXPECT_TRUE(is_running(get("b").state));
+  EXPECT_EQ(error_of([&] { rtsp("nope"); }), Errc::not_found);
+}
+
 TEST_F(CameraPathTest, LimitsApplyToEveryKind) {
   cfg_.webrtc.max_viewers_per_stream = 2;
   cfg_.webrtc.max_viewers_total = 3;

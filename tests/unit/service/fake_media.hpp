@@ -52,6 +52,18 @@ class FakePictures final : public model::PictureFeed {
   std::atomic<bool> closed_{false};
 };
 
+class FakeH264 final : public model::H264Feed {
+ public:
+  std::string caps() const override { return "video/x-h264"; }
+  bool closed() const override { return closed_; }
+  std::uint64_t subscribe(Sink, Closed) override { return closed_ ? 0 : 1; }
+  void unsubscribe(std::uint64_t) override {}
+  void close() { closed_ = true; }
+
+ private:
+  std::atomic<bool> closed_{false};
+};
+
 class FakeViewer final : public ViewerPort {
  public:
   FakeViewer(std::string id, media::ViewerCallbacks cb) : id_(std::move(id)), cb_(std::move(cb)) {}
@@ -142,6 +154,7 @@ class FakeStream final : public StreamPort {
     }
     stopped = true;
     pictures_->close();
+    h264_->close();
     std::lock_guard lk(mu_);
     if (hold_stop_) {
       pending_stop_ = std::move(done);
@@ -163,6 +176,7 @@ class FakeStream final : public StreamPort {
   model::SourceFigures source_figures() const override { return {}; }
   std::shared_ptr<model::HlsFeed> hls(bool) override { return nullptr; }
   std::shared_ptr<model::PictureFeed> pictures(bool) override { return stopped ? nullptr : pictures_; }
+  std::shared_ptr<model::H264Feed> h264(bool) override { return stopped ? nullptr : h264_; }
   std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
     std::lock_guard lk(mu_);
     if (stopped) return nullptr;
@@ -248,6 +262,7 @@ class FakeStream final : public StreamPort {
   std::vector<std::shared_ptr<FakeRecorder>> recorders_;
   std::vector<std::string> source_restarts;
   std::shared_ptr<FakePictures> pictures_ = std::make_shared<FakePictures>();
+  std::shared_ptr<FakeH264> h264_ = std::make_shared<FakeH264>();
 };
 
 class FakeMedia final : public MediaPort {
