@@ -121,7 +121,6 @@ struct HealthInfo {
   std::string gstreamer;  // "ok (GStreamer 1.22.0)" | "missing elements: ..."
   std::string database;   // "ok" | error text
   std::string mqtt;       // "disabled" | "connected" | "disconnected: ..."
-  std::string webrtc;     // "ok" | missing elements
   // Cameras asked to record that cannot (paused by the disk, retrying after a failure):
   // camera id → why. Any of them makes the status "degraded".
   std::map<std::string, std::string> recording_errors;
