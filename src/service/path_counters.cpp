@@ -52,6 +52,27 @@ void add_reader_figures(model::StreamCounters& c, const ViewerInfo& v) {
   }
 }
 
+model::StreamCounters since(const model::StreamCounters& now, const model::StreamCounters& base) {
+  model::StreamCounters d = now;
+  d.frames_in -= base.frames_in;
+  d.keyframes_in -= base.keyframes_in;
+  d.bytes_in -= base.bytes_in;
+  d.pipeline_drops -= base.pipeline_drops;
+  d.reader_drops -= base.reader_drops;
+  d.keyframe_requests_from_viewers -= base.keyframe_requests_from_viewers;
+  d.keyframe_requests_to_camera -= base.keyframe_requests_to_camera;
+  d.rembs_sent -= base.rembs_sent;
+  d.source_restarts -= base.source_restarts;
+  auto minus = [](std::map<std::string, std::uint64_t>& m, const std::map<std::string, std::uint64_t>& b) {
+    for (auto& [proto, v] : m) {
+      if (auto it = b.find(proto); it != b.end()) v -= it->second;
+    }
+  };
+  minus(d.bytes_out, base.bytes_out);
+  minus(d.readers_joined, base.readers_joined);
+  return d;
+}
+
 model::StreamCounters PathCounters::total(const model::StreamStats* stats, const model::SourceFigures* source,
                                           const std::map<std::string, ViewerInfo>& readers) const {
   const StreamPart p = stats && source ? read(*stats, *source) : StreamPart{};

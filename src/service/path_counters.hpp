@@ -58,4 +58,7 @@ class PathCounters {
 // A reader's share of the totals (bytes out, drops, keyframe requests), by its kind.
 void add_reader_figures(model::StreamCounters& c, const ViewerInfo& v);
 
+// What the totals grew by since `base` was taken (a session's figures).
+model::StreamCounters since(const model::StreamCounters& now, const model::StreamCounters& base);
+
 }  // namespace camrelay::service

@@ -235,28 +235,7 @@ StreamInfo CameraPath::info() const {
   i.stalled = stalled_;
   i.stalls = stalls_;
   i.counters = counters();
-  i.session_counters = i.counters;
-  {
-    auto& s = i.session_counters;
-    const auto& b = session_base_;
-    s.frames_in -= b.frames_in;
-    s.keyframes_in -= b.keyframes_in;
-    s.bytes_in -= b.bytes_in;
-    s.pipeline_drops -= b.pipeline_drops;
-    s.reader_drops -= b.reader_drops;
-    s.keyframe_requests_from_viewers -= b.keyframe_requests_from_viewers;
-    s.keyframe_requests_to_camera -= b.keyframe_requests_to_camera;
-    s.rembs_sent -= b.rembs_sent;
-    s.source_restarts -= b.source_restarts;
-    for (auto& [k, v] : s.bytes_out) {
-      auto it = b.bytes_out.find(k);
-      if (it != b.bytes_out.end()) v -= it->second;
-    }
-    for (auto& [k, v] : s.readers_joined) {
-      auto it = b.readers_joined.find(k);
-      if (it != b.readers_joined.end()) v -= it->second;
-    }
-  }
+  i.session_counters = since(i.counters, session_base_);
   if (stream_ && i.stats.first_frame_mono_ms) {
     i.uptime_s = double(mono_now_ms() - i.stats.first_frame_mono_ms) / 1000.0;
     i.startup_ms = i.stats.first_frame_mono_ms - start_mono_ms_;
