@@ -17,8 +17,13 @@ std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
                                    "webrtcbin", "rtph264pay", "capssetter", "nicesrc", "dtlssrtpenc"};
   for (const auto& cam : cameras) {
     if (std::holds_alternative<config::TestSource>(cam.source)) {
-      for (const char* e : {"videotestsrc", "x264enc", "clockoverlay"}) need.emplace_back(e);
+      for (const char* e : {"videotestsrc", "clockoverlay"}) need.emplace_back(e);
     }
+    if (std::holds_alternative<config::CompositeSource>(cam.source)) {
+      for (const char* e : {"compositor", "videotestsrc", "textoverlay", "appsrc", "avdec_h264"}) need.emplace_back(e);
+    }
+    // camrelay's own encoder (encoder.cpp); a hardware one is looked for when the camera starts.
+    if (const auto enc = config::own_encoding(cam.source); enc && enc->encoder == "x264") need.emplace_back("x264enc");
     if (std::holds_alternative<config::RtpSource>(cam.source)) {
       for (const char* e : {"udpsrc", "rtpbin", "multiudpsink", "funnel", "rtph264depay"}) need.emplace_back(e);
     }
@@ -35,7 +40,7 @@ std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
       }
     }
     if (std::holds_alternative<config::V4l2Source>(cam.source)) {
-      for (const char* e : {"v4l2src", "jpegdec", "videoconvert", "x264enc"}) need.emplace_back(e);
+      for (const char* e : {"v4l2src", "jpegdec", "videoconvert"}) need.emplace_back(e);
     }
   }
   // Recording (recorder.cpp, recording_thumbnail.cpp).

@@ -11,7 +11,8 @@ json source_json(const TestSource& s) {
           {"height", s.height},      {"fps", s.fps},
           {"bitrate_kbps", s.bitrate_kbps}, {"keyframe_interval_s", s.keyframe_interval_s},
           {"pattern", s.pattern},    {"overlay_clock", s.overlay_clock},
-          {"profile", s.profile}};
+          {"profile", s.profile},    {"encoder", s.encoder},
+          {"preset", s.preset}};
 }
 
 json source_json(const RtpSource& s) {
@@ -38,7 +39,26 @@ json source_json(const RtspSource& s) {
 json source_json(const V4l2Source& s) {
   return {{"type", "v4l2"},   {"device", s.device},         {"width", s.width},
           {"height", s.height}, {"fps", s.fps},             {"bitrate_kbps", s.bitrate_kbps},
-          {"keyframe_interval_s", s.keyframe_interval_s}};
+          {"keyframe_interval_s", s.keyframe_interval_s}, {"encoder", s.encoder},
+          {"profile", s.profile}, {"preset", s.preset}};
+}
+
+json source_json(const CompositeSource& s) {
+  return {{"type", "composite"},
+          {"layout", s.layout},
+          {"inputs", s.inputs},
+          {"grid", s.grid},
+          {"position", s.position},
+          {"scale", s.scale},
+          {"border", s.border},
+          {"width", s.width},
+          {"height", s.height},
+          {"fps", s.fps},
+          {"bitrate_kbps", s.bitrate_kbps},
+          {"keyframe_interval_s", s.keyframe_interval_s},
+          {"encoder", s.encoder},
+          {"profile", s.profile},
+          {"preset", s.preset}};
 }
 
 }  // namespace
@@ -54,7 +74,31 @@ json camera_to_json(const Camera& c) {
             {"segment_s", c.record.segment_s},
             {"max_age_h", c.record.max_age_h},
             {"max_mb", c.record.max_mb}}},
+          {"latency_mode", c.latency_mode.empty() ? json(nullptr) : json(c.latency_mode)},
           {"source", std::visit([](const auto& s) { return source_json(s); }, c.source)}};
+}
+
+json settings_to_json(const Camera& c) {
+  json j = {{"source_type", source_type_name(c.source)}};
+  if (const auto e = own_encoding(c.source)) {
+    j["encoded_by"] = "camrelay";
+    j["video"] = {{"resolution", std::to_string(e->width) + "x" + std::to_string(e->height)},
+                  {"width", e->width},
+                  {"height", e->height},
+                  {"fps", e->fps},
+                  {"bitrate_kbps", e->bitrate_kbps},
+                  {"keyframe_interval_s", e->keyframe_interval_s},
+                  {"encoder", e->encoder},
+                  {"profile", e->profile},
+                  {"preset", e->preset}};
+  } else {
+    j["encoded_by"] = "camera";
+    j["video"] = nullptr;
+  }
+  const int jitter = jitter_buffer_ms(c);
+  j["latency_mode"] = c.latency_mode.empty() ? json(nullptr) : json(c.latency_mode);
+  j["jitter_buffer_ms"] = jitter < 0 ? json(nullptr) : json(jitter);
+  return j;
 }
 
 }  // namespace camrelay::config

@@ -22,8 +22,34 @@ const char* source_type_name(const Source& s) noexcept {
     case 1: return "rtp";
     case 2: return "rtsp";
     case 3: return "v4l2";
+    case 4: return "composite";
     default: return "unknown";
   }
+}
+
+std::optional<H264Encoding> own_encoding(const Source& s) {
+  auto from = [](const auto& x) {
+    return H264Encoding{x.width, x.height, x.fps, x.bitrate_kbps, x.keyframe_interval_s,
+                        x.encoder, x.profile, x.preset};
+  };
+  if (const auto* t = std::get_if<TestSource>(&s)) return from(*t);
+  if (const auto* v = std::get_if<V4l2Source>(&s)) return from(*v);
+  if (const auto* c = std::get_if<CompositeSource>(&s)) return from(*c);
+  return std::nullopt;
+}
+
+int latency_mode_ms(const std::string& mode) noexcept {
+  if (mode == "low") return 100;
+  if (mode == "normal") return 500;
+  if (mode == "high") return 2000;
+  return -1;
+}
+
+int jitter_buffer_ms(const Camera& c) noexcept {
+  if (!std::holds_alternative<RtpSource>(c.source) && !std::holds_alternative<RtspSource>(c.source)) return -1;
+  if (const int m = latency_mode_ms(c.latency_mode); m >= 0) return m;
+  if (const auto* r = std::get_if<RtspSource>(&c.source)) return r->latency_ms;
+  return kRtpJitterBufferMs;
 }
 
 int default_audio_clock_rate(const std::string& codec) noexcept {

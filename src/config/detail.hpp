@@ -71,10 +71,20 @@ inline constexpr IntRange kLoginFailures{1, 1000};
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
                                                   "error", "critical", "off"};
-inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2"};
+inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2", "composite"};
+inline constexpr std::string_view kCompositeLayouts[] = {"pip", "grid"};
+inline constexpr std::string_view kCompositeGrids[] = {"2x2", "3x3"};
+inline constexpr std::string_view kPipPositions[] = {"top-left", "top-right", "bottom-left", "bottom-right"};
+inline constexpr RealRange kPipScale{0.05, 0.9};
+inline constexpr IntRange kPipBorder{0, 64};
 inline constexpr std::string_view kRecordModes[] = {"off", "continuous"};
 inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
                                                  "high"};
+inline constexpr std::string_view kEncoders[] = {"x264", "v4l2", "vaapi", "auto"};
+// x264's speed presets (placebo left out: far too slow for live video) and "auto".
+inline constexpr std::string_view kPresets[] = {"auto", "ultrafast", "superfast", "veryfast", "faster",
+                                                "fast", "medium", "slow", "slower", "veryslow"};
+inline constexpr std::string_view kLatencyModes[] = {"low", "normal", "high"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
 inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
 inline constexpr std::string_view kRtspTransports[] = {"tcp", "udp", "auto"};
@@ -107,6 +117,8 @@ Camera read_camera_json(const nlohmann::json& j, const std::string& path, const 
 // bandwidth and source. `path` as for read_camera_json.
 void check_camera(const std::string& path, const Camera& c, const Config& cfg,
                   const std::function<bool(const std::string&)>& id_taken);
+// An own H.264 encoding's keys under `path` (encoder, profile, preset and how they combine).
+void check_encoding(const std::string& path, const H264Encoding& e);
 [[noreturn]] void fail_duplicate_id(const std::string& path, const std::string& id);
 
 // Reads a whole file; ConfigError "cannot read config file PATH: <strerror>".

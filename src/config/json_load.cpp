@@ -322,6 +322,8 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.get_string("pattern", s.pattern);
     o.get_bool("overlay_clock", s.overlay_clock);
     o.get_enum("profile", s.profile, kProfiles);
+    o.get_enum("encoder", s.encoder, kEncoders);
+    o.get_enum("preset", s.preset, kPresets);
     o.finish();
     return s;
   }
@@ -356,6 +358,25 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.finish();
     return s;
   }
+  if (type == "composite") {
+    CompositeSource s;
+    o.get_enum("layout", s.layout, kCompositeLayouts);
+    o.get_string_list("inputs", s.inputs);
+    o.get_enum("grid", s.grid, kCompositeGrids);
+    o.get_enum("position", s.position, kPipPositions);
+    o.get_real("scale", s.scale, kPipScale);
+    o.get_int("border", s.border, kPipBorder);
+    o.get_int("width", s.width, kVideoDim);
+    o.get_int("height", s.height, kVideoDim);
+    o.get_int("fps", s.fps, kVideoFps);
+    o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+    o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+    o.get_enum("encoder", s.encoder, kEncoders);
+    o.get_enum("profile", s.profile, kProfiles);
+    o.get_enum("preset", s.preset, kPresets);
+    o.finish();
+    return s;
+  }
   V4l2Source s;
   o.get_string("device", s.device);
   o.get_int("width", s.width, kVideoDim);
@@ -363,6 +384,9 @@ Source read_source(const json& j, const std::string& path, const std::string& or
   o.get_int("fps", s.fps, kVideoFps);
   o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
   o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  o.get_enum("encoder", s.encoder, kEncoders);
+  o.get_enum("profile", s.profile, kProfiles);
+  o.get_enum("preset", s.preset, kPresets);
   o.finish();
   return s;
 }
@@ -390,6 +414,7 @@ Camera read_camera_json(const json& j, const std::string& path, const std::strin
   }
   if (const json* src = o.get_object("source")) c.source = read_source(*src, o.path("source"), origin);
   if (const json* rec = o.get_object("record")) read_camera_record(Obj(*rec, o.path("record"), origin), c.record);
+  if (const json* lm = o.find("latency_mode"); lm && !lm->is_null()) o.get_enum("latency_mode", c.latency_mode, kLatencyModes);
   o.finish();
   return c;
 }
@@ -500,6 +525,87 @@ Camera parse_camera(const nlohmann::json& object, const Config& cfg) {
     throw ConfigError(detail::printable(detail::strip_prefix(e.what())));
   }
   detail::check_camera("", c, cfg, [&cfg](const std::string& id) { return cfg.find_camera(id) != nullptr; });
+  return c;
+}
+
+namespace {
+
+using json = nlohmann::json;
+using detail::got;
+using detail::Obj;
+using namespace detail;  // the ranges and lists of keys
+
+// The "video" member of a settings document into a source camrelay encodes itself.
+template <typename S>
+void read_video_settings(Obj v, S& s) {
+  const std::string origin;
+  if (const json* r = v.find("resolution")) {
+    int w = 0, h = 0;
+    char x = 0, extra = 0;
+    const std::string text = r->is_string() ? r->get<std::string>() : std::string();
+    if (!r->is_string() || std::sscanf(text.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || x != 'x') {
+      v.fail("resolution", "must be \"WIDTHxHEIGHT\", such as \"1280x720\" " + got(*r));
+    }
+    if (v.find("width") || v.find("height")) v.fail("resolution", "give either resolution or width and height");
+    if (w < kVideoDim.lo || w > kVideoDim.hi || h < kVideoDim.lo || h > kVideoDim.hi) {
+      v.fail("resolution", "width and height must be in " + std::to_string(kVideoDim.lo) + ".." +
+                               std::to_string(kVideoDim.hi) + " " + got(*r));
+    }
+    s.width = w;
+    s.height = h;
+  }
+  v.get_int("width", s.width, kVideoDim);
+  v.get_int("height", s.height, kVideoDim);
+  v.get_int("fps", s.fps, kVideoFps);
+  v.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  v.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  v.get_enum("encoder", s.encoder, kEncoders);
+  v.get_enum("profile", s.profile, kProfiles);
+  v.get_enum("preset", s.preset, kPresets);
+  v.finish();
+}
+
+}  // namespace
+
+Camera apply_settings_json(const Camera& cam, const nlohmann::json& patch, const Config& cfg) {
+  const std::string origin;
+  if (!patch.is_object()) throw ConfigError("the settings must be a JSON object " + detail::got(patch));
+  Camera c = cam;
+  Obj o(patch, "", origin);
+  if (const json* video = o.get_object("video")) {
+    std::visit(
+        [&](auto& s) {
+          using T = std::decay_t<decltype(s)>;
+          if constexpr (std::is_same_v<T, TestSource> || std::is_same_v<T, V4l2Source> ||
+                        std::is_same_v<T, CompositeSource>) {
+            read_video_settings(Obj(*video, "video", origin), s);
+          } else {
+            o.fail("video", std::string("this camera encodes its stream itself (") + source_type_name(c.source) +
+                                " camera): only latency_mode applies");
+          }
+        },
+        c.source);
+  }
+  if (const json* lm = o.find("latency_mode")) {
+    if (lm->is_null()) c.latency_mode.clear();
+    else o.get_enum("latency_mode", c.latency_mode, kLatencyModes);
+    if (jitter_buffer_ms(c) < 0 && !c.latency_mode.empty()) {
+      o.fail("latency_mode", std::string("only for rtp and rtsp cameras (it sets the ingest jitter buffer); this "
+                                         "camera's source is ") + source_type_name(c.source));
+    }
+  }
+  o.finish();
+  // The checks across keys, under the document's names.
+  if (const auto e = own_encoding(c.source)) {
+    detail::check_encoding("video", *e);
+    if (!std::holds_alternative<V4l2Source>(c.source) && (e->width % 2 || e->height % 2)) {
+      throw ConfigError("video.resolution: width and height must be even (got " +
+                        std::to_string(e->width) + "x" + std::to_string(e->height) + ")");
+    }
+  }
+  detail::check_camera("", c, cfg, [&cfg, &cam](const std::string& id) {
+    return id != cam.id && cfg.find_camera(id) != nullptr;
+  });
   return c;
 }
 

@@ -240,6 +240,22 @@ void check_camera_record(const std::string& p, const CameraRecord& r) {
   check_int(p + ".max_mb", r.max_mb, kRecordMb);
 }
 
+}  // namespace
+
+void check_encoding(const std::string& p, const H264Encoding& e) {
+  check_enum(p + ".encoder", e.encoder, kEncoders);
+  check_enum(p + ".profile", e.profile, kProfiles);
+  check_enum(p + ".preset", e.preset, kPresets);
+  const bool baseline = e.profile == "constrained-baseline" || e.profile == "baseline";
+  if (!baseline && e.preset == "ultrafast") {
+    fail(p + ".preset", "ultrafast cannot make profile " + quote(e.profile) +
+                            " (it turns off CABAC and 8x8 transforms: x264 then writes a baseline SPS); "
+                            "use superfast or slower, or auto");
+  }
+}
+
+namespace {
+
 void check_source(const std::string& p, const TestSource& s, const Config&) {
   check_dim(p + ".width", s.width, true);
   check_dim(p + ".height", s.height, true);
@@ -247,7 +263,7 @@ void check_source(const std::string& p, const TestSource& s, const Config&) {
   check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
   check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
   check_non_empty(p + ".pattern", s.pattern);
-  check_enum(p + ".profile", s.profile, kProfiles);
+  check_encoding(p, *own_encoding(s));
 }
 
 void check_source(const std::string& p, const RtpSource& s, const Config& cfg) {
@@ -309,6 +325,42 @@ void check_source(const std::string& p, const V4l2Source& s, const Config&) {
   check_int(p + ".fps", s.fps, kVideoFps);
   check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
   check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  check_encoding(p, *own_encoding(s));
+}
+
+void check_source(const std::string& p, const CompositeSource& s, const Config& cfg) {
+  check_enum(p + ".layout", s.layout, kCompositeLayouts);
+  check_enum(p + ".grid", s.grid, kCompositeGrids);
+  check_enum(p + ".position", s.position, kPipPositions);
+  check_real(p + ".scale", s.scale, kPipScale);
+  check_int(p + ".border", s.border, kPipBorder);
+  check_dim(p + ".width", s.width, true);
+  check_dim(p + ".height", s.height, true);
+  check_int(p + ".fps", s.fps, kVideoFps);
+  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  check_encoding(p, *own_encoding(s));
+  const std::size_t most = s.layout == "pip" ? 2 : s.grid == "3x3" ? 9 : 4;
+  if (s.inputs.empty() || (s.layout == "pip" && s.inputs.size() != 2) || s.inputs.size() > most) {
+    fail(p + ".inputs", s.layout == "pip"
+                            ? "must name two cameras: the main picture and the inset (got " +
+                                  std::to_string(s.inputs.size()) + ")"
+                            : "must name 1.." + std::to_string(most) + " cameras for a " + s.grid + " grid (got " +
+                                  std::to_string(s.inputs.size()) + ")");
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+    const std::string key = p + ".inputs[" + std::to_string(i) + "]";
+    const std::string& id = s.inputs[i];
+    if (!valid_camera_id(id)) fail(key, "must be a camera id (got " + quote(id) + ")");
+    if (!seen.insert(id).second) fail(key, "names " + quote(id) + " twice");
+    // A camera not (or no longer) configured is a missing input: its tile says "no signal"
+    // and GET /streams/{id} says why (cameras come and go through the API).
+    const Camera* in = cfg.find_camera(id);
+    if (in && std::holds_alternative<CompositeSource>(in->source)) {
+      fail(key, quote(id) + " is itself a composed camera (inputs must be cameras with a source of their own)");
+    }
+  }
 }
 
 void check_cameras(const Config& cfg) {
@@ -337,8 +389,22 @@ void check_camera(const std::string& path, const Camera& c, const Config& cfg,
     fail(key("bandwidth.min_kbps"), "must be <= max_kbps (got min " + std::to_string(c.bandwidth.min_kbps) +
                                         ", max " + std::to_string(c.bandwidth.max_kbps) + ")");
   }
+  if (const auto* comp = std::get_if<CompositeSource>(&c.source)) {
+    for (std::size_t i = 0; i < comp->inputs.size(); ++i) {
+      if (comp->inputs[i] == c.id) {
+        fail(key("source") + ".inputs[" + std::to_string(i) + "]", "cannot name the camera itself (" + quote(c.id) + ")");
+      }
+    }
+  }
   std::visit([&](const auto& s) { check_source(key("source"), s, cfg); }, c.source);
   check_camera_record(key("record"), c.record);
+  if (!c.latency_mode.empty()) {
+    check_enum(key("latency_mode"), c.latency_mode, kLatencyModes);
+    if (jitter_buffer_ms(c) < 0) {
+      fail(key("latency_mode"), std::string("only for rtp and rtsp cameras (it sets the ingest jitter buffer); this "
+                                            "camera's source is ") + source_type_name(c.source));
+    }
+  }
 }
 
 }  // namespace detail

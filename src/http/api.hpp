@@ -25,6 +25,10 @@ bool visible(const Params& p, const std::string& camera_id);
 void register_camera_api(Router& r, std::shared_ptr<service::CameraCatalog> catalog,
                          std::shared_ptr<service::StreamManager> mgr);
 
+// GET/PUT/DELETE /streams/{id}/settings (api_settings.cpp).
+void register_settings_api(Router& r, std::shared_ptr<service::CameraCatalog> catalog,
+                           std::shared_ptr<service::StreamManager> mgr);
+
 // Login, logout, accounts, tokens, the route table (api_auth.cpp).
 void register_auth_api(Router& r, std::shared_ptr<auth::Service> auth, const StaticFiles& files,
                        std::function<std::vector<Server::RouteEntry>()> routes);

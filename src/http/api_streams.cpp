@@ -110,6 +110,7 @@ void register_api(Router& r, std::shared_ptr<StreamManager> mgr, std::shared_ptr
   r.add(V::post, "/api/stream/stop/{id}", Access::admin, stop_stream);
 
   register_camera_api(r, catalog, mgr);
+  register_settings_api(r, catalog, mgr);
   register_viewer_api(r, mgr, cfg);
   register_output_api(r, mgr, cfg, files);  // HLS, MJPEG, snapshots (api_hls.cpp, api_mjpeg.cpp)
 

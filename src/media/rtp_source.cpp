@@ -47,7 +47,6 @@ auto lg() {
 }
 
 constexpr unsigned kTickMs = 500;
-constexpr int kJitterBufferMs = 50;
 constexpr guint64 kRtcpMinInterval = GST_SECOND;  // REMB about once a second
 
 using SocketPtr = gst::Ptr<GSocket>;
@@ -80,7 +79,7 @@ constexpr auto kBuffers = GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PR
 class RtpSource final : public Source {
  public:
   RtpSource(const config::Config& cfg, const config::Camera& cam, config::RtpSource c)
-      : c_(std::move(c)), st_(std::make_shared<State>()) {
+      : c_(std::move(c)), st_(std::make_shared<State>()), jitter_ms_(config::jitter_buffer_ms(cam)) {
     st_->camera_id = cam.id;
     st_->mqtt = c_.negotiation == "mqtt";
     st_->remb_enabled = cfg.rtp.remb_enabled;
@@ -119,7 +118,7 @@ class RtpSource final : public Source {
     g_object_set(rtcp_src.get(), "socket", rtcp_sock, "close-socket", FALSE, nullptr);
 
     auto rtpbin = gst::make_element("rtpbin");
-    g_object_set(rtpbin.get(), "latency", guint(kJitterBufferMs), "autoremove", TRUE, "do-lost", TRUE, nullptr);
+    g_object_set(rtpbin.get(), "latency", guint(jitter_ms_), "autoremove", TRUE, "do-lost", TRUE, nullptr);
     gst_util_set_object_arg(G_OBJECT(rtpbin.get()), "rtp-profile", "avpf");
     // Timestamps from the camera's RTP timestamps, not from arrival times: viewers get an
     // even 3000-tick step per frame at 30 fps instead of the network's jitter (which the
@@ -221,8 +220,8 @@ class RtpSource final : public Source {
     } else if (audio_) {
       audio = fmt::format(", audio (as answered) on UDP {}/{}", audio_port_, audio_port_ + 1);
     }
-    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}{}", c_.negotiation, c_.clock_rate, c_.payload_type,
-                       c_.video_port, c_.video_port + 1, audio);
+    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}{}, jitter buffer {} ms", c_.negotiation, c_.clock_rate,
+                       c_.payload_type, c_.video_port, c_.video_port + 1, audio, jitter_ms_);
   }
 
   void set_target_bitrate(int kbps) override { st_->target_kbps = kbps; }
@@ -336,6 +335,7 @@ class RtpSource final : public Source {
 
   config::RtpSource c_;
   std::shared_ptr<State> st_;
+  int jitter_ms_;  // the jitter buffer: the camera's latency_mode, else kRtpJitterBufferMs
   std::shared_ptr<RtpLink> link_;
   bool audio_ = false;
   int audio_port_ = 0;

@@ -516,7 +516,9 @@ class RtspSource final : public Source {
 
 std::unique_ptr<Source> make_rtsp_source(const config::Config&, const config::Camera& cam,
                                         const config::RtspSource& c) {
-  return std::make_unique<RtspSource>(cam, c);
+  config::RtspSource with_latency = c;
+  with_latency.latency_ms = config::jitter_buffer_ms(cam);  // the camera's latency_mode, if set
+  return std::make_unique<RtspSource>(cam, with_latency);
 }
 
 }  // namespace camrelay::media

@@ -8,7 +8,7 @@
 // with its bin and built anew with backoff by the Stream (stream.cpp), so every source
 // type retries while its camera is wanted.
 // One implementation per file: test_source.cpp, rtp_source.cpp, rtsp_source.cpp,
-// v4l2_source.cpp; make_source() in source_factory.cpp picks by config type.
+// v4l2_source.cpp, composite_source.cpp; make_source() in source_factory.cpp picks by config type.
 #include <gst/gst.h>
 
 #include <atomic>
@@ -20,6 +20,7 @@
 #include "camrelay/config/config.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/rtp_link.hpp"
+#include "camrelay/model/input_feeds.hpp"
 
 namespace camrelay::media {
 
@@ -95,7 +96,9 @@ class Source {
   SourceEvents events_;
 };
 
-std::unique_ptr<Source> make_source(const config::Config& cfg, const config::Camera& cam);
+// `inputs`: a composed camera's input feeds (config::CompositeSource), else unused.
+std::unique_ptr<Source> make_source(const config::Config& cfg, const config::Camera& cam,
+                                    std::shared_ptr<model::InputFeeds> inputs);
 
 // Per-type factories (each in its own file).
 std::unique_ptr<Source> make_test_source(const config::TestSource& c);
@@ -105,5 +108,7 @@ std::unique_ptr<Source> make_rtsp_source(const config::Config& cfg, const config
                                          const config::RtspSource& c);
 std::unique_ptr<Source> make_v4l2_source(const config::Config& cfg, const config::Camera& cam,
                                          const config::V4l2Source& c);
+std::unique_ptr<Source> make_composite_source(const config::CompositeSource& c,
+                                              std::shared_ptr<model::InputFeeds> inputs);
 
 }  // namespace camrelay::media

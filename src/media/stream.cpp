@@ -173,7 +173,7 @@ struct SourcePadProbe {
 }  // namespace
 
 void Stream::build_source() {
-  auto src = make_source(cfg_, cam_);
+  auto src = make_source(cfg_, cam_, input_feeds_);
   {
     std::weak_ptr<Stream> w = weak_from_this();
     SourceEvents ev;

@@ -1,7 +1,8 @@
-// The built-in test camera: live videotestsrc + wall-clock overlay + x264enc.
+// The built-in test camera: live videotestsrc + wall-clock overlay + H.264 encoder (encoder.hpp).
 #include <fmt/format.h>
 
 #include "camrelay/gst/ptr.hpp"
+#include "camrelay/media/encoder.hpp"
 #include "camrelay/util/error.hpp"
 #include "source.hpp"
 
@@ -29,20 +30,10 @@ class TestSource final : public Source {
                    "shaded-background", TRUE, nullptr);
     }
 
-    auto enc = gst::make_element("x264enc");
-    int gop = std::max(1, static_cast<int>(c_.keyframe_interval_s * c_.fps + 0.5));
-    g_object_set(enc.get(), "bitrate", static_cast<guint>(c_.bitrate_kbps), "key-int-max",
-                 static_cast<guint>(gop), "bframes", 0u, "threads", 1u, nullptr);
-    gst_util_set_object_arg(G_OBJECT(enc.get()), "tune", "zerolatency");
-    // ultrafast drops CABAC and 8x8 transforms, so its SPS always says baseline; a Main or
-    // High test camera (to test what real cameras send) needs a preset that keeps them.
-    const bool baseline = c_.profile == "constrained-baseline" || c_.profile == "baseline";
-    gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", baseline ? "ultrafast" : "veryfast");
+    // x264 (or a hardware encoder) with the camera's profile, preset, bitrate and GOP.
+    auto enc = make_h264_encoder(*config::own_encoding(config::Source(c_)), "encoder");
 
-    auto enccaps = gst::make_element("capsfilter");
-    gst::set_caps(enccaps.get(), fmt::format("video/x-h264,profile={}", c_.profile));
-
-    GstElement* chain[] = {src.get(), rawcaps.get(), overlay.get(), enc.get(), enccaps.get()};
+    GstElement* chain[] = {src.get(), rawcaps.get(), overlay.get(), enc.get()};
     GstElement* prev = nullptr;
     for (GstElement* e : chain) {
       if (!e) continue;
@@ -58,8 +49,8 @@ class TestSource final : public Source {
   bool honours_keyframe_requests() const override { return true; }
 
   std::string describe() const override {
-    return fmt::format("test pattern {} {}x{}@{} {} kbps", c_.pattern, c_.width, c_.height, c_.fps,
-                       c_.bitrate_kbps);
+    return fmt::format("test pattern {} {}x{}@{} {} kbps ({} {}, preset {})", c_.pattern, c_.width, c_.height,
+                       c_.fps, c_.bitrate_kbps, c_.encoder, c_.profile, c_.preset);
   }
 
  private:

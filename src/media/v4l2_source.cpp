@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "camrelay/gst/ptr.hpp"
+#include "camrelay/media/encoder.hpp"
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/log.hpp"
 #include "source.hpp"
@@ -86,16 +87,9 @@ class V4l2Source final : public Source {
     auto conv = gst::make_element("videoconvert");
     auto rawcaps = gst::make_element("capsfilter");
     gst::set_caps(rawcaps.get(), "video/x-raw,format=I420");
-    auto enc = gst::make_element("x264enc");
-    const int gop = std::max(1, static_cast<int>(c_.keyframe_interval_s * c_.fps + 0.5));
-    g_object_set(enc.get(), "bitrate", static_cast<guint>(c_.bitrate_kbps), "key-int-max",
-                 static_cast<guint>(gop), "bframes", 0u, "threads", 1u, nullptr);
-    gst_util_set_object_arg(G_OBJECT(enc.get()), "tune", "zerolatency");
-    gst_util_set_object_arg(G_OBJECT(enc.get()), "speed-preset", "ultrafast");
-    auto enccaps = gst::make_element("capsfilter");
-    gst::set_caps(enccaps.get(), "video/x-h264,profile=constrained-baseline");
+    auto enc = make_h264_encoder(*config::own_encoding(config::Source(c_)), "encoder");
 
-    GstElement* chain[] = {src.get(), incaps.get(), dec.get(), conv.get(), rawcaps.get(), enc.get(), enccaps.get()};
+    GstElement* chain[] = {src.get(), incaps.get(), dec.get(), conv.get(), rawcaps.get(), enc.get()};
     GstElement* prev = nullptr;
     for (GstElement* e : chain) {
       if (!e) continue;
@@ -129,7 +123,8 @@ class V4l2Source final : public Source {
   }
 
   std::string describe() const override {
-    return fmt::format("v4l2 {} {}x{}@{} {} kbps", c_.device, c_.width, c_.height, c_.fps, c_.bitrate_kbps);
+    return fmt::format("v4l2 {} {}x{}@{} {} kbps ({} {}, preset {})", c_.device, c_.width, c_.height, c_.fps,
+                       c_.bitrate_kbps, c_.encoder, c_.profile, c_.preset);
   }
 
  private:

@@ -92,6 +92,104 @@ void CameraCatalog::load(store::Store& store) {
     }
   }
   if (!api_.empty()) lg()->info("{} camera(s) added through the API loaded from the database", api_.size());
+  for (auto& row : store.load_camera_settings()) {
+    json doc = json::parse(row.settings_json, nullptr, false);
+    if (!doc.is_object()) {
+      lg()->error("camera {}: its stored stream settings are not a JSON object; ignored", row.camera_id);
+      continue;
+    }
+    file_settings_[row.camera_id] = std::move(doc);
+  }
+}
+
+namespace {
+
+// `patch` merged into the stored settings of a file camera: objects member by member, other
+// values replaced (a null latency_mode stays: it means "the source's own"). A resolution
+// replaces width and height and the other way round.
+void merge_settings(json& into, const json& patch) {
+  for (const auto& [key, value] : patch.items()) {
+    if (value.is_object() && into.contains(key) && into[key].is_object()) {
+      json& dst = into[key];
+      if (value.contains("resolution")) {
+        dst.erase("width");
+        dst.erase("height");
+      }
+      if (value.contains("width") || value.contains("height")) dst.erase("resolution");
+      merge_settings(dst, value);
+    } else {
+      into[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+config::Camera CameraCatalog::with_settings(const config::Camera& file_camera) const {
+  auto it = file_settings_.find(file_camera.id);
+  if (it == file_settings_.end()) return file_camera;
+  config::Config alone = base_;
+  alone.cameras.clear();
+  try {
+    return config::apply_settings_json(file_camera, it->second, alone);
+  } catch (const config::ConfigError& e) {
+    lg()->warn("camera {}: the stream settings set through the API no longer fit its configuration ({}); the "
+               "file's values are used (DELETE /streams/{}/settings forgets them)",
+               file_camera.id, e.what(), file_camera.id);
+    return file_camera;
+  }
+}
+
+void CameraCatalog::check_encoder(const config::Camera& cam) const {
+  const auto enc = config::own_encoding(cam.source);
+  if (!enc || !manager_) return;
+  const auto have = manager_->h264_encoders();
+  if (std::find(have.begin(), have.end(), enc->encoder) != have.end()) return;
+  std::string list;
+  for (const auto& h : have) list += (list.empty() ? "" : ", ") + h;
+  throw config::ConfigError("video.encoder: " + enc->encoder + " is not available on this machine (GStreamer has: " +
+                            (list.empty() ? std::string("none") : list) + ")");
+}
+
+CatalogCamera CameraCatalog::update_settings(const std::string& id, const json& patch) {
+  std::lock_guard lk(mu_);
+  config::Config alone = base_;  // the id was checked when the camera was added
+  alone.cameras.clear();
+  if (const auto* file_cam = base_.find_camera(id)) {
+    config::Camera cam = config::apply_settings_json(with_settings(*file_cam), patch, alone);
+    check_encoder(cam);
+    json merged = file_settings_.count(id) ? file_settings_.at(id) : json::object();
+    merge_settings(merged, patch);
+    store_.put_camera_settings({id, merged.dump(), unix_now_s()});
+    file_settings_[id] = std::move(merged);
+    lg()->info("camera {}: stream settings changed through the API (kept over the configuration file's)", id);
+    return {std::move(cam), Origin::config, 0, 0, true};
+  }
+  ApiCamera* e = api(id);
+  if (!e || !e->camera) throw Error(Errc::not_found, "unknown camera '" + id + "'");
+  config::Camera cam = config::apply_settings_json(*e->camera, patch, alone);
+  check_encoder(cam);
+  ApiCamera next = *e;
+  next.camera = cam;
+  next.updated_at = unix_now_s();
+  store_camera(next);
+  *e = std::move(next);
+  lg()->info("API camera {}: stream settings changed", id);
+  return {std::move(cam), Origin::api, e->created_at, e->updated_at};
+}
+
+bool CameraCatalog::reset_settings(const std::string& id) {
+  std::lock_guard lk(mu_);
+  if (!in_file(id)) {
+    const ApiCamera* e = api(id);
+    if (!e || !e->camera) throw Error(Errc::not_found, "unknown camera '" + id + "'");
+    throw Error(Errc::conflict, "camera '" + id + "' was added through the API: its settings are its own (change "
+                                "them with PUT /streams/" + id + "/settings or PUT /cameras/" + id + ")");
+  }
+  if (!file_settings_.erase(id)) return false;
+  store_.delete_camera_settings(id);
+  lg()->info("camera {}: stream settings back to the configuration file's", id);
+  return true;
 }
 
 void CameraCatalog::attach(std::shared_ptr<StreamManager> manager) {
@@ -116,7 +214,8 @@ const CameraCatalog::ApiCamera* CameraCatalog::api(const std::string& id) const 
 }
 
 std::vector<config::Camera> CameraCatalog::cameras_locked() const {
-  std::vector<config::Camera> out = base_.cameras;
+  std::vector<config::Camera> out;
+  for (const auto& c : base_.cameras) out.push_back(with_settings(c));
   for (const auto& e : api_) {
     if (e.camera && !in_file(e.id)) out.push_back(*e.camera);
   }
@@ -130,7 +229,9 @@ std::vector<config::Camera> CameraCatalog::cameras() const {
 
 std::optional<CatalogCamera> CameraCatalog::find(const std::string& id) const {
   std::lock_guard lk(mu_);
-  if (const auto* c = base_.find_camera(id)) return CatalogCamera{*c, Origin::config, 0, 0};
+  if (const auto* c = base_.find_camera(id)) {
+    return CatalogCamera{with_settings(*c), Origin::config, 0, 0, file_settings_.count(id) > 0};
+  }
   if (const auto* e = api(id); e && e->camera) return CatalogCamera{*e->camera, Origin::api, e->created_at, e->updated_at};
   return std::nullopt;
 }

@@ -50,6 +50,9 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void attach_mjpeg(ReaderRequest req, std::function<void()> wake, Reply<std::shared_ptr<MjpegReader>> reply);
   void hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply);
   void attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply);
+  // The camera's H.264 feed for a reader of `kind` (rtsp: an RTSP client; composite: a
+  // composed camera that shows this one).
+  void attach_feed(ReaderRequest req, ReaderKind kind, Reply<std::shared_ptr<RtspReader>> reply);
   // Recording (path_record.cpp).
   void record_start(RecordOptions opts, Reply<StreamInfo> reply);
   void record_stop(Reply<StreamInfo> reply);
@@ -109,6 +112,11 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   void on_record_failed(std::uint64_t rgen, const std::string& why);
   void record_stop_recorder(std::function<void()> done);  // in do_stop: the file ends before the stream
   RecordingInfo record_info() const;
+  // composed cameras (path_composite.cpp): a reader of each input camera while running
+  void composite_start();  // in do_start, before the stream starts: its InputFeeds
+  void composite_stop();   // in do_stop: the input readers go
+  void composite_tick();   // once a second while running: re-attach inputs that went
+  void composite_attach(std::size_t i);
   // BCGH (path_bcgh.cpp)
   std::shared_ptr<media::RtpLink> bcgh_create(config::Camera& cam);  // in do_start
   void bcgh_stop();                                                   // in do_stop
@@ -162,6 +170,15 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   bool rtsp_on_demand_ = false;  // started on demand for an RTSP client (not by a user): stops when unwatched
   std::unique_ptr<asio::steady_timer> rtsp_idle_timer_;
   int camera_online_ = -1;   // -1 unknown, 0 offline, 1 online (retained status topic)
+  // Composed cameras: the input feeds the stream reads, and this path's reader of each input.
+  struct CompositeInput {
+    std::shared_ptr<RtspReader> reader;  // nullptr: missing (attaching, or retrying)
+    bool attaching = false;
+    std::int64_t retry_mono_ms = 0;      // next attempt while missing
+  };
+  std::shared_ptr<model::InputFeeds> composite_feeds_;
+  std::vector<CompositeInput> composite_inputs_;
+  std::unique_ptr<asio::steady_timer> composite_timer_;
 };
 
 }  // namespace camrelay::service

@@ -1,6 +1,7 @@
 // The MediaPort on GStreamer: media::Stream per camera start on that camera's GLib thread
 // (gst::LoopPool), media::WebrtcViewer per WebRTC reader.
 #include "camrelay/gst/main_loop.hpp"
+#include "camrelay/media/encoder.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/media/mjpeg.hpp"
 #include "camrelay/media/rtsp_tap.hpp"
@@ -85,12 +86,14 @@ class GstMedia final : public MediaPort {
  public:
   explicit GstMedia(gst::LoopPool& loops) : loops_(loops) {}
   std::shared_ptr<StreamPort> make_stream(const config::Config& cfg, const config::Camera& cam,
-                                          media::StreamCallbacks cb,
-                                          std::shared_ptr<media::RtpLink> link) override {
+                                          media::StreamCallbacks cb, std::shared_ptr<media::RtpLink> link,
+                                          std::shared_ptr<model::InputFeeds> inputs) override {
     auto s = media::Stream::create(loops_.get(cam.id), cfg, cam, std::move(cb));
     if (link) s->set_rtp_link(std::move(link));
+    if (inputs) s->set_input_feeds(std::move(inputs));
     return std::make_shared<GstStream>(std::move(s));
   }
+  std::vector<std::string> h264_encoders() const override { return media::available_h264_encoders(); }
 
  private:
   gst::LoopPool& loops_;

@@ -77,10 +77,14 @@ class StreamPort {
 class MediaPort {
  public:
   virtual ~MediaPort() = default;
-  // `link`: a BCGH camera's RTP link (where it wants RTCP), or nullptr.
+  // `link`: a BCGH camera's RTP link (where it wants RTCP), or nullptr. `inputs`: a
+  // composed camera's input feeds (filled by its path), or nullptr.
   virtual std::shared_ptr<StreamPort> make_stream(const config::Config& cfg, const config::Camera& cam,
-                                                  media::StreamCallbacks cb,
-                                                  std::shared_ptr<media::RtpLink> link) = 0;
+                                                  media::StreamCallbacks cb, std::shared_ptr<media::RtpLink> link,
+                                                  std::shared_ptr<model::InputFeeds> inputs) = 0;
+  // The H.264 encoder names the media layer can make here (media/encoder.hpp: "x264",
+  // "v4l2", "vaapi", plus "auto" when any exists). Any thread.
+  virtual std::vector<std::string> h264_encoders() const = 0;
 };
 
 }  // namespace camrelay::service

@@ -16,7 +16,7 @@ using metrics::gauge;
 constexpr std::array<StreamState, 6> kStates = {StreamState::stopped,      StreamState::starting,
                                                 StreamState::active,       StreamState::reconnecting,
                                                 StreamState::stopping,     StreamState::error};
-constexpr std::array<const char*, 4> kProtocols = {"webrtc", "hls", "mjpeg", "rtsp"};
+constexpr std::array<const char*, 5> kProtocols = {"webrtc", "hls", "mjpeg", "rtsp", "composite"};
 
 std::uint64_t of(const std::map<std::string, std::uint64_t>& m, const char* k) {
   auto it = m.find(k);

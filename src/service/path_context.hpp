@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
+#include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +89,11 @@ struct PathContext {
   std::shared_ptr<camera::MqttClient> mqtt;
   std::shared_ptr<PortAllocator> rtp_ports;  // BCGH cameras' RTP ports (thread-safe)
   std::shared_ptr<metrics::Metrics> metrics;  // nullptr in unit tests (thread-safe)
+  // A composed camera's path asks the registry for a reader of one of its input cameras
+  // (StreamManager::attach_feed with ReaderKind::composite). Set by the registry's boot();
+  // any thread.
+  std::function<void(ReaderRequest, std::function<void(std::exception_ptr, std::shared_ptr<RtspReader>)>)>
+      attach_input;
 };
 
 }  // namespace camrelay::service

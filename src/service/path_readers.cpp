@@ -129,7 +129,7 @@ ReaderCensus::Slot CameraPath::admit(ReaderKind kind, const std::string& viewer_
   if (!is_running(state_)) {
     lg()->info("camera {}: started on demand for a {} reader", id_, to_string(kind));
     do_start({});
-    rtsp_on_demand_ = kind == ReaderKind::rtsp;
+    rtsp_on_demand_ = kind == ReaderKind::rtsp || kind == ReaderKind::composite;
   }
   return slot;
 }
@@ -367,10 +367,17 @@ void CameraPath::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
 }
 
 void CameraPath::attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply) {
-  post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
+  attach_feed(std::move(req), ReaderKind::rtsp, std::move(reply));
+}
+
+void CameraPath::attach_feed(ReaderRequest req, ReaderKind kind, Reply<std::shared_ptr<RtspReader>> reply) {
+  post([req = std::move(req), kind, reply = std::move(reply)](CameraPath& p) mutable {
     try {
+      if (kind == ReaderKind::composite && std::holds_alternative<config::CompositeSource>(p.cam_.source)) {
+        throw Error(Errc::invalid_argument, "camera '" + p.id_ + "' is itself a composed camera");
+      }
       const std::string vid = random_id("v_");
-      auto slot = p.admit(ReaderKind::rtsp, vid, req.ip);
+      auto slot = p.admit(kind, vid, req.ip);
       if (!p.stream_) throw Error(Errc::unavailable, "camera '" + p.id_ + "' is not running");
       // A tap that is closing (idle, or its stream stopping) is replaced by a fresh one.
       std::shared_ptr<model::H264Feed> feed;
@@ -379,7 +386,7 @@ void CameraPath::attach_rtsp(ReaderRequest req, Reply<std::shared_ptr<RtspReader
         if (!feed || !feed->closed()) break;
       }
       if (!feed || feed->closed()) throw Error(Errc::unavailable, "camera '" + p.id_ + "' stopped; retry");
-      auto r = std::make_unique<HttpReader>(p.new_record(ReaderKind::rtsp, vid, req.user_agent, req.ip));
+      auto r = std::make_unique<HttpReader>(p.new_record(kind, vid, req.user_agent, req.ip));
       auto counters = r->counters();
       p.add_reader(std::move(r), "");
       slot.keep();

@@ -106,7 +106,8 @@ void CameraPath::do_start(const StartOptions& opts) {
     if (auto s = w.lock())
       s->post([vid = std::move(vid), why = std::move(why)](CameraPath& p) { p.on_viewer_error(vid, why); });
   };
-  stream_ = ctx_->media->make_stream(ctx_->cfg, cam, std::move(cb), std::move(rtp_link));
+  composite_start();  // a composed camera: the feeds of its inputs (nullptr otherwise)
+  stream_ = ctx_->media->make_stream(ctx_->cfg, cam, std::move(cb), std::move(rtp_link), composite_feeds_);
 
   store::StreamSessionRow row;
   row.session_id = session_id_;
@@ -134,6 +135,7 @@ void CameraPath::do_start(const StartOptions& opts) {
     }
   });
   stream_->start();
+  if (composite_feeds_) composite_tick();  // reads every input now, then re-reads those that go
   if (bcgh_) bcgh_->start();  // the offer: the RTP ports are being opened on the GLib thread
   wanted_ = true;
   if (cam_.record.mode == "continuous" && ctx_->recordings && !record_) record_want("continuous", 0);
@@ -145,6 +147,7 @@ void CameraPath::do_stop(std::function<void()> stopped) {
   if (state_ == StreamState::stopping) return;  // already on its way
   if (start_timer_) start_timer_->cancel();
   bcgh_stop();  // stop message to a BCGH camera
+  composite_stop();  // a composed camera leaves its inputs
   drop_all_viewers(state_ == StreamState::error ? "stream failed: " + error_ : "stream stopped");
   auto stream = std::move(stream_);
   if (!stream) {
@@ -226,7 +229,7 @@ StreamInfo CameraPath::info() const {
   i.stats = stream_ ? stream_->stats() : last_stats_;
   if (stream_) i.audio = stream_->audio_info();
   i.viewers = static_cast<int>(readers_.size());
-  i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}, {"rtsp", 0}};
+  i.viewers_by_protocol = {{"webrtc", 0}, {"hls", 0}, {"mjpeg", 0}, {"rtsp", 0}, {"composite", 0}};
   for (const auto& [rid, r] : readers_) ++i.viewers_by_protocol[std::string(protocol_of(r->kind()))];
   i.target_kbps = target_kbps_;
   if (stream_) i.source = stream_->source_figures();

@@ -15,6 +15,7 @@ std::string_view to_string(ReaderKind k) {
     case ReaderKind::hls: return "hls";
     case ReaderKind::mjpeg: return "mjpeg";
     case ReaderKind::rtsp: return "rtsp";
+    case ReaderKind::composite: return "composite";
   }
   return "unknown";
 }

@@ -97,6 +97,13 @@ std::string StreamManager::first_camera() const {
 }
 
 void StreamManager::boot() {
+  // Composed cameras read their inputs through the registry (a reader of the input's path).
+  ctx_->attach_input = [w = weak_from_this()](ReaderRequest req, Reply<std::shared_ptr<RtspReader>> reply) {
+    auto m = w.lock();
+    if (!m) return reply(std::make_exception_ptr(Error(Errc::unavailable, "the daemon is shutting down")), nullptr);
+    const std::string id = req.camera_id;
+    m->route(id, reply, [&](CameraPath& p) { p.attach_feed(std::move(req), ReaderKind::composite, std::move(reply)); });
+  };
   post([](StreamManager& m) {
     std::vector<std::string> bcgh;
     {
@@ -226,6 +233,8 @@ void StreamManager::list_viewers(std::string camera_id, Reply<std::vector<Viewer
     paths[i]->list_viewers([g, i](std::exception_ptr, Part v) { g->put(i, std::move(v)); });
   }
 }
+
+std::vector<std::string> StreamManager::h264_encoders() const { return ctx_->media->h264_encoders(); }
 
 void StreamManager::health(Reply<HealthInfo> reply) {
   auto finish = [w = weak_from_this(), reply = std::move(reply)](std::vector<StreamInfo> infos) {

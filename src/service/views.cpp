@@ -56,6 +56,15 @@ json to_json(const model::RtpFigures& f) {
   return j;
 }
 
+json to_json(const model::CompositeFigures& f) {
+  json inputs = json::array();
+  for (const auto& in : f.inputs) {
+    inputs.push_back({{"camera", in.camera}, {"live", in.live}, {"why", in.why.empty() ? json(nullptr) : json(in.why)},
+                      {"frames", in.frames}});
+  }
+  return {{"type", "composite"}, {"layout", f.layout}, {"width", f.width}, {"height", f.height}, {"inputs", inputs}};
+}
+
 json to_json(const model::RtspFigures& f) {
   json j = {{"url", f.url},
             {"transport", f.transport},
@@ -148,6 +157,7 @@ json to_json(const model::SourceFigures& f) {
   json j = json::object();
   if (const auto* rtp = std::get_if<model::RtpFigures>(&f.source)) j = to_json(*rtp);
   if (const auto* rtsp = std::get_if<model::RtspFigures>(&f.source)) j = to_json(*rtsp);
+  if (const auto* comp = std::get_if<model::CompositeFigures>(&f.source)) j = to_json(*comp);
   if (f.restarts > 0) {
     j["restarts"] = f.restarts;
     if (!j.contains("last_error") || j["last_error"].is_null()) j["last_error"] = f.last_error;
@@ -270,7 +280,7 @@ nlohmann::json to_json(const ViewerInfo& v) {
     if (mjpeg) {
       st["frames_sent"] = v.http.frames_sent;
       st["frames_skipped"] = v.http.frames_skipped;
-    } else if (v.kind == ReaderKind::rtsp) {
+    } else if (v.kind == ReaderKind::rtsp || v.kind == ReaderKind::composite) {
       st["frames_sent"] = v.http.frames_sent;  // H.264 access units handed to the client's RTSP media
     } else {
       st["segments_sent"] = v.http.frames_sent;

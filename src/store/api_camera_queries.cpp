@@ -33,4 +33,25 @@ bool delete_api_camera(sqlite3* db, const std::string& id) {
   return Stmt(db, "DELETE FROM api_cameras WHERE id = ?1").bind(1, id).run() > 0;
 }
 
+std::vector<CameraSettingsRow> load_camera_settings(sqlite3* db) {
+  std::vector<CameraSettingsRow> out;
+  Stmt st(db, "SELECT camera_id, settings_json, updated_at FROM camera_settings ORDER BY camera_id");
+  while (st.step()) out.push_back({st.col_text(0), st.col_text(1), st.col_int64(2)});
+  return out;
+}
+
+void put_camera_settings(sqlite3* db, const CameraSettingsRow& r) {
+  Stmt(db,
+       "INSERT INTO camera_settings (camera_id, settings_json, updated_at) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT(camera_id) DO UPDATE SET settings_json = excluded.settings_json, updated_at = excluded.updated_at")
+      .bind(1, r.camera_id)
+      .bind(2, r.settings_json)
+      .bind(3, r.updated_at)
+      .run();
+}
+
+bool delete_camera_settings(sqlite3* db, const std::string& camera_id) {
+  return Stmt(db, "DELETE FROM camera_settings WHERE camera_id = ?1").bind(1, camera_id).run() > 0;
+}
+
 }  // namespace camrelay::store::detail

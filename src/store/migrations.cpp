@@ -171,6 +171,16 @@ CREATE TABLE IF NOT EXISTS api_cameras (
 );
 )sql";
 
+// Stream settings (PUT /streams/{id}/settings) of cameras from the configuration file,
+// applied over the file's values: the settings document's keys that were set, as JSON.
+constexpr const char* kCameraSettings = R"sql(
+CREATE TABLE IF NOT EXISTS camera_settings (
+  camera_id     TEXT PRIMARY KEY,
+  settings_json TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -180,6 +190,7 @@ const std::vector<Migration>& migrations() {
       {"audit_log", [](sqlite3* db) { exec(db, kV3Audit); }},
       {"recordings", [](sqlite3* db) { exec(db, kV4Recordings); }},
       {"api_cameras", [](sqlite3* db) { exec(db, kApiCameras); }},
+      {"camera_settings", [](sqlite3* db) { exec(db, kCameraSettings); }},
   };
   return list;
 }

@@ -469,6 +469,19 @@ bool Store::delete_api_camera(const std::string& id) {
   return impl_->account("delete_api_camera", [&id](sqlite3* db) { return detail::delete_api_camera(db, id); });
 }
 
+std::vector<CameraSettingsRow> Store::load_camera_settings() {
+  return impl_->account("load_camera_settings", [](sqlite3* db) { return detail::load_camera_settings(db); });
+}
+
+void Store::put_camera_settings(const CameraSettingsRow& row) {
+  impl_->account("put_camera_settings", [&row](sqlite3* db) { detail::put_camera_settings(db, row); });
+}
+
+bool Store::delete_camera_settings(const std::string& camera_id) {
+  return impl_->account("delete_camera_settings",
+                        [&camera_id](sqlite3* db) { return detail::delete_camera_settings(db, camera_id); });
+}
+
 std::int64_t Store::external_changes() {
   return impl_->account("data_version", [](sqlite3* db) { return detail::pragma_int(db, "PRAGMA data_version"); });
 }

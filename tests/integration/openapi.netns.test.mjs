@@ -550,6 +550,23 @@ describe('a daemon with auth disabled', () => {
     assert.equal(check(await req('DELETE', '/cameras/demo'), 'DELETE', '/cameras/{id}', '/cameras/demo').status, 409);
   });
 
+  step('stream settings: GET, PUT and DELETE /streams/{id}/settings and their errors', async () => {
+    const T = '/streams/{id}/settings';
+    assert.equal(check(await get('/streams/idle/settings'), 'GET', T, '/streams/idle/settings').status, 200);
+    assert.equal(check(await get('/streams/nope/settings'), 'GET', T, '/streams/nope/settings').status, 404);
+    const ok = check(await req('PUT', '/streams/idle/settings', { body: { video: { resolution: '160x120', fps: 5 } } }),
+      'PUT', T, '/streams/idle/settings');
+    assert.equal(ok.status, 200, ok.text);
+    for (const body of [{ video: { fps: 0 } }, { latency_mode: 'low' }, { nope: 1 }]) {
+      assert.equal(check(await req('PUT', '/streams/idle/settings', { body }), 'PUT', T, '/streams/idle/settings').status, 400);
+    }
+    assert.equal(check(await req('PUT', '/streams/nope/settings', { body: {} }), 'PUT', T, '/streams/nope/settings').status, 404);
+    const reset = check(await req('DELETE', '/streams/idle/settings'), 'DELETE', T, '/streams/idle/settings');
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal(reset.body.reset, true);
+    assert.equal(check(await req('DELETE', '/streams/nope/settings'), 'DELETE', T, '/streams/nope/settings').status, 404);
+  });
+
   step('outputs: HLS playlist and segment, snapshot, MJPEG, seed 003 and 004 aliases, viewers', async () => {
     const pl = check(await get('/streams/demo/hls/index.m3u8', { timeoutMs: 15000 }), 'GET', '/streams/{id}/hls/index.m3u8', '/streams/demo/hls/index.m3u8');
     assert.equal(pl.status, 200, pl.text);

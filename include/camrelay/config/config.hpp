@@ -28,6 +28,8 @@ struct TestSource {
   std::string pattern = "smpte";  // any videotestsrc pattern nick: smpte, ball, snow, ...
   bool overlay_clock = true;
   std::string profile = "constrained-baseline";  // constrained-baseline | main | high
+  std::string encoder = "x264";  // x264 | v4l2 | vaapi | auto (H264Encoding below)
+  std::string preset = "auto";   // x264 speed preset; auto: ultrafast for baseline, veryfast else
   bool operator==(const TestSource&) const = default;
 };
 
@@ -72,13 +74,61 @@ struct V4l2Source {
   int fps = 30;
   int bitrate_kbps = 2000;
   double keyframe_interval_s = 1.0;
+  std::string encoder = "x264";  // x264 | v4l2 | vaapi | auto
+  std::string profile = "constrained-baseline";
+  std::string preset = "auto";
   bool operator==(const V4l2Source&) const = default;
 };
 
-using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source>;
+// A camera composed of other cameras' pictures with GStreamer's compositor (docs/cameras.md,
+// "Composed cameras"): seed 002's picture-in-picture ("pip": inputs [main, inset]) or a
+// mosaic ("grid" 2x2 or 3x3: inputs row by row). Its inputs are decoded and the picture
+// encoded once, while someone watches it; an input that is missing or stopped shows a
+// "no signal" tile and the rest of the picture goes on.
+struct CompositeSource {
+  std::string layout = "pip";              // pip | grid
+  std::vector<std::string> inputs;         // camera ids (not composite cameras)
+  std::string grid = "2x2";                // grid: 2x2 | 3x3
+  std::string position = "bottom-right";   // pip: top-left | top-right | bottom-left | bottom-right
+  double scale = 0.25;                     // pip: the inset's width and height / the picture's
+  int border = 2;                          // pip: white border around the inset, px (0 = none)
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 2000;
+  double keyframe_interval_s = 1.0;
+  std::string encoder = "x264";
+  std::string profile = "constrained-baseline";
+  std::string preset = "auto";
+  bool operator==(const CompositeSource&) const = default;
+};
 
-// "test" | "rtp" | "rtsp" | "v4l2"
+using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source, CompositeSource>;
+
+// "test" | "rtp" | "rtsp" | "v4l2" | "composite"
 const char* source_type_name(const Source& s) noexcept;
+
+// What camrelay's own H.264 encoders are told (the test pattern, V4L2 cameras): the encoder
+// by name — "x264" (x264enc), "v4l2" (a V4L2 memory-to-memory encoder, v4l2h264enc),
+// "vaapi" (VA-API: vah264enc or vaapih264enc), "auto" (a hardware one if GStreamer has it,
+// else x264) — its profile and speed preset (x264 only: hardware encoders have none).
+struct H264Encoding {
+  int width = 0;
+  int height = 0;
+  int fps = 0;
+  int bitrate_kbps = 0;
+  double keyframe_interval_s = 1.0;
+  std::string encoder = "x264";
+  std::string profile = "constrained-baseline";
+  std::string preset = "auto";
+};
+// The encoding of a source camrelay encodes itself (test, v4l2); nullopt for cameras that
+// encode their own stream (rtp, rtsp).
+std::optional<H264Encoding> own_encoding(const Source& s);
+
+// Seed 002's latency modes: the RTP/RTSP ingest jitter buffer of a camera.
+// "low" 100 ms, "normal" 500 ms, "high" 2000 ms; "" = the source's own setting.
+int latency_mode_ms(const std::string& mode) noexcept;  // -1 for "" or an unknown mode
 
 // Recording of one camera (docs/recording.md).
 struct CameraRecord {
@@ -99,8 +149,16 @@ struct Camera {
   // dropped at the source (never set up or linked).
   bool audio = true;
   CameraRecord record;
+  // RTP/RTSP cameras: "low" | "normal" | "high" (jitter buffer 100/500/2000 ms); "" = the
+  // source's own (rtsp.latency_ms, 200; RTP 50 ms).
+  std::string latency_mode;
   bool operator==(const Camera&) const = default;
 };
+
+// The jitter buffer of an RTP or RTSP camera's ingest in ms: its latency_mode's, else the
+// source's own (RtspSource::latency_ms; kRtpJitterBufferMs); -1 for other sources.
+inline constexpr int kRtpJitterBufferMs = 50;
+int jitter_buffer_ms(const Camera& c) noexcept;
 
 // HTTPS and WSS on camrelay's own ports (docs/security.md).
 struct Tls {

@@ -183,6 +183,12 @@ class RequestPad {
     pad_.reset();
     element_.reset();
   }
+  // Drops the references without giving the pad back: for a pad whose element is being
+  // torn down elsewhere (its bin stopping off the GLib thread), which frees it with itself.
+  void forget() {
+    pad_.reset();
+    element_.reset();
+  }
   GstPad* get() const { return pad_.get(); }
   GstElement* element() const { return element_.get(); }
   explicit operator bool() const { return static_cast<bool>(pad_); }

@@ -19,6 +19,7 @@
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/model/figures.hpp"
+#include "camrelay/model/input_feeds.hpp"
 #include "camrelay/model/source_figures.hpp"
 
 #include <gst/gst.h>
@@ -103,6 +104,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   // The BCGH session's link to an RTP source (where the camera wants RTCP). Before start().
   void set_rtp_link(std::shared_ptr<RtpLink> link) { rtp_link_ = std::move(link); }
+  // A composed camera's inputs (filled by its path as the input cameras come and go).
+  // Before start().
+  void set_input_feeds(std::shared_ptr<model::InputFeeds> feeds) { input_feeds_ = std::move(feeds); }
 
   // ---- on-demand outputs (any thread) ----
   // The output registered under `kind`, created by `make` if there is none yet; nullptr
@@ -150,6 +154,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   StreamCallbacks cb_;
   std::unique_ptr<Source> source_;
   std::shared_ptr<RtpLink> rtp_link_;  // BCGH cameras only (set before start())
+  std::shared_ptr<model::InputFeeds> input_feeds_;  // composed cameras only (set before start())
 
   gst::ElementPtr pipeline_;         // GLib thread
   GstElement* tee_ = nullptr;       // borrowed from pipeline_

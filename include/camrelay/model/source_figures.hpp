@@ -46,7 +46,20 @@ struct RtspFigures {
   std::optional<std::string> last_error;
 };
 
-using SourceKindFigures = std::variant<std::monostate, RtpFigures, RtspFigures>;
+// A composed camera (config::CompositeSource): each input camera's tile.
+struct CompositeFigures {
+  struct Input {
+    std::string camera;
+    bool live = false;            // its pictures are in the tile (else "no signal")
+    std::string why;              // why not ("" while live)
+    std::uint64_t frames = 0;     // access units received from it
+  };
+  std::string layout;  // pip | grid
+  int width = 0, height = 0;
+  std::vector<Input> inputs;
+};
+
+using SourceKindFigures = std::variant<std::monostate, RtpFigures, RtspFigures, CompositeFigures>;
 
 // The on-demand outputs hung off the stream's tee.
 struct HlsFigures {

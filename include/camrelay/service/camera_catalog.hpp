@@ -12,11 +12,14 @@
 // API camera is logged and listed as skipped, and stays stored.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "camrelay/config/config.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -33,6 +36,9 @@ struct CatalogCamera {
   Origin origin = Origin::config;
   std::int64_t created_at = 0;  // API cameras: unix seconds
   std::int64_t updated_at = 0;
+  // A configuration-file camera whose stream settings were changed through the API (PUT
+  // /streams/{id}/settings): `camera` has them over the file's values.
+  bool settings_changed = false;
 };
 
 // A stored API camera that is not run, and why.
@@ -89,6 +95,18 @@ class CameraCatalog {
   // Runs the recordings hook for a removed camera (not for a shadowed row); true if it was
   // set and asked to delete. Call after apply() has answered.
   bool camera_removed(const RemovedCamera& removed, bool delete_recordings) const;
+  // PUT /streams/{id}/settings: `patch`, a partial settings document
+  // (config::apply_settings_json), applied to camera `id`. An API camera is stored with the
+  // new values; a configuration-file camera keeps its file and the settings set through the
+  // API are stored beside it (table camera_settings) and applied over the file's values
+  // from then on, also after a SIGHUP or a restart, until reset_settings. An encoder this
+  // machine lacks is refused. Throws ConfigError naming the key (400), Error(not_found),
+  // Error(unavailable). Then call apply().
+  CatalogCamera update_settings(const std::string& id, const nlohmann::json& patch);
+  // DELETE /streams/{id}/settings: a configuration-file camera back to its file's values;
+  // false if none were set. Error(conflict) for an API camera (its settings are its own:
+  // PUT them), Error(not_found). Then call apply().
+  bool reset_settings(const std::string& id);
   // Hands the current list to the registry; `reply` once it has applied it.
   void apply(Reply<ReloadSummary> reply);
 
@@ -112,6 +130,10 @@ class CameraCatalog {
   // The configuration to validate a camera in: the file's settings and every camera but `except`.
   config::Config context(const std::string& except) const;
   void store_camera(const ApiCamera& entry);  // throws Error(unavailable)
+  // A configuration-file camera with the settings set through the API over it (if any and
+  // they still fit it: else logged, and the file's camera).
+  config::Camera with_settings(const config::Camera& file_camera) const;
+  void check_encoder(const config::Camera& cam) const;  // ConfigError "video.encoder"
   void load(store::Store& store);
   void apply_locked(Reply<ReloadSummary> reply);
 
@@ -120,6 +142,7 @@ class CameraCatalog {
   mutable std::mutex mu_;
   config::Config base_;  // the running settings; base_.cameras = the file's cameras
   std::vector<ApiCamera> api_;  // by position
+  std::map<std::string, nlohmann::json> file_settings_;  // camera id → settings set through the API
   std::shared_ptr<StreamManager> manager_;
   CameraDeleted on_deleted_;
 };

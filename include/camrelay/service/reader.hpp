@@ -25,7 +25,8 @@
 
 namespace camrelay::service {
 
-enum class ReaderKind { webrtc, whep, hls, mjpeg, rtsp };
+// composite: a composed camera reading one of its input cameras (config::CompositeSource).
+enum class ReaderKind { webrtc, whep, hls, mjpeg, rtsp, composite };
 
 std::string_view to_string(ReaderKind k);
 // webrtc (webrtc, whep) | hls | mjpeg | rtsp

@@ -212,6 +212,9 @@ class StreamManager : public std::enable_shared_from_this<StreamManager> {
   void get(std::string camera_id, Reply<StreamInfo> reply);
   void list(Reply<std::vector<StreamInfo>> reply);
   void health(Reply<HealthInfo> reply);
+  // The H.264 encoders camrelay can use here for the cameras it encodes itself ("x264",
+  // "v4l2", "vaapi", "auto"; GET/PUT /streams/{id}/settings). Any thread.
+  std::vector<std::string> h264_encoders() const;
   // The camera's on-demand outputs (HLS, JPEG pictures) while it runs; nullptr if it is not
   // running. With start_if_stopped, a stopped/failed stream is started first.
   // Errors (through the reply): not_found (unknown camera), conflict (stopping), unavailable.

@@ -33,6 +33,14 @@ struct ApiCameraRow {
   std::int64_t updated_at = 0;
 };
 
+// Stream settings of a configuration-file camera, kept over the file's values (table
+// camera_settings; PUT /streams/{id}/settings).
+struct CameraSettingsRow {
+  std::string camera_id;
+  std::string settings_json;  // the settings document's keys that were set
+  std::int64_t updated_at = 0;
+};
+
 struct StreamSessionRow {
   std::string session_id;
   std::string camera_id;
@@ -134,6 +142,9 @@ class Store {
   std::vector<ApiCameraRow> load_api_cameras();  // by position
   void put_api_camera(const ApiCameraRow& row);  // insert or replace (created_at kept)
   bool delete_api_camera(const std::string& id);  // false: no such row
+  std::vector<CameraSettingsRow> load_camera_settings();
+  void put_camera_settings(const CameraSettingsRow& row);  // insert or replace
+  bool delete_camera_settings(const std::string& camera_id);  // false: no such row
 
   // Changes whenever another connection (the `camrelay user …` commands) committed to the
   // database file since the last call (PRAGMA data_version).

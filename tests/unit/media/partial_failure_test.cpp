@@ -43,6 +43,7 @@
 #include "camrelay/media/rtsp_tap.hpp"
 #include "camrelay/media/recorder.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/model/input_feeds.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "free_ports.hpp"
 #include "media_test_util.hpp"
@@ -541,3 +542,69 @@ TEST_F(PartialFailure, ScaledSnapshot) {
 }
 
 }  // namespace
+
+// ---- a composed camera (composite_source.cpp) ----
+
+TEST_F(PartialFailure, CompositeSource) {
+  // A picture-in-picture of a running test stream (through its RTSP tap, as the service hands
+  // it over) and a missing input. Without the compositor or the "no signal" text the source
+  // fails and is retried; without the input's decoder or appsrc only that input is not shown
+  // (its tile says "no signal"): the composed stream runs and says why.
+  each_step({"compositor", "textoverlay", "avdec_h264", "appsrc"}, [this](Events& ev, const std::string& missing) {
+    with_stream(ev, [&](const std::shared_ptr<media::Stream>& input) {
+      auto tap = media::rtsp_tap(input);
+      ASSERT_NE(tap, nullptr);
+      auto feeds = std::make_shared<camrelay::model::InputFeeds>(std::vector<std::string>{"in", "ghost"});
+      config::Camera comp;
+      comp.id = "comp";
+      comp.audio = false;
+      config::CompositeSource c;
+      c.inputs = {"in", "ghost"};
+      c.width = 320;
+      c.height = 180;
+      c.fps = 10;
+      c.bitrate_kbps = 200;
+      comp.source = c;
+      Events cev;
+      media::StreamCallbacks cb;
+      cb.on_active = [&cev] { cev.add("active"); };
+      cb.on_error = [&cev](std::string why) { cev.add("error: " + why); };
+      cb.on_reconnecting = [&cev](std::string why) { cev.add("reconnecting: " + why); };
+      WithoutElement gone(missing);
+      auto stream = media::Stream::create(loop_, cfg_, comp, cb);
+      stream->set_input_feeds(feeds);
+      stream->start();
+      feeds->set(0, tap);
+      feeds->set(1, nullptr, "unknown camera 'ghost'");
+      auto input_fig = [&](std::size_t i) -> std::optional<camrelay::model::CompositeFigures::Input> {
+        const auto f = stream->source_figures();
+        const auto* cf = std::get_if<camrelay::model::CompositeFigures>(&f.source);
+        if (!cf || cf->inputs.size() <= i) return std::nullopt;
+        return cf->inputs[i];
+      };
+      if (missing == "compositor" || missing == "textoverlay") {
+        const std::string e = cev.wait("reconnecting");
+        EXPECT_NE(e.find(missing), std::string::npos) << cev.all();
+      } else {
+        EXPECT_FALSE(cev.wait("active").empty()) << "the composed stream did not start: " << cev.all();
+        if (missing.empty()) {
+          EXPECT_TRUE(eventually([&] {
+            auto in = input_fig(0);
+            return in && in->live && in->frames > 3;
+          })) << "the input's pictures do not reach its tile";
+        } else {
+          EXPECT_TRUE(eventually([&] {
+            auto in = input_fig(0);
+            return in && !in->live && in->why.find(missing) != std::string::npos;
+          })) << "the input without " << missing << " is not reported";
+        }
+        EXPECT_TRUE(eventually([&] {
+          auto in = input_fig(1);
+          return in && !in->live && in->why == "unknown camera 'ghost'";
+        })) << "the missing input is not reported";
+        EXPECT_TRUE(eventually([&] { return stream->stats().frames > 5; })) << "the composed stream has no frames";
+      }
+      wait_done([&](std::function<void()> done) { stream->stop(std::move(done)); });
+    });
+  });
+}

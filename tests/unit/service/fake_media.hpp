@@ -268,7 +268,8 @@ class FakeStream final : public StreamPort {
 class FakeMedia final : public MediaPort {
  public:
   std::shared_ptr<StreamPort> make_stream(const config::Config&, const config::Camera& cam,
-                                          media::StreamCallbacks cb, std::shared_ptr<media::RtpLink>) override {
+                                          media::StreamCallbacks cb, std::shared_ptr<media::RtpLink>,
+                                          std::shared_ptr<model::InputFeeds>) override {
     std::unique_lock lk(mu_);
     // A test can make one camera's graph work slow (it blocks the caller: the path's strand).
     cv_.wait(lk, [&] { return !blocked_.count(cam.id); });
@@ -277,6 +278,8 @@ class FakeMedia final : public MediaPort {
     cv_.notify_all();
     return s;
   }
+  // Like a machine with x264 only.
+  std::vector<std::string> h264_encoders() const override { return {"x264", "auto"}; }
   // The newest stream of a camera (nullptr if none was made).
   std::shared_ptr<FakeStream> latest(const std::string& cam) const {
     std::lock_guard lk(mu_);
