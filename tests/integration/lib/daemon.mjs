@@ -363,8 +363,14 @@ export class Daemon {
     return this.child !== null && this.exitCode === null && this.signalCode === null;
   }
 
+  // opts.host: the address the daemon binds and is reached at (default 127.0.0.1; another
+  // loopback address such as 127.0.0.2 inside a network namespace: scale.netns.test.mjs).
+  get host() {
+    return this.opts.host || '127.0.0.1';
+  }
+
   url(target = '/') {
-    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}${target}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}${target}`;
   }
 
   buildConfig() {
@@ -374,7 +380,7 @@ export class Daemon {
       data_dir: this.dataDir,
       // Every client of a test comes from 127.0.0.1: the per-IP limits are off unless a test
       // sets them (auth.netns.test.mjs).
-      http: { host: '127.0.0.1', port: this.port, web_root: path.join(SOURCE_DIR, 'web'),
+      http: { host: this.host, port: this.port, web_root: path.join(SOURCE_DIR, 'web'),
         rate_limit_per_s: 0, max_connections_per_ip: 0 },
       webrtc: { max_viewers_per_ip: 0 },
       // Most tests are about media, not accounts: auth off unless a test sets `auth`
@@ -507,7 +513,7 @@ export class Daemon {
   }
 
   request(method, target, opts = {}) {
-    return httpRequest({ tls: this.opts.tls || null, ...opts, port: this.port, method, target });
+    return httpRequest({ tls: this.opts.tls || null, host: this.host, ...opts, port: this.port, method, target });
   }
   get(target, opts = {}) {
     return this.request('GET', target, opts);
@@ -516,7 +522,7 @@ export class Daemon {
     return this.request('POST', target, { ...opts, body });
   }
   raw(data, opts = {}) {
-    return rawRequest(this.port, data, opts);
+    return rawRequest(this.port, data, { host: this.host, ...opts });
   }
 
   // Sends `signal` and waits for the exit; after timeoutMs sends SIGKILL. Resolves
