@@ -43,6 +43,8 @@
 //   dataDir     reuse a data directory (e.g. to restart on the same database); default: a new
 //               temp dir from fs.mkdtempSync, removed by cleanup() unless it was passed in.
 //   port        API port (default: a free port; the daemon gets it via API_SERVER_PORT).
+//   host        the address it binds (http.host) and the harness reaches it at (default
+//               127.0.0.1; 127.0.0.2 … inside a network namespace: scale.netns.test.mjs).
 //   env         extra environment variables; camrelay's own variables (MQTT_URL, LOG_LEVEL,
 //               MAX_VIDEO_BANDWIDTH, ...) are removed from the inherited environment first so
 //               tests are hermetic. Set a key to undefined to remove it.
