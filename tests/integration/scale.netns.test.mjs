@@ -35,6 +35,20 @@ async function originRequests(d, route) {
   return n;
 }
 
+// CPU ticks (utime + stime) of nginx's master and its workers.
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+function nginxTicks(masterPid) {
+  let n = 0;
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let st;
+    try { st = fs.readFileSync(`/proc/${e}/stat`, 'utf8'); } catch { continue; }
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    if (Number(e) === masterPid || Number(f[1]) === masterPid) n += Number(f[11]) + Number(f[12]);
+  }
+  return n;
+}
+
 // `count` concurrent GETs of `url` by one curl process (--parallel: one connection each, as
 // many players would); returns the status codes and the first body.
 function curlMany(dir, url, count) {
@@ -137,6 +151,8 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     await waitFor(async () => (await front('/streams/cam-a/hls/index.m3u8')).status === 200,
       { timeoutMs: 15000, message: 'cam-a HLS is ready' });
     const before = { p: await originRequests(a, playlistRoute), s: await originRequests(a, segmentRoute) };
+    const ngCpu0 = nginxTicks(nginx.pid);
+    const tCache = Date.now();
     const seen = new Set();
     let clientRequests = 0;
     let versions = new Set();
@@ -158,9 +174,10 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
       if (left > 0) await new Promise((r) => setTimeout(r, left));
     }
     const origin = { p: await originRequests(a, playlistRoute) - before.p, s: await originRequests(a, segmentRoute) - before.s };
+    const ngPct = (100 * (nginxTicks(nginx.pid) - ngCpu0)) / CLK_TCK / ((Date.now() - tCache) / 1000);
     t.diagnostic(`HLS cache: ${CLIENTS} clients x ${ROUNDS} rounds = ${clientRequests} requests to nginx; ` +
       `origin got ${origin.p} playlist requests (${versions.size} playlist versions seen) and ${origin.s} segment ` +
-      `requests (${seen.size} distinct segments)`);
+      `requests (${seen.size} distinct segments); nginx used ${ngPct.toFixed(1)} % of a core`);
     assert.ok(origin.s <= seen.size, `origin segment requests ${origin.s} <= distinct segments ${seen.size}`);
     assert.ok(origin.p <= ROUNDS + 1, `origin playlist requests ${origin.p} <= rounds ${ROUNDS} + 1`);
     assert.ok(clientRequests >= 50 * (origin.p + origin.s), 'the cache absorbs the clients');
@@ -178,15 +195,19 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     }
     const sigPage = await browser.newPage();
     await sigPage.goto(`${base}/viewer?camera=cam-a`);
-    const hlsPage = await browser.newPage();
-    await hlsPage.goto(`${base}/viewer?camera=cam-b&mode=hls`);
-    const hlsTime = () => hlsPage.evaluate(() => document.getElementById('video').currentTime);
+    const hlsPages = {};
+    for (const id of ['cam-a', 'cam-b']) {
+      hlsPages[id] = await browser.newPage();
+      await hlsPages[id].goto(`${base}/viewer?camera=${id}&mode=hls`);
+    }
+    const hlsTime = (id) => hlsPages[id].evaluate(() => document.getElementById('video').currentTime);
     const decoding = async (name) => (await pageFrames(whepPage, name)).framesDecoded;
     await waitFor(async () => (await decoding('cam-a')) > 20 && (await decoding('cam-b')) > 20,
       { timeoutMs: 20000, intervalMs: 200, message: 'WHEP viewers of both instances decode video' });
     await waitFor(async () => (await viewerState(sigPage)).framesDecoded > 20,
       { timeoutMs: 20000, intervalMs: 200, message: 'the viewer page (signaling) decodes cam-a' });
-    await waitFor(async () => (await hlsTime()) > 1, { timeoutMs: 25000, intervalMs: 200, message: 'hls.js plays cam-b' });
+    await waitFor(async () => (await hlsTime('cam-a')) > 1 && (await hlsTime('cam-b')) > 1,
+      { timeoutMs: 25000, intervalMs: 200, message: 'hls.js plays both cameras' });
     const viewers = (await front('/viewers')).body.viewers;
     assert.ok(viewers.some((v) => v.camera_id === 'cam-a' && v.kind === 'webrtc'), 'signaling viewer on a');
     assert.ok(viewers.some((v) => v.camera_id === 'cam-b' && v.kind === 'whep'), 'WHEP viewer on b');
@@ -213,8 +234,10 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     assert.deepEqual(partial.instances.map((i) => i.state), ['ok', 'unavailable']);
     const fa = await decoding('cam-a');
     const fs0 = (await viewerState(sigPage)).framesDecoded;
-    await waitFor(async () => (await decoding('cam-a')) > fa + 30 && (await viewerState(sigPage)).framesDecoded > fs0 + 30,
-      { timeoutMs: 10000, intervalMs: 200, message: "a's viewers keep playing after b died" });
+    const ha = await hlsTime('cam-a');
+    await waitFor(async () => (await decoding('cam-a')) > fa + 30 && (await viewerState(sigPage)).framesDecoded > fs0 + 30 &&
+      (await hlsTime('cam-a')) > ha + 2,
+      { timeoutMs: 10000, intervalMs: 200, message: "a's viewers (WHEP, signaling, HLS) keep playing after b died" });
     assert.equal((await front('/streams/cam-a')).body.state, 'active');
     passed = true;
   }));
