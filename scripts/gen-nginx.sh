@@ -15,6 +15,8 @@
 #                  overrides such as API_SERVER_PORT, or http.host 0.0.0.0 on another machine)
 # Options:
 #   --listen ADDR:PORT   where nginx listens (default 8080)
+#   --tls-cert FILE --tls-key FILE   HTTPS on that listener (browsers need a secure context
+#                        for WebRTC from another host; the viewer page then uses wss://)
 #   --cache-dir DIR      proxy_cache directory for HLS (default /var/cache/nginx/camrelay-hls)
 #   --js FILE            camrelay-aggregate.js (default: next to this script, scripts/nginx/)
 #   --standalone DIR     write a whole nginx.conf for `nginx -p DIR -c DIR/nginx.conf`
@@ -36,12 +38,16 @@ listen=8080
 cache_dir=/var/cache/nginx/camrelay-hls
 js_file="$here/nginx/camrelay-aggregate.js"
 standalone=""
+tls_cert=""
+tls_key=""
 user=""
 out=""
 specs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --listen) listen=${2:?--listen needs ADDR:PORT}; shift 2 ;;
+    --tls-cert) tls_cert=${2:?--tls-cert needs a file}; shift 2 ;;
+    --tls-key) tls_key=${2:?--tls-key needs a file}; shift 2 ;;
     --cache-dir) cache_dir=${2:?--cache-dir needs a directory}; shift 2 ;;
     --js) js_file=${2:?--js needs a file}; shift 2 ;;
     --standalone) standalone=${2:?--standalone needs a directory}; shift 2 ;;
@@ -54,6 +60,14 @@ while [ $# -gt 0 ]; do
 done
 [ ${#specs[@]} -gt 0 ] || die "no instance given (NAME=CONFIG.json[@HOST:PORT]; see --help)"
 [ -f "$js_file" ] || die "--js: $js_file not found"
+if [ -n "$tls_cert$tls_key" ]; then
+  if [ -z "$tls_cert" ] || [ -z "$tls_key" ]; then die "--tls-cert and --tls-key go together"; fi
+  listen_tls="    listen $listen ssl;
+    ssl_certificate $tls_cert;
+    ssl_certificate_key $tls_key;"
+else
+  listen_tls="    listen $listen;"
+fi
 if [ -n "$standalone" ]; then
   mkdir -p "$standalone"
   standalone=$(cd "$standalone" && pwd)
@@ -118,6 +132,7 @@ jq -r '.[] | select(.per_ip != 0 or .rate != 0 or .conns != 0)
 seg_ttl=$(jq '[.[] | .seg_ttl] | max' <<<"$all")
 first=${names[0]}
 
+# shellcheck disable=SC2016 # an nginx variable, not a shell one
 unknown_camera='if ($camrelay_owner = "") { return 404 '"'"'{"error":{"code":"not_found","message":"unknown camera (no instance owns it)"}}\n'"'"'; }'
 # Playlists: 1 s; the key holds the LL-HLS directives and the credential (a viewer token's
 # playlist carries it in its segment URIs; nothing cached reaches another account).
@@ -151,6 +166,16 @@ segment_cache="        $unknown_camera
         add_header X-Cache-Status \$upstream_cache_status always;
         proxy_pass http://\$camrelay_owner;"
 
+# proxy_set_header is inherited only by locations that set none: the WebSocket-capable
+# locations repeat the whole set (Host matters: camrelay checks a cookie WebSocket's Origin
+# against it; X-Forwarded-Proto: the login cookie's Secure flag).
+# shellcheck disable=SC2016 # nginx variables
+forward_headers='        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $camrelay_connection;'
+
 # Per instance: /_camrelay/NAME/… (the aggregator's subrequests; static locations, because
 # subrequests share their parent's variables) and /instances/NAME/… (one instance by name:
 # its /metrics, /health, recordings, API cameras, accounts).
@@ -165,8 +190,7 @@ for n in "${names[@]}"; do
     }
     location /instances/$n/ {
         set \$camrelay_instance camrelay_$n;
-        proxy_set_header Upgrade \$http_upgrade;
-        proxy_set_header Connection \$camrelay_connection;
+$forward_headers
         proxy_pass http://camrelay_$n/;
     }
 "
@@ -200,7 +224,7 @@ proxy_cache_path $cache_dir levels=1:2 keys_zone=camrelay_hls:16m max_size=2g in
 js_import camrelay_aggregate from $js_file;
 
 server {
-    listen $listen;
+$listen_tls
     server_tokens off;
     client_max_body_size 64k;
 
@@ -265,8 +289,7 @@ ${segment_cache}
         default_type application/json;
         if (\$camrelay_camera = "") { return 400 '{"error":{"code":"invalid_argument","message":"camera: behind the camrelay front, name the camera in the URL (/signaling?camera=ID)"}}\n'; }
         $unknown_camera
-        proxy_set_header Upgrade \$http_upgrade;
-        proxy_set_header Connection \$camrelay_connection;
+$forward_headers
         proxy_read_timeout 1h;
         proxy_pass http://\$camrelay_owner;
     }
@@ -290,8 +313,7 @@ ${instance_locations}
     # --- pages, /auth/..., /openapi.yaml, recordings, the seed aliases of the first camera:
     # the first instance ---
     location / {
-        proxy_set_header Upgrade \$http_upgrade;
-        proxy_set_header Connection \$camrelay_connection;
+$forward_headers
         proxy_pass http://camrelay_$first;
     }
 }

@@ -20,7 +20,7 @@ import { launchBrowser, viewerState } from './lib/browser.mjs';
 import { rawWhep, pageFrames } from './lib/whep_page.mjs';
 
 const CLIENTS = Number(process.env.CAMRELAY_SCALE_CLIENTS) || 100;
-const ROUNDS = Number(process.env.CAMRELAY_SCALE_ROUNDS) || 5;
+const ROUNDS = Number(process.env.CAMRELAY_SCALE_ROUNDS) || 3;
 const GEN = path.join(SOURCE_DIR, 'scripts', 'gen-nginx.sh');
 
 // Sum of camrelay_http_requests_total for one route pattern, read from the origin's /metrics.
