@@ -111,9 +111,11 @@ all=$(printf '%s\n' "${summaries[@]}" | jq -s -c .)
 dup=$(jq -r '[.[] | .name as $n | .cameras[] | {id: ., n: $n}] | group_by(.id)[] | select(length > 1)
   | "camera \(.[0].id) is on instances \(map(.n) | join(", "))"' <<<"$all")
 [ -z "$dup" ] || die "$dup"
+# Strict on purpose: instances on one host bind the same ports, and instances behind one
+# NAT address share its port space (the issue of distinct ranges holds either way).
 for key in udp rtp; do
   what=$([ $key = udp ] && echo "webrtc.udp_port_min..max" || echo "rtp.port_min..port_max")
-  clash=$(jq -r --arg k "$key" '[.[] | select(.[$k][0] > 0) | {n: .name, h: (.addr | sub(":[0-9]+$"; "")), r: .[$k]}] as $l
+  clash=$(jq -r --arg k "$key" '[.[] | select(.[$k][0] > 0) | {n: .name, r: .[$k]}] as $l
     | [range(0; $l | length) as $i | range($i + 1; $l | length) as $j | [$l[$i], $l[$j]]
        | select(.[0].r[0] <= .[1].r[1] and .[1].r[0] <= .[0].r[1])
        | "\(.[0].n) \(.[0].r[0])..\(.[0].r[1]) and \(.[1].n) \(.[1].r[0])..\(.[1].r[1])"] | first // empty' <<<"$all")

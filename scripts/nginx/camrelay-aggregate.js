@@ -30,7 +30,7 @@ function reply(r, status, obj) {
 function instanceStates(results) {
   return results.map((x) => ({
     name: x.name,
-    state: x.status === 200 ? 'ok' : 'unavailable',
+    state: x.status === 200 ? 'ok' : x.status === 401 || x.status === 403 ? 'refused' : 'unavailable',
     status: x.status,
   }));
 }

@@ -63,6 +63,26 @@ function curlMany(dir, url, count) {
   return { codes, body: fs.existsSync(first) ? fs.readFileSync(first, 'utf8') : '' };
 }
 
+// Generates the front for `instances` ({name: Daemon}) with scripts/gen-nginx.sh and starts
+// nginx (as this user, temp prefix; pushed on `procs`, stopped by PID).
+async function startFront(dir, instances, procs) {
+  const ngDir = path.join(dir, 'nginx');
+  const port = await freePort();
+  const genArgs = ['--standalone', ngDir, '--listen', `127.0.0.1:${port}`,
+    ...(process.getuid() === 0 ? ['--user', 'root'] : []),
+    ...Object.entries(instances).map(([n, d]) => `${n}=${d.configPath}`)];
+  const gen = spawnSync(GEN, genArgs, { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`gen-nginx.sh failed (${gen.status}): ${gen.stderr}`);
+  const nginx = new Proc('nginx', 'nginx', ['-p', ngDir, '-c', path.join(ngDir, 'nginx.conf'), '-g', 'daemon off;']);
+  procs.push(nginx);
+  const front = (target, opts = {}) => httpRequest({ port, target, ...opts });
+  await waitFor(async () => {
+    if (!nginx.running) throw new Error(`nginx exited: ${nginx.log}`);
+    try { return (await front('/health')).status < 500; } catch { return false; }
+  }, { timeoutMs: 10000, message: 'nginx answers' });
+  return { port, nginx, front };
+}
+
 test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browsers, an instance killed',
   withDaemons(async (t, h) => {
     const dir = h.tempDir('camrelay-scale-');
@@ -103,19 +123,7 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     const dup = spawnSync(GEN, ['a=' + a.configPath, 'b=' + a.configPath], { encoding: 'utf8' });
     assert.equal(dup.status, 2, dup.stderr);
     assert.match(dup.stderr, /camera cam-a is on instances a, b/);
-    const ngDir = path.join(dir, 'nginx');
-    const port = await freePort();
-    const genArgs = ['--standalone', ngDir, '--listen', `127.0.0.1:${port}`,
-      ...(process.getuid() === 0 ? ['--user', 'root'] : []), `a=${a.configPath}`, `b=${b.configPath}`];
-    execFileSync(GEN, genArgs, { stdio: 'pipe' });
-    const conf = path.join(ngDir, 'nginx.conf');
-    const nginx = new Proc('nginx', 'nginx', ['-p', ngDir, '-c', conf, '-g', 'daemon off;']);
-    procs.push(nginx);
-    const front = (target, opts = {}) => httpRequest({ port, target, ...opts });
-    await waitFor(async () => {
-      if (!nginx.running) throw new Error(`nginx exited: ${nginx.log}`);
-      try { return (await front('/health')).status === 200; } catch { return false; }
-    }, { timeoutMs: 10000, message: 'nginx answers' });
+    const { port, nginx, front } = await startFront(dir, { a, b }, procs);
     const base = `http://127.0.0.1:${port}`;
 
     // --- MQTT: b's BCGH camera went active through the bridge; each instance has its own
@@ -241,4 +249,56 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
       { timeoutMs: 10000, intervalMs: 200, message: "a's viewers (WHEP, signaling, HLS) keep playing after b died" });
     assert.equal((await front('/streams/cam-a')).body.state, 'active');
     passed = true;
+  }));
+
+// Accounts are per instance (docs/scaling.md, "Not done"); what works across the front: a
+// login on the first instance for its cameras (cookie WebSocket included: nginx forwards
+// Host, which camrelay compares with Origin), and viewer tokens on every instance when the
+// instances share auth.key and the user.
+test('accounts behind nginx: shared auth.key makes viewer tokens valid on every instance',
+  withDaemons(async (t, h) => {
+    const dir = h.tempDir('camrelay-scale-auth-');
+    const procs = [];
+    t.after(async () => { for (const p of procs.reverse()) await p.stop('SIGTERM'); });
+    const env = { CAMRELAY_ADMIN_PASSWORD: 'scale-admin-pass-1' };
+    const inst = (name, host, extra = {}) => ({ name, host, env, ...extra, config: { auth: { disabled: false },
+      webrtc: { local_ips: [host], max_viewers_per_ip: 0 }, mqtt: { client_id: `camrelay-${name}` },
+      rtp: rtpRange(name === 'a' ? 3 : 4),
+      cameras: [{ id: `cam-${name}`, auto_start: false, source: { type: 'test', width: 320, height: 240, fps: 10 } }] } });
+    const a = await h.start(inst('a', '127.0.0.2'));
+    const bDir = h.tempDir('camrelay-scale-b-');
+    fs.copyFileSync(path.join(a.dataDir, 'auth.key'), path.join(bDir, 'auth.key'));
+    fs.chmodSync(path.join(bDir, 'auth.key'), 0o600);
+    const b = await h.start(inst('b', '127.0.0.3', { dataDir: bDir }));
+    const { port, front } = await startFront(dir, { a, b }, procs);
+
+    const login = await front('/auth/login', { method: 'POST', body: { username: 'admin', password: env.CAMRELAY_ADMIN_PASSWORD } });
+    assert.equal(login.status, 200, login.text);
+    const cookie = String(login.headers['set-cookie']).split(';')[0];
+    assert.equal((await front('/streams/cam-a', { headers: { Cookie: cookie } })).status, 200);
+    assert.equal((await front('/streams/cam-b', { headers: { Cookie: cookie } })).status, 401, 'a login is per instance');
+    const list = (await front('/streams', { headers: { Cookie: cookie } })).body;
+    assert.deepEqual(list.streams.map((s) => s.camera_id), ['cam-a']);
+    assert.deepEqual(list.instances.map((i) => i.state), ['ok', 'refused']);
+
+    // the cookie WebSocket through nginx (Origin = the front)
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/signaling?camera=cam-a`,
+      { headers: { Cookie: cookie, Origin: `http://127.0.0.1:${port}` } });
+    const hello = await new Promise((resolve, reject) => {
+      ws.once('message', (m) => resolve(JSON.parse(String(m))));
+      ws.once('unexpected-response', (req, res) => reject(new Error(`WebSocket refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    assert.equal(hello.type, 'hello');
+    ws.close();
+
+    const vt = await front('/auth/viewer-tokens', { method: 'POST', headers: { Cookie: cookie, Origin: `http://127.0.0.1:${port}` },
+      body: { cameras: ['cam-a', 'cam-b'], ttl_s: 600 } });
+    assert.equal(vt.status, 201, vt.text);
+    for (const id of ['cam-a', 'cam-b']) {
+      const r = await front(`/streams/${id}?token=${vt.body.token}`);
+      assert.equal(r.status, 200, `viewer token on ${id}'s instance: ${r.text}`);
+    }
+    assert.equal((await front('/streams/cam-b')).status, 401);
   }));
