@@ -108,8 +108,10 @@ done
 all=$(printf '%s\n' "${summaries[@]}" | jq -s -c .)
 
 # Refusals: a camera on two instances; overlapping port ranges; one MQTT client id twice.
-dup=$(jq -r '[.[] | .name as $n | .cameras[] | {id: ., n: $n}] | group_by(.id)[] | select(length > 1)
-  | "camera \(.[0].id) is on instances \(map(.n) | join(", "))"' <<<"$all")
+# (nginx's map matches strings ignoring case: ids that differ only in case count as one.)
+dup=$(jq -r '[.[] | .name as $n | .cameras[] | {id: ., k: ascii_downcase, n: $n}] | group_by(.k)[]
+  | select((map(.n) | unique | length) > 1)
+  | "camera \(map(.id) | unique | join("/")) is on instances \(map(.n) | unique | join(", "))"' <<<"$all")
 [ -z "$dup" ] || die "$dup"
 # Strict on purpose: instances on one host bind the same ports, and instances behind one
 # NAT address share its port space (the issue of distinct ranges holds either way).
@@ -210,7 +212,8 @@ emit() {
   echo "# camera id -> the instance that owns it"
   echo "map \$camrelay_camera \$camrelay_owner {"
   echo "    default \"\";"
-  jq -r '.[] | .name as $n | .cameras[] | "    \(.) camrelay_\($n);"' <<<"$all"
+  jq -r '[.[] | .name as $n | .cameras[] | {id: ., k: ascii_downcase, n: $n}] | unique_by(.k)[]
+    | "    \(.id) camrelay_\(.n);"' <<<"$all"
   echo "}"
   cat <<EOF
 map \$http_upgrade \$camrelay_connection {
@@ -292,7 +295,7 @@ ${segment_cache}
         if (\$camrelay_camera = "") { return 400 '{"error":{"code":"invalid_argument","message":"camera: behind the camrelay front, name the camera in the URL (/signaling?camera=ID)"}}\n'; }
         $unknown_camera
 $forward_headers
-        proxy_read_timeout 1h;
+        proxy_read_timeout 24h;  # an idle viewer page keeps its signaling socket
         proxy_pass http://\$camrelay_owner;
     }
 
