@@ -301,7 +301,7 @@ $forward_headers
 
     # --- lists over every instance (njs: scripts/nginx/camrelay-aggregate.js) ---
     location ~ "^/(streams|cameras|viewers|api/stream/active)\$" {
-        if (\$request_method !~ ^(GET|HEAD)\$) { return 405 '{"error":{"code":"method_not_allowed","message":"behind the camrelay front this list is read-only; add cameras on an instance: /instances/{name}/cameras"}}\n'; }
+        if (\$request_method !~ ^(GET|HEAD|OPTIONS)\$) { return 405 '{"error":{"code":"method_not_allowed","message":"behind the camrelay front this list is read-only; add cameras on an instance: /instances/{name}/cameras"}}\n'; }
         default_type application/json;
         js_content camrelay_aggregate.list;
     }

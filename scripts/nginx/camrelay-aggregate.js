@@ -11,19 +11,31 @@ function instances(r) {
   return (r.variables.camrelay_instances || '').split(' ').filter((n) => n.length > 0);
 }
 
-function ask(r, name, uri) {
-  return r.subrequest(`/_camrelay/${name}${uri}`, { method: 'GET', args: r.variables.args || '' })
+function ask(r, name, uri, method) {
+  return r.subrequest(`/_camrelay/${name}${uri}`, { method: method || 'GET', args: r.variables.args || '' })
     .then((reply) => {
       let body = null;
       try { body = JSON.parse(reply.responseText); } catch (e) { body = null; }
-      return { name, status: reply.status, body };
+      return { name, status: reply.status, body, headers: reply.headersOut };
     })
-    .catch((e) => ({ name, status: 502, body: null, error: String(e) }));
+    .catch((e) => ({ name, status: 502, body: null, headers: {}, error: String(e) }));
 }
 
-function reply(r, status, obj) {
+// The instances' CORS answer (http.cors_origins: the same on every instance) goes on the
+// merged answer as it is.
+const CORS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Vary'];
+
+function copyCors(r, results) {
+  const src = results.find((x) => x.headers && x.headers['Access-Control-Allow-Origin'] !== undefined);
+  if (!src) return;
+  CORS.forEach((h) => { if (src.headers[h] !== undefined) r.headersOut[h] = src.headers[h]; });
+}
+
+function reply(r, status, obj, results) {
   r.headersOut['Content-Type'] = 'application/json';
   r.headersOut['Cache-Control'] = 'no-store';
+  copyCors(r, results || []);
   r.return(status, JSON.stringify(obj) + '\n');
 }
 
@@ -37,14 +49,19 @@ function instanceStates(results) {
 
 async function list(r) {
   const key = LIST_KEY[r.uri];
+  if (r.method === 'OPTIONS') {  // a CORS preflight: the first instance's answer
+    const pre = await ask(r, instances(r)[0], r.uri, 'OPTIONS');
+    copyCors(r, [pre]);
+    return r.return(pre.status);
+  }
   const results = await Promise.all(instances(r).map((n) => ask(r, n, r.uri)));
   const ok = results.filter((x) => x.status === 200 && x.body && Array.isArray(x.body[key]));
   if (ok.length === 0) {
     // No instance gave a list: an authorization answer (401/403) keeps its meaning.
     const refused = results.find((x) => x.status >= 400 && x.status < 500 && x.body);
-    if (refused) return reply(r, refused.status, refused.body);
+    if (refused) return reply(r, refused.status, refused.body, results);
     return reply(r, 503, { error: { code: 'unavailable', message: 'no camrelay instance answered' },
-      instances: instanceStates(results) });
+      instances: instanceStates(results) }, results);
   }
   let items = [];
   let skipped = [];
@@ -61,7 +78,7 @@ async function list(r) {
   out.count = items.length;
   if (skipped.length > 0) out.skipped = skipped;
   out.instances = instanceStates(results);
-  return reply(r, 200, out);
+  return reply(r, 200, out, results);
 }
 
 async function health(r) {
@@ -73,7 +90,7 @@ async function health(r) {
     instances: results.map((x) => ({ name: x.name, status: x.status === 200 && x.body ? x.body.status : 'unavailable',
       health: x.body })),
   };
-  return reply(r, up.length === 0 ? 503 : 200, out);
+  return reply(r, up.length === 0 ? 503 : 200, out, results);
 }
 
 export default { list, health };

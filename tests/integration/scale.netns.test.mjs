@@ -149,7 +149,12 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     assert.deepEqual(list.body.streams.map((s) => s.camera_id), ['cam-a', 'cam-b']);
     assert.equal(list.body.count, 2);
     assert.deepEqual(list.body.instances.map((i) => i.state), ['ok', 'ok']);
+    assert.equal(list.headers['access-control-allow-origin'], '*', 'the instances\' CORS headers on the merged list');
+    const pre = await front('/streams', { method: 'OPTIONS', headers: { Origin: 'http://elsewhere', 'Access-Control-Request-Method': 'GET' } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], '*');
     assert.deepEqual((await front('/cameras')).body.cameras.map((c) => c.id), ['cam-a', 'cam-b']);
+    assert.equal((await front('/cameras', { method: 'POST', body: { id: 'x' } })).status, 405);
     assert.equal((await front('/signaling')).status, 400);
     assert.equal((await front('/instances/b/streams/cam-b')).body.camera_id, 'cam-b');
 
