@@ -29,6 +29,7 @@ TEST_PKGS=(
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   gnuplot-nox
   vlc-bin vlc-plugin-base  # cvlc reads the RTSP re-serve (rtsp_reserve.test.mjs)
+  nginx-light libnginx-mod-http-js jq wrk  # the sharded front (scripts/gen-nginx.sh, scale.netns.test.mjs)
   nodejs npm python3
 )
 
@@ -46,6 +47,7 @@ for p in "${want[@]}"; do
       nodejs) command -v node >/dev/null && continue ;;
       npm) command -v npm >/dev/null && continue ;;
       python3) command -v python3 >/dev/null && continue ;;
+      nginx-light) command -v nginx >/dev/null && continue ;;  # any Debian nginx flavour
     esac
     missing+=("$p")
   fi

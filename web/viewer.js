@@ -16,7 +16,10 @@ const mjpegImg = $('mjpeg');
 const params = new URLSearchParams(location.search);
 const pathMatch = location.pathname.match(/^\/stream\/view\/([A-Za-z0-9_-]{1,64})$/);
 const initialCamera = params.get('camera') || (pathMatch && pathMatch[1]) || '';
-const wsUrl = withToken(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signaling`);
+// The camera is named in the URL too (it is in the watch message as well), so that a front
+// sharding cameras over several camrelay instances can route the WebSocket (docs/scaling.md).
+const wsUrl = (camera) => withToken(
+  `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/signaling?camera=${encodeURIComponent(camera)}`);
 
 const state = {
   camera: initialCamera,
@@ -233,7 +236,7 @@ function connect() {
       scheduleRetry(`WebRTC did not connect within ${CONNECT_TIMEOUT_S} s`);
     }
   }, CONNECT_TIMEOUT_S * 1000);
-  const ws = new WebSocket(wsUrl);
+  const ws = new WebSocket(wsUrl(state.camera));
   state.ws = ws;
   ws.onmessage = (ev) => {
     let msg;

@@ -26,7 +26,7 @@ function track(p) {
 }
 
 // A child process with its output captured (p.log) and helpers to wait for lines.
-class Proc {
+export class Proc {
   constructor(name, cmd, args, opts = {}) {
     this.name = name;
     this.log = '';
@@ -85,12 +85,14 @@ function portOpen(port) {
   });
 }
 
-// A mosquitto broker on 127.0.0.1:<free port>; tls = makeCerts() result for a TLS listener.
+// A mosquitto broker on 127.0.0.1:<free port>; tls = makeCerts() result for a TLS listener;
+// extraConf: more mosquitto.conf lines (e.g. a `connection` bridge to another broker).
 export class Broker {
-  constructor(dir, { tls = null, port = null } = {}) {
+  constructor(dir, { tls = null, port = null, extraConf = '' } = {}) {
     this.dir = dir;
     this.tls = tls;
     this.port = port;
+    this.extraConf = extraConf;
     this.proc = null;
   }
   get url() { return `${this.tls ? 'ssl' : 'tcp'}://127.0.0.1:${this.port}`; }
@@ -99,6 +101,7 @@ export class Broker {
     const conf = path.join(this.dir, `mosquitto-${this.port}.conf`);
     let text = `listener ${this.port} 127.0.0.1\nallow_anonymous true\n`;
     if (this.tls) text += `cafile ${this.tls.ca}\ncertfile ${this.tls.cert}\nkeyfile ${this.tls.key}\n`;
+    text += this.extraConf;
     fs.writeFileSync(conf, text);
     this.proc = new Proc(`mosquitto:${this.port}`, 'mosquitto', ['-c', conf, '-v']);
     await waitFor(async () => {

@@ -43,6 +43,8 @@
 //   dataDir     reuse a data directory (e.g. to restart on the same database); default: a new
 //               temp dir from fs.mkdtempSync, removed by cleanup() unless it was passed in.
 //   port        API port (default: a free port; the daemon gets it via API_SERVER_PORT).
+//   host        the address it binds (http.host) and the harness reaches it at (default
+//               127.0.0.1; 127.0.0.2 … inside a network namespace: scale.netns.test.mjs).
 //   env         extra environment variables; camrelay's own variables (MQTT_URL, LOG_LEVEL,
 //               MAX_VIDEO_BANDWIDTH, ...) are removed from the inherited environment first so
 //               tests are hermetic. Set a key to undefined to remove it.
@@ -363,8 +365,14 @@ export class Daemon {
     return this.child !== null && this.exitCode === null && this.signalCode === null;
   }
 
+  // opts.host: the address the daemon binds and is reached at (default 127.0.0.1; another
+  // loopback address such as 127.0.0.2 inside a network namespace: scale.netns.test.mjs).
+  get host() {
+    return this.opts.host || '127.0.0.1';
+  }
+
   url(target = '/') {
-    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}${target}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}${target}`;
   }
 
   buildConfig() {
@@ -374,7 +382,7 @@ export class Daemon {
       data_dir: this.dataDir,
       // Every client of a test comes from 127.0.0.1: the per-IP limits are off unless a test
       // sets them (auth.netns.test.mjs).
-      http: { host: '127.0.0.1', port: this.port, web_root: path.join(SOURCE_DIR, 'web'),
+      http: { host: this.host, port: this.port, web_root: path.join(SOURCE_DIR, 'web'),
         rate_limit_per_s: 0, max_connections_per_ip: 0 },
       webrtc: { max_viewers_per_ip: 0 },
       // Most tests are about media, not accounts: auth off unless a test sets `auth`
@@ -507,7 +515,7 @@ export class Daemon {
   }
 
   request(method, target, opts = {}) {
-    return httpRequest({ tls: this.opts.tls || null, ...opts, port: this.port, method, target });
+    return httpRequest({ tls: this.opts.tls || null, host: this.host, ...opts, port: this.port, method, target });
   }
   get(target, opts = {}) {
     return this.request('GET', target, opts);
@@ -516,7 +524,7 @@ export class Daemon {
     return this.request('POST', target, { ...opts, body });
   }
   raw(data, opts = {}) {
-    return rawRequest(this.port, data, opts);
+    return rawRequest(this.port, data, { host: this.host, ...opts });
   }
 
   // Sends `signal` and waits for the exit; after timeoutMs sends SIGKILL. Resolves
