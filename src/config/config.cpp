@@ -26,6 +26,13 @@ const char* source_type_name(const Source& s) noexcept {
   }
 }
 
+const std::string& video_codec(const Camera& c) noexcept {
+  static const std::string h264 = "H264";
+  if (const auto* r = std::get_if<RtpSource>(&c.source)) return r->codec;
+  if (const auto* r = std::get_if<RtspSource>(&c.source)) return r->codec;
+  return h264;
+}
+
 int default_audio_clock_rate(const std::string& codec) noexcept {
   return codec == "PCMU" || codec == "PCMA" ? 8000 : 48000;
 }

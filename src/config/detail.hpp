@@ -77,6 +77,7 @@ inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseli
                                                  "high"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
 inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
+inline constexpr std::string_view kVideoCodecs[] = {"H264", "H265"};
 inline constexpr std::string_view kRtspTransports[] = {"tcp", "udp", "auto"};
 inline constexpr std::string_view kMqttSchemes[] = {"tcp://", "ssl://", "mqtt://",
                                                    "mqtts://", "ws://",  "wss://"};
