@@ -72,9 +72,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 #   plugins-good  rtspsrc, rtpbin, udpsrc/multiudpsink, rtph264depay and payloaders,
 #                 jpegdec/jpegenc (V4L2 MJPEG, MJPEG output, snapshots), vp8enc, capssetter,
 #                 v4l2src
-#   plugins-bad   webrtcbin, h264parse, mpegtsmux (HLS)
-#   plugins-ugly  x264enc (test and V4L2 sources, the example's demo camera)
-#   libav         avdec_h264 (MJPEG output, snapshots, VP8 transcode), avdec_aac (AAC -> Opus)
+#   plugins-bad   webrtcbin, h264parse, h265parse, mpegtsmux (HLS); x265enc (the tests' H.265 camera)
+#   plugins-ugly  x264enc (test and V4L2 sources, the example's demo camera, the H.265 → H.264 transcode)
+#   libav         avdec_h264/avdec_h265 (MJPEG output, snapshots, VP8 and H.264 transcodes), avdec_aac (AAC -> Opus)
 #   nice          libnice's ICE elements webrtcbin needs
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "gstreamer1.0-plugins-base, gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad, gstreamer1.0-plugins-ugly, gstreamer1.0-libav, gstreamer1.0-nice")

@@ -39,6 +39,13 @@ std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
         for (const char* e : {"rtpmp4gdepay", "rtpmp4adepay"}) need.emplace_back(e);
       }
     }
+    // H.265 cameras (rtp.codec, rtsp.codec): depayloader and parser, the H.264 transcode
+    // (transcode.cpp) and the RTSP re-serve's payloader.
+    if (config::video_codec(cam) == "H265") {
+      for (const char* e : {"rtph265depay", "h265parse", "avdec_h265", "videoconvert", "x264enc", "rtph265pay"}) {
+        need.emplace_back(e);
+      }
+    }
     if (std::holds_alternative<config::V4l2Source>(cam.source)) {
       for (const char* e : {"v4l2src", "jpegdec", "videoconvert"}) need.emplace_back(e);
     }

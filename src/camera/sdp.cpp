@@ -190,9 +190,10 @@ std::string build_offer(const OfferParams& p) {
   const int pt = p.payload_type;
   o << "m=video " << p.video_port << " RTP/AVPF " << pt << "\r\n";
   if (p.max_kbps > 0) o << "b=AS:" << p.max_kbps << "\r\n";
-  o << "a=rtpmap:" << pt << " " << p.codec << "/" << p.clock_rate << "\r\n"
-    << "a=fmtp:" << pt << " packetization-mode=1\r\n"
-    << "a=rtcp:" << p.video_rtcp_port << " IN " << ip << " " << p.address << "\r\n"
+  o << "a=rtpmap:" << pt << " " << p.codec << "/" << p.clock_rate << "\r\n";
+  // H.264: non-interleaved mode (FU-A); H.265 (RFC 7798) needs no format parameter.
+  if (p.codec == "H264") o << "a=fmtp:" << pt << " packetization-mode=1\r\n";
+  o << "a=rtcp:" << p.video_rtcp_port << " IN " << ip << " " << p.address << "\r\n"
     << "a=rtcp-fb:" << pt << " goog-remb\r\n"
     << "a=rtcp-fb:" << pt << " nack\r\n"
     << "a=rtcp-fb:" << pt << " nack pli\r\n"

@@ -33,7 +33,8 @@ json source_json(const RtpSource& s) {
 json source_json(const RtspSource& s) {
   return {{"type", "rtsp"},         {"url", s.url},           {"host", s.host},
           {"port", s.port},         {"path", s.path},         {"username", s.username},
-          {"password", s.password}, {"transport", s.transport}, {"latency_ms", s.latency_ms}};
+          {"password", s.password}, {"transport", s.transport}, {"latency_ms", s.latency_ms},
+          {"codec", s.codec}};
 }
 
 json source_json(const V4l2Source& s) {

@@ -52,6 +52,13 @@ int jitter_buffer_ms(const Camera& c) noexcept {
   return kRtpJitterBufferMs;
 }
 
+const std::string& video_codec(const Camera& c) noexcept {
+  static const std::string h264 = "H264";
+  if (const auto* r = std::get_if<RtpSource>(&c.source)) return r->codec;
+  if (const auto* r = std::get_if<RtspSource>(&c.source)) return r->codec;
+  return h264;
+}
+
 int default_audio_clock_rate(const std::string& codec) noexcept {
   return codec == "PCMU" || codec == "PCMA" ? 8000 : 48000;
 }

@@ -87,6 +87,7 @@ inline constexpr std::string_view kPresets[] = {"auto", "ultrafast", "superfast"
 inline constexpr std::string_view kLatencyModes[] = {"low", "normal", "high"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
 inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
+inline constexpr std::string_view kVideoCodecs[] = {"H264", "H265"};
 inline constexpr std::string_view kRtspTransports[] = {"tcp", "udp", "auto"};
 inline constexpr std::string_view kMqttSchemes[] = {"tcp://", "ssl://", "mqtt://",
                                                    "mqtts://", "ws://",  "wss://"};

@@ -332,7 +332,7 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.get_enum("negotiation", s.negotiation, kNegotiations);
     o.get_int("video_port", s.video_port, kPortOrZero);
     o.get_int("payload_type", s.payload_type, kPayloadType);
-    o.get_string("codec", s.codec);
+    o.get_enum("codec", s.codec, kVideoCodecs);
     o.get_int("clock_rate", s.clock_rate, kClockRate);
     o.get_bool("audio", s.audio);
     o.get_int("rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
@@ -355,6 +355,7 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.get_string("password", s.password);
     o.get_enum("transport", s.transport, kRtspTransports);
     o.get_int("latency_ms", s.latency_ms, kRtspLatency);
+    o.get_enum("codec", s.codec, kVideoCodecs);
     o.finish();
     return s;
   }

@@ -278,9 +278,7 @@ void check_source(const std::string& p, const RtpSource& s, const Config& cfg) {
          "negotiation \"static\"");
   }
   check_int(p + ".payload_type", s.payload_type, kPayloadType);
-  if (s.codec != "H264") {
-    fail(p + ".codec", "only H264 is supported for now (got " + quote(s.codec) + ")");
-  }
+  check_enum(p + ".codec", s.codec, kVideoCodecs);
   check_int(p + ".clock_rate", s.clock_rate, kClockRate);
   check_int(p + ".rtp_timeout_s", s.rtp_timeout_s, kRtpTimeout);
   check_int(p + ".audio_port", s.audio_port, kPortOrZero);
@@ -316,6 +314,7 @@ void check_source(const std::string& p, const RtspSource& s, const Config&) {
   check_int(p + ".port", s.port, kPort);
   check_enum(p + ".transport", s.transport, kRtspTransports);
   check_int(p + ".latency_ms", s.latency_ms, kRtspLatency);
+  check_enum(p + ".codec", s.codec, kVideoCodecs);
 }
 
 void check_source(const std::string& p, const V4l2Source& s, const Config&) {

@@ -4,7 +4,8 @@
 //   videotestsrc black (live, W×H@fps: drives the output) ───────────────┐
 //   per tile: videotestsrc grey (live, 1 fps) → textoverlay "no signal" ─┤
 //   PIP inset: videotestsrc white (live, 1 fps: the border) ──────────────┤ compositor → W×H@fps → encoder → (h264parse)
-//   per live input: [bin input-N: appsrc → h264parse → avdec_h264 → queue] ┘   (over its tile's "no signal")
+//   per live input: [bin input-N: appsrc → h264parse → avdec_h264 → queue] ┘   (over its tile's "no signal";
+//                                            h265parse → avdec_h265 for an H.265 camera)
 //
 // The inputs' feeds come from the service (model::InputFeeds: the composed camera's path
 // holds a reader of each input camera). An input whose feed ends, or that has none, loses
@@ -26,6 +27,7 @@
 #include "camrelay/util/error.hpp"
 #include "camrelay/util/log.hpp"
 #include "source.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 
@@ -217,15 +219,16 @@ class Core : public std::enable_shared_from_this<Core> {
       g_object_set(src.get(), "caps", caps.get(), "is-live", TRUE, "do-timestamp", TRUE, "format", GST_FORMAT_TIME,
                    "max-bytes", guint64(8 << 20), "block", FALSE, "min-latency", gint64(0), nullptr);
       gst_util_set_object_arg(G_OBJECT(src.get()), "leaky-type", "downstream");
-      auto parse = gst::make_element("h264parse");
-      auto dec = gst::make_element("avdec_h264");
+      const VideoCodecNames& names = video_codec_names(feed->codec());  // an H.265 input is decoded as such
+      auto parse = gst::make_element(names.parse);
+      auto dec = gst::make_element(names.decoder);
       g_object_set(dec.get(), "max-threads", 1, nullptr);  // frame threads would add frames of delay
       auto queue = gst::make_element("queue");
       g_object_set(queue.get(), "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0), nullptr);
       gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
       for (GstElement* e : {src.get(), parse.get(), dec.get(), queue.get()}) gst_bin_add(GST_BIN(bin.get()), e);
       if (!gst_element_link_many(src.get(), parse.get(), dec.get(), queue.get(), nullptr)) {
-        throw Error(Errc::internal, "cannot link appsrc → h264parse → avdec_h264");
+        throw Error(Errc::internal, fmt::format("cannot link appsrc → {} → {}", names.parse, names.decoder));
       }
       gst::PadPtr qsrc = gst::static_pad(queue.get(), "src");
       GstPad* ghost = gst::add_ghost_pad(bin.get(), "src", qsrc.get());

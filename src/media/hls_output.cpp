@@ -17,6 +17,7 @@
 #include "camrelay/util/log.hpp"
 #include "hls_segmenter.hpp"
 #include "output_util.hpp"
+#include "transcode.hpp"
 
 namespace camrelay::media {
 namespace fs = std::filesystem;
@@ -243,15 +244,20 @@ void HlsOutput::build() {
   // keyframe interval.
   add_keyframe_gate(qsink.get(), /*drop_key_requests=*/true);
 
-  gst::RequestPad tee_pad = attach_branch(s->pipeline(), s->tee(), bin.get());
+  // H.264 into MPEG-TS: the camera's own, or an H.265 camera's shared H.264 transcode (hls.js
+  // in Chromium and Firefox plays no H.265, and the segmenter writes MPEG-TS only).
+  TranscodeTap video = acquire_h264(s);
+  if (!video.tee) return set_failed("cannot transcode the camera's H.265 video to H.264 for HLS (see the log)");
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), video.tee, bin.get());
   if (!tee_pad) return set_failed("cannot attach the HLS branch to the stream");  // the bin is out again
+  video_hold_ = std::move(video.hold);
   bin_ = std::move(bin);
   tee_pad_ = std::move(tee_pad);
   state_ = State::running;
   started_ms_ = mono_now_ms();
   lg()->info("camera {}: HLS started in {} ({} s target, {} segments listed)", camera_id_,
              dir_.string(), h.target_duration_s, h.playlist_length);
-  s->request_keyframe();  // the first segment can begin at once if the source obeys
+  video.request_keyframe();  // the first segment can begin at once if the source obeys
   timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
 }
 
@@ -272,10 +278,14 @@ void HlsOutput::stop_idle() {
   lg()->info("camera {}: HLS stopped ({} s without requests)", camera_id_, cfg_.hls.idle_stop_s);
   if (s) s->remove_output(kKind, this);
   if (s && s->pipeline() && s->tee() && bin_ && tee_pad_) {
+    // The transcoder (if any) is let go once the branch is off its tee.
     detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(),
-                  [cam = camera_id_, gen = gen_, dir = dir_] { remove_dir_if_current(cam, gen, dir); });
+                  [cam = camera_id_, gen = gen_, dir = dir_, hold = std::move(video_hold_)] {
+                    remove_dir_if_current(cam, gen, dir);
+                  });
   } else {
     tee_pad_.release();  // not detached: give the pad back to the tee now
+    video_hold_.reset();
     remove_dir_if_current(camera_id_, gen_, dir_);
   }
   bin_.reset();  // detach_branch holds its own reference until the bin is out
@@ -290,6 +300,7 @@ void HlsOutput::on_stream_teardown() {
   // bin's last reference is the pipeline's.
   tee_pad_.release();
   bin_.reset();
+  video_hold_.reset();
   remove_dir_if_current(camera_id_, gen_, dir_);
 }
 

@@ -14,6 +14,7 @@
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -109,8 +110,10 @@ void MjpegOutput::build() {
   auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("mjpeg-{}", camera_id_).c_str()));
   gst::ElementPtr q =
       make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &MjpegOutput::dropped_));
-  gst::ElementPtr dec = gst::try_make_element("avdec_h264");
-  if (!dec) dec = gst::try_make_element("openh264dec");
+  // The camera's codec decoded directly (an H.265 camera needs no H.264 transcode here).
+  const bool h265 = config::video_codec(s->camera()) == "H265";
+  gst::ElementPtr dec = gst::try_make_element(video_codec_names(config::video_codec(s->camera())).decoder);
+  if (!dec && !h265) dec = gst::try_make_element("openh264dec");
   gst::ElementPtr conv = gst::try_make_element("videoconvert");
   gst::ElementPtr rate = gst::try_make_element("videorate");
   gst::ElementPtr scale = gst::try_make_element("videoscale");
@@ -118,7 +121,8 @@ void MjpegOutput::build() {
   gst::ElementPtr enc = gst::try_make_element("jpegenc");
   gst::ElementPtr sink = gst::try_make_element("appsink");
   const std::pair<const gst::ElementPtr*, const char*> needed[] = {
-      {&q, "queue"},          {&dec, "avdec_h264 (gstreamer1.0-libav) or openh264dec"},
+      {&q, "queue"},
+      {&dec, h265 ? "avdec_h265 (gstreamer1.0-libav)" : "avdec_h264 (gstreamer1.0-libav) or openh264dec"},
       {&conv, "videoconvert"}, {&rate, "videorate"}, {&scale, "videoscale"}, {&caps, "capsfilter"},
       {&enc, "jpegenc"},      {&sink, "appsink"}};
   for (const auto& [e, name] : needed) {

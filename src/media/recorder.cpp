@@ -10,6 +10,7 @@
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace fs = std::filesystem;
@@ -110,12 +111,14 @@ void Recorder::build() {
   auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("record-{}", s->camera_id()).c_str()));
   gst::ElementPtr q =
       make_leaky_queue(nullptr, kVideoQueueBuffers, gst::weak_member(shared_from_this(), &Recorder::dropped_));
-  gst::ElementPtr parse = gst::try_make_element("h264parse");
+  // The camera's codec as it is (H.264 or H.265: mp4mux writes avc1 or hvc1).
+  const char* parser = video_codec_names(config::video_codec(s->camera())).parse;
+  gst::ElementPtr parse = gst::try_make_element(parser);
   gst::ElementPtr mux = gst::try_make_element("mp4mux");
   gst::ElementPtr sink = gst::try_make_element("filesink");
   gst::ElementPtr split = gst::try_make_element("splitmuxsink");
   const std::pair<const gst::ElementPtr*, const char*> needed[] = {
-      {&q, "queue"}, {&parse, "h264parse"}, {&mux, "mp4mux"}, {&sink, "filesink"}, {&split, "splitmuxsink"}};
+      {&q, "queue"}, {&parse, parser}, {&mux, "mp4mux"}, {&sink, "filesink"}, {&split, "splitmuxsink"}};
   for (const auto& [e, name] : needed) {
     if (!*e) return fail(fmt::format("GStreamer element {} is missing (install the gstreamer1.0-plugins-good package)", name));
   }

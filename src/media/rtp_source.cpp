@@ -37,6 +37,7 @@
 #include "camrelay/util/log.hpp"
 #include "rtp_state.hpp"
 #include "source.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -101,15 +102,18 @@ class RtpSource final : public Source {
     if (c_.video_port <= 0 || c_.video_port >= 65535) {
       throw Error(Errc::internal, fmt::format("camera {}: no RTP port assigned", st_->camera_id));
     }
-    if (c_.codec != "H264") throw Error(Errc::invalid_argument, "rtp source: only H264 is supported");
+    if (c_.codec != "H264" && c_.codec != "H265") {
+      throw Error(Errc::invalid_argument, "rtp source: rtp.codec must be H264 or H265 (got " + c_.codec + ")");
+    }
+    const VideoCodecNames& codec = video_codec_names(c_.codec);
     GSocket* rtp_sock = own(bind_udp(c_.video_port));
     GSocket* rtcp_sock = own(bind_udp(c_.video_port + 1));
 
     auto rtp_src = gst::make_element("udpsrc");
     const std::string caps = fmt::format(
-        "application/x-rtp,media=video,clock-rate={},encoding-name=H264,payload={},"
+        "application/x-rtp,media=video,clock-rate={},encoding-name={},payload={},"
         "rtcp-fb-nack-pli=true,rtcp-fb-ccm-fir=true,rtcp-fb-goog-remb=true",
-        c_.clock_rate, c_.payload_type);
+        c_.clock_rate, codec.name, c_.payload_type);
     gst::set_caps(rtp_src.get(), caps);
     g_object_set(rtp_src.get(), "socket", rtp_sock, "close-socket", FALSE, "buffer-size", 4 * 1024 * 1024,
                  nullptr);
@@ -134,11 +138,14 @@ class RtpSource final : public Source {
     }
 
     auto funnel = gst::make_element("funnel");
-    auto depay = gst::make_element("rtph264depay");
+    auto depay = gst::make_element(codec.depay);
     auto avc = gst::make_element("capsfilter");
-    gst::set_caps(avc.get(), kDepayedH264Caps);
-    // Packet loss → a PLI/FIR to the camera at once, and no broken pictures until the keyframe.
-    g_object_set(depay.get(), "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
+    gst::set_caps(avc.get(), codec.depayed_caps);
+    // Packet loss → a PLI/FIR to the camera at once, and no broken pictures until the
+    // keyframe (rtph264depay; GStreamer 1.22's rtph265depay has neither property).
+    for (const char* prop : {"request-keyframe", "wait-for-keyframe"}) {
+      if (g_object_class_find_property(G_OBJECT_GET_CLASS(depay.get()), prop)) g_object_set(depay.get(), prop, TRUE, nullptr);
+    }
 
     for (GstElement* e : {rtp_src.get(), rtcp_src.get(), rtpbin.get(), rtcp_sink.get(), funnel.get(), depay.get(), avc.get()}) {
       gst_bin_add(pipe, e);
@@ -220,8 +227,8 @@ class RtpSource final : public Source {
     } else if (audio_) {
       audio = fmt::format(", audio (as answered) on UDP {}/{}", audio_port_, audio_port_ + 1);
     }
-    return fmt::format("rtp ({}) H264/{} pt {} on UDP {}/{}{}, jitter buffer {} ms", c_.negotiation, c_.clock_rate,
-                       c_.payload_type, c_.video_port, c_.video_port + 1, audio, jitter_ms_);
+    return fmt::format("rtp ({}) {}/{} pt {} on UDP {}/{}{}, jitter buffer {} ms", c_.negotiation, c_.codec,
+                       c_.clock_rate, c_.payload_type, c_.video_port, c_.video_port + 1, audio, jitter_ms_);
   }
 
   void set_target_bitrate(int kbps) override { st_->target_kbps = kbps; }

@@ -1,6 +1,7 @@
-// RTSP camera: rtspsrc → rtph264depay, linked to the stream's h264parse; with audio on, the
-// camera's first supported audio track → its depayloader (rtpmp4gdepay, rtpmp4adepay,
-// rtppcmudepay, rtppcmadepay, rtpopusdepay) → the stream's "audio-in".
+// RTSP camera: rtspsrc → rtph264depay (rtph265depay: rtsp.codec H265), linked to the
+// stream's h264parse (h265parse); with audio on, the camera's first supported audio track →
+// its depayloader (rtpmp4gdepay, rtpmp4adepay, rtppcmudepay, rtppcmadepay, rtpopusdepay) →
+// the stream's "audio-in".
 //
 // The source part lives in its own bin ("rtspbin-N"). When the camera is lost (error,
 // EOS, or no data for kStallMs) only that bin is replaced; h264parse, the tee and every
@@ -22,6 +23,7 @@
 #include "audio_util.hpp"
 #include "rtsp_url.hpp"
 #include "source.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -104,9 +106,10 @@ struct Core : std::enable_shared_from_this<Core> {
     // link) drops the bin with everything in it, the signal handlers' data included.
     auto b = gst::ElementPtr::ref_sink(gst_bin_new(bin_name.c_str()));
     auto src = gst::make_element("rtspsrc");
-    auto depay = gst::make_element("rtph264depay", "depay");
+    const VideoCodecNames& codec_names = video_codec_names(cfg.codec);
+    auto depay = gst::make_element(codec_names.depay, "depay");
     auto avc = gst::make_element("capsfilter");
-    gst::set_caps(avc.get(), kDepayedH264Caps);
+    gst::set_caps(avc.get(), codec_names.depayed_caps);
     g_object_set(src.get(), "location", url.location().c_str(), "latency", guint(cfg.latency_ms),
                  "drop-on-latency", TRUE, "tcp-timeout", guint64(5'000'000), "teardown-timeout",
                  guint64(100 * GST_MSECOND), "user-agent", "camrelay", nullptr);
@@ -122,7 +125,7 @@ struct Core : std::enable_shared_from_this<Core> {
     if (cfg.transport != "tcp") g_object_set(src.get(), "timeout", guint64(5'000'000), nullptr);
 
     gst_bin_add_many(GST_BIN(b.get()), src.get(), depay.get(), avc.get(), nullptr);  // the bin adds its own refs
-    if (!gst_element_link(depay.get(), avc.get())) throw Error(Errc::internal, "rtsp source: cannot link rtph264depay");
+    if (!gst_element_link(depay.get(), avc.get())) throw Error(Errc::internal, std::string("rtsp source: cannot link ") + codec_names.depay);
     // Set up the video and, with audio on, the first audio track we can depayload; skip
     // everything else (one log line per skipped track). The handler's own state (shared:
     // it holds an atomic), with the core referenced weakly.
@@ -236,7 +239,7 @@ struct Core : std::enable_shared_from_this<Core> {
     };
     if (!gst_element_link(b.get(), parse)) {
       remove_bin();
-      throw Error(Errc::internal, "rtsp source: cannot link rtph264depay to h264parse");
+      throw Error(Errc::internal, fmt::format("rtsp source: cannot link {} to {}", codec_names.depay, codec_names.parse));
     }
     if (aghost) {
       // The previous bin (reconnect) was unlinked when it was removed from the pipeline.
@@ -288,11 +291,15 @@ struct Core : std::enable_shared_from_this<Core> {
       });
       return;
     }
-    if (encoding != "H264") {
+    if (encoding != cfg.codec) {
       loop->post([core = std::move(self), encoding, owner] {
         if (core->dead || owner != core->bin_name) return;
         core->codec = encoding;
-        core->fail_now(fmt::format("the camera sends {} video; only H.264 is supported", encoding));
+        core->fail_now(encoding == "H264" || encoding == "H265"
+                           ? fmt::format("the camera sends {} video but the camera's source.codec is {}: set "
+                                         "source.codec to \"{}\"",
+                                         encoding, core->cfg.codec, encoding)
+                           : fmt::format("the camera sends {} video; only H264 and H265 are supported", encoding));
       });
       return;
     }

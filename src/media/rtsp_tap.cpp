@@ -27,6 +27,11 @@ constexpr guint kQueueBuffers = 60;
 RtspTap::RtspTap(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
     : stream_(std::move(stream)), cfg_(cfg), camera_id_(std::move(camera_id)), last_use_ms_(mono_now_ms()) {}
 
+std::string RtspTap::codec() const {
+  auto s = stream_.lock();
+  return s ? config::video_codec(s->camera()) : std::string("H264");
+}
+
 RtspTap::~RtspTap() = default;  // idle_check()/on_stream_teardown() gave the tee pad back
 
 std::string RtspTap::caps() const {

@@ -54,6 +54,16 @@ int h264_score(const OfferedCodec& c) {
   if (p.empty()) return 2;
   return 1;  // High (64xxxx), Safari's 640c1f, ...
 }
+
+// Preference of an H.265 payload type (RFC 7798): Main (profile-id 1, the default when
+// absent) first, then Main 10 (2), then any other; -1 unusable.
+int h265_score(const OfferedCodec& c) {
+  if (c.name != "h265" || (c.clock_rate != 0 && c.clock_rate != 90000)) return -1;
+  const std::string p = fmtp_param(c.fmtp, "profile-id");
+  if (p.empty() || p == "1") return 3;
+  if (p == "2") return 2;
+  return 1;
+}
 }  // namespace
 
 OfferInfo parse_offer(const std::string& sdp) {
@@ -146,9 +156,29 @@ OfferInfo parse_offer(const std::string& sdp) {
   return o;
 }
 
-AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok) {
+AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok, bool h265_source) {
   AnswerPlan p;
   for (const auto& m : offer.media) {
+    if (!h265_source) break;
+    if (m.kind != "video" || !wants_to_receive(m)) continue;
+    const OfferedCodec* best = nullptr;
+    int best_score = -1;
+    for (const auto& c : m.codecs) {
+      const int s = h265_score(c);
+      if (s > best_score) {
+        best = &c;
+        best_score = s;
+      }
+    }
+    if (!best) continue;
+    p.video_index = static_cast<int>(m.index);
+    p.video_codec = "h265";
+    p.video_pt = best->pt;
+    p.video_twcc_id = std::max(0, m.twcc_ext_id);
+    break;
+  }
+  for (const auto& m : offer.media) {
+    if (p.video_index >= 0) break;
     if (m.kind != "video" || !wants_to_receive(m)) continue;
     const OfferedCodec* best = nullptr;
     int best_score = -1;

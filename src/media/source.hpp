@@ -24,12 +24,8 @@
 
 namespace camrelay::media {
 
-// Caps between an RTP source's rtph264depay and the stream's h264parse. In `avc` form the
-// depayloader moves in-band SPS/PPS into codec_data and h264parse puts them back once
-// before each keyframe. In byte-stream form a sender that repeats SPS/PPS before every
-// slice of a multi-slice keyframe (GStreamer's rtph264pay config-interval=-1 does) splits
-// the picture in two for every decoder downstream: half of each frame is lost.
-inline constexpr const char* kDepayedH264Caps = "video/x-h264,stream-format=avc,alignment=au";
+// The caps between an RTP source's depayloader and the stream's parser (avc/hvc1, and why):
+// VideoCodecNames::depayed_caps in video_codec.hpp.
 
 // A replacement source (a reconnected RTSP bin, a rebuilt source after a failure)
 // continues the same stream in the same running time: downstream keeps the first

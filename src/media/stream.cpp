@@ -13,6 +13,7 @@
 #include "camrelay/util/log.hpp"
 #include "audio_util.hpp"
 #include "source.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -86,10 +87,12 @@ void Stream::build_and_play() {
     pipeline_ = gst::ElementPtr::ref_sink(gst_pipeline_new(name_.c_str()));
     auto* bin = GST_BIN(pipeline_.get());
 
-    auto parse = gst::make_element("h264parse");
-    g_object_set(parse.get(), "config-interval", -1, nullptr);  // SPS/PPS before every IDR
+    // h264parse or h265parse, after the camera's codec.
+    const VideoCodecNames& codec = video_codec_names(config::video_codec(cam_));
+    auto parse = gst::make_element(codec.parse);
+    g_object_set(parse.get(), "config-interval", -1, nullptr);  // (VPS/)SPS/PPS before every IDR
     auto caps = gst::make_element("capsfilter");
-    gst::set_caps(caps.get(), "video/x-h264,stream-format=byte-stream,alignment=au");
+    gst::set_caps(caps.get(), codec.byte_stream_caps);
     auto tee = gst::make_element("tee", "tee");
     for (GstElement* e : {parse.get(), caps.get(), tee.get()}) gst_bin_add(bin, e);
     if (!gst_element_link_many(parse.get(), caps.get(), tee.get(), nullptr)) {

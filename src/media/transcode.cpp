@@ -14,6 +14,7 @@
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -29,6 +30,7 @@ struct Recipe {
   bool from_audio = false;
   std::vector<gst::ElementPtr> chain;  // in link order (first after the queue)
   GstElement* encoder = nullptr;       // borrowed from chain
+  GstElement* last = nullptr;          // borrowed from chain: the branch's output; nullptr: the encoder
   std::string missing;                 // factories that do not exist
   model::TranscodeFigures settings;  // from/codec/bitrate/size, shown in GET /streams/{id}
   std::string settings_text;         // the same, for the log
@@ -62,9 +64,9 @@ Recipe opus_recipe() {
 }
 
 // Realtime VP8 for browsers without H.264: one decode and one encode per stream.
-Recipe vp8_recipe(const config::Webrtc& w) {
+Recipe vp8_recipe(const config::Webrtc& w, const std::string& codec) {
   Recipe r;
-  make("avdec_h264", r);
+  make(video_codec_names(codec).decoder, r);  // avdec_h264 | avdec_h265
   make("videoconvert", r);
   if (w.vp8_width > 0 && w.vp8_height > 0) {
     make("videoscale", r);
@@ -84,15 +86,46 @@ Recipe vp8_recipe(const config::Webrtc& w) {
     gst_util_set_object_arg(G_OBJECT(r.encoder), "end-usage", "cbr");
     gst_util_set_object_arg(G_OBJECT(r.encoder), "error-resilient", "default");
   }
-  r.settings.from = "h264";
+  r.settings.from = codec == "H265" ? "h265" : "h264";
   r.settings.codec = "vp8";
   r.settings.bitrate_kbps = w.vp8_bitrate_kbps;
   r.settings.width = std::max(0, w.vp8_width);  // 0: the camera's size
   r.settings.height = std::max(0, w.vp8_height);
   r.settings.deadline = "realtime";
-  r.settings_text = fmt::format("h264 → vp8, {} kbit/s, {}x{}", w.vp8_bitrate_kbps,
+  r.settings_text = fmt::format("{} → vp8, {} kbit/s, {}x{}", r.settings.from, w.vp8_bitrate_kbps,
                                 w.vp8_width > 0 ? std::to_string(w.vp8_width) : "camera",
                                 w.vp8_height > 0 ? std::to_string(w.vp8_height) : "camera");
+  return r;
+}
+
+// H.265 → H.264 for H.265 cameras: browsers without H.265 and HLS take it. One decode and one
+// encode per stream, at the camera's bandwidth (bandwidth.max_kbps); constrained baseline
+// (every browser decodes it), parameter sets before every IDR and Annex B access units like
+// the stream's own tee, so that every H.264 output takes either tee.
+Recipe h264_recipe(const config::Camera& cam) {
+  Recipe r;
+  make("avdec_h265", r);
+  make("videoconvert", r);
+  r.encoder = make("x264enc", r);
+  const int kbps = std::max(100, cam.bandwidth.max_kbps);
+  if (r.encoder) {
+    // Realtime: no lookahead or B-frames, a keyframe at least every 2 s (30 fps) and at
+    // once when a viewer asks (force-key-unit).
+    g_object_set(r.encoder, "bitrate", guint(kbps), "key-int-max", guint(60), "bframes", guint(0), nullptr);
+    gst_util_set_object_arg(G_OBJECT(r.encoder), "tune", "zerolatency");
+    gst_util_set_object_arg(G_OBJECT(r.encoder), "speed-preset", "ultrafast");
+  }
+  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, "video/x-h264,profile=constrained-baseline");
+  if (GstElement* p = make("h264parse", r)) g_object_set(p, "config-interval", -1, nullptr);
+  if (GstElement* f = make("capsfilter", r)) {
+    gst::set_caps(f, video_codec_names("H264").byte_stream_caps);
+    r.last = f;
+  }
+  r.settings.from = "h265";
+  r.settings.codec = "h264";
+  r.settings.bitrate_kbps = kbps;
+  r.settings.deadline = "realtime";
+  r.settings_text = fmt::format("h265 → h264, {} kbit/s, x264 ultrafast/zerolatency", kbps);
   return r;
 }
 
@@ -103,7 +136,11 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   // Builds and starts the branch; false (nothing left behind) if it cannot run.
   bool build() {
     // Until they are in the pipeline the elements are only ours: every early return drops them.
-    Recipe r = target_ == TranscodeTarget::opus ? opus_recipe() : vp8_recipe(stream_->config().webrtc);
+    const std::string& codec = config::video_codec(stream_->camera());
+    Recipe r = target_ == TranscodeTarget::opus ? opus_recipe()
+               : target_ == TranscodeTarget::h264
+                   ? h264_recipe(stream_->camera())
+                   : vp8_recipe(stream_->config().webrtc, codec);
     GstElement* pipeline = stream_->pipeline();
     in_tee_ = r.from_audio ? stream_->audio_tee() : stream_->tee();
     if (!pipeline || !in_tee_) return false;
@@ -136,7 +173,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     if (!r.from_audio) add_keyframe_gate(qsink.get(), true);  // the decoder starts on a keyframe
     gst::add_ghost_pad(bin.get(), "sink", qsink.get());
     encoder_src_ = gst::static_pad(r.encoder, "src");  // keyframe requests are sent here
-    gst::add_ghost_pad(bin.get(), "src", encoder_src_.get());
+    gst::add_ghost_pad(bin.get(), "src", r.last ? gst::static_pad(r.last, "src").get() : encoder_src_.get());
     // Count output frames (the viewers' figure of what the encoder does).
     gst::add_probe(encoder_src_.get(), GST_PAD_PROBE_TYPE_BUFFER,
                    gst::weak_member(shared_from_this(), &Transcoder::frames_),
@@ -271,7 +308,14 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 };
 }  // namespace
 
-const char* transcode_kind(TranscodeTarget t) { return t == TranscodeTarget::opus ? "webrtc-opus" : "webrtc-vp8"; }
+const char* transcode_kind(TranscodeTarget t) {
+  switch (t) {
+    case TranscodeTarget::opus: return "webrtc-opus";
+    case TranscodeTarget::vp8: return "webrtc-vp8";
+    case TranscodeTarget::h264: return "h264";
+  }
+  return "?";
+}
 
 TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget target) {
   TranscodeTap tap;
@@ -290,6 +334,17 @@ TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget
   tap.tee = t->tee();
   tap.hold = t->hold();
   std::weak_ptr<Transcoder> w = t;
+  tap.request_keyframe = [w] {
+    if (auto x = w.lock()) x->request_keyframe();
+  };
+  return tap;
+}
+
+TranscodeTap acquire_h264(const std::shared_ptr<Stream>& s) {
+  if (config::video_codec(s->camera()) == "H265") return acquire_transcode(s, TranscodeTarget::h264);
+  TranscodeTap tap;
+  tap.tee = s->tee();
+  std::weak_ptr<Stream> w = s;
   tap.request_keyframe = [w] {
     if (auto x = w.lock()) x->request_keyframe();
   };

@@ -2,8 +2,8 @@
 // The transcode point: the camera's codec → a codec a viewer accepts, made ONCE per stream
 // per target codec and shared by every viewer that needs it. One mechanism for every case:
 //   AAC audio → Opus          (WebRTC viewers of AAC cameras)
-//   H.264 video → VP8         (browsers without H.264: Firefox without OpenH264)
-//   (later) H.265 → H.264     (browsers without H.265)
+//   H.264 or H.265 video → VP8 (browsers without H.264: Firefox without OpenH264)
+//   H.265 video → H.264       (H.265 cameras: browsers without H.265, HLS)
 // A transcoder starts with its first viewer (acquire) and stops kLingerMs after the last
 // hold is dropped. It is an Output of the stream (shown in GET /streams/{id} under
 // source.outputs.<kind>) and is torn down with the pipeline. GLib thread unless noted.
@@ -18,9 +18,9 @@
 
 namespace camrelay::media {
 
-enum class TranscodeTarget { opus, vp8 };
+enum class TranscodeTarget { opus, vp8, h264 };
 
-// The kind name it is registered under: "webrtc-opus", "webrtc-vp8".
+// The kind name it is registered under: "webrtc-opus", "webrtc-vp8", "h264".
 const char* transcode_kind(TranscodeTarget t);
 
 struct TranscodeTap {
@@ -34,5 +34,10 @@ struct TranscodeTap {
 // The running transcoder of `target` for this stream, started if there is none. An empty
 // tap if it cannot run (input missing, GStreamer elements missing: logged).
 TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget target);
+
+// H.264 access units (byte-stream, au, parameter sets before every IDR) for an output that
+// takes nothing else: the stream's own tee for an H.264 camera (no hold, keyframes from the
+// camera), the shared H.265 → H.264 transcode for an H.265 camera. Empty tee: none.
+TranscodeTap acquire_h264(const std::shared_ptr<Stream>& s);
 
 }  // namespace camrelay::media

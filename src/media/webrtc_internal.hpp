@@ -48,6 +48,7 @@ DescriptionPtr parse_description(GstWebRTCSDPType type, const std::string& sdp);
 
 // RTP caps of our video for webrtcbin (codec preferences and the sink pad).
 std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id);
+std::string h265_rtp_caps(int pt, int twcc_id);
 std::string vp8_rtp_caps(int pt, int twcc_id);
 // RTP caps of our audio: opus 48000/2, pcmu or pcma 8000.
 std::string audio_rtp_caps(const std::string& codec, int pt);

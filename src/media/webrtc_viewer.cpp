@@ -39,6 +39,15 @@ std::string video_rtp_caps(int pt, const std::string& profile, int twcc_id) {
   return caps;
 }
 
+std::string h265_rtp_caps(int pt, int twcc_id) {
+  std::string caps = fmt::format(
+      "application/x-rtp,media=video,encoding-name=H265,clock-rate=90000,payload={},"
+      "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true",
+      pt);
+  if (twcc_id > 0) caps += fmt::format(",rtcp-fb-transport-cc=(boolean)true,extmap-{}=(string){}", twcc_id, kTwccUri);
+  return caps;
+}
+
 std::string vp8_rtp_caps(int pt, int twcc_id) {
   std::string caps = fmt::format(
       "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload={},"
@@ -145,7 +154,9 @@ void WebrtcViewer::build() {
   GstElement* tee = stream_->tee();
   if (!pipeline || !tee) return fail("the stream is not running");
 
-  // What goes on which m-line.
+  // What goes on which m-line. An H.265 camera's video goes out as it is to a browser that
+  // offers H.265, else as H.264 from the shared transcode (or VP8).
+  const bool h265_camera = config::video_codec(stream_->camera()) == "H265";
   const std::string audio_codec = opts_.audio ? webrtc_audio_codec(*stream_) : std::string();
   if (!opts_.remote_offer.empty()) {
     try {
@@ -153,7 +164,7 @@ void WebrtcViewer::build() {
     } catch (const std::invalid_argument& e) {
       return fail(e.what());
     }
-    plan_ = plan_answer(offer_, audio_codec);
+    plan_ = plan_answer(offer_, audio_codec, true, h265_camera);
     if (!plan_.error.empty()) return fail(plan_.error);
   } else {
     plan_.video_index = 0;
@@ -176,29 +187,34 @@ void WebrtcViewer::build() {
     }
   }
 
-  // Where the video comes from: the camera's H.264 as it is, or the shared VP8 transcode.
+  // Where the video comes from: the camera's H.264 or H.265 as it is, or a shared transcode
+  // (VP8; H.264 from an H.265 camera).
   const bool vp8 = plan_.video_codec == "vp8";
+  const bool h265 = plan_.video_codec == "h265";
+  const bool transcoded = vp8 || (h265_camera && !h265);
   video_tee_ = tee;
-  if (vp8) {
-    TranscodeTap tap = acquire_transcode(stream_, TranscodeTarget::vp8);
-    if (!tap.tee) return fail("cannot transcode the camera's video to VP8 (see the log)");
+  if (transcoded) {
+    TranscodeTap tap = acquire_transcode(stream_, vp8 ? TranscodeTarget::vp8 : TranscodeTarget::h264);
+    if (!tap.tee) return fail(vp8 ? "cannot transcode the camera's video to VP8 (see the log)"
+                                   : "cannot transcode the camera's H.265 video to H.264 (see the log)");
     video_tee_ = tap.tee;
     video_hold_ = std::move(tap.hold);
-    vp8_keyframe_ = std::move(tap.request_keyframe);
+    transcode_keyframe_ = std::move(tap.request_keyframe);
   }
   {
     std::lock_guard lk(mu_);
-    stats_.video_codec = vp8 ? "VP8" : "H264";
-    stats_.video_transcoded = vp8;
+    stats_.video_codec = vp8 ? "VP8" : h265 ? "H265" : "H264";
+    stats_.video_transcoded = transcoded;
   }
 
   bin_ = gst::ElementPtr::ref_sink(gst_bin_new(name_.c_str()));
   gst::ElementPtr q = make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &WebrtcViewer::dropped_));
-  gst::ElementPtr pay = gst::try_make_element(vp8 ? "rtpvp8pay" : "rtph264pay");
-  gst::ElementPtr setter = vp8 ? gst::ElementPtr() : gst::try_make_element("capssetter");
+  gst::ElementPtr pay = gst::try_make_element(vp8 ? "rtpvp8pay" : h265 ? "rtph265pay" : "rtph264pay");
+  const bool h264 = !vp8 && !h265;  // only H.264 has a profile-level-id to set
+  gst::ElementPtr setter = h264 ? gst::try_make_element("capssetter") : gst::ElementPtr();
   gst::ElementPtr webrtc = gst::try_make_element("webrtcbin", name_.c_str());
-  if (!q || !pay || (!vp8 && !setter) || !webrtc) {
-    return fail("missing GStreamer elements (queue, rtph264pay/rtpvp8pay, capssetter, webrtcbin)");
+  if (!q || !pay || (h264 && !setter) || !webrtc) {
+    return fail("missing GStreamer elements (queue, rtph264pay/rtph265pay/rtpvp8pay, capssetter, webrtcbin)");
   }
   queue_ = q.get();
   webrtc_ = webrtc.get();  // kept alive by bin_ once added below
@@ -276,7 +292,7 @@ void WebrtcViewer::build() {
                    }
                    return GST_PAD_PROBE_DROP;
                  });
-  if (!vp8 && stream_->has_gop_cache()) {
+  if (!transcoded && stream_->has_gop_cache()) {
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
     // The probe removes itself once it has replayed: no per-buffer cost afterwards.
     gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
@@ -319,13 +335,14 @@ void WebrtcViewer::build() {
 }
 
 std::string WebrtcViewer::video_caps() const {
-  return plan_.video_codec == "vp8" ? vp8_rtp_caps(plan_.video_pt, plan_.video_twcc_id)
-                                    : video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id);
+  if (plan_.video_codec == "vp8") return vp8_rtp_caps(plan_.video_pt, plan_.video_twcc_id);
+  if (plan_.video_codec == "h265") return h265_rtp_caps(plan_.video_pt, plan_.video_twcc_id);
+  return video_rtp_caps(plan_.video_pt, plan_.video_profile, plan_.video_twcc_id);
 }
 
-// A keyframe for this viewer: from the VP8 encoder it watches, else from the camera's stream.
+// A keyframe for this viewer: from the transcoder's encoder it watches, else from the camera's stream.
 void WebrtcViewer::ask_keyframe() {
-  if (vp8_keyframe_) vp8_keyframe_();
+  if (transcode_keyframe_) transcode_keyframe_();
   else stream_->request_keyframe();
 }
 

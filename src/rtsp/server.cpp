@@ -63,6 +63,14 @@ std::string header(GstRTSPMessage* msg, GstRTSPHeaderField field) {
   if (msg && gst_rtsp_message_get_header(msg, field, &v, 0) == GST_RTSP_OK && v) return v;
   return {};
 }
+// The shared media of a mount: the camera's access units re-payloaded as they are (H.264 or
+// H.265), never re-encoded.
+std::string launch_line(const std::string& codec) {
+  const bool h265 = codec == "H265";
+  return fmt::format(
+      "( appsrc name=src is-live=true format=time do-timestamp=true ! {} ! {} name=pay0 pt=96 config-interval=-1 )",
+      h265 ? "h265parse" : "h264parse", h265 ? "rtph265pay" : "rtph264pay");
+}
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
@@ -73,6 +81,15 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     gst::Ptr<GstRTSPMediaFactory> factory;
     std::mutex mu;                                   // guards the two below
     std::shared_ptr<model::H264Feed> feed;           // the camera's tap, from the latest reader
+    std::string codec = "H264";                      // what the factory's launch line parses and pays
+    // Takes the reader's feed (under mu); a feed of the other codec (an H.265 camera)
+    // switches the factory's launch line before its media is made.
+    void use_feed(std::shared_ptr<model::H264Feed> f) {
+      feed = std::move(f);
+      if (!feed || feed->codec() == codec) return;
+      codec = feed->codec();
+      gst_rtsp_media_factory_set_launch(factory.get(), launch_line(codec).c_str());
+    }
     std::vector<std::weak_ptr<service::RtspReader>> readers;  // delivery counters
     void count(std::size_t bytes) {
       std::lock_guard lk(mu);
@@ -141,9 +158,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     m->camera = camera;
     m->factory = gst::Ptr<GstRTSPMediaFactory>::adopt(gst_rtsp_media_factory_new());
     GstRTSPMediaFactory* f = m->factory.get();
-    gst_rtsp_media_factory_set_launch(
-        f, "( appsrc name=src is-live=true format=time do-timestamp=true ! h264parse ! "
-           "rtph264pay name=pay0 pt=96 config-interval=-1 )");
+    gst_rtsp_media_factory_set_launch(f, launch_line(m->codec).c_str());
     gst_rtsp_media_factory_set_shared(f, TRUE);
     gst_rtsp_media_factory_set_protocols(f, GstRTSPLowerTrans(GST_RTSP_LOWER_TRANS_TCP | GST_RTSP_LOWER_TRANS_UDP));
     if (accounts) {
@@ -177,7 +192,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (!src) return;
     auto* appsrc = GST_APP_SRC(src.get());
     std::string caps = feed ? feed->caps() : std::string();
-    if (caps.empty()) caps = "video/x-h264,stream-format=byte-stream,alignment=au";
+    if (caps.empty()) {
+      caps = feed && feed->codec() == "H265" ? "video/x-h265,stream-format=byte-stream,alignment=au"
+                                             : "video/x-h264,stream-format=byte-stream,alignment=au";
+    }
     gst_app_src_set_caps(appsrc, gst::caps_from_string(caps).get());
     gst_app_src_set_max_bytes(appsrc, 8u << 20);
     gst_app_src_set_leaky_type(appsrc, GST_APP_LEAKY_TYPE_DOWNSTREAM);  // a stuck media drops, never grows
@@ -326,7 +344,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         auto r = it->second.readers.find(camera);
         if (r != it->second.readers.end() && !r->second->ended()) {
           std::lock_guard mlk(m->mu);
-          if (!m->feed || m->feed->closed()) m->feed = r->second->feed();
+          if (!m->feed || m->feed->closed()) m->use_feed(r->second->feed());
           return GST_RTSP_STS_OK;
         }
       }
@@ -362,7 +380,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     {
       std::lock_guard mlk(m->mu);
-      if (!m->feed || m->feed->closed() || m->feed != reader->feed()) m->feed = reader->feed();
+      if (!m->feed || m->feed->closed() || m->feed != reader->feed()) m->use_feed(reader->feed());
       m->readers.push_back(reader);
     }
     std::shared_ptr<service::RtspReader> old;

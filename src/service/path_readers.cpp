@@ -252,7 +252,10 @@ void CameraPath::remove_viewer(std::string viewer_id, std::string reason, Reply<
 void CameraPath::list_viewers(Reply<std::vector<ViewerInfo>> reply) {
   post([reply = std::move(reply)](CameraPath& p) {
     std::vector<ViewerInfo> out;
-    for (const auto& [rid, r] : p.readers_) out.push_back(r->info());
+    for (const auto& [rid, r] : p.readers_) {
+      out.push_back(r->info());
+      out.back().camera_codec = config::video_codec(p.cam_);
+    }
     reply(nullptr, std::move(out));
   });
 }

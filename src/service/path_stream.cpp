@@ -226,6 +226,7 @@ StreamInfo CameraPath::info() const {
   i.stopped_at = stopped_at_;
   i.auto_start = cam_.auto_start;
   i.bandwidth = bandwidth_;
+  i.video_codec = config::video_codec(cam_);
   i.stats = stream_ ? stream_->stats() : last_stats_;
   if (stream_) i.audio = stream_->audio_info();
   i.viewers = static_cast<int>(readers_.size());

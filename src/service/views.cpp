@@ -252,6 +252,12 @@ nlohmann::json to_json(const StreamInfo& s) {
                                     {"channels", s.audio.channels},
                                     {"packets", s.audio.packets},
                                     {"webrtc", media::webrtc_audio_plan(s.audio.codec)}};
+  // The camera's video codec; "transcode": the shared H.265 → H.264 transcoder H.264-only
+  // readers get (WebRTC without H.265, HLS), "h264" while it runs, else null.
+  bool h264_transcode = false;
+  for (const auto& o : s.source.outputs) h264_transcode = h264_transcode || o.kind == "h264";
+  j["video"] = {{"codec", s.video_codec},
+                {"transcode", h264_transcode ? nlohmann::json("h264") : nlohmann::json(nullptr)}};
   j["target_kbps"] = s.target_kbps;
   j["source"] = to_json(s.source);
   j["recording"] = to_json(s.recording);
@@ -270,11 +276,13 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"connected_at", v.connected_at},
                       {"state", model::to_string(v.state)}};
   if (!is_webrtc(v.kind)) {
-    // MJPEG pictures are made from the camera's video; HLS and RTSP carry it as it is.
-    // None has audio.
+    // MJPEG pictures are made from the camera's video; RTSP carries it as it is, and so does
+    // HLS, except for an H.265 camera's (H.264 from the shared transcode). None has audio.
     const bool mjpeg = v.kind == ReaderKind::mjpeg;
+    const bool hls_of_h265 = v.kind == ReaderKind::hls && v.camera_codec == "H265";
     j["ice_state"] = nullptr;
-    j["video"] = {{"codec", mjpeg ? "JPEG" : "H264"}, {"mode", mjpeg ? "transcoded" : "passthrough"}};
+    j["video"] = {{"codec", mjpeg ? "JPEG" : hls_of_h265 ? "H264" : v.camera_codec},
+                  {"mode", mjpeg || hls_of_h265 ? "transcoded" : "passthrough"}};
     j["audio"] = nullptr;
     nlohmann::json st = {{"bytes_sent", v.http.bytes_sent}};
     if (mjpeg) {

@@ -499,7 +499,7 @@ describe('a daemon with auth disabled', () => {
       ['/cameras', '/cameras', { id: 'x1', auto_start: false, record: { mode: 'continuous', segment_s: 60 },
         source: { type: 'rtsp', host: '127.0.0.1', port: 8554, path: '/x', transport: 'tcp', latency_ms: 100 } }, true],
       ['/cameras', '/cameras', { id: 'x2', auto_start: false, source: { type: 'rtp', negotiation: 'static', video_port: 0 } }, false],
-      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtp', negotiation: 'static', video_port: 5700, codec: 'H265' } }, false],
+      ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtp', negotiation: 'static', video_port: 5700, codec: 'VP8' } }, false],
       ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtp', negotiation: 'static', video_port: 5700, audio_clock_rate: 8000 } }, false],
       ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtsp', url: 'http://cam/x' } }, false],
       ['/cameras', '/cameras', { id: 'x2', source: { type: 'rtsp', port: 554 } }, false],

@@ -4,7 +4,7 @@
 //
 //   rtsp_test_server --port P [--host 127.0.0.1] [--path /test] [--user U --pass P]
 //                    [--width 1280 --height 720 --fps 30 --key-int 30 --bitrate 2000] [--stamp]
-//                    [--pattern ball] [--speed 0] [--delay-ms 0]
+//                    [--pattern ball] [--speed 0] [--delay-ms 0] [--codec h264|h265]
 //   rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice] [same picture options]
 //                    [--audio opus|pcmu|pcma --audio-to HOST:PORT[,HOST:PORT...]]
 //
@@ -21,6 +21,8 @@
 // --params-every-slice makes the RTP sender repeat SPS/PPS before every slice of a keyframe
 // (GStreamer's rtph264pay config-interval=-1 on multi-slice input does; some cameras too):
 // a receiver must not split such a picture. Default: SPS/PPS once before each keyframe.
+// --codec h265 encodes H.265 instead (x265enc tune=zerolatency, Main profile) and pays it
+// with rtph265pay (RFC 7798), in both modes: an H.265 camera.
 // --pattern is a videotestsrc pattern; --speed moves it horizontally by N px per frame
 // (motion for the encoder). --delay-ms holds each raw frame N ms after it was stamped and
 // before it is encoded: a known added delay to validate a glass-to-glass meter.
@@ -94,7 +96,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: rtsp_test_server --port P [--host H] [--path /p] [--user U --pass P]\n"
                "                        [--width W --height H --fps F --key-int N --bitrate KBPS]\n"
-               "                        [--pattern NAME --speed N --delay-ms N] [--stamp]\n"
+               "                        [--pattern NAME --speed N --delay-ms N] [--stamp] [--codec h264|h265]\n"
                "                        [--audio aac|pcmu|pcma|opus] [--refuse-audio-setup]\n"
                "       rtsp_test_server --rtp-to HOST:PORT[,HOST:PORT...] [--params-every-slice]\n"
                "                        [--audio opus|pcmu|pcma --audio-to HOST:PORT[,...]]\n"
@@ -137,7 +139,7 @@ void add_stamp_probe(GstElement* raw) {
 
 // Sends the picture as RTP to every address in `clients` until SIGTERM/SIGINT.
 int run_rtp_sender(const std::string& picture, const std::string& clients, bool stamp,
-                   bool params_every_slice, const std::string& audio, const std::string& audio_to) {
+                   bool params_every_slice, const std::string& audio, const std::string& audio_to, bool h265) {
   std::string audio_part;
   if (!audio_to.empty()) {
     audio_part = " " + audio_branch(audio, nullptr) + " ! multiudpsink clients=" + audio_to +
@@ -146,8 +148,9 @@ int run_rtp_sender(const std::string& picture, const std::string& clients, bool 
   gchar* launch = g_strdup_printf(
       "%s ! %s mtu=1200 ! multiudpsink name=out clients=%s sync=false async=false%s",
       picture.c_str(),
-      params_every_slice ? "rtph264pay pt=96 config-interval=-1"
-                         : "h264parse config-interval=-1 ! rtph264pay pt=96",
+      h265                 ? "h265parse config-interval=-1 ! rtph265pay pt=96"
+      : params_every_slice ? "rtph264pay pt=96 config-interval=-1"
+                           : "h264parse config-interval=-1 ! rtph264pay pt=96",
       clients.c_str(), audio_part.c_str());
   GError* err = nullptr;
   GstElement* pipeline = gst_parse_launch(launch, &err);
@@ -182,7 +185,7 @@ int run_rtp_sender(const std::string& picture, const std::string& clients, bool 
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
-  std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to, audio, audio_to;
+  std::string host = "127.0.0.1", path = "/test", user, pass, pattern = "ball", rtp_to, audio, audio_to, codec = "h264";
   int port = 0, width = 1280, height = 720, fps = 30, key_int = 30, bitrate = 2000;
   int speed = 0, delay_ms = 0;
   bool stamp = false, params_every_slice = false, refuse_audio = false;
@@ -218,9 +221,11 @@ int main(int argc, char** argv) {
     else if (a == "--rtp-to") rtp_to = v;
     else if (a == "--audio") audio = v;
     else if (a == "--audio-to") audio_to = v;
+    else if (a == "--codec") codec = v;
     else return usage();
   }
-  if (delay_ms < 0 || delay_ms > 10000) return usage();
+  if (delay_ms < 0 || delay_ms > 10000 || (codec != "h264" && codec != "h265")) return usage();
+  const bool h265 = codec == "h265";
   if (!audio.empty() && audio_branch(audio, nullptr).empty()) return usage();
   if (!audio_to.empty() && (rtp_to.empty() || (audio != "opus" && audio != "pcmu" && audio != "pcma"))) {
     std::fprintf(stderr, "rtsp_test_server: --audio-to needs --rtp-to and --audio opus|pcmu|pcma\n");
@@ -239,12 +244,12 @@ int main(int argc, char** argv) {
       "videotestsrc is-live=true pattern=%s horizontal-speed=%d ! "
       "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! clockoverlay valignment=bottom ! "
       "identity name=raw ! %s"
-      "x264enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! "
-      "video/x-h264,profile=constrained-baseline",
-      pattern.c_str(), speed, width, height, fps, hold.c_str(), bitrate, key_int);
+      "%s tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! %s",
+      pattern.c_str(), speed, width, height, fps, hold.c_str(), h265 ? "x265enc" : "x264enc", bitrate, key_int,
+      h265 ? "video/x-h265,profile=main" : "video/x-h264,profile=constrained-baseline");
   const std::string picture = pic;
   g_free(pic);
-  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp, params_every_slice, audio, audio_to);
+  if (!rtp_to.empty()) return run_rtp_sender(picture, rtp_to, stamp, params_every_slice, audio, audio_to, h265);
   if (port <= 0 || port > 65535 || path.empty() || path[0] != '/') return usage();
 
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
@@ -255,7 +260,8 @@ int main(int argc, char** argv) {
 
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
   const std::string audio_part = audio.empty() ? std::string() : " " + audio_branch(audio, "pay1");
-  gchar* launch = g_strdup_printf("( %s ! rtph264pay name=pay0 pt=96%s )", picture.c_str(), audio_part.c_str());
+  gchar* launch = g_strdup_printf("( %s ! %s name=pay0 pt=96%s )", picture.c_str(),
+                                  h265 ? "rtph265pay" : "rtph264pay", audio_part.c_str());
   gst_rtsp_media_factory_set_launch(factory, launch);
   g_free(launch);
   gst_rtsp_media_factory_set_shared(factory, TRUE);

@@ -39,7 +39,7 @@ struct RtpSource {
   std::string negotiation = "mqtt";  // mqtt | static
   int video_port = 0;                // 0 = allocate from the daemon's rtp port range
   int payload_type = 96;
-  std::string codec = "H264";
+  std::string codec = "H264";        // H264 | H265 (RFC 7798)
   int clock_rate = 90000;
   bool audio = false;                // mqtt: the offer includes an audio m-line (Opus/PCMU/PCMA)
   int rtp_timeout_s = 5;
@@ -64,6 +64,9 @@ struct RtspSource {
   std::string password;
   std::string transport = "tcp";  // tcp | udp | auto
   int latency_ms = 200;
+  // The camera's video codec, H264 | H265: it decides the stream's parser before the camera
+  // answers. A camera sending the other one fails with an error that names this key.
+  std::string codec = "H264";
   bool operator==(const RtspSource&) const = default;
 };
 
@@ -159,6 +162,9 @@ struct Camera {
 // source's own (RtspSource::latency_ms; kRtpJitterBufferMs); -1 for other sources.
 inline constexpr int kRtpJitterBufferMs = 50;
 int jitter_buffer_ms(const Camera& c) noexcept;
+// The camera's video codec as it enters the stream: "H264" or "H265" (rtp.codec,
+// rtsp.codec; test and v4l2 sources are H.264).
+const std::string& video_codec(const Camera& c) noexcept;
 
 // HTTPS and WSS on camrelay's own ports (docs/security.md).
 struct Tls {

@@ -89,6 +89,9 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   // GLib thread only.
   gst::ElementPtr bin_;      // "hls-<camera>", in the stream's pipeline while running
   gst::RequestPad tee_pad_;  // the tee pad feeding bin_ (moved into detach_branch on stop)
+  // Keeps an H.265 camera's shared H.264 transcoder running while HLS reads its tee (empty
+  // for an H.264 camera).
+  std::shared_ptr<void> video_hold_;
   guint timer_ = 0;
 };
 

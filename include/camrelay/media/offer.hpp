@@ -51,7 +51,9 @@ OfferInfo parse_offer(const std::string& sdp);
 // when the stream has no audio for WebRTC.
 struct AnswerPlan {
   int video_index = -1;    // m-line that gets the camera's video, -1 none
-  std::string video_codec;    // h264 (the camera's, passed through) | vp8 (the shared transcode)
+  // h264 (an H.264 camera's, passed through; an H.265 camera's shared H.264 transcode) |
+  // h265 (an H.265 camera's, passed through) | vp8 (the shared transcode)
+  std::string video_codec;
   int video_pt = -1;
   std::string video_profile;  // profile-level-id of the chosen payload type ("" = none given)
   int video_twcc_id = 0;      // 0 = no TWCC
@@ -68,8 +70,12 @@ struct AnswerPlan {
 // among its H.264 payload types constrained baseline 42e01f is preferred, then 42001f,
 // other baseline, main, then any (the camera's real stream is sent whatever the profile).
 // With no such m-line and `vp8_ok`, the first receiving video m-line that offers VP8 gets
-// the stream's shared VP8 transcode.
-AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok = true);
+// the stream's shared VP8 transcode. `h265_source` (an H.265 camera): before all that, the
+// first receiving video m-line that offers H.265 (RFC 7798, "H265/90000") gets the camera's
+// video as it is; among its H.265 payload types Main profile (profile-id 1, or none given) is
+// preferred. Without one the camera's video goes out as H.264 (the shared transcode) or VP8.
+AnswerPlan plan_answer(const OfferInfo& offer, const std::string& webrtc_audio, bool vp8_ok = true,
+                       bool h265_source = false);
 
 // The codecs offered on video m-lines, for error messages: "VP8, VP9, AV1".
 std::string offered_video_codecs(const OfferInfo& offer);

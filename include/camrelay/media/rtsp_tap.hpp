@@ -30,6 +30,7 @@ class RtspTap final : public Output, public model::H264Feed, public std::enable_
   ~RtspTap() override;
 
   std::string caps() const override;
+  std::string codec() const override;
   bool closed() const override { return closed_.load(); }
   std::uint64_t subscribe(Sink sink, Closed on_closed) override;
   void unsubscribe(std::uint64_t id) override;

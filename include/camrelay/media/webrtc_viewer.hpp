@@ -2,6 +2,8 @@
 #include "camrelay/gst/layer.hpp"  // below the service only
 // One WebRTC viewer: a bin on a running Stream with
 //   video: tee ─▶ queue(leaky) → rtph264pay(+TWCC) → capssetter ─▶ webrtcbin.sink_<video m-line>
+//          (an H.265 camera: rtph265pay to a browser that offers H.265, else the shared
+//          H.264 transcoder's tee → rtph264pay)
 //   audio: audio tee (or the shared Opus transcoder) ─▶ queue(leaky) → rtp{opus,pcmu,pcma}pay
 //          ─▶ webrtcbin.sink_<audio m-line>                       (only when both sides can)
 // No re-encoding per viewer: every viewer sends the camera's H.264 (and its Opus/G.711).
@@ -113,9 +115,9 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   GstElement* audio_tee_ = nullptr;   // borrowed: where the audio comes from
   gst::RequestPad audio_tee_pad_;
   std::shared_ptr<void> audio_hold_;  // keeps a shared transcoder alive
-  GstElement* video_tee_ = nullptr;   // borrowed: the stream's tee or the VP8 transcoder's
-  std::shared_ptr<void> video_hold_;  // keeps the shared VP8 transcoder alive
-  std::function<void()> vp8_keyframe_;  // asks the VP8 encoder for a keyframe
+  GstElement* video_tee_ = nullptr;   // borrowed: the stream's tee or a video transcoder's
+  std::shared_ptr<void> video_hold_;  // keeps the shared video transcoder (VP8, H.264) alive
+  std::function<void()> transcode_keyframe_;  // asks the transcoder's encoder (VP8, H.264) for a keyframe
   gst::Ptr<GObject> rtp_session_;    // RTPSession (RTCP signals)
   gst::ElementPtr twcc_session_;     // the rtpsession element (twcc-stats)
   unsigned stats_timer_ = 0;

@@ -55,9 +55,10 @@ class PictureFeed {
   virtual void unsubscribe(std::uint64_t id) = 0;
 };
 
-// The camera's parsed H.264 as it leaves the stream's tee (byte-stream, one access unit per
-// unit, starting at a keyframe), for re-serving without re-encoding (RTSP). Implemented by
-// media::RtspTap; one per running stream, shared by every RTSP client of the camera.
+// The camera's parsed video — H.264, or H.265 for an H.265 camera (codec()) — as it leaves
+// the stream's tee (byte-stream, one access unit per unit, starting at a keyframe), for
+// re-serving without re-encoding (RTSP). Implemented by media::RtspTap; one per running
+// stream, shared by every RTSP client of the camera.
 class H264Feed {
  public:
   struct Unit {
@@ -73,6 +74,8 @@ class H264Feed {
   virtual ~H264Feed() = default;
   // The caps of the units ("video/x-h264,stream-format=byte-stream,alignment=au,...").
   virtual std::string caps() const = 0;
+  // The units' codec: "H264" | "H265" (the camera's, fixed for the feed's life).
+  virtual std::string codec() const = 0;
   virtual bool closed() const = 0;
   // 0 = the feed has closed: ask the stream for a new one.
   virtual std::uint64_t subscribe(Sink sink, Closed closed) = 0;

@@ -67,7 +67,7 @@ struct ViewerStats {
   std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
   std::int64_t last_rtcp_mono_ms = 0;  // last RTCP packet from the browser (0 = none yet)
   std::int64_t connected_mono_ms = 0;  // when the peer connection reached "connected"
-  std::string video_codec = "H264";   // H264 (passed through) | VP8 (the shared transcode)
+  std::string video_codec = "H264";   // H264 | H265 (passed through, or H264 from an H.265 camera's transcode) | VP8 (the shared transcode)
   bool video_transcoded = false;
   std::string audio_codec;             // opus | pcmu | pcma | "" (no audio to this viewer)
   bool audio_transcoded = false;

@@ -92,6 +92,7 @@ struct StreamInfo {
   std::int64_t startup_ms = -1;   // start request -> first buffer in the tee; -1 = not yet
   bool auto_start = false;
   config::Bandwidth bandwidth;
+  std::string video_codec;        // the camera's video codec as configured: "H264" | "H265"
   model::StreamStats stats;       // of the current (or last) pipeline
   model::AudioInfo audio;         // of the running pipeline; codec "" = no audio (or audio off)
   int viewers = 0;                // readers of every kind
@@ -168,6 +169,7 @@ struct ViewerInfo {
   model::PeerState state = model::PeerState::created;
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
   std::string owner;             // ViewerRequest::owner (not shown in JSON)
+  std::string camera_codec = "H264";  // the camera's video codec (HLS/RTSP readers' "video")
   model::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
 };

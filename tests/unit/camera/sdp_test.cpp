@@ -54,6 +54,20 @@ TEST(SdpOffer, HasEveryRequiredLine) {
   EXPECT_EQ(sdp.rfind("v=0\r\n", 0), 0u);
 }
 
+TEST(SdpOffer, H265OffersH265WithoutH264FormatParameters) {
+  auto p = offer_params();
+  p.codec = "H265";
+  const std::string sdp = build_offer(p);
+  EXPECT_THAT(sdp, HasSubstr("a=rtpmap:96 H265/90000\r\n"));
+  EXPECT_THAT(sdp, HasSubstr("a=rtcp-fb:96 nack pli\r\n"));
+  EXPECT_EQ(sdp.find("packetization-mode"), std::string::npos);
+  std::string answer = kAnswer;
+  answer.replace(answer.find("H264/90000"), 10, "H265/90000");
+  answer.replace(answer.find("packetization-mode=1;profile-level-id=4d001f"), 44, "profile-id=1");
+  EXPECT_NO_THROW(parse_answer(answer, 96, "H265", 90000));
+  EXPECT_THROW(parse_answer(answer, 96, "H264", 90000), std::invalid_argument);  // the camera answered another codec
+}
+
 TEST(SdpOffer, OptionalAudioAndIpv6) {
   auto p = offer_params();
   p.audio_port = 5008;

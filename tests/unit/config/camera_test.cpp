@@ -111,7 +111,7 @@ TEST(CameraJson, RoundTripsEverySource) {
       R"({"id":"r","source":{"type":"rtp","negotiation":"static","video_port":6000,"audio_port":6002,
           "audio_codec":"PCMU"}})",
       R"({"id":"s","source":{"type":"rtsp","host":"cam","port":8554,"path":"/live","username":"u",
-          "password":"p","transport":"udp","latency_ms":50}})",
+          "password":"p","transport":"udp","latency_ms":50,"codec":"H265"}})",
       R"({"id":"v","source":{"type":"v4l2","device":"/dev/video2","width":640,"height":480,"fps":15}})",
       R"({"id":"rec","record":{"mode":"continuous","segment_s":60,"max_age_h":24,"max_mb":500}})",
   };

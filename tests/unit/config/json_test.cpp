@@ -114,6 +114,21 @@ TEST(ConfigJson, RtpSource) {
   EXPECT_NO_THROW(validate(c));
 }
 
+TEST(ConfigJson, H265Cameras) {
+  Config c = parse_json(camera_with_source(R"({"type":"rtp","negotiation":"static","video_port":5004,"codec":"H265"})"));
+  EXPECT_EQ(std::get<RtpSource>(c.cameras[0].source).codec, "H265");
+  EXPECT_EQ(video_codec(c.cameras[0]), "H265");
+  EXPECT_NO_THROW(validate(c));
+  Config r = parse_json(camera_with_source(R"({"type":"rtsp","url":"rtsp://cam/live","codec":"H265"})"));
+  EXPECT_EQ(std::get<RtspSource>(r.cameras[0].source).codec, "H265");
+  Config d = parse_json(camera_with_source(R"({"type":"rtsp","url":"rtsp://cam/live"})"));
+  EXPECT_EQ(video_codec(d.cameras[0]), "H264");  // the default
+  Config t = parse_json(camera_with_source(R"({"type":"test"})"));
+  EXPECT_EQ(video_codec(t.cameras[0]), "H264");
+  EXPECT_THAT(parse_error(camera_with_source(R"({"type":"rtsp","url":"rtsp://cam/live","codec":"VP8"})")),
+              HasSubstr("cameras[0].source.codec: must be one of H264, H265"));
+}
+
 TEST(ConfigJson, RtpAudio) {
   // Defaults: camera audio on, no static audio port, Opus pt 111 at 48 kHz.
   Config d = parse_json(camera_with_source(R"({"type":"rtp","negotiation":"static","video_port":5004})"));

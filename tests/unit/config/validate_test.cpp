@@ -207,7 +207,9 @@ TEST(ConfigValidate, RtpSource) {
               HasSubstr(p + "payload_type: must be an integer in 0..127"));
   EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).payload_type = -1; }, base), HasSubstr(p + "payload_type:"));
   EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).codec = "VP8"; }, base),
-              HasSubstr(p + "codec: only H264 is supported for now (got \"VP8\")"));
+              HasSubstr(p + "codec: must be one of H264, H265 (got \"VP8\")"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).codec = "h265"; }, base),
+              HasSubstr(p + "codec: must be one of H264, H265 (got \"h265\")"));
   EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).rtp_timeout_s = 0; }, base),
               HasSubstr(p + "rtp_timeout_s: must be an integer in 1..3600"));
   EXPECT_THAT(invalid([](Config& c) { src<RtpSource>(c).rtp_timeout_s = 3601; }, base), HasSubstr(p + "rtp_timeout_s:"));
@@ -270,6 +272,11 @@ TEST(ConfigValidate, RtspSource) {
               HasSubstr(p + "latency_ms: must be an integer in 0..10000"));
   EXPECT_THAT(invalid([](Config& c) { src<RtspSource>(c).latency_ms = -1; }, base), HasSubstr(p + "latency_ms:"));
   EXPECT_THAT(invalid([](Config& c) { src<RtspSource>(c).port = 0; }, base), HasSubstr(p + "port:"));
+  EXPECT_THAT(invalid([](Config& c) { src<RtspSource>(c).codec = "MJPEG"; }, base),
+              HasSubstr(p + "codec: must be one of H264, H265 (got \"MJPEG\")"));
+  Config h265 = with_camera(RtspSource{.url = "rtsp://cam/live", .codec = "H265"});
+  EXPECT_NO_THROW(validate(h265));
+  EXPECT_EQ(video_codec(h265.cameras[0]), "H265");
   Config host = with_camera(RtspSource{.host = "10.0.0.5"});
   EXPECT_NO_THROW(validate(host));
   Config secure = with_camera(RtspSource{.url = "rtsps://cam:322/x"});

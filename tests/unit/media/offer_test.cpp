@@ -243,3 +243,72 @@ TEST(OfferFixtures, FirefoxWithOpenH264GetsH264OnItsPacketizationMode1Pt) {
   EXPECT_EQ(p.video_pt, 126);
   EXPECT_EQ(p.audio_pt, 109);
 }
+
+// ---- H.265 cameras (RFC 7798 payloads) ----
+namespace {
+// The recorded Chromium offer with H.265 added to its video m-line the way Chromium on
+// hardware that decodes H.265 offers it: Main 10 (profile-id=2) first, then Main (1).
+std::string chromium_with_h265() {
+  std::string sdp = fixture("chromium_audio_video.sdp");
+  const auto m = sdp.find("m=video ");
+  const auto eol = sdp.find("\r\n", m);
+  if (m == std::string::npos) return {};
+  sdp.replace(m, eol - m, sdp.substr(m, eol - m) + " 51 50");
+  const auto after = sdp.find("\r\n", m) + 2;
+  sdp.insert(after,
+             "a=rtpmap:51 H265/90000\r\n"
+             "a=fmtp:51 level-id=180;profile-id=2;tier-flag=0;tx-mode=SRST\r\n"
+             "a=rtpmap:50 H265/90000\r\n"
+             "a=fmtp:50 level-id=180;profile-id=1;tier-flag=0;tx-mode=SRST\r\n");
+  return sdp;
+}
+}  // namespace
+
+TEST(OfferH265, AnH265CameraIsPassedThroughToABrowserOfferingH265MainProfile) {
+  const std::string sdp = chromium_with_h265();
+  ASSERT_NE(sdp.find("H265/90000"), std::string::npos);
+  const AnswerPlan p = plan_answer(parse_offer(sdp), "opus", true, /*h265_source=*/true);
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_codec, "h265");
+  EXPECT_EQ(p.video_index, 0);
+  EXPECT_EQ(p.video_pt, 50);  // Main before Main 10, whatever the offer's order
+  EXPECT_TRUE(p.video_profile.empty());
+  EXPECT_GT(p.video_twcc_id, 0);
+  EXPECT_EQ(p.audio_index, 1);
+  EXPECT_EQ(p.audio_pt, 111);
+}
+
+TEST(OfferH265, AnH264CameraIgnoresTheBrowsersH265) {
+  const AnswerPlan p = plan_answer(parse_offer(chromium_with_h265()), "opus", true, /*h265_source=*/false);
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_codec, "h264");
+  EXPECT_EQ(p.video_pt, 108);
+}
+
+TEST(OfferH265, WithoutH265InTheOfferAnH265CameraGoesOutAsH264OrVp8) {
+  // Recorded Chromium (no H.265 here): H.264, which the viewer takes from the transcode.
+  AnswerPlan p = plan_answer(parse_offer(fixture("chromium_audio_video.sdp")), "opus", true, true);
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_codec, "h264");
+  EXPECT_EQ(p.video_pt, 108);
+  EXPECT_EQ(p.video_profile, "42e01f");
+  // Recorded Firefox without OpenH264: VP8 (the VP8 transcode decodes H.265).
+  p = plan_answer(parse_offer(fixture("firefox_audio_video.sdp")), "opus", true, true);
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  EXPECT_EQ(p.video_codec, "vp8");
+}
+
+TEST(OfferH265, H265OnAMlineThatDoesNotReceiveIsNotUsed) {
+  std::string sdp = chromium_with_h265();
+  const auto m = sdp.find("m=video ");
+  const auto dir = sdp.find("a=recvonly", m);
+  ASSERT_NE(dir, std::string::npos);
+  sdp.replace(dir, std::string("a=recvonly").size(), "a=sendonly");
+  const AnswerPlan p = plan_answer(parse_offer(sdp), "", true, true);
+  EXPECT_EQ(p.video_index, -1);
+  EXPECT_FALSE(p.error.empty());
+}
+
+TEST(OfferH265, OfferedCodecsNameH265) {
+  EXPECT_NE(offered_video_codecs(parse_offer(chromium_with_h265())).find("H265"), std::string::npos);
+}

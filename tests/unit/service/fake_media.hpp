@@ -55,6 +55,7 @@ class FakePictures final : public model::PictureFeed {
 class FakeH264 final : public model::H264Feed {
  public:
   std::string caps() const override { return "video/x-h264"; }
+  std::string codec() const override { return "H264"; }
   bool closed() const override { return closed_; }
   std::uint64_t subscribe(Sink, Closed) override { return closed_ ? 0 : 1; }
   void unsubscribe(std::uint64_t) override {}
