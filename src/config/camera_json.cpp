@@ -54,6 +54,16 @@ json camera_to_json(const Camera& c) {
             {"segment_s", c.record.segment_s},
             {"max_age_h", c.record.max_age_h},
             {"max_mb", c.record.max_mb}}},
+          {"sub",
+           {{"enabled", c.sub.enabled},
+            {"width", c.sub.width},
+            {"height", c.sub.height},
+            {"fps", c.sub.fps},
+            {"bitrate_kbps", c.sub.bitrate_kbps},
+            {"keyframe_interval_s", c.sub.keyframe_interval_s},
+            {"encoder", c.sub.encoder},
+            {"profile", c.sub.profile},
+            {"preset", c.sub.preset}}},
           {"source", std::visit([](const auto& s) { return source_json(s); }, c.source)}};
 }
 
