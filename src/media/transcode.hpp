@@ -4,6 +4,7 @@
 //   AAC audio → Opus          (WebRTC viewers of AAC cameras)
 //   H.264 video → VP8         (browsers without H.264: Firefox without OpenH264)
 //   (later) H.265 → H.264     (browsers without H.265)
+//   camera video → smaller H.264 (the sub stream, camera.sub: rtsp://…/{id}_sub, ?quality=sub)
 // A transcoder starts with its first viewer (acquire) and stops kLingerMs after the last
 // hold is dropped. It is an Output of the stream (shown in GET /streams/{id} under
 // source.outputs.<kind>) and is torn down with the pipeline. GLib thread unless noted.
@@ -18,9 +19,9 @@
 
 namespace camrelay::media {
 
-enum class TranscodeTarget { opus, vp8 };
+enum class TranscodeTarget { opus, vp8, sub };
 
-// The kind name it is registered under: "webrtc-opus", "webrtc-vp8".
+// The kind name it is registered under: "webrtc-opus", "webrtc-vp8", "sub".
 const char* transcode_kind(TranscodeTarget t);
 
 struct TranscodeTap {
@@ -34,5 +35,12 @@ struct TranscodeTap {
 // The running transcoder of `target` for this stream, started if there is none. An empty
 // tap if it cannot run (input missing, GStreamer elements missing: logged).
 TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget target);
+
+// Asks the running transcoder of `target` for a keyframe (nothing if none runs). Any thread.
+void request_transcode_keyframe(const std::shared_ptr<Stream>& s, TranscodeTarget target);
+
+// The decoder factory for the video on `tee` (its sink pad's caps: video/x-h264 →
+// avdec_h264); "" if the caps are not known yet or no decoder is known for them.
+std::string video_decoder_for(GstElement* tee);
 
 }  // namespace camrelay::media

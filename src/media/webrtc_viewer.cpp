@@ -176,12 +176,17 @@ void WebrtcViewer::build() {
     }
   }
 
-  // Where the video comes from: the camera's H.264 as it is, or the shared VP8 transcode.
+  // Where the video comes from: the camera's H.264 as it is, the shared VP8 transcode, or
+  // the camera's sub stream (H.264 re-encoded smaller, shared too).
   const bool vp8 = plan_.video_codec == "vp8";
+  const bool sub = !vp8 && opts_.quality == model::Quality::sub;
   video_tee_ = tee;
-  if (vp8) {
-    TranscodeTap tap = acquire_transcode(stream_, TranscodeTarget::vp8);
-    if (!tap.tee) return fail("cannot transcode the camera's video to VP8 (see the log)");
+  if (vp8 || sub) {
+    TranscodeTap tap = acquire_transcode(stream_, vp8 ? TranscodeTarget::vp8 : TranscodeTarget::sub);
+    if (!tap.tee) {
+      return fail(vp8 ? "cannot transcode the camera's video to VP8 (see the log)"
+                      : "cannot run the camera's sub stream (see the log)");
+    }
     video_tee_ = tap.tee;
     video_hold_ = std::move(tap.hold);
     vp8_keyframe_ = std::move(tap.request_keyframe);
@@ -189,7 +194,7 @@ void WebrtcViewer::build() {
   {
     std::lock_guard lk(mu_);
     stats_.video_codec = vp8 ? "VP8" : "H264";
-    stats_.video_transcoded = vp8;
+    stats_.video_transcoded = vp8 || sub;
   }
 
   bin_ = gst::ElementPtr::ref_sink(gst_bin_new(name_.c_str()));
@@ -276,7 +281,7 @@ void WebrtcViewer::build() {
                    }
                    return GST_PAD_PROBE_DROP;
                  });
-  if (!vp8 && stream_->has_gop_cache()) {
+  if (!vp8 && !sub && stream_->has_gop_cache()) {  // the cache holds the camera's own GOP
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
     // The probe removes itself once it has replayed: no per-buffer cost afterwards.
     gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
