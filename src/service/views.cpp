@@ -112,6 +112,8 @@ json to_json(const model::TranscodeFigures& f) {
   if (f.width) j["width"] = *f.width > 0 ? json(*f.width) : json("camera");
   if (f.height) j["height"] = *f.height > 0 ? json(*f.height) : json("camera");
   if (f.deadline) j["deadline"] = *f.deadline;
+  if (f.fps) j["fps"] = *f.fps;
+  if (f.encoder) j["encoder"] = *f.encoder;
   j["viewers"] = f.viewers;
   j["frames_out"] = f.frames_out;
   j["dropped_in"] = f.dropped_in;
@@ -258,13 +260,15 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"user_agent", v.user_agent},
                       {"ip_address", v.ip},
                       {"connected_at", v.connected_at},
-                      {"state", model::to_string(v.state)}};
+                      {"state", model::to_string(v.state)},
+                      {"quality", model::to_string(v.quality)}};
   if (!is_webrtc(v.kind)) {
-    // MJPEG pictures are made from the camera's video; HLS and RTSP carry it as it is.
-    // None has audio.
+    // MJPEG pictures are made from the camera's video; HLS and RTSP carry it as it is, or
+    // the sub stream's re-encoded H.264. None has audio.
     const bool mjpeg = v.kind == ReaderKind::mjpeg;
+    const bool transcoded = mjpeg || v.quality == model::Quality::sub;
     j["ice_state"] = nullptr;
-    j["video"] = {{"codec", mjpeg ? "JPEG" : "H264"}, {"mode", mjpeg ? "transcoded" : "passthrough"}};
+    j["video"] = {{"codec", mjpeg ? "JPEG" : "H264"}, {"mode", transcoded ? "transcoded" : "passthrough"}};
     j["audio"] = nullptr;
     nlohmann::json st = {{"bytes_sent", v.http.bytes_sent}};
     if (mjpeg) {
