@@ -113,7 +113,8 @@ test('sub stream: 640x360 over RTSP, MJPEG, HLS and WHEP from one transcoder tha
     assert.equal(q.whep, 'sub');
     assert.equal(q.mjpeg, 'sub');
     assert.equal(q.hls, 'sub');
-    assert.ok((await subOutput()).viewers >= 3, 'the WHEP viewer holds the same transcoder');
+    // (the HLS output may have idled out by now: hls.idle_stop_s is 2 s here)
+    assert.ok((await subOutput()).viewers >= 2, 'the MJPEG output and the WHEP viewer hold the same transcoder');
     // At most one start for the three readers (none if the RTSP readers' one still lingered).
     const started = startedLines();
     assert.ok(started.length - startedBefore <= 1, `one sub transcoder for every reader:\n${started.join('\n')}`);
