@@ -55,6 +55,7 @@ inline constexpr IntRange kVideoDimOrZero{0, 7680};
 inline constexpr IntRange kVideoDim{16, 7680};
 inline constexpr IntRange kBandwidthKbps{1, 1000000};
 inline constexpr IntRange kVideoFps{1, 120};
+inline constexpr IntRange kVideoFpsOrZero{0, 120};
 inline constexpr IntRange kVideoBitrate{50, 100000};
 inline constexpr RealRange kKeyframeInterval{0.1, 60.0};
 inline constexpr IntRange kPayloadType{0, 127};
@@ -85,6 +86,9 @@ inline constexpr std::string_view kEncoders[] = {"x264", "v4l2", "vaapi", "auto"
 inline constexpr std::string_view kPresets[] = {"auto", "ultrafast", "superfast", "veryfast", "faster",
                                                 "fast", "medium", "slow", "slower", "veryslow"};
 inline constexpr std::string_view kLatencyModes[] = {"low", "normal", "high"};
+inline constexpr std::string_view kSubEncoders[] = {"x264"};
+inline constexpr std::string_view kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                    "medium",    "slow",      "slower",   "veryslow"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
 inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
 inline constexpr std::string_view kVideoCodecs[] = {"H264", "H265"};

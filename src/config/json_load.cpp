@@ -298,6 +298,19 @@ void read_camera_record(Obj o, CameraRecord& r) {
   o.finish();
 }
 
+void read_sub_stream(Obj o, SubStream& s) {
+  o.get_bool("enabled", s.enabled);
+  o.get_int("width", s.width, kVideoDim);
+  o.get_int("height", s.height, kVideoDim);
+  o.get_int("fps", s.fps, kVideoFpsOrZero);
+  o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  o.get_enum("encoder", s.encoder, kSubEncoders);
+  o.get_enum("profile", s.profile, kProfiles);
+  o.get_enum("preset", s.preset, kX264Presets);
+  o.finish();
+}
+
 void read_auth(Obj o, Auth& a) {
   o.get_bool("disabled", a.disabled);
   o.get_bool("allow_localhost", a.allow_localhost);
@@ -416,6 +429,7 @@ Camera read_camera_json(const json& j, const std::string& path, const std::strin
   if (const json* src = o.get_object("source")) c.source = read_source(*src, o.path("source"), origin);
   if (const json* rec = o.get_object("record")) read_camera_record(Obj(*rec, o.path("record"), origin), c.record);
   if (const json* lm = o.find("latency_mode"); lm && !lm->is_null()) o.get_enum("latency_mode", c.latency_mode, kLatencyModes);
+  if (const json* sub = o.get_object("sub")) read_sub_stream(Obj(*sub, o.path("sub"), origin), c.sub);
   o.finish();
   return c;
 }
@@ -587,6 +601,8 @@ Camera apply_settings_json(const Camera& cam, const nlohmann::json& patch, const
         },
         c.source);
   }
+  // The sub stream: the same keys as in the configuration file (camera.sub).
+  if (const json* s = o.get_object("sub")) read_sub_stream(Obj(*s, "sub", origin), c.sub);
   if (const json* lm = o.find("latency_mode")) {
     if (lm->is_null()) c.latency_mode.clear();
     else o.get_enum("latency_mode", c.latency_mode, kLatencyModes);

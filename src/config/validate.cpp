@@ -256,6 +256,17 @@ void check_encoding(const std::string& p, const H264Encoding& e) {
 
 namespace {
 
+void check_sub_stream(const std::string& p, const SubStream& s) {
+  check_dim(p + ".width", s.width, true);
+  check_dim(p + ".height", s.height, true);
+  check_int(p + ".fps", s.fps, kVideoFpsOrZero);
+  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  check_enum(p + ".encoder", s.encoder, kSubEncoders);
+  check_enum(p + ".profile", s.profile, kProfiles);
+  check_enum(p + ".preset", s.preset, kX264Presets);
+}
+
 void check_source(const std::string& p, const TestSource& s, const Config&) {
   check_dim(p + ".width", s.width, true);
   check_dim(p + ".height", s.height, true);
@@ -404,6 +415,7 @@ void check_camera(const std::string& path, const Camera& c, const Config& cfg,
                                             "camera's source is ") + source_type_name(c.source));
     }
   }
+  check_sub_stream(key("sub"), c.sub);
 }
 
 }  // namespace detail

@@ -68,7 +68,7 @@ std::optional<long long> requested_msn(const Params& p) {
 // apply; a stopped camera is started) or kept; its counters take what is then sent.
 asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared_ptr<StreamManager> m,
                                                                      const Request& req, const Params& p) {
-  service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip};
+  service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip, query_quality(p)};
   auto op = await_reply<std::shared_ptr<service::ReaderCounters>>(
       [m, rr](Reply<std::shared_ptr<service::ReaderCounters>> cb) { m->hls_request(rr, std::move(cb)); });
   auto c = co_await std::move(op);
@@ -106,11 +106,17 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
                                          std::string uri_prefix) {
   const std::string id = p.at("id");
   const std::optional<long long> want_msn = requested_msn(p);
+  const model::Quality quality = query_quality(p);
   check_camera_id(id);
+  std::shared_ptr<service::ReaderCounters> counters;
+  if (quality == model::Quality::sub) {
+    // Admitted first: a camera without a sub stream answers 404 and is not started for it.
+    auto rop = hls_reader(m, req, p);
+    counters = co_await std::move(rop);
+  }
   auto sop = running_stream(m, id, true);
   auto stream = co_await std::move(sop);
-  std::shared_ptr<service::ReaderCounters> counters;
-  if (stream) {
+  if (stream && !counters) {
     auto rop = hls_reader(m, req, p);
     counters = co_await std::move(rop);
   }
@@ -123,7 +129,7 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
   // replaced while we wait (idle-stopped and started again).
   OutputWatch<model::HlsFeed> watch(waker);
   for (;;) {
-    std::shared_ptr<model::HlsFeed> hls = watch.watch(stream ? stream->hls(true) : nullptr);
+    std::shared_ptr<model::HlsFeed> hls = watch.watch(stream ? stream->hls(true, quality) : nullptr);
     if (!hls) {
       auto iop = stream_info(m, id);
       auto info = co_await std::move(iop);
@@ -148,6 +154,8 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
         if (auto t = p.query.find("token"); t != p.query.end() && p.who && p.who->via == auth::Via::viewer_token) {
           body = append_uri_query(body, "token=" + t->second);
         }
+        // The sub stream's segments are another output's: their URIs say so.
+        if (quality == model::Quality::sub) body = append_uri_query(body, "quality=sub");
         if (counters) counters->bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
         co_return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
       }
@@ -169,11 +177,15 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
     co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
                              "invalid segment name (expected segmentNNNNN.ts)");
   }
+  const model::Quality quality = query_quality(p);
   check_camera_id(id);
   auto sop = running_stream(m, id, false);
   auto stream = co_await std::move(sop);
-  auto hls = stream ? stream->hls(false) : nullptr;
-  if (!hls) throw Error(Errc::not_found, "HLS is not running for camera '" + id + "'");
+  auto hls = stream ? stream->hls(false, quality) : nullptr;
+  if (!hls) {
+    throw Error(Errc::not_found, std::string("HLS") + (quality == model::Quality::sub ? " (sub)" : "") +
+                                     " is not running for camera '" + id + "'");
+  }
   hls->touch();
   auto rop = hls_reader(m, req, p);
   auto counters = co_await std::move(rop);

@@ -79,7 +79,7 @@ asio::awaitable<void> mjpeg_session(Stream raw, Request req, std::string id, Par
   try {
     check_camera_id(id);
     require_camera(params, id);
-    service::ReaderRequest rr{id, std::string(req[bhttp::field::user_agent]), ip};
+    service::ReaderRequest rr{id, std::string(req[bhttp::field::user_agent]), ip, query_quality(params)};
     auto wake = st->waker->callback();
     auto op = await_reply<std::shared_ptr<service::MjpegReader>>(
         [m, rr, wake](Reply<std::shared_ptr<service::MjpegReader>> cb) { m->attach_mjpeg(rr, wake, std::move(cb)); });
@@ -291,6 +291,11 @@ asio::awaitable<void> send_and_close(std::shared_ptr<Stream> conn, Response res)
 
 void check_camera_id(const std::string& id) {
   if (!valid_camera_id(id)) throw Error(Errc::not_found, "unknown camera '" + id.substr(0, 64) + "'");
+}
+
+model::Quality query_quality(const Params& p) {
+  auto it = p.query.find("quality");
+  return decode_quality(it == p.query.end() ? nullptr : &it->second);
 }
 
 asio::awaitable<std::shared_ptr<service::StreamOutputs>> running_stream(std::shared_ptr<StreamManager> m,

@@ -9,6 +9,7 @@
 #include "camrelay/http/stream.hpp"
 #include "camrelay/http/types.hpp"
 #include "camrelay/http/static_files.hpp"
+#include "camrelay/model/quality.hpp"
 
 namespace camrelay::service {
 class StreamManager;
@@ -48,5 +49,8 @@ boost::asio::awaitable<void> send_and_close(std::shared_ptr<Stream> conn, Respon
 
 // 404 unless `id` has the shape of a camera id.
 void check_camera_id(const std::string& id);
+
+// The request's ?quality= (decode_quality: main when absent, 400 naming quality otherwise).
+model::Quality query_quality(const Params& p);
 
 }  // namespace camrelay::http

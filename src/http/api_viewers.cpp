@@ -6,6 +6,7 @@
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "await_reply.hpp"
+#include "api_outputs.hpp"
 #include "decode.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/service/stream_manager.hpp"
@@ -44,10 +45,12 @@ struct Answered {
 // A browser's offer for camera `cam` → a WHEP-kind viewer and our complete answer. Shared by
 // WHEP and seed 002's JSON offer API; the session is a WHEP resource either way.
 asio::awaitable<Answered> answer_browser_offer(std::shared_ptr<StreamManager> m, std::string cam, std::string offer,
-                                               const Request& req, const Params& p) {
+                                               const Request& req, const Params& p,
+                                               model::Quality quality = model::Quality::main) {
   const std::string vid = random_id("v_");
   auto ex = co_await asio::this_coro::executor;
-  auto op = await_reply<std::string>([m, cam, vid, &req, &p, ex, offer = std::move(offer)](Reply<std::string> done) {
+  auto op = await_reply<std::string>([m, cam, vid, &req, &p, ex, quality,
+                                      offer = std::move(offer)](Reply<std::string> done) {
     auto once = std::make_shared<std::atomic<bool>>(false);
     auto finish = [done, once](std::exception_ptr e, std::string sdp) {
       if (!once->exchange(true)) done(e, std::move(sdp));
@@ -60,6 +63,7 @@ asio::awaitable<Answered> answer_browser_offer(std::shared_ptr<StreamManager> m,
     vr.ip = p.remote_ip;
     vr.owner = owner_key(p.who);
     vr.offer_sdp = offer;
+    vr.quality = quality;
     vr.on_local_description = [finish](std::string sdp) { finish(nullptr, std::move(sdp)); };
     vr.on_closed = [finish](std::string reason) {
       finish(std::make_exception_ptr(Error(Errc::invalid_argument, "negotiation failed: " + reason)), {});
@@ -101,12 +105,13 @@ void register_viewer_api(Router& r, std::shared_ptr<StreamManager> m, const conf
   r.add(V::post, "/streams/{id}/whep", Access::camera, [m, &cfg](const Request& req, const Params& p) -> asio::awaitable<Response> {
     const std::string cam = p.at("id");
     if (!valid_camera_id(cam)) throw Error(Errc::not_found, "unknown camera");
+    const model::Quality quality = query_quality(p);
     if (!content_type_is(req, "application/sdp")) {
       co_return error_response(req, bhttp::status::unsupported_media_type, "unsupported_media_type",
                                "WHEP offers must be Content-Type: application/sdp");
     }
     if (req.body().rfind("v=0", 0) != 0) throw Error(Errc::invalid_argument, "the body is not an SDP offer (must start with v=0)");
-    auto op = answer_browser_offer(m, cam, req.body(), req, p);
+    auto op = answer_browser_offer(m, cam, req.body(), req, p, quality);
     Answered a = co_await std::move(op);
     const std::string vid = a.viewer_id;
     std::string answer = std::move(a.sdp);

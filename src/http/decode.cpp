@@ -323,4 +323,10 @@ SdpFrag decode_sdpfrag(std::string_view body) {
   return f;
 }
 
+model::Quality decode_quality(const std::string* value) {
+  if (!value) return model::Quality::main;
+  if (auto q = model::parse_quality(*value)) return *q;
+  throw Error(Errc::invalid_argument, "quality: must be \"main\" or \"sub\" (got \"" + value->substr(0, 32) + "\")");
+}
+
 }  // namespace camrelay::http

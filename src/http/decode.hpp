@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "camrelay/auth/principal.hpp"
+#include "camrelay/model/quality.hpp"
 
 namespace camrelay::http {
 
@@ -114,5 +115,9 @@ struct SdpFrag {
   std::vector<Cand> cands;
 };
 SdpFrag decode_sdpfrag(std::string_view body);
+
+// ?quality= (WHEP, HLS, MJPEG) or a join message's "quality": "main" (also when absent:
+// nullptr) or "sub" (the camera's sub stream); anything else → invalid_argument naming quality.
+model::Quality decode_quality(const std::string* value);
 
 }  // namespace camrelay::http

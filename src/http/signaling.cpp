@@ -96,7 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = sg::decode(text);
     if (auto* w = std::get_if<sg::Watch>(&msg)) {
       if (who_ && !who_->may_view(w->camera)) return send_error("forbidden", "you may not watch camera " + w->camera);
-      return watch(w->camera, std::move(w->codecs));
+      return watch(w->camera, std::move(w->codecs), w->quality);
     }
     if (auto* a = std::get_if<sg::Answer>(&msg)) {
       if (viewer_id_.empty()) return send_error("no_viewer", "send watch first");
@@ -119,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
     return send_error(std::move(bad.code), std::move(bad.message));
   }
 
-  void watch(const std::string& cam, std::vector<std::string> codecs) {
+  void watch(const std::string& cam, std::vector<std::string> codecs, model::Quality quality) {
     leave("replaced by a new watch");
     const std::string vid = random_id("v_");
     viewer_id_ = vid;
@@ -129,6 +129,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.camera_id = cam;
     r.kind = service::ReaderKind::webrtc;
     r.video_codecs = std::move(codecs);
+    r.quality = quality;
     r.user_agent = ua_;
     r.ip = ip_;
     r.owner = owner_key(who_);

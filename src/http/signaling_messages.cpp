@@ -45,6 +45,12 @@ ClientMessage decode(std::string_view text) {
         w.codecs.push_back(std::move(n));
       }
     }
+    // Optional: "sub" watches the camera's sub stream (camera.sub).
+    if (auto q = j.find("quality"); q != j.end()) {
+      const auto parsed = q->is_string() ? model::parse_quality(q->get<std::string>()) : std::nullopt;
+      if (!parsed) return Invalid{"invalid_message", "quality must be \"main\" or \"sub\""};
+      w.quality = *parsed;
+    }
     return w;
   }
   if (type == "answer") {

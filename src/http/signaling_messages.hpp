@@ -7,11 +7,14 @@
 #include <variant>
 #include <vector>
 
+#include "camrelay/model/quality.hpp"
+
 namespace camrelay::http::signaling {
 
 struct Watch {
   std::string camera;
   std::vector<std::string> codecs;  // lower case, without "video/"
+  model::Quality quality = model::Quality::main;  // "quality": "main" (default) | "sub"
 };
 struct Answer {
   std::string sdp;

@@ -82,8 +82,8 @@ std::string stream_headers(GstCaps* caps) {
 
 fs::path hls_root(const config::Config& cfg) { return fs::path(cfg.data_dir) / "hls"; }
 
-fs::path hls_dir(const config::Config& cfg, const std::string& camera_id) {
-  return hls_root(cfg) / camera_id;
+fs::path hls_dir(const config::Config& cfg, const std::string& camera_id, Quality quality) {
+  return hls_root(cfg) / (quality == Quality::sub ? camera_id + ".sub" : camera_id);
 }
 
 void hls_clean_root(const config::Config& cfg) {
@@ -92,12 +92,15 @@ void hls_clean_root(const config::Config& cfg) {
   if (ec) lg()->warn("cannot remove {}: {}", hls_root(cfg).string(), ec.message());
 }
 
-HlsOutput::HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
+HlsOutput::HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
+                     Quality quality)
     : stream_(std::move(stream)),
       cfg_(cfg),
       camera_id_(std::move(camera_id)),
-      dir_(hls_dir(cfg, camera_id_)),
-      gen_(next_generation(camera_id_)),
+      quality_(quality),
+      kind_(output_kind(kKind, quality)),
+      dir_(hls_dir(cfg, camera_id_, quality)),
+      gen_(next_generation(dir_.filename().string())),
       last_touch_ms_(mono_now_ms()) {}
 
 HlsOutput::~HlsOutput() = default;  // stop_idle()/on_stream_teardown() gave the tee pad back
@@ -157,9 +160,10 @@ void HlsOutput::set_failed(const std::string& why) {
     error_ = why;
   }
   state_ = State::failed;
-  lg()->error("camera {}: HLS: {}", camera_id_, why);
-  remove_dir_if_current(camera_id_, gen_, dir_);  // build() may have created it
-  if (auto s = stream_.lock()) s->remove_output(kKind, this);
+  lg()->error("camera {}: HLS ({}): {}", camera_id_, model::to_string(quality_), why);
+  input_ = {};
+  remove_dir_if_current(dir_.filename().string(), gen_, dir_);  // build() may have created it
+  if (auto s = stream_.lock()) s->remove_output(kind_, this);
   wake_all();
 }
 
@@ -173,6 +177,22 @@ void HlsOutput::build() {
   if (state_ != State::starting) return;
   auto s = stream_.lock();
   if (!s || !s->pipeline() || !s->tee()) return set_failed("the stream is not running");
+  // H.264 into MPEG-TS (hls.js in Chromium and Firefox plays no H.265, and the segmenter
+  // writes MPEG-TS only): main = the camera's own H.264, or an H.265 camera's shared H.264
+  // transcode; sub = the sub stream (H.264 whatever the camera sends).
+  std::function<void()> keyframe;
+  if (quality_ == Quality::main) {
+    TranscodeTap video = acquire_h264(s);
+    input_ = VideoInput{video.tee, std::move(video.hold)};
+    keyframe = std::move(video.request_keyframe);
+    if (!input_) return set_failed("cannot transcode the camera's H.265 video to H.264 for HLS (see the log)");
+  } else {
+    input_ = video_input(s, quality_);
+    if (!input_) return set_failed("the sub stream cannot run (see the log)");
+    keyframe = [w = std::weak_ptr<Stream>(s), q = quality_] {
+      if (auto st = w.lock()) request_input_keyframe(st, q);
+    };
+  }
   std::error_code ec;
   fs::remove_all(dir_, ec);
   fs::create_directories(dir_, ec);
@@ -181,7 +201,7 @@ void HlsOutput::build() {
   const auto& h = cfg_.hls;
   // Every element stays in a holder until the branch is attached: an early return drops
   // them all (the bin with whatever was added to it).
-  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("hls-{}", camera_id_).c_str()));
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("{}-{}", kind_, camera_id_).c_str()));
   gst::ElementPtr q =
       make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &HlsOutput::dropped_));
   gst::ElementPtr mux = gst::try_make_element("mpegtsmux");
@@ -244,20 +264,15 @@ void HlsOutput::build() {
   // keyframe interval.
   add_keyframe_gate(qsink.get(), /*drop_key_requests=*/true);
 
-  // H.264 into MPEG-TS: the camera's own, or an H.265 camera's shared H.264 transcode (hls.js
-  // in Chromium and Firefox plays no H.265, and the segmenter writes MPEG-TS only).
-  TranscodeTap video = acquire_h264(s);
-  if (!video.tee) return set_failed("cannot transcode the camera's H.265 video to H.264 for HLS (see the log)");
-  gst::RequestPad tee_pad = attach_branch(s->pipeline(), video.tee, bin.get());
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), input_.tee, bin.get());
   if (!tee_pad) return set_failed("cannot attach the HLS branch to the stream");  // the bin is out again
-  video_hold_ = std::move(video.hold);
   bin_ = std::move(bin);
   tee_pad_ = std::move(tee_pad);
   state_ = State::running;
   started_ms_ = mono_now_ms();
-  lg()->info("camera {}: HLS started in {} ({} s target, {} segments listed)", camera_id_,
-             dir_.string(), h.target_duration_s, h.playlist_length);
-  video.request_keyframe();  // the first segment can begin at once if the source obeys
+  lg()->info("camera {}: HLS ({}) started in {} ({} s target, {} segments listed)", camera_id_,
+             model::to_string(quality_), dir_.string(), h.target_duration_s, h.playlist_length);
+  if (keyframe) keyframe();  // the first segment can begin at once if the source obeys
   timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
 }
 
@@ -276,19 +291,17 @@ void HlsOutput::stop_idle() {
   wake_all();
   auto s = stream_.lock();
   lg()->info("camera {}: HLS stopped ({} s without requests)", camera_id_, cfg_.hls.idle_stop_s);
-  if (s) s->remove_output(kKind, this);
+  if (s) s->remove_output(kind_, this);
   if (s && s->pipeline() && s->tee() && bin_ && tee_pad_) {
     // The transcoder (if any) is let go once the branch is off its tee.
     detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(),
-                  [cam = camera_id_, gen = gen_, dir = dir_, hold = std::move(video_hold_)] {
-                    remove_dir_if_current(cam, gen, dir);
-                  });
+                  [key = dir_.filename().string(), gen = gen_, dir = dir_] { remove_dir_if_current(key, gen, dir); });
   } else {
     tee_pad_.release();  // not detached: give the pad back to the tee now
-    video_hold_.reset();
-    remove_dir_if_current(camera_id_, gen_, dir_);
+    remove_dir_if_current(dir_.filename().string(), gen_, dir_);
   }
   bin_.reset();  // detach_branch holds its own reference until the bin is out
+  input_ = {};   // the sub transcoder lingers past the detach, then stops if unheld
 }
 
 void HlsOutput::on_stream_teardown() {
@@ -300,8 +313,8 @@ void HlsOutput::on_stream_teardown() {
   // bin's last reference is the pipeline's.
   tee_pad_.release();
   bin_.reset();
-  video_hold_.reset();
-  remove_dir_if_current(camera_id_, gen_, dir_);
+  input_ = {};
+  remove_dir_if_current(dir_.filename().string(), gen_, dir_);
 }
 
 model::OutputFigures HlsOutput::figures() const {
@@ -312,17 +325,17 @@ model::OutputFigures HlsOutput::figures() const {
   f.dropped_buffers = dropped_.load();
   f.idle_s = double(mono_now_ms() - last_touch_ms_.load()) / 1000.0;
   f.always = cfg_.hls.always;
-  f.playlist = "/streams/" + camera_id_ + "/hls/index.m3u8";
+  f.playlist = "/streams/" + camera_id_ + "/hls/index.m3u8" + (quality_ == Quality::sub ? "?quality=sub" : "");
   if (auto e = error(); !e.empty()) f.error = e;
   return f;
 }
 
-std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream) {
-  return get_or_create_output<HlsOutput>(stream, kKind);
+std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return get_or_create_output<HlsOutput>(stream, output_kind(kKind, quality), quality);
 }
 
-std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream) {
-  return find_output<HlsOutput>(stream, kKind);
+std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return find_output<HlsOutput>(stream, output_kind(kKind, quality));
 }
 
 }  // namespace camrelay::media

@@ -30,8 +30,14 @@ constexpr guint kQueueBuffers = 30;
 
 std::int64_t MjpegOutput::mono_now() { return mono_now_ms(); }
 
-MjpegOutput::MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
-    : stream_(std::move(stream)), cfg_(cfg), camera_id_(std::move(camera_id)), last_use_ms_(mono_now_ms()) {}
+MjpegOutput::MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
+                         Quality quality)
+    : stream_(std::move(stream)),
+      cfg_(cfg),
+      camera_id_(std::move(camera_id)),
+      quality_(quality),
+      kind_(output_kind(kKind, quality)),
+      last_use_ms_(mono_now_ms()) {}
 
 MjpegOutput::~MjpegOutput() = default;  // idle_check()/on_stream_teardown() gave the tee pad back
 
@@ -79,7 +85,8 @@ void MjpegOutput::close(const std::string& why) {
     if (error_.empty()) error_ = why;
     for (auto& [id, w] : subs_) wakes.push_back(w);
   }
-  if (auto s = stream_.lock()) s->remove_output(kKind, this);
+  input_ = {};  // GLib thread, like every caller
+  if (auto s = stream_.lock()) s->remove_output(kind_, this);
   for (auto& w : wakes) w();
 }
 
@@ -103,11 +110,13 @@ void MjpegOutput::build() {
   if (closed_) return;
   auto s = stream_.lock();
   if (!s || !s->pipeline() || !s->tee()) return close("the stream is not running");
+  input_ = video_input(s, quality_);
+  if (!input_) return close("the sub stream cannot run (see the log)");
   const auto& m = cfg_.mjpeg;
 
   // Every element stays in a holder until the branch is attached: an early return drops
   // them all (the bin with whatever was added to it).
-  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("mjpeg-{}", camera_id_).c_str()));
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("{}-{}", kind_, camera_id_).c_str()));
   gst::ElementPtr q =
       make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &MjpegOutput::dropped_));
   // The camera's codec decoded directly (an H.265 camera needs no H.264 transcode here).
@@ -138,7 +147,7 @@ void MjpegOutput::build() {
   // drop-only: never above the camera's own rate (a 10 fps camera with mjpeg.fps 15 would
   // not negotiate at all), so the output rate is the lower of the two.
   g_object_set(rate.get(), "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
-  const auto [rate_n, rate_d] = output_rate(s->tee(), m.fps);
+  const auto [rate_n, rate_d] = output_rate(input_.tee, m.fps);
   std::string caps_text = fmt::format("video/x-raw,framerate={}/{}", rate_n, rate_d);
   if (m.width > 0) caps_text += fmt::format(",width={}", m.width);
   if (m.height > 0) caps_text += fmt::format(",height={}", m.height);
@@ -165,15 +174,15 @@ void MjpegOutput::build() {
   }
   add_keyframe_gate(qsink.get(), /*drop_key_requests=*/true);
 
-  gst::RequestPad tee_pad = attach_branch(s->pipeline(), s->tee(), bin.get());
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), input_.tee, bin.get());
   if (!tee_pad) return close("cannot attach the MJPEG branch to the stream");  // the bin is out again
   bin_ = std::move(bin);
   tee_pad_ = std::move(tee_pad);
   started_ms_ = mono_now_ms();
-  lg()->info("camera {}: MJPEG started ({} fps, quality {}, size {}x{})", camera_id_, m.fps,
-             m.quality, m.width ? std::to_string(m.width) : "source",
+  lg()->info("camera {}: MJPEG ({}) started ({} fps, quality {}, size {}x{})", camera_id_,
+             model::to_string(quality_), m.fps, m.quality, m.width ? std::to_string(m.width) : "source",
              m.height ? std::to_string(m.height) : "source");
-  s->request_keyframe();  // decoding can only begin at a keyframe
+  request_input_keyframe(s, quality_);  // decoding can only begin at a keyframe
   timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
 }
 
@@ -218,13 +227,14 @@ void MjpegOutput::idle_check() {
   }
   lg()->info("camera {}: MJPEG stopped (no clients for {} s; {} frames encoded)", camera_id_,
              kLingerMs / 1000, encoded_.load());
-  s->remove_output(kKind, this);
+  s->remove_output(kind_, this);
   if (s->pipeline() && s->tee() && bin_ && tee_pad_) {
     detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(), {});
   } else {
     tee_pad_.release();  // not detached: give the pad back to the tee now
   }
   bin_.reset();  // detach_branch holds its own reference until the bin is out
+  input_ = {};   // the sub transcoder lingers past the detach, then stops if unheld
 }
 
 void MjpegOutput::on_stream_teardown() {
@@ -259,12 +269,12 @@ model::OutputFigures MjpegOutput::figures() const {
   return m;
 }
 
-std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream) {
-  return get_or_create_output<MjpegOutput>(stream, kKind);
+std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return get_or_create_output<MjpegOutput>(stream, output_kind(kKind, quality), quality);
 }
 
-std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream) {
-  return find_output<MjpegOutput>(stream, kKind);
+std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return find_output<MjpegOutput>(stream, output_kind(kKind, quality));
 }
 
 }  // namespace camrelay::media

@@ -14,12 +14,13 @@ namespace camrelay::media {
 void add_keyframe_gate(GstPad* pad, bool drop_key_requests);
 
 // The stream's output of type T registered under `kind`, created (T(stream, config,
-// camera_id)) and started if there is none yet. Any thread.
-template <class T>
-std::shared_ptr<T> get_or_create_output(const std::shared_ptr<Stream>& stream, const char* kind) {
+// camera_id, args...)) and started if there is none yet. Any thread.
+template <class T, class... Args>
+std::shared_ptr<T> get_or_create_output(const std::shared_ptr<Stream>& stream, const std::string& kind,
+                                        const Args&... args) {
   std::shared_ptr<T> created;
   auto o = stream->output(kind, [&]() -> std::shared_ptr<Output> {
-    created = std::make_shared<T>(stream, stream->config(), stream->camera_id());
+    created = std::make_shared<T>(stream, stream->config(), stream->camera_id(), args...);
     return created;
   });
   if (created) created->start();
@@ -28,7 +29,7 @@ std::shared_ptr<T> get_or_create_output(const std::shared_ptr<Stream>& stream, c
 
 // The stream's output under `kind`, or nullptr (never creates one).
 template <class T>
-std::shared_ptr<T> find_output(const std::shared_ptr<Stream>& stream, const char* kind) {
+std::shared_ptr<T> find_output(const std::shared_ptr<Stream>& stream, const std::string& kind) {
   return std::static_pointer_cast<T>(stream->output(kind, [] { return std::shared_ptr<Output>(); }));
 }
 

@@ -24,8 +24,13 @@ constexpr const char* kKind = "rtsp";
 constexpr guint kQueueBuffers = 60;
 }  // namespace
 
-RtspTap::RtspTap(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id)
-    : stream_(std::move(stream)), cfg_(cfg), camera_id_(std::move(camera_id)), last_use_ms_(mono_now_ms()) {}
+RtspTap::RtspTap(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id, Quality quality)
+    : stream_(std::move(stream)),
+      cfg_(cfg),
+      camera_id_(std::move(camera_id)),
+      quality_(quality),
+      kind_(output_kind(kKind, quality)),
+      last_use_ms_(mono_now_ms()) {}
 
 std::string RtspTap::codec() const {
   auto s = stream_.lock();
@@ -49,7 +54,7 @@ std::uint64_t RtspTap::subscribe(Sink sink, Closed on_closed) {
     last_use_ms_.store(mono_now_ms());
   }
   // The new subscriber starts at a keyframe: ask for one rather than wait out the GOP.
-  if (auto s = stream_.lock()) s->request_keyframe();
+  if (auto s = stream_.lock()) request_input_keyframe(s, quality_);
   return id;
 }
 
@@ -76,7 +81,8 @@ void RtspTap::close(const std::string& why) {
     }
     subs_.clear();
   }
-  if (auto s = stream_.lock()) s->remove_output(kKind, this);
+  input_ = {};  // GLib thread, like every caller
+  if (auto s = stream_.lock()) s->remove_output(kind_, this);
   for (auto& c : tell) c();
 }
 
@@ -84,8 +90,10 @@ void RtspTap::build() {
   if (closed_) return;
   auto s = stream_.lock();
   if (!s || !s->pipeline() || !s->tee()) return close("the stream is not running");
+  input_ = video_input(s, quality_);
+  if (!input_) return close("the sub stream cannot run (see the log)");
 
-  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("rtsp-{}", camera_id_).c_str()));
+  auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("{}-{}", kind_, camera_id_).c_str()));
   gst::ElementPtr q = make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &RtspTap::dropped_));
   gst::ElementPtr sink = gst::try_make_element("appsink");
   if (!q) return close("GStreamer element queue is missing: no RTSP");
@@ -104,12 +112,12 @@ void RtspTap::build() {
   gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
   if (!gst::add_ghost_pad(bin.get(), "sink", qsink.get())) return close("cannot link the RTSP branch");
 
-  gst::RequestPad tee_pad = attach_branch(s->pipeline(), s->tee(), bin.get());
+  gst::RequestPad tee_pad = attach_branch(s->pipeline(), input_.tee, bin.get());
   if (!tee_pad) return close("cannot attach the RTSP branch to the stream");  // the bin is out again
   bin_ = std::move(bin);
   tee_pad_ = std::move(tee_pad);
-  lg()->info("camera {}: RTSP tap started", camera_id_);
-  s->request_keyframe();
+  lg()->info("camera {}: RTSP tap ({}) started", camera_id_, model::to_string(quality_));
+  request_input_keyframe(s, quality_);
   timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
 }
 
@@ -157,13 +165,14 @@ void RtspTap::idle_check() {
   }
   lg()->info("camera {}: RTSP tap stopped (no RTSP media for {} s; {} units)", camera_id_, cfg_.rtsp.grace_s,
              units_.load());
-  s->remove_output(kKind, this);
+  s->remove_output(kind_, this);
   if (s->pipeline() && s->tee() && bin_ && tee_pad_) {
     detach_branch(s->loop(), s->pipeline(), std::move(tee_pad_), bin_.get(), {});
   } else {
     tee_pad_.release();
   }
   bin_.reset();
+  input_ = {};  // the sub transcoder lingers past the detach, then stops if unheld
 }
 
 void RtspTap::on_stream_teardown() {
@@ -188,12 +197,12 @@ model::OutputFigures RtspTap::figures() const {
   return f;
 }
 
-std::shared_ptr<RtspTap> rtsp_tap(const std::shared_ptr<Stream>& stream) {
-  return get_or_create_output<RtspTap>(stream, kKind);
+std::shared_ptr<RtspTap> rtsp_tap(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return get_or_create_output<RtspTap>(stream, output_kind(kKind, quality), quality);
 }
 
-std::shared_ptr<RtspTap> find_rtsp_tap(const std::shared_ptr<Stream>& stream) {
-  return find_output<RtspTap>(stream, kKind);
+std::shared_ptr<RtspTap> find_rtsp_tap(const std::shared_ptr<Stream>& stream, Quality quality) {
+  return find_output<RtspTap>(stream, output_kind(kKind, quality));
 }
 
 }  // namespace camrelay::media

@@ -30,7 +30,6 @@ struct Recipe {
   bool from_audio = false;
   std::vector<gst::ElementPtr> chain;  // in link order (first after the queue)
   GstElement* encoder = nullptr;       // borrowed from chain
-  GstElement* last = nullptr;          // borrowed from chain: the branch's output; nullptr: the encoder
   std::string missing;                 // factories that do not exist
   model::TranscodeFigures settings;  // from/codec/bitrate/size, shown in GET /streams/{id}
   std::string settings_text;         // the same, for the log
@@ -117,16 +116,95 @@ Recipe h264_recipe(const config::Camera& cam) {
   }
   if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, "video/x-h264,profile=constrained-baseline");
   if (GstElement* p = make("h264parse", r)) g_object_set(p, "config-interval", -1, nullptr);
-  if (GstElement* f = make("capsfilter", r)) {
-    gst::set_caps(f, video_codec_names("H264").byte_stream_caps);
-    r.last = f;
-  }
+  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, video_codec_names("H264").byte_stream_caps);
   r.settings.from = "h265";
   r.settings.codec = "h264";
   r.settings.bitrate_kbps = kbps;
   r.settings.deadline = "realtime";
   r.settings_text = fmt::format("h265 → h264, {} kbit/s, x264 ultrafast/zerolatency", kbps);
   return r;
+}
+
+// The frame rate (n/d) on a tee's sink pad; {0, 1} when unknown.
+std::pair<int, int> tee_framerate(GstElement* tee) {
+  int n = 0, d = 1;
+  gst::PadPtr pad = gst::static_pad(tee, "sink");
+  if (!pad) return {0, 1};
+  auto caps = gst::CapsPtr::adopt(gst_pad_get_current_caps(pad.get()));
+  if (!caps || gst_caps_get_size(caps.get()) == 0) return {0, 1};
+  if (!gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &n, &d) || n <= 0 || d <= 0) {
+    return {0, 1};
+  }
+  return {n, d};
+}
+
+// The sub stream's encoder (camera.sub): x264 in realtime mode, its bitrate, preset and a
+// keyframe every keyframe_interval_s. `fps`: the output rate the keyframe interval counts in.
+GstElement* make_sub_encoder(const config::SubStream& c, double fps, Recipe& r) {
+  GstElement* enc = make("x264enc", r);
+  if (!enc) return nullptr;
+  const int gop = std::max(1, static_cast<int>(c.keyframe_interval_s * fps + 0.5));
+  g_object_set(enc, "bitrate", static_cast<guint>(c.bitrate_kbps), "key-int-max", static_cast<guint>(gop), "bframes",
+               0u, "threads", 1u, nullptr);
+  gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
+  gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", c.preset.c_str());
+  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, fmt::format("video/x-h264,profile={}", c.profile));
+  return enc;
+}
+
+// The camera's video, decoded, scaled (and its rate lowered) and encoded again as H.264 of
+// camera.sub's size and bitrate: byte-stream access units with SPS/PPS before every IDR,
+// like the stream's own tee, so every output can take it in its place.
+Recipe sub_recipe(const config::SubStream& c, GstElement* in_tee) {
+  Recipe r;
+  const std::string decoder = video_decoder_for(in_tee);
+  if (decoder.empty()) {
+    r.missing = "a decoder for the camera's video (caps not known or not supported)";
+    return r;
+  }
+  const auto [rate_n, rate_d] = tee_framerate(in_tee);
+  const double camera_fps = rate_n > 0 ? double(rate_n) / rate_d : 0;
+  if (GstElement* dec = make(decoder.c_str(), r)) {
+    // A picture with missing references is dropped, not shown broken (as for MJPEG).
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(dec), "output-corrupt")) {
+      g_object_set(dec, "output-corrupt", FALSE, nullptr);
+    }
+  }
+  make("videoconvert", r);
+  make("videoscale", r);
+  std::string raw = fmt::format("video/x-raw,width={},height={},pixel-aspect-ratio=1/1", c.width, c.height);
+  if (c.fps > 0) {
+    if (GstElement* rate = make("videorate", r)) {
+      // Never above the camera's own rate; counting starts at the branch's first frame.
+      g_object_set(rate, "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
+    }
+    raw += fmt::format(",framerate={}/1", c.fps);
+  }
+  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, raw);
+  const double fps = c.fps > 0 ? c.fps : (camera_fps > 0 ? camera_fps : 30.0);
+  r.encoder = make_sub_encoder(c, fps, r);
+  if (GstElement* parse = make("h264parse", r)) g_object_set(parse, "config-interval", -1, nullptr);
+  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, "video/x-h264,stream-format=byte-stream,alignment=au");
+  r.settings.from = decoder == "avdec_h264" ? "h264" : decoder == "avdec_h265" ? "h265" : decoder;
+  r.settings.codec = "h264";
+  r.settings.bitrate_kbps = c.bitrate_kbps;
+  r.settings.width = c.width;
+  r.settings.height = c.height;
+  r.settings.fps = c.fps > 0 ? c.fps : static_cast<int>(fps + 0.5);
+  r.settings.encoder = c.encoder;
+  r.settings_text = fmt::format("{} → h264 ({}, {}), {}x{}, {} kbit/s, {} fps", r.settings.from, c.encoder, c.preset,
+                                c.width, c.height, c.bitrate_kbps, *r.settings.fps);
+  return r;
+}
+
+Recipe recipe_for(TranscodeTarget t, const Stream& s) {
+  switch (t) {
+    case TranscodeTarget::opus: return opus_recipe();
+    case TranscodeTarget::vp8: return vp8_recipe(s.config().webrtc, config::video_codec(s.camera()));
+    case TranscodeTarget::h264: return h264_recipe(s.camera());
+    case TranscodeTarget::sub: return sub_recipe(s.camera().sub, s.tee());
+  }
+  return {};
 }
 
 class Transcoder final : public Output, public std::enable_shared_from_this<Transcoder> {
@@ -136,11 +214,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   // Builds and starts the branch; false (nothing left behind) if it cannot run.
   bool build() {
     // Until they are in the pipeline the elements are only ours: every early return drops them.
-    const std::string& codec = config::video_codec(stream_->camera());
-    Recipe r = target_ == TranscodeTarget::opus ? opus_recipe()
-               : target_ == TranscodeTarget::h264
-                   ? h264_recipe(stream_->camera())
-                   : vp8_recipe(stream_->config().webrtc, codec);
+    Recipe r = recipe_for(target_, *stream_);
     GstElement* pipeline = stream_->pipeline();
     in_tee_ = r.from_audio ? stream_->audio_tee() : stream_->tee();
     if (!pipeline || !in_tee_) return false;
@@ -173,7 +247,8 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
     if (!r.from_audio) add_keyframe_gate(qsink.get(), true);  // the decoder starts on a keyframe
     gst::add_ghost_pad(bin.get(), "sink", qsink.get());
     encoder_src_ = gst::static_pad(r.encoder, "src");  // keyframe requests are sent here
-    gst::add_ghost_pad(bin.get(), "src", r.last ? gst::static_pad(r.last, "src").get() : encoder_src_.get());
+    gst::PadPtr last_src = gst::static_pad(r.chain.back().get(), "src");  // the encoder or what follows it
+    gst::add_ghost_pad(bin.get(), "src", last_src.get());
     // Count output frames (the viewers' figure of what the encoder does).
     gst::add_probe(encoder_src_.get(), GST_PAD_PROBE_TYPE_BUFFER,
                    gst::weak_member(shared_from_this(), &Transcoder::frames_),
@@ -313,8 +388,28 @@ const char* transcode_kind(TranscodeTarget t) {
     case TranscodeTarget::opus: return "webrtc-opus";
     case TranscodeTarget::vp8: return "webrtc-vp8";
     case TranscodeTarget::h264: return "h264";
+    case TranscodeTarget::sub: return "sub";
   }
-  return "?";
+  return "transcode";
+}
+
+std::string video_decoder_for(GstElement* tee) {
+  if (!tee) return {};
+  gst::PadPtr pad = gst::static_pad(tee, "sink");
+  if (!pad) return {};
+  // The caps flowing, or before the first frame those the stream core's capsfilter allows.
+  auto caps = gst::CapsPtr::adopt(gst_pad_get_current_caps(pad.get()));
+  if (!caps) caps = gst::CapsPtr::adopt(gst_pad_peer_query_caps(pad.get(), nullptr));
+  if (!caps || gst_caps_is_any(caps.get()) || gst_caps_get_size(caps.get()) == 0) return {};
+  const std::string name = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
+  if (name == "video/x-h264") return "avdec_h264";
+  if (name == "video/x-h265") return "avdec_h265";
+  return {};
+}
+
+void request_transcode_keyframe(const std::shared_ptr<Stream>& s, TranscodeTarget target) {
+  auto o = s->output(transcode_kind(target), [] { return std::shared_ptr<Output>(); });
+  if (auto t = std::static_pointer_cast<Transcoder>(o)) t->request_keyframe();
 }
 
 TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget target) {

@@ -4,6 +4,7 @@
 //   AAC audio → Opus          (WebRTC viewers of AAC cameras)
 //   H.264 or H.265 video → VP8 (browsers without H.264: Firefox without OpenH264)
 //   H.265 video → H.264       (H.265 cameras: browsers without H.265, HLS)
+//   camera video → smaller H.264 (the sub stream, camera.sub: rtsp://…/{id}_sub, ?quality=sub)
 // A transcoder starts with its first viewer (acquire) and stops kLingerMs after the last
 // hold is dropped. It is an Output of the stream (shown in GET /streams/{id} under
 // source.outputs.<kind>) and is torn down with the pipeline. GLib thread unless noted.
@@ -18,9 +19,9 @@
 
 namespace camrelay::media {
 
-enum class TranscodeTarget { opus, vp8, h264 };
+enum class TranscodeTarget { opus, vp8, h264, sub };
 
-// The kind name it is registered under: "webrtc-opus", "webrtc-vp8", "h264".
+// The kind name it is registered under: "webrtc-opus", "webrtc-vp8", "h264", "sub".
 const char* transcode_kind(TranscodeTarget t);
 
 struct TranscodeTap {
@@ -39,5 +40,11 @@ TranscodeTap acquire_transcode(const std::shared_ptr<Stream>& s, TranscodeTarget
 // takes nothing else: the stream's own tee for an H.264 camera (no hold, keyframes from the
 // camera), the shared H.265 → H.264 transcode for an H.265 camera. Empty tee: none.
 TranscodeTap acquire_h264(const std::shared_ptr<Stream>& s);
+// Asks the running transcoder of `target` for a keyframe (nothing if none runs). Any thread.
+void request_transcode_keyframe(const std::shared_ptr<Stream>& s, TranscodeTarget target);
+
+// The decoder factory for the video on `tee` (its sink pad's caps: video/x-h264 →
+// avdec_h264); "" if the caps are not known yet or no decoder is known for them.
+std::string video_decoder_for(GstElement* tee);
 
 }  // namespace camrelay::media

@@ -155,8 +155,10 @@ void WebrtcViewer::build() {
   if (!pipeline || !tee) return fail("the stream is not running");
 
   // What goes on which m-line. An H.265 camera's video goes out as it is to a browser that
-  // offers H.265, else as H.264 from the shared transcode (or VP8).
-  const bool h265_camera = config::video_codec(stream_->camera()) == "H265";
+  // offers H.265, else as H.264 from the shared transcode (or VP8). The sub stream is H.264
+  // whatever the camera sends.
+  const bool h265_camera =
+      config::video_codec(stream_->camera()) == "H265" && opts_.quality != model::Quality::sub;
   const std::string audio_codec = opts_.audio ? webrtc_audio_codec(*stream_) : std::string();
   if (!opts_.remote_offer.empty()) {
     try {
@@ -188,15 +190,20 @@ void WebrtcViewer::build() {
   }
 
   // Where the video comes from: the camera's H.264 or H.265 as it is, or a shared transcode
-  // (VP8; H.264 from an H.265 camera).
+  // (VP8; H.264 from an H.265 camera; the sub stream: H.264 re-encoded smaller).
   const bool vp8 = plan_.video_codec == "vp8";
   const bool h265 = plan_.video_codec == "h265";
-  const bool transcoded = vp8 || (h265_camera && !h265);
+  const bool sub = !vp8 && opts_.quality == model::Quality::sub;
+  const bool transcoded = vp8 || sub || (h265_camera && !h265);
   video_tee_ = tee;
   if (transcoded) {
-    TranscodeTap tap = acquire_transcode(stream_, vp8 ? TranscodeTarget::vp8 : TranscodeTarget::h264);
-    if (!tap.tee) return fail(vp8 ? "cannot transcode the camera's video to VP8 (see the log)"
-                                   : "cannot transcode the camera's H.265 video to H.264 (see the log)");
+    const TranscodeTarget target = vp8 ? TranscodeTarget::vp8 : sub ? TranscodeTarget::sub : TranscodeTarget::h264;
+    TranscodeTap tap = acquire_transcode(stream_, target);
+    if (!tap.tee) {
+      return fail(vp8   ? "cannot transcode the camera's video to VP8 (see the log)"
+                  : sub ? "cannot run the camera's sub stream (see the log)"
+                        : "cannot transcode the camera's H.265 video to H.264 (see the log)");
+    }
     video_tee_ = tap.tee;
     video_hold_ = std::move(tap.hold);
     transcode_keyframe_ = std::move(tap.request_keyframe);
@@ -292,7 +299,7 @@ void WebrtcViewer::build() {
                    }
                    return GST_PAD_PROBE_DROP;
                  });
-  if (!transcoded && stream_->has_gop_cache()) {
+  if (!transcoded && stream_->has_gop_cache()) {  // the cache holds the camera's own GOP
     // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
     // The probe removes itself once it has replayed: no per-buffer cost afterwards.
     gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),

@@ -41,7 +41,17 @@ constexpr auto kAdmitTimeout = std::chrono::seconds(15);
 // Client threads of gst-rtsp-server's pool: clients beyond share them.
 constexpr int kClientThreads = 32;
 constexpr const char* kRole = "viewer";
-constexpr const char* kAlias = "/stream1";  // seed 002: the first camera
+constexpr const char* kAlias = "/stream1";     // seed 002: the first camera
+constexpr const char* kSubAlias = "/stream2";  // seed 002's stream2: the first camera's sub stream
+constexpr std::string_view kSubSuffix = "_sub";  // rtsp.path's {id} → {id}_sub: the sub stream
+
+// What a request path names: a camera and which of its streams.
+struct Target {
+  std::string camera;  // "" = none
+  model::Quality quality = model::Quality::main;
+  // The key of a connection's reader of it.
+  std::string key() const { return quality == model::Quality::sub ? camera + "#sub" : camera; }
+};
 
 bool is_loopback(const std::string& ip) {
   return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
@@ -78,6 +88,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   struct Mount {
     std::string path;
     std::string camera;
+    model::Quality quality = model::Quality::main;
     gst::Ptr<GstRTSPMediaFactory> factory;
     std::mutex mu;                                   // guards the two below
     std::shared_ptr<model::H264Feed> feed;           // the camera's tap, from the latest reader
@@ -101,7 +112,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   };
   // One RTSP connection: its readers (one per camera) and the credentials it proved.
   struct Client {
-    std::map<std::string, std::shared_ptr<service::RtspReader>> readers;  // camera id → reader
+    std::map<std::string, std::shared_ptr<service::RtspReader>> readers;  // Target::key() → reader
     std::string authorization;               // the header that was accepted
     std::optional<auth::Principal> who;      // ... and who it proved
     std::string rejected;                    // the header last refused (not checked twice)
@@ -124,8 +135,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       : cfg(c), streams(std::move(s)), accounts(c.auth.disabled ? nullptr : std::move(a)) {}
 
   // ---- paths ----
-  // The camera a request path names: rtsp.path with {id}, or the /stream1 alias. "" = none.
-  std::string camera_of(std::string path) const {
+  // The camera a request path names: rtsp.path with {id} (or {id}_sub: its sub stream; a
+  // camera whose id really ends in _sub wins), or the /stream1 and /stream2 aliases.
+  Target target_of(std::string path) const {
     if (path.size() > 1 && path.back() == '/') path.pop_back();
     auto m = streams.lock();
     if (!m) return {};
@@ -135,27 +147,34 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (path.size() > prefix.size() + suffix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-      if (valid_camera_id(id) && m->has_camera(id)) return id;
+      if (valid_camera_id(id) && m->has_camera(id)) return {id, model::Quality::main};
+      if (id.size() > kSubSuffix.size() && id.ends_with(kSubSuffix)) {
+        id.resize(id.size() - kSubSuffix.size());
+        if (valid_camera_id(id) && m->has_camera(id)) return {id, model::Quality::sub};
+      }
     }
-    if (path == kAlias) return m->first_camera();
+    if (path == kAlias) return {m->first_camera(), model::Quality::main};
+    if (path == kSubAlias) return {m->first_camera(), model::Quality::sub};
     return {};
   }
 
   // The mount for `path` (made on first use). A mount whose feed has ended (the camera's
   // stream stopped, or its tap went idle) is replaced by a fresh one, so that a new client
   // never gets the factory's cached media of a stream that is gone.
-  std::shared_ptr<Mount> mount(const std::string& path, const std::string& camera) {
+  std::shared_ptr<Mount> mount(const std::string& path, const Target& target) {
+    const std::string& camera = target.camera;
     std::string key = path;
     if (key.size() > 1 && key.back() == '/') key.pop_back();
     std::lock_guard lk(mu_);
     auto& m = mounts_[key];
-    if (m && m->camera == camera) {
+    if (m && m->camera == camera && m->quality == target.quality) {
       std::lock_guard mlk(m->mu);
       if (!m->feed || !m->feed->closed()) return m;
     }
     m = std::make_shared<Mount>();
     m->path = key;
     m->camera = camera;
+    m->quality = target.quality;
     m->factory = gst::Ptr<GstRTSPMediaFactory>::adopt(gst_rtsp_media_factory_new());
     GstRTSPMediaFactory* f = m->factory.get();
     gst_rtsp_media_factory_set_launch(f, launch_line(m->codec).c_str());
@@ -323,12 +342,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   GstRTSPStatusCode on_describe(GstRTSPClient* client, GstRTSPContext* ctx) {
     if (!ctx->uri || !ctx->uri->abspath) return GST_RTSP_STS_BAD_REQUEST;
     const std::string path = ctx->uri->abspath;
-    const std::string camera = camera_of(path);
+    const Target target = target_of(path);
+    const std::string& camera = target.camera;
     if (camera.empty()) {
       lg()->info("RTSP DESCRIBE {}: no such camera", path);
       return GST_RTSP_STS_NOT_FOUND;
     }
-    auto m = mount(path, camera);
+    auto m = mount(path, target);
     if (accounts) {
       auto p = who(client, ctx);
       if (!p) return GST_RTSP_STS_OK;  // the server's auth check answers 401 with the challenge
@@ -341,7 +361,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       std::lock_guard lk(mu_);
       auto it = clients_.find(client);
       if (it != clients_.end()) {
-        auto r = it->second.readers.find(camera);
+        auto r = it->second.readers.find(target.key());
         if (r != it->second.readers.end() && !r->second->ended()) {
           std::lock_guard mlk(m->mu);
           if (!m->feed || m->feed->closed()) m->use_feed(r->second->feed());
@@ -353,6 +373,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (!mgr) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
     service::ReaderRequest req;
     req.camera_id = camera;
+    req.quality = target.quality;
     req.user_agent = header(ctx->request, GST_RTSP_HDR_USER_AGENT);
     if (GstRTSPConnection* c = gst_rtsp_client_get_connection(client)) req.ip = gst_rtsp_connection_get_ip(c);
     using Result = std::pair<std::exception_ptr, std::shared_ptr<service::RtspReader>>;
@@ -387,7 +408,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     {
       std::lock_guard lk(mu_);
       if (stopped_) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
-      auto& slot = clients_[client].readers[camera];
+      auto& slot = clients_[client].readers[target.key()];
       old = std::move(slot);  // an ended reader of the same camera: it leaves (outside the lock)
       slot = std::move(reader);
     }

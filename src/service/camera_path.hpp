@@ -91,7 +91,8 @@ class CameraPath : public std::enable_shared_from_this<CameraPath> {
   // readers (path_readers.cpp)
   // Limits and the on-demand start; throws Error. The slot gives the place back unless
   // kept once the reader is added.
-  ReaderCensus::Slot admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip);
+  ReaderCensus::Slot admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip,
+                           model::Quality quality = model::Quality::main);
   WebrtcReader* find_webrtc(const std::string& viewer_id);  // nullptr: no such WebRTC reader
   ReaderRecord new_record(ReaderKind kind, std::string viewer_id, const std::string& user_agent,
                           const std::string& ip) const;

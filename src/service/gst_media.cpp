@@ -58,14 +58,14 @@ class GstStream final : public StreamPort {
   void set_target_bitrate(int kbps) override { s_->set_target_bitrate(kbps); }
   void restart_source(std::string why) override { s_->restart_source(std::move(why)); }
   model::SourceFigures source_figures() const override { return s_->source_figures(); }
-  std::shared_ptr<model::HlsFeed> hls(bool create) override {
-    return create ? media::hls_output(s_) : media::find_hls_output(s_);
+  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q) override {
+    return create ? media::hls_output(s_, q) : media::find_hls_output(s_, q);
   }
-  std::shared_ptr<model::PictureFeed> pictures(bool create) override {
-    return create ? media::mjpeg_output(s_) : media::find_mjpeg_output(s_);
+  std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality q) override {
+    return create ? media::mjpeg_output(s_, q) : media::find_mjpeg_output(s_, q);
   }
-  std::shared_ptr<model::H264Feed> h264(bool create) override {
-    return create ? media::rtsp_tap(s_) : media::find_rtsp_tap(s_);
+  std::shared_ptr<model::H264Feed> h264(bool create, model::Quality q) override {
+    return create ? media::rtsp_tap(s_, q) : media::find_rtsp_tap(s_, q);
   }
   std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
     auto r = media::Recorder::create(s_, std::move(opts), std::move(events));

@@ -14,6 +14,7 @@
 #include "camrelay/media/webrtc_viewer.hpp"  // ViewerOptions, ViewerCallbacks (plain structs)
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/figures.hpp"
+#include "camrelay/model/quality.hpp"
 #include "camrelay/model/source_figures.hpp"
 
 namespace camrelay::media {
@@ -60,11 +61,12 @@ class StreamPort {
   virtual void restart_source(std::string why) = 0;
   // The source's own figures, its retries and the running outputs.
   virtual model::SourceFigures source_figures() const = 0;
-  // The on-demand outputs; `create` starts one if none runs. nullptr once torn down.
-  virtual std::shared_ptr<model::HlsFeed> hls(bool create) = 0;
-  virtual std::shared_ptr<model::PictureFeed> pictures(bool create) = 0;
+  // The on-demand outputs of the camera's video (main) or of its sub stream (sub: they hold
+  // the sub transcoder while they run); `create` starts one if none runs. nullptr once torn down.
+  virtual std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q) = 0;
+  virtual std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality q) = 0;
   // The H.264 tap for RTSP clients (media::RtspTap), same rules.
-  virtual std::shared_ptr<model::H264Feed> h264(bool create) = 0;
+  virtual std::shared_ptr<model::H264Feed> h264(bool create, model::Quality q) = 0;
   // Starts recording this stream (events from media threads); nullptr once torn down or
   // while a recording still leaves it.
   virtual std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) = 0;

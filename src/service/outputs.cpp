@@ -9,9 +9,13 @@ namespace camrelay::service {
 StreamOutputs::StreamOutputs(std::shared_ptr<StreamPort> stream) : stream_(std::move(stream)) {}
 StreamOutputs::~StreamOutputs() = default;
 
-std::shared_ptr<model::HlsFeed> StreamOutputs::hls(bool create) const { return stream_->hls(create); }
+std::shared_ptr<model::HlsFeed> StreamOutputs::hls(bool create, model::Quality quality) const {
+  return stream_->hls(create, quality);
+}
 
-std::shared_ptr<model::PictureFeed> StreamOutputs::pictures(bool create) const { return stream_->pictures(create); }
+std::shared_ptr<model::PictureFeed> StreamOutputs::pictures(bool create, model::Quality quality) const {
+  return stream_->pictures(create, quality);
+}
 
 std::string scale_jpeg(const std::string& jpeg, int width, int quality) {
   return media::scale_jpeg(jpeg, width, quality);

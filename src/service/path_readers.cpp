@@ -28,6 +28,7 @@ ViewerInfo Reader::info() const {
   i.ip = rec_.ip;
   i.connected_at = rec_.connected_at;
   i.owner = rec_.owner;
+  i.quality = rec_.quality;
   fill(i);
   return i;
 }
@@ -115,8 +116,12 @@ void HttpReader::release(const std::string&) {
 // Limits (per camera here, daemon-wide and per IP in the census, which registers the
 // reader) and the on-demand start of a stopped stream. The caller keeps the slot once it
 // has added the reader (add_reader); any failure before gives the place back.
-ReaderCensus::Slot CameraPath::admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip) {
+ReaderCensus::Slot CameraPath::admit(ReaderKind kind, const std::string& viewer_id, const std::string& ip,
+                                     model::Quality quality) {
   if (ctx_->shutting_down || retired_) throw Error(Errc::unavailable, "the daemon is shutting down");
+  if (quality == model::Quality::sub && !cam_.sub.enabled) {
+    throw Error(Errc::not_found, "camera '" + id_ + "' has no sub stream (its sub.enabled is false)");
+  }
   const auto& w = ctx_->cfg.webrtc;
   auto slot = ctx_->census.join(viewer_id, id_, kind, ip, w.max_viewers_total, w.max_viewers_per_ip);
   if (static_cast<int>(readers_.size()) >= w.max_viewers_per_stream) {
@@ -178,7 +183,7 @@ void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
   post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
     try {
       const std::string vid = req.id.empty() ? random_id("v_") : req.id;
-      auto slot = p.admit(req.kind, vid, req.ip);  // limits first: a full camera answers 503 whatever the offer
+      auto slot = p.admit(req.kind, vid, req.ip, req.quality);  // limits first: a full camera answers 503 whatever the offer
       std::string remote_ufrag;
       if (!req.offer_sdp.empty()) {
         try {
@@ -189,6 +194,7 @@ void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       }
       auto rec = p.new_record(req.kind, vid, req.user_agent, req.ip);
       rec.owner = req.owner;
+      rec.quality = req.quality;
       rec.on_closed = std::move(req.on_closed);
       auto r = std::make_unique<WebrtcReader>(std::move(rec), std::move(remote_ufrag));
 
@@ -208,6 +214,7 @@ void CameraPath::add_viewer(ViewerRequest req, Reply<ViewerInfo> reply) {
       opts.id = vid;
       opts.remote_offer = std::move(req.offer_sdp);
       opts.video_codecs = std::move(req.video_codecs);
+      opts.quality = req.quality;
       opts.bandwidth_max_kbps = p.bandwidth_.max_kbps;
       opts.bandwidth_min_kbps = p.bandwidth_.min_kbps;
       r->attach(p.stream_->add_viewer(p.ctx_->cfg.webrtc, std::move(opts), std::move(cb)));
@@ -339,19 +346,20 @@ void CameraPath::attach_mjpeg(ReaderRequest req, std::function<void()> wake,
   post([req = std::move(req), wake = std::move(wake), reply = std::move(reply)](CameraPath& p) mutable {
     try {
       const std::string vid = random_id("v_");
-      auto slot = p.admit(ReaderKind::mjpeg, vid, req.ip);
+      auto slot = p.admit(ReaderKind::mjpeg, vid, req.ip, req.quality);
       if (!p.stream_) throw Error(Errc::unavailable, "camera '" + p.id_ + "' is not running");
       // An output that is closing (idle, or its stream stopping) refuses subscribers: the
       // next call makes a fresh one.
       std::shared_ptr<model::PictureFeed> out;
       std::uint64_t sub = 0;
       for (int i = 0; i < 3 && !sub; ++i) {
-        out = p.stream_->pictures(true);
+        out = p.stream_->pictures(true, req.quality);
         if (!out) break;
         sub = out->subscribe(wake);
       }
       if (!sub) throw Error(Errc::unavailable, "camera '" + p.id_ + "' stopped; retry");
       auto rec = p.new_record(ReaderKind::mjpeg, vid, req.user_agent, req.ip);
+      rec.quality = req.quality;
       rec.on_closed = [wake](std::string) {
         if (wake) wake();  // the session sees counters()->ended
       };
@@ -380,16 +388,18 @@ void CameraPath::attach_feed(ReaderRequest req, ReaderKind kind, Reply<std::shar
         throw Error(Errc::invalid_argument, "camera '" + p.id_ + "' is itself a composed camera");
       }
       const std::string vid = random_id("v_");
-      auto slot = p.admit(kind, vid, req.ip);
+      auto slot = p.admit(kind, vid, req.ip, req.quality);
       if (!p.stream_) throw Error(Errc::unavailable, "camera '" + p.id_ + "' is not running");
       // A tap that is closing (idle, or its stream stopping) is replaced by a fresh one.
       std::shared_ptr<model::H264Feed> feed;
       for (int i = 0; i < 3; ++i) {
-        feed = p.stream_->h264(true);
+        feed = p.stream_->h264(true, req.quality);
         if (!feed || !feed->closed()) break;
       }
       if (!feed || feed->closed()) throw Error(Errc::unavailable, "camera '" + p.id_ + "' stopped; retry");
-      auto r = std::make_unique<HttpReader>(p.new_record(kind, vid, req.user_agent, req.ip));
+      auto rec = p.new_record(kind, vid, req.user_agent, req.ip);
+      rec.quality = req.quality;
+      auto r = std::make_unique<HttpReader>(std::move(rec));
       auto counters = r->counters();
       p.add_reader(std::move(r), "");
       slot.keep();
@@ -406,14 +416,18 @@ void CameraPath::attach_feed(ReaderRequest req, ReaderKind kind, Reply<std::shar
 void CameraPath::hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply) {
   post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
     try {
-      const std::string key = req.ip + '\n' + req.user_agent.substr(0, 512);
+      // One reader per client and quality (a page may play both streams).
+      const std::string key = req.ip + '\n' + req.user_agent.substr(0, 512) +
+                              (req.quality == model::Quality::sub ? "\nsub" : "");
       HttpReader* r = nullptr;
       if (auto it = p.hls_clients_.find(key); it != p.hls_clients_.end()) {
         r = it->second;
       } else {
         const std::string vid = random_id("v_");
-        auto slot = p.admit(ReaderKind::hls, vid, req.ip);
-        auto n = std::make_unique<HttpReader>(p.new_record(ReaderKind::hls, vid, req.user_agent, req.ip));
+        auto slot = p.admit(ReaderKind::hls, vid, req.ip, req.quality);
+        auto rec = p.new_record(ReaderKind::hls, vid, req.user_agent, req.ip);
+        rec.quality = req.quality;
+        auto n = std::make_unique<HttpReader>(std::move(rec));
         n->client_key = key;
         r = &static_cast<HttpReader&>(p.add_reader(std::move(n), ""));
         slot.keep();

@@ -33,6 +33,7 @@ struct ReaderRecord {
   std::string user_agent;
   std::string ip;
   std::string owner;              // ViewerRequest::owner (WHEP resources)
+  model::Quality quality = model::Quality::main;  // the camera's stream or its sub stream
   std::int64_t connected_at = 0;  // unix s (join time)
   std::int64_t created_mono_ms = 0;
   std::function<void(std::string reason)> on_closed;  // tells the client it ended

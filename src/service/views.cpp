@@ -121,6 +121,8 @@ json to_json(const model::TranscodeFigures& f) {
   if (f.width) j["width"] = *f.width > 0 ? json(*f.width) : json("camera");
   if (f.height) j["height"] = *f.height > 0 ? json(*f.height) : json("camera");
   if (f.deadline) j["deadline"] = *f.deadline;
+  if (f.fps) j["fps"] = *f.fps;
+  if (f.encoder) j["encoder"] = *f.encoder;
   j["viewers"] = f.viewers;
   j["frames_out"] = f.frames_out;
   j["dropped_in"] = f.dropped_in;
@@ -274,15 +276,18 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"user_agent", v.user_agent},
                       {"ip_address", v.ip},
                       {"connected_at", v.connected_at},
-                      {"state", model::to_string(v.state)}};
+                      {"state", model::to_string(v.state)},
+                      {"quality", model::to_string(v.quality)}};
   if (!is_webrtc(v.kind)) {
     // MJPEG pictures are made from the camera's video; RTSP carries it as it is, and so does
-    // HLS, except for an H.265 camera's (H.264 from the shared transcode). None has audio.
+    // HLS, except for an H.265 camera's (H.264 from the shared transcode) and the sub stream
+    // (H.264 re-encoded smaller). None has audio.
     const bool mjpeg = v.kind == ReaderKind::mjpeg;
+    const bool sub = v.quality == model::Quality::sub;
     const bool hls_of_h265 = v.kind == ReaderKind::hls && v.camera_codec == "H265";
     j["ice_state"] = nullptr;
-    j["video"] = {{"codec", mjpeg ? "JPEG" : hls_of_h265 ? "H264" : v.camera_codec},
-                  {"mode", mjpeg || hls_of_h265 ? "transcoded" : "passthrough"}};
+    j["video"] = {{"codec", mjpeg ? "JPEG" : (hls_of_h265 || sub) ? "H264" : v.camera_codec},
+                  {"mode", mjpeg || hls_of_h265 || sub ? "transcoded" : "passthrough"}};
     j["audio"] = nullptr;
     nlohmann::json st = {{"bytes_sent", v.http.bytes_sent}};
     if (mjpeg) {

@@ -110,6 +110,8 @@ test('bad settings get 400 naming the key; unknown cameras 404', withDaemons(asy
     [{ video: { keyframe_interval_s: 100 } }, 'video.keyframe_interval_s'],
     [{ video: { colour: 'red' } }, 'video.colour'],
     [{ latency_mode: 'low' }, 'latency_mode'],
+    [{ sub: { width: 5 } }, 'sub.width'],
+    [{ sub: { encoder: 'vaapi' } }, 'sub.encoder'],
     [{ bitrate: 1 }, 'bitrate'],
     [[1, 2], 'object'],
   ];
@@ -122,6 +124,12 @@ test('bad settings get 400 naming the key; unknown cameras 404', withDaemons(asy
   assert.equal(notJson.status, 400, notJson.text);
   assert.equal((await d.get('/streams/nope/settings')).status, 404);
   assert.equal((await put(d, 'nope', { video: { fps: 5 } })).status, 404);
+  // The sub stream's settings (camera.sub) are part of the document.
+  const sub = await put(d, 'cam1', { sub: { width: 480, height: 270, bitrate_kbps: 300 } });
+  assert.equal(sub.status, 200, sub.text);
+  assert.equal(sub.body.sub.width, 480);
+  assert.equal(sub.body.sub.bitrate_kbps, 300);
+  assert.equal((await d.get('/streams/cam1/settings')).body.sub.height, 270);
   // Nothing bad was kept.
   assert.equal((await d.get('/streams/cam1/settings')).body.video.width, 320);
   // An API camera's settings are its own: DELETE is a conflict, PUT changes the camera.

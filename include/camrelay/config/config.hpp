@@ -142,6 +142,21 @@ struct CameraRecord {
   bool operator==(const CameraRecord&) const = default;
 };
 
+// The camera's lower-quality sub stream (issue 17): decoded and re-encoded once per stream,
+// only while someone watches it (rtsp://…/{id}_sub, ?quality=sub), shared by its viewers.
+struct SubStream {
+  bool enabled = true;
+  int width = 640;
+  int height = 360;
+  int fps = 0;                                   // 0 = the camera's rate
+  int bitrate_kbps = 500;
+  double keyframe_interval_s = 1.0;
+  std::string encoder = "x264";                  // x264 (the only one for now)
+  std::string profile = "constrained-baseline";  // constrained-baseline | baseline | main | high
+  std::string preset = "ultrafast";              // x264's speed presets: ultrafast … veryslow
+  bool operator==(const SubStream&) const = default;
+};
+
 struct Camera {
   std::string id;    // [A-Za-z0-9_-]{1,64}, unique
   std::string name;  // defaults to id
@@ -155,6 +170,7 @@ struct Camera {
   // RTP/RTSP cameras: "low" | "normal" | "high" (jitter buffer 100/500/2000 ms); "" = the
   // source's own (rtsp.latency_ms, 200; RTP 50 ms).
   std::string latency_mode;
+  SubStream sub;
   bool operator==(const Camera&) const = default;
 };
 

@@ -2,7 +2,8 @@
 #include "camrelay/gst/layer.hpp"  // below the service only
 // On-demand HLS output of a stream: a tee branch `queue(leaky) → mpegtsmux → appsink`
 // whose segmenter (src/media/hls_segmenter.hpp) writes MPEG-TS segments and index.m3u8
-// under <data_dir>/hls/<camera>/. Started by the first
+// under <data_dir>/hls/<camera>/ (the sub stream's, kind "hls-sub": <data_dir>/hls/<camera>.sub/;
+// camera ids have no dot). Started by the first
 // playlist request (or with the stream when hls.always is set), stopped hls.idle_stop_s
 // after the last request and whenever the stream stops; its folder is removed then (and
 // when the output fails to start).
@@ -25,6 +26,7 @@
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/hls_playlist.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/media/video_input.hpp"
 
 namespace camrelay::media {
 
@@ -32,7 +34,8 @@ namespace camrelay::media {
 using model::valid_hls_segment_name;
 
 std::filesystem::path hls_root(const config::Config& cfg);  // <data_dir>/hls
-std::filesystem::path hls_dir(const config::Config& cfg, const std::string& camera_id);
+std::filesystem::path hls_dir(const config::Config& cfg, const std::string& camera_id,
+                              Quality quality = Quality::main);
 // Removes <data_dir>/hls and everything below (leftovers of a previous run). Never throws.
 void hls_clean_root(const config::Config& cfg);
 
@@ -40,7 +43,8 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
  public:
   enum class State { starting, running, failed, stopped };
 
-  HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id);
+  HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
+            Quality quality = Quality::main);
   ~HlsOutput() override;
 
   // A playlist or segment request: keeps the output alive for hls.idle_stop_s. Any thread.
@@ -75,6 +79,8 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   std::weak_ptr<Stream> stream_;
   const config::Config& cfg_;
   std::string camera_id_;
+  Quality quality_;
+  std::string kind_;  // "hls" | "hls-sub"
   std::filesystem::path dir_;
   std::uint64_t gen_;
   std::atomic<State> state_{State::starting};
@@ -89,16 +95,14 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   // GLib thread only.
   gst::ElementPtr bin_;      // "hls-<camera>", in the stream's pipeline while running
   gst::RequestPad tee_pad_;  // the tee pad feeding bin_ (moved into detach_branch on stop)
-  // Keeps an H.265 camera's shared H.264 transcoder running while HLS reads its tee (empty
-  // for an H.264 camera).
-  std::shared_ptr<void> video_hold_;
+  VideoInput input_;         // the tee bin_ hangs off (sub: holds the transcoder)
   guint timer_ = 0;
 };
 
-// The stream's HLS output, created and started if there is none; nullptr once the
-// stream has been torn down.
-std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream);
+// The stream's HLS output of `quality`, created and started if there is none; nullptr
+// once the stream has been torn down.
+std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main);
 // The stream's HLS output if one runs (nullptr otherwise); never creates one.
-std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream);
+std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main);
 
 }  // namespace camrelay::media

@@ -1,6 +1,7 @@
 #pragma once
 #include "camrelay/gst/layer.hpp"  // below the service only
-// MJPEG and JPEG snapshots. One branch per stream, shared by every client:
+// MJPEG and JPEG snapshots. One branch per stream and quality (the camera's video, or its
+// sub stream: kind "mjpeg-sub", video_input.hpp), shared by every client:
 //   queue(leaky) → keyframe gate → avdec_h264 → videoconvert → videorate → videoscale →
 //   capsfilter(mjpeg.fps, mjpeg.width/height) → jpegenc(mjpeg.quality) → appsink(drop, 1)
 // The appsink's latest JPEG is kept as a shared immutable buffer; clients are woken and
@@ -25,6 +26,7 @@
 #include "camrelay/model/feeds.hpp"
 #include "camrelay/model/mjpeg_format.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/media/video_input.hpp"
 
 namespace camrelay::media {
 
@@ -44,7 +46,8 @@ class MjpegOutput final : public Output, public model::PictureFeed, public std::
 
   using Frame = model::PictureFeed::Frame;
 
-  MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id);
+  MjpegOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
+              Quality quality = Quality::main);
   ~MjpegOutput() override;
 
   Frame latest() const override;
@@ -80,6 +83,8 @@ class MjpegOutput final : public Output, public model::PictureFeed, public std::
   std::weak_ptr<Stream> stream_;
   const config::Config& cfg_;
   std::string camera_id_;
+  Quality quality_;
+  std::string kind_;  // "mjpeg" | "mjpeg-sub"
   mutable std::mutex mu_;
   Frame latest_;
   std::map<std::uint64_t, std::function<void()>> subs_;
@@ -92,12 +97,14 @@ class MjpegOutput final : public Output, public model::PictureFeed, public std::
   // GLib thread only.
   gst::ElementPtr bin_;      // "mjpeg-<camera>", in the stream's pipeline while running
   gst::RequestPad tee_pad_;  // the tee pad feeding bin_ (moved into detach_branch on stop)
+  VideoInput input_;         // the tee bin_ hangs off (sub: holds the transcoder)
   guint timer_ = 0;
 };
 
-// The stream's MJPEG output, created and started if there is none; nullptr once the
-// stream has been torn down.
-std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream);
-std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream);
+// The stream's MJPEG output of `quality`, created and started if there is none; nullptr
+// once the stream has been torn down.
+std::shared_ptr<MjpegOutput> mjpeg_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main);
+std::shared_ptr<MjpegOutput> find_mjpeg_output(const std::shared_ptr<Stream>& stream,
+                                               Quality quality = Quality::main);
 
 }  // namespace camrelay::media

@@ -24,6 +24,7 @@
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/offer.hpp"
 #include "camrelay/media/stream.hpp"
+#include "camrelay/model/quality.hpp"
 
 namespace camrelay::media {
 
@@ -47,6 +48,9 @@ struct ViewerOptions {
   // Server-offer mode: the video codecs the browser decodes, lower case ("h264", "vp8");
   // empty = assume H.264. Without H.264 but with VP8 the viewer gets the VP8 transcode.
   std::vector<std::string> video_codecs;
+  // sub: H.264 from the camera's sub stream (camera.sub, the shared sub transcoder). A
+  // viewer that gets VP8 gets the VP8 transcode either way (webrtc.vp8_width/height).
+  model::Quality quality = model::Quality::main;
   int bandwidth_max_kbps = 5000;
   int bandwidth_min_kbps = 500;
 };
@@ -116,8 +120,8 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   gst::RequestPad audio_tee_pad_;
   std::shared_ptr<void> audio_hold_;  // keeps a shared transcoder alive
   GstElement* video_tee_ = nullptr;   // borrowed: the stream's tee or a video transcoder's
-  std::shared_ptr<void> video_hold_;  // keeps the shared video transcoder (VP8, H.264) alive
-  std::function<void()> transcode_keyframe_;  // asks the transcoder's encoder (VP8, H.264) for a keyframe
+  std::shared_ptr<void> video_hold_;  // keeps the shared video transcoder (VP8, H.264, sub) alive
+  std::function<void()> transcode_keyframe_;  // asks the transcoder's encoder (VP8, H.264, sub) for a keyframe
   gst::Ptr<GObject> rtp_session_;    // RTPSession (RTCP signals)
   gst::ElementPtr twcc_session_;     // the rtpsession element (twcc-stats)
   unsigned stats_timer_ = 0;

@@ -88,6 +88,8 @@ struct TranscodeFigures {
   std::optional<int> bitrate_kbps;  // VP8
   std::optional<int> width, height;
   std::optional<std::string> deadline;
+  std::optional<int> fps;               // the sub stream's output rate
+  std::optional<std::string> encoder;   // the sub stream's encoder (x264)
   int viewers = 0;
   std::uint64_t frames_out = 0, dropped_in = 0, keyframes_requested = 0;
   double uptime_s = 0;
@@ -115,7 +117,7 @@ struct RtspServeFigures {
 using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures, RtspServeFigures>;
 
 struct NamedOutput {
-  std::string kind;  // hls | mjpeg | rtsp | webrtc-opus | webrtc-vp8 | record
+  std::string kind;  // hls | mjpeg | rtsp | webrtc-opus | webrtc-vp8 | record | sub | hls-sub | mjpeg-sub | rtsp-sub
   OutputFigures figures;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "camrelay/model/feeds.hpp"
+#include "camrelay/model/quality.hpp"
 
 namespace camrelay::service {
 
@@ -18,9 +19,10 @@ class StreamOutputs {
   ~StreamOutputs();
   // The stream's HLS output; started if `create` and none runs. nullptr: none runs (and
   // !create), or the stream has been torn down. Any thread.
-  std::shared_ptr<model::HlsFeed> hls(bool create) const;
+  // `quality` sub: the HLS output of the camera's sub stream (camera.sub).
+  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality quality = model::Quality::main) const;
   // The stream's JPEG branch (MJPEG clients, snapshots), same rules. Any thread.
-  std::shared_ptr<model::PictureFeed> pictures(bool create) const;
+  std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality quality = model::Quality::main) const;
 
  private:
   std::shared_ptr<StreamPort> stream_;

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "camrelay/model/feeds.hpp"
+#include "camrelay/model/quality.hpp"
 
 namespace camrelay::service {
 
@@ -53,6 +54,8 @@ struct ReaderRequest {
   std::string camera_id;
   std::string user_agent;
   std::string ip;
+  // main: the camera's video; sub: its sub stream (camera.sub; not_found when disabled).
+  model::Quality quality = model::Quality::main;
 };
 
 // An MJPEG client attached to a camera. RAII: destroying the handle detaches it (the

@@ -141,6 +141,7 @@ struct ViewerRequest {
   std::string offer_sdp;    // WHEP: the browser's offer; empty = the server offers
   std::string owner;        // who created it (an opaque key of the HTTP layer: WHEP PATCH/DELETE)
   std::vector<std::string> video_codecs;  // server offers: what the browser decodes ("h264", "vp8")
+  model::Quality quality = model::Quality::main;  // sub: the camera's sub stream (camera.sub)
   std::function<void(std::string sdp)> on_local_description;
   std::function<void(unsigned mline, std::string candidate)> on_ice_candidate;
   std::function<void(model::PeerState state)> on_state;
@@ -170,6 +171,7 @@ struct ViewerInfo {
   std::string remote_ice_ufrag;  // WHEP offers (not shown in JSON)
   std::string owner;             // ViewerRequest::owner (not shown in JSON)
   std::string camera_codec = "H264";  // the camera's video codec (HLS/RTSP readers' "video")
+  model::Quality quality = model::Quality::main;  // which of the camera's streams it reads
   model::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
 };

@@ -20,6 +20,15 @@ std::string error_of(const std::function<void()>& f) {
   return {};
 }
 
+TEST(Decode, Quality) {
+  EXPECT_EQ(decode_quality(nullptr), model::Quality::main);
+  const std::string main = "main", sub = "sub", bogus = "bogus", empty;
+  EXPECT_EQ(decode_quality(&main), model::Quality::main);
+  EXPECT_EQ(decode_quality(&sub), model::Quality::sub);
+  EXPECT_THAT(error_of([&] { decode_quality(&bogus); }), HasSubstr("quality"));
+  EXPECT_THAT(error_of([&] { decode_quality(&empty); }), HasSubstr("quality"));
+}
+
 TEST(Decode, JsonObjectOf) {
   EXPECT_EQ(json_object_of(""), json::object());
   EXPECT_EQ(json_object_of(" \r\n"), json::object());

@@ -21,6 +21,11 @@ TEST(SignalingMessages, Watch) {
   EXPECT_EQ(invalid_code(R"({"type":"watch","camera":"../etc"})"), "invalid_message");
   EXPECT_EQ(invalid_code(R"({"type":"watch","camera":"a","codecs":"h264"})"), "invalid_message");
   EXPECT_EQ(invalid_code(R"({"type":"watch","camera":"a","codecs":[1]})"), "invalid_message");
+  EXPECT_EQ(std::get<Watch>(decode(R"({"type":"watch","camera":"a"})")).quality, camrelay::model::Quality::main);
+  EXPECT_EQ(std::get<Watch>(decode(R"({"type":"watch","camera":"a","quality":"sub"})")).quality,
+            camrelay::model::Quality::sub);
+  EXPECT_EQ(invalid_code(R"({"type":"watch","camera":"a","quality":"bogus"})"), "invalid_message");
+  EXPECT_EQ(invalid_code(R"({"type":"watch","camera":"a","quality":1})"), "invalid_message");
 }
 
 TEST(SignalingMessages, AnswerAndCandidates) {

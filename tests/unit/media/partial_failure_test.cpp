@@ -14,6 +14,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -495,6 +496,35 @@ TEST_F(PartialFailure, RtspTap) {
       }
     });
   });
+}
+
+TEST_F(PartialFailure, SubStream) {
+  // The camera's sub stream (camera.sub): the shared sub transcoder (decoder, scaler,
+  // x264, parser) feeding the RTSP tap of quality sub. Without one of its elements the
+  // transcoder and the tap fail; with all of them the tap carries 640x360 H.264.
+  each_step({"avdec_h264", "videoconvert", "videoscale", "x264enc", "h264parse"},
+            [this](Events& ev, const std::string& missing) {
+              with_stream(ev, [&](const std::shared_ptr<media::Stream>& s) {
+                WithoutElement gone(missing);
+                auto tap = media::rtsp_tap(s, media::Quality::sub);
+                ASSERT_NE(tap, nullptr);
+                auto units = std::make_shared<std::atomic<int>>(0);
+                const auto sub = tap->subscribe([units](const camrelay::model::H264Feed::Unit&) { ++*units; }, {});
+                if (missing.empty()) {
+                  ASSERT_NE(sub, 0u);
+                  EXPECT_TRUE(eventually([&] { return units->load() >= 5; })) << "no H.264 from the sub stream";
+                  const std::string caps = tap->caps();
+                  EXPECT_NE(caps.find("width=(int)640"), std::string::npos) << caps;
+                  EXPECT_NE(caps.find("height=(int)360"), std::string::npos) << caps;
+                  const auto outs = s->source_figures().outputs;
+                  EXPECT_TRUE(std::any_of(outs.begin(), outs.end(), [](const auto& o) { return o.kind == "sub"; }))
+                      << "the transcoder is an output of the stream";
+                  tap->unsubscribe(sub);
+                } else {
+                  EXPECT_TRUE(eventually([&] { return tap->closed(); })) << "the sub RTSP tap did not stop";
+                }
+              });
+            });
 }
 
 TEST_F(PartialFailure, Recorder) {

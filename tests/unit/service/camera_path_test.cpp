@@ -267,6 +267,45 @@ TEST_F(CameraPathTest, ReadersOfEveryKindAreCountedAndListed) {
   EXPECT_EQ(error_of([&] { viewers("nope"); }), Errc::not_found);
 }
 
+TEST_F(CameraPathTest, SubStreamReadersAreReadersOfTheCameraWithTheirQuality) {
+  cfg_.cameras[1].sub.enabled = false;  // "b" has no sub stream
+  boot();
+  const auto sub = model::Quality::sub;
+  call<std::shared_ptr<ReaderCounters>>(
+      [&](auto cb) { manager_->hls_request(ReaderRequest{"a", "ua", "10.0.0.2", sub}, cb); });
+  hls("a", "10.0.0.2");  // the same client's main stream: another reader
+  auto mj = call<std::shared_ptr<MjpegReader>>(
+      [&](auto cb) { manager_->attach_mjpeg(ReaderRequest{"a", "curl", "10.0.0.3", sub}, [] {}, cb); });
+  ASSERT_TRUE(mj);
+  EXPECT_EQ(media_->latest("a")->last_quality.load(), sub);  // the sub stream's pictures
+  ViewerRequest r;
+  r.camera_id = "a";
+  r.kind = ReaderKind::webrtc;
+  r.ip = "10.0.0.4";
+  r.quality = sub;
+  const auto w = call<ViewerInfo>([&](auto cb) { manager_->add_viewer(std::move(r), cb); });
+  EXPECT_EQ(w.quality, sub);
+  EXPECT_EQ(media_->latest("a")->viewers().back()->quality, sub);
+  int subs = 0, mains = 0;
+  for (const auto& v : viewers("a")) (v.quality == sub ? subs : mains) += 1;
+  EXPECT_EQ(subs, 3);
+  EXPECT_EQ(mains, 1);
+  EXPECT_EQ(get("a").viewers, 4);  // the same limits and counts as any reader
+  // A camera without a sub stream refuses sub readers of every kind, and does not start.
+  EXPECT_EQ(error_of([&] {
+              call<std::shared_ptr<ReaderCounters>>(
+                  [&](auto cb) { manager_->hls_request(ReaderRequest{"b", "ua", "10.0.0.5", sub}, cb); });
+            }),
+            Errc::not_found);
+  EXPECT_EQ(error_of([&] {
+              call<std::shared_ptr<RtspReader>>(
+                  [&](auto cb) { manager_->attach_rtsp(ReaderRequest{"b", "ffprobe", "10.0.0.5", sub}, cb); });
+            }),
+            Errc::not_found);
+  EXPECT_EQ(get("b").state, StreamState::stopped);
+  EXPECT_EQ(media_->made("b"), 0u);
+}
+
 TEST_F(CameraPathTest, ACameraStartedForRtspStopsAfterItsLastReaderAndTheGrace) {
   cfg_.rtsp.grace_s = 1;
   boot();

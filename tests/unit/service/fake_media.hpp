@@ -83,6 +83,7 @@ class FakeViewer final : public ViewerPort {
     return stats_;
   }
   std::string element_name() const override { return "fake-viewer-" + id_; }
+  model::Quality quality = model::Quality::main;  // ViewerOptions::quality it was made with
 
   // The media side: webrtcbin's connection state (from a thread of its own).
   void emit_state(model::PeerState st) {
@@ -175,9 +176,16 @@ class FakeStream final : public StreamPort {
     source_restarts.push_back(std::move(why));
   }
   model::SourceFigures source_figures() const override { return {}; }
-  std::shared_ptr<model::HlsFeed> hls(bool) override { return nullptr; }
-  std::shared_ptr<model::PictureFeed> pictures(bool) override { return stopped ? nullptr : pictures_; }
-  std::shared_ptr<model::H264Feed> h264(bool) override { return stopped ? nullptr : h264_; }
+  std::shared_ptr<model::HlsFeed> hls(bool, model::Quality) override { return nullptr; }
+  std::shared_ptr<model::PictureFeed> pictures(bool, model::Quality q) override {
+    last_quality = q;
+    return stopped ? nullptr : pictures_;
+  }
+  std::shared_ptr<model::H264Feed> h264(bool, model::Quality q) override {
+    last_quality = q;
+    return stopped ? nullptr : h264_;
+  }
+  std::atomic<model::Quality> last_quality{model::Quality::main};  // of the last pictures()/h264() call
   std::shared_ptr<RecorderPort> record(media::RecorderOptions opts, media::RecorderEvents events) override {
     std::lock_guard lk(mu_);
     if (stopped) return nullptr;
@@ -192,6 +200,7 @@ class FakeStream final : public StreamPort {
   std::shared_ptr<ViewerPort> add_viewer(const config::Webrtc&, media::ViewerOptions opts,
                                          media::ViewerCallbacks cb) override {
     auto v = std::make_shared<FakeViewer>(opts.id, std::move(cb));
+    v->quality = opts.quality;
     std::lock_guard lk(mu_);
     viewers_.push_back(v);
     return v;
