@@ -80,15 +80,17 @@ std::string h264_encoder_factory(const std::string& encoder) {
     for (const char* name : {"v4l2", "vaapi", "x264"}) {
       if (auto f = factory_of(name); !f.empty()) return f;
     }
-    throw Error(Errc::invalid_argument, "encoder auto: GStreamer has no H.264 encoder here (install "
+    throw Error(Errc::internal, "encoder auto: GStreamer has no H.264 encoder here (install "
                                         "gstreamer1.0-plugins-ugly for x264enc)");
   }
   if (encoder != "x264" && encoder != "v4l2" && encoder != "vaapi") {
     throw Error(Errc::invalid_argument, fmt::format("encoder \"{}\": must be one of x264, v4l2, vaapi, auto", encoder));
   }
   if (auto f = factory_of(encoder); !f.empty()) return f;
+  // Like any missing element: the machine lacks it (the source is retried; the settings API
+  // refuses such an encoder before it gets here).
   std::vector<std::string> have = available_h264_encoders();
-  throw Error(Errc::invalid_argument,
+  throw Error(Errc::internal,
               fmt::format("encoder {}: GStreamer has no {} here (available: {})", encoder, elements_of(encoder),
                           have.empty() ? std::string("none") : fmt::format("{}", fmt::join(have, ", "))));
 }

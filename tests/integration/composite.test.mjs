@@ -109,10 +109,14 @@ test('picture-in-picture of two cameras: layout, readers, an input that stops an
     return inset && !inset.live && /unknown camera 'inset'/.test(inset.why ?? '') ? s : null;
   }, { timeoutMs: 10000, message: 'the inset is reported missing' });
   assert.equal(missing.state, 'active');
+  let seen = [];
   await waitFor(async () => {
-    const p = await pixels(d, 'pip', [[200, 200], [1096, 606]], dir);
+    // A corner of the tile: its "no signal" text is in the middle.
+    const p = await pixels(d, 'pip', [[200, 200], [950, 530]], dir);
+    seen = p.points;
     return isColour(p.points[0], 'blue') && isColour(p.points[1], 'dark') ? p : null;
-  }, { timeoutMs: 15000, message: 'the inset tile shows "no signal" (dark), the main picture goes on' });
+  }, { timeoutMs: 15000, message: 'the inset tile shows "no signal" (dark), the main picture goes on' })
+    .catch((e) => { throw new Error(`${e.message}; pixels ${JSON.stringify(seen)}`); });
   await waitFor(async () => (await stream(d, 'pip')).stats.frames > before + 15, { timeoutMs: 10000, message: 'frames go on' });
 
   // It comes back: added again, it is read again (and started on demand).
