@@ -123,7 +123,8 @@ Camera read_camera_json(const nlohmann::json& j, const std::string& path, const 
 void check_camera(const std::string& path, const Camera& c, const Config& cfg,
                   const std::function<bool(const std::string&)>& id_taken);
 // An own H.264 encoding's keys under `path` (encoder, profile, preset and how they combine).
-void check_encoding(const std::string& path, const H264Encoding& e);
+// `even`: width and height must be even (what camrelay scales to; V4L2 takes the device's).
+void check_encoding(const std::string& path, const H264Encoding& e, bool even);
 [[noreturn]] void fail_duplicate_id(const std::string& path, const std::string& id);
 
 // Reads a whole file; ConfigError "cannot read config file PATH: <strerror>".

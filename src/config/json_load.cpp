@@ -320,6 +320,20 @@ void read_auth(Obj o, Auth& a) {
   o.finish();
 }
 
+// The keys of camrelay's own H.264 encoding (config::H264Encoding), in a source object or
+// the settings document's "video".
+template <typename S>
+void read_encoding_keys(Obj& o, S& s) {
+  o.get_int("width", s.width, kVideoDim);
+  o.get_int("height", s.height, kVideoDim);
+  o.get_int("fps", s.fps, kVideoFps);
+  o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
+  o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  o.get_enum("encoder", s.encoder, kEncoders);
+  o.get_enum("profile", s.profile, kProfiles);
+  o.get_enum("preset", s.preset, kPresets);
+}
+
 Source read_source(const json& j, const std::string& path, const std::string& origin) {
   Obj o(j, path, origin);
   std::string type;
@@ -327,16 +341,9 @@ Source read_source(const json& j, const std::string& path, const std::string& or
   o.get_enum("type", type, kSourceTypes);
   if (type == "test") {
     TestSource s;
-    o.get_int("width", s.width, kVideoDim);
-    o.get_int("height", s.height, kVideoDim);
-    o.get_int("fps", s.fps, kVideoFps);
-    o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-    o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+    read_encoding_keys(o, s);
     o.get_string("pattern", s.pattern);
     o.get_bool("overlay_clock", s.overlay_clock);
-    o.get_enum("profile", s.profile, kProfiles);
-    o.get_enum("encoder", s.encoder, kEncoders);
-    o.get_enum("preset", s.preset, kPresets);
     o.finish();
     return s;
   }
@@ -380,27 +387,13 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.get_enum("position", s.position, kPipPositions);
     o.get_real("scale", s.scale, kPipScale);
     o.get_int("border", s.border, kPipBorder);
-    o.get_int("width", s.width, kVideoDim);
-    o.get_int("height", s.height, kVideoDim);
-    o.get_int("fps", s.fps, kVideoFps);
-    o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-    o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-    o.get_enum("encoder", s.encoder, kEncoders);
-    o.get_enum("profile", s.profile, kProfiles);
-    o.get_enum("preset", s.preset, kPresets);
+    read_encoding_keys(o, s);
     o.finish();
     return s;
   }
   V4l2Source s;
   o.get_string("device", s.device);
-  o.get_int("width", s.width, kVideoDim);
-  o.get_int("height", s.height, kVideoDim);
-  o.get_int("fps", s.fps, kVideoFps);
-  o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-  o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  o.get_enum("encoder", s.encoder, kEncoders);
-  o.get_enum("profile", s.profile, kProfiles);
-  o.get_enum("preset", s.preset, kPresets);
+  read_encoding_keys(o, s);
   o.finish();
   return s;
 }
@@ -569,14 +562,7 @@ void read_video_settings(Obj v, S& s) {
     s.width = w;
     s.height = h;
   }
-  v.get_int("width", s.width, kVideoDim);
-  v.get_int("height", s.height, kVideoDim);
-  v.get_int("fps", s.fps, kVideoFps);
-  v.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-  v.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  v.get_enum("encoder", s.encoder, kEncoders);
-  v.get_enum("profile", s.profile, kProfiles);
-  v.get_enum("preset", s.preset, kPresets);
+  read_encoding_keys(v, s);
   v.finish();
 }
 
@@ -614,11 +600,7 @@ Camera apply_settings_json(const Camera& cam, const nlohmann::json& patch, const
   o.finish();
   // The checks across keys, under the document's names.
   if (const auto e = own_encoding(c.source)) {
-    detail::check_encoding("video", *e);
-    if (!std::holds_alternative<V4l2Source>(c.source) && (e->width % 2 || e->height % 2)) {
-      throw ConfigError("video.resolution: width and height must be even (got " +
-                        std::to_string(e->width) + "x" + std::to_string(e->height) + ")");
-    }
+    detail::check_encoding("video", *e, !std::holds_alternative<V4l2Source>(c.source));
   }
   detail::check_camera("", c, cfg, [&cfg, &cam](const std::string& id) {
     return id != cam.id && cfg.find_camera(id) != nullptr;

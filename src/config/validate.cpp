@@ -242,7 +242,12 @@ void check_camera_record(const std::string& p, const CameraRecord& r) {
 
 }  // namespace
 
-void check_encoding(const std::string& p, const H264Encoding& e) {
+void check_encoding(const std::string& p, const H264Encoding& e, bool even) {
+  check_dim(p + ".width", e.width, even);
+  check_dim(p + ".height", e.height, even);
+  check_int(p + ".fps", e.fps, kVideoFps);
+  check_int(p + ".bitrate_kbps", e.bitrate_kbps, kVideoBitrate);
+  check_real(p + ".keyframe_interval_s", e.keyframe_interval_s, kKeyframeInterval);
   check_enum(p + ".encoder", e.encoder, kEncoders);
   check_enum(p + ".profile", e.profile, kProfiles);
   check_enum(p + ".preset", e.preset, kPresets);
@@ -268,13 +273,8 @@ void check_sub_stream(const std::string& p, const SubStream& s) {
 }
 
 void check_source(const std::string& p, const TestSource& s, const Config&) {
-  check_dim(p + ".width", s.width, true);
-  check_dim(p + ".height", s.height, true);
-  check_int(p + ".fps", s.fps, kVideoFps);
-  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
+  check_encoding(p, *own_encoding(s), true);
   check_non_empty(p + ".pattern", s.pattern);
-  check_encoding(p, *own_encoding(s));
 }
 
 void check_source(const std::string& p, const RtpSource& s, const Config& cfg) {
@@ -330,12 +330,7 @@ void check_source(const std::string& p, const RtspSource& s, const Config&) {
 
 void check_source(const std::string& p, const V4l2Source& s, const Config&) {
   check_non_empty(p + ".device", s.device);
-  check_dim(p + ".width", s.width, false);
-  check_dim(p + ".height", s.height, false);
-  check_int(p + ".fps", s.fps, kVideoFps);
-  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  check_encoding(p, *own_encoding(s));
+  check_encoding(p, *own_encoding(s), false);
 }
 
 void check_source(const std::string& p, const CompositeSource& s, const Config& cfg) {
@@ -344,12 +339,7 @@ void check_source(const std::string& p, const CompositeSource& s, const Config& 
   check_enum(p + ".position", s.position, kPipPositions);
   check_real(p + ".scale", s.scale, kPipScale);
   check_int(p + ".border", s.border, kPipBorder);
-  check_dim(p + ".width", s.width, true);
-  check_dim(p + ".height", s.height, true);
-  check_int(p + ".fps", s.fps, kVideoFps);
-  check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
-  check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  check_encoding(p, *own_encoding(s));
+  check_encoding(p, *own_encoding(s), true);
   const std::size_t most = s.layout == "pip" ? 2 : s.grid == "3x3" ? 9 : 4;
   if (s.inputs.empty() || (s.layout == "pip" && s.inputs.size() != 2) || s.inputs.size() > most) {
     fail(p + ".inputs", s.layout == "pip"

@@ -99,7 +99,7 @@ test('bad settings get 400 naming the key; unknown cameras 404', withDaemons(asy
   const d = await h.start({ config: { cameras: [testCam('cam1')] } });
   const cases = [
     [{ video: { width: 5 } }, 'video.width'],
-    [{ video: { width: 641 } }, 'video.resolution'],
+    [{ video: { width: 641 } }, 'video.width'],
     [{ video: { resolution: '640by360' } }, 'video.resolution'],
     [{ video: { resolution: '640x360', width: 640 } }, 'video.resolution'],
     [{ video: { fps: 0 } }, 'video.fps'],

@@ -82,7 +82,7 @@ TEST(StreamSettings, APatchChangesOnlyWhatItNames) {
 TEST(StreamSettings, ErrorsNameTheDocumentsKeys) {
   const Camera test = camera(R"({"id":"a"})");
   EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"width":5}})")), StartsWith("video.width: "));
-  EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"width":641}})")), StartsWith("video.resolution: "));
+  EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"width":641}})")), StartsWith("video.width: must be even"));
   EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"resolution":"big"}})")), StartsWith("video.resolution: "));
   EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"resolution":"64x64","height":64}})")),
               StartsWith("video.resolution: "));
