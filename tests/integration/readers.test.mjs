@@ -65,7 +65,7 @@ test('MJPEG and HLS clients are readers: listed, counted, limited, recorded', wi
 
   const s = (await d.get('/streams/demo')).body;
   assert.equal(s.viewers, 2);
-  assert.deepEqual(s.viewers_by_protocol, { webrtc: 0, hls: 1, mjpeg: 1, rtsp: 0 });
+  assert.deepEqual(s.viewers_by_protocol, { webrtc: 0, hls: 1, mjpeg: 1, rtsp: 0, composite: 0 });
   assert.equal((await d.get('/health')).body.total_viewers, 2);
 
   // The per-camera limit (2) holds for every kind.
