@@ -115,6 +115,8 @@ class RtpSource final : public Source {
         "rtcp-fb-nack-pli=true,rtcp-fb-ccm-fir=true,rtcp-fb-goog-remb=true",
         c_.clock_rate, codec.name, c_.payload_type);
     gst::set_caps(rtp_src.get(), caps);
+    st_->video_caps = caps;
+    st_->video_pt = c_.payload_type;
     g_object_set(rtp_src.get(), "socket", rtp_sock, "close-socket", FALSE, "buffer-size", 4 * 1024 * 1024,
                  nullptr);
     auto rtcp_src = gst::make_element("udpsrc");

@@ -191,6 +191,13 @@ gst::CapsPtr State::audio_caps(int pt) {
 }
 
 gst::CapsPtr on_request_pt_map(State& st, guint session, guint pt) {
+  // The video session too: "clear-pt-map" (a new answer) clears every session's map, and a
+  // jitter buffer that already had the video's caps asks again — without an answer it drops
+  // every later packet (the camera streamed before its answer was handled: video stalled).
+  if (session == 0) {
+    if (static_cast<int>(pt) != st.video_pt || st.video_caps.empty()) return {};
+    return gst::caps_from_string(st.video_caps);
+  }
   if (session != 1 || !st.audio) return {};
   return st.audio_caps(static_cast<int>(pt));
 }

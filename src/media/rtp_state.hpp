@@ -45,6 +45,10 @@ struct State {
   bool remb_enabled = true;
   int video_port = 0;
   int fallback_kbps = 0;
+  // The video session's caps (as on its udpsrc) and payload type: what request-pt-map
+  // answers for session 0 once a new answer has cleared rtpbin's payload maps.
+  std::string video_caps;
+  int video_pt = -1;
 
   std::atomic<std::int64_t> last_rtp_ms{0};
   std::atomic<std::int64_t> clock_start_ms{0};  // 0 = not counting yet (waiting for the answer)
