@@ -62,6 +62,19 @@ json source_json(const CompositeSource& s) {
           {"preset", s.preset}};
 }
 
+// camera.sub, in the file's format (also the settings document's "sub").
+json sub_json(const SubStream& s) {
+  return {{"enabled", s.enabled},
+          {"width", s.width},
+          {"height", s.height},
+          {"fps", s.fps},
+          {"bitrate_kbps", s.bitrate_kbps},
+          {"keyframe_interval_s", s.keyframe_interval_s},
+          {"encoder", s.encoder},
+          {"profile", s.profile},
+          {"preset", s.preset}};
+}
+
 }  // namespace
 
 json camera_to_json(const Camera& c) {
@@ -76,16 +89,7 @@ json camera_to_json(const Camera& c) {
             {"max_age_h", c.record.max_age_h},
             {"max_mb", c.record.max_mb}}},
           {"latency_mode", c.latency_mode.empty() ? json(nullptr) : json(c.latency_mode)},
-          {"sub",
-           {{"enabled", c.sub.enabled},
-            {"width", c.sub.width},
-            {"height", c.sub.height},
-            {"fps", c.sub.fps},
-            {"bitrate_kbps", c.sub.bitrate_kbps},
-            {"keyframe_interval_s", c.sub.keyframe_interval_s},
-            {"encoder", c.sub.encoder},
-            {"profile", c.sub.profile},
-            {"preset", c.sub.preset}}},
+          {"sub", sub_json(c.sub)},
           {"source", std::visit([](const auto& s) { return source_json(s); }, c.source)}};
 }
 
@@ -106,16 +110,7 @@ json settings_to_json(const Camera& c) {
     j["encoded_by"] = "camera";
     j["video"] = nullptr;
   }
-  const SubStream& s = c.sub;
-  j["sub"] = {{"enabled", s.enabled},
-              {"width", s.width},
-              {"height", s.height},
-              {"fps", s.fps},
-              {"bitrate_kbps", s.bitrate_kbps},
-              {"keyframe_interval_s", s.keyframe_interval_s},
-              {"encoder", s.encoder},
-              {"profile", s.profile},
-              {"preset", s.preset}};
+  j["sub"] = sub_json(c.sub);
   const int jitter = jitter_buffer_ms(c);
   j["latency_mode"] = c.latency_mode.empty() ? json(nullptr) : json(c.latency_mode);
   j["jitter_buffer_ms"] = jitter < 0 ? json(nullptr) : json(jitter);
