@@ -41,6 +41,12 @@ json source_json(const V4l2Source& s) {
           {"keyframe_interval_s", s.keyframe_interval_s}};
 }
 
+json source_json(const OnvifSource& s) {
+  return {{"type", "onvif"},         {"url", s.url},           {"username", s.username},
+          {"password", s.password},  {"profile", s.profile},   {"transport", s.transport},
+          {"latency_ms", s.latency_ms}};
+}
+
 }  // namespace
 
 json camera_to_json(const Camera& c) {

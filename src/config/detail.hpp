@@ -71,7 +71,7 @@ inline constexpr IntRange kLoginFailures{1, 1000};
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
                                                   "error", "critical", "off"};
-inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2"};
+inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2", "onvif"};
 inline constexpr std::string_view kRecordModes[] = {"off", "continuous"};
 inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
                                                  "high"};

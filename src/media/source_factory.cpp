@@ -11,6 +11,7 @@ std::unique_ptr<Source> make_source(const config::Config& cfg, const config::Cam
         if constexpr (std::is_same_v<T, config::TestSource>) return make_test_source(s);
         else if constexpr (std::is_same_v<T, config::RtpSource>) return make_rtp_source(cfg, cam, s);
         else if constexpr (std::is_same_v<T, config::RtspSource>) return make_rtsp_source(cfg, cam, s);
+        else if constexpr (std::is_same_v<T, config::OnvifSource>) return make_onvif_source(cfg, cam, s);
         else return make_v4l2_source(cfg, cam, s);
       },
       cam.source);

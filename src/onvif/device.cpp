@@ -223,7 +223,9 @@ Answer answer(const Message& m, Service service, const DeviceView& v) {
 }
 
 Answer not_authorized() {
-  return {401, fault("s:Sender", "ter:NotAuthorized", "the action requires authorization (WS-Security UsernameToken)")};
+  // ONVIF Core 5.12.2: a failed WS-Security check is HTTP 400 with ter:NotAuthorized (401
+  // is for HTTP digest, which would make clients look for a WWW-Authenticate challenge).
+  return {400, fault("s:Sender", "ter:NotAuthorized", "Sender not authorized (WS-Security UsernameToken missing or wrong)")};
 }
 
 std::string probe_matches(const DeviceIdentity& id, std::string_view relates_to, std::string_view xaddrs,

@@ -50,7 +50,7 @@ struct Answer {
 // unknown profile token: ter:InvalidArgVal/ter:NoProfile.
 Answer answer(const Message& m, Service service, const DeviceView& v);
 
-// The fault for a request without valid credentials (HTTP 401 with ter:NotAuthorized).
+// The fault for a request without valid credentials (HTTP 400 with ter:NotAuthorized).
 Answer not_authorized();
 
 // A UUID (RFC 4122 form, name-based from SHA-1) that stays the same for the same seed:

@@ -164,7 +164,8 @@ TEST(OnvifDevice, AnswersTheDeviceService) {
   EXPECT_NE(fault_text(parse_message(a.xml)).find("ActionNotSupported"), std::string::npos);
   EXPECT_TRUE(is_open_operation(parse_message(request("<tds:GetSystemDateAndTime/>"))));
   EXPECT_FALSE(is_open_operation(parse_message(request("<tds:GetDeviceInformation/>"))));
-  EXPECT_EQ(not_authorized().status, 401);
+  EXPECT_EQ(not_authorized().status, 400);
+  EXPECT_NE(fault_text(parse_message(not_authorized().xml)).find("ter:NotAuthorized"), std::string::npos);
   // Media operations sent to the device address are answered by their namespace.
   a = answer(parse_message(request("<trt:GetProfiles/>")), Service::device, v);
   EXPECT_EQ(a.status, 200);
