@@ -70,7 +70,7 @@ TEST(OnvifWsse, DigestMatchesTheOnvifGuideExample) {
 }
 
 TEST(OnvifWsse, Base64RoundTrips) {
-  for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto back = base64_decode(base64_encode(s));
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, s);
