@@ -62,6 +62,12 @@ json source_json(const CompositeSource& s) {
           {"preset", s.preset}};
 }
 
+json source_json(const OnvifSource& s) {
+  return {{"type", "onvif"},         {"url", s.url},           {"username", s.username},
+          {"password", s.password},  {"profile", s.profile},   {"transport", s.transport},
+          {"latency_ms", s.latency_ms}};
+}
+
 }  // namespace
 
 json camera_to_json(const Camera& c) {

@@ -23,6 +23,7 @@ const char* source_type_name(const Source& s) noexcept {
     case 2: return "rtsp";
     case 3: return "v4l2";
     case 4: return "composite";
+    case 5: return "onvif";
     default: return "unknown";
   }
 }
