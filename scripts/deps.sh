@@ -16,12 +16,13 @@ BUILD_PKGS=(
   libspdlog-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev
   libsodium-dev libjwt-dev  # accounts: Argon2id, random secrets; signed viewer tokens
   prometheus-cpp-dev  # GET /metrics: instruments and the text exposition format
+  libxml2-dev  # ONVIF (src/onvif): reading SOAP from cameras and NVRs
   libgtest-dev libgmock-dev
 )
 RUNTIME_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
-  gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0 libgstrtspserver-1.0-0
+  gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0 libgstrtspserver-1.0-0 libxml2
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux

@@ -25,6 +25,7 @@
 #include "camrelay/config/secrets.hpp"
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/http/server.hpp"
+#include "camrelay/onvif/discovery.hpp"
 #include "camrelay/rtsp/server.hpp"
 #include "camrelay/http/tls.hpp"
 #include "camrelay/media/webrtc_viewer.hpp"
@@ -227,6 +228,14 @@ int main(int argc, char** argv) {
       rtsp_server->start();  // a port in use fails the start like the HTTP listener's
     }
 
+    // ONVIF device discovery (docs/onvif.md): answers WS-Discovery probes with the device
+    // service's address; the SOAP services themselves are HTTP routes (api_onvif.cpp).
+    std::unique_ptr<onvif::Responder> discovery;
+    if (cfg.onvif.enabled && cfg.onvif.discovery) {
+      discovery = std::make_unique<onvif::Responder>(io, app::discovery_options(cfg));
+      discovery->start();  // a port in use fails the start like the HTTP listener's
+    }
+
     app::MallocTrimmer trimmer(io);
     trimmer.start();
     // systemd's watchdog: a ping only after a probe went through the event loop and every
@@ -253,6 +262,7 @@ int main(int argc, char** argv) {
         notify("STOPPING=1");
         server->stop();
         if (rtsp_server) rtsp_server->stop();  // its readers leave before the cameras stop
+        if (discovery) discovery->stop();
         hup.cancel();
         trimmer.stop();
         watchdog->stop();

@@ -2,14 +2,24 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "camrelay/gst/main_loop.hpp"
 #include "camrelay/media/hls.hpp"
 #include "camrelay/http/server.hpp"
 #include "../http/api_outputs.hpp"
 #include "../http/signaling.hpp"
 #include "camrelay/util/log.hpp"
+#include "camrelay_version.hpp"
 
 namespace camrelay::app {
+namespace {
+// An ONVIF camera is read by the RTSP source once its URI is known.
+bool is_rtsp(const config::Source& s) {
+  return std::holds_alternative<config::RtspSource>(s) || std::holds_alternative<config::OnvifSource>(s);
+}
+}  // namespace
+
 
 std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
   const std::string version = gst::init();
@@ -27,15 +37,15 @@ std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
     if (std::holds_alternative<config::RtpSource>(cam.source)) {
       for (const char* e : {"udpsrc", "rtpbin", "multiudpsink", "funnel", "rtph264depay"}) need.emplace_back(e);
     }
-    if (std::holds_alternative<config::RtspSource>(cam.source)) {
+    if (is_rtsp(cam.source)) {
       for (const char* e : {"rtspsrc", "rtph264depay"}) need.emplace_back(e);
     }
     // The audio core and the depayloaders of the relayed audio codecs (stream.cpp, sources).
     const bool audio_source = std::holds_alternative<config::RtpSource>(cam.source) ||
-                              std::holds_alternative<config::RtspSource>(cam.source);
+                              is_rtsp(cam.source);
     if (cam.audio && audio_source) {
       for (const char* e : {"identity", "funnel", "rtpopusdepay", "rtppcmudepay", "rtppcmadepay"}) need.emplace_back(e);
-      if (std::holds_alternative<config::RtspSource>(cam.source)) {
+      if (is_rtsp(cam.source)) {
         for (const char* e : {"rtpmp4gdepay", "rtpmp4adepay"}) need.emplace_back(e);
       }
     }
@@ -66,6 +76,30 @@ std::string init_gstreamer(const std::vector<config::Camera>& cameras) {
   for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
   log::get("app")->error("GStreamer elements missing: {} (run scripts/deps.sh)", list);
   return "missing elements: " + list;
+}
+
+onvif::Responder::Options discovery_options(const config::Config& cfg) {
+  onvif::Responder::Options o;
+  o.interfaces = cfg.onvif.interfaces;
+  o.port = cfg.onvif.discovery_port;
+  o.identity = {cfg.onvif.manufacturer, cfg.onvif.model, CAMRELAY_VERSION,
+                onvif::device_uuid(cfg.data_dir, cfg.http.port), "camrelay"};
+  auto scope = [](const std::string& key, const std::string& v) {
+    std::string enc;
+    for (unsigned char c : v) enc += std::isalnum(c) || c == '-' || c == '.' || c == '_' ? std::string(1, static_cast<char>(c))
+                                                                                     : fmt::format("%{:02X}", c);
+    return "onvif://www.onvif.org/" + key + "/" + enc;
+  };
+  o.scopes = "onvif://www.onvif.org/Profile/Streaming onvif://www.onvif.org/type/video_encoder " +
+             scope("name", cfg.onvif.manufacturer) + " " + scope("hardware", cfg.onvif.model);
+  const std::string fixed = !cfg.onvif.host.empty() ? cfg.onvif.host
+                            : (cfg.http.host != "0.0.0.0" && cfg.http.host != "::") ? cfg.http.host
+                                                                                  : std::string();
+  const int port = cfg.http.port;
+  o.xaddr = [fixed, port](const std::string& local_ip) {
+    return fmt::format("http://{}:{}/onvif/device_service", fixed.empty() ? local_ip : fixed, port);
+  };
+  return o;
 }
 
 void wire_extensions(http::Server& server, std::shared_ptr<service::StreamManager> mgr,

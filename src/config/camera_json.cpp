@@ -75,6 +75,12 @@ json sub_json(const SubStream& s) {
           {"preset", s.preset}};
 }
 
+json source_json(const OnvifSource& s) {
+  return {{"type", "onvif"},         {"url", s.url},           {"username", s.username},
+          {"password", s.password},  {"profile", s.profile},   {"transport", s.transport},
+          {"latency_ms", s.latency_ms},  {"codec", s.codec}};
+}
+
 }  // namespace
 
 json camera_to_json(const Camera& c) {

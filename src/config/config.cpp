@@ -23,6 +23,7 @@ const char* source_type_name(const Source& s) noexcept {
     case 2: return "rtsp";
     case 3: return "v4l2";
     case 4: return "composite";
+    case 5: return "onvif";
     default: return "unknown";
   }
 }
@@ -46,9 +47,13 @@ int latency_mode_ms(const std::string& mode) noexcept {
 }
 
 int jitter_buffer_ms(const Camera& c) noexcept {
-  if (!std::holds_alternative<RtpSource>(c.source) && !std::holds_alternative<RtspSource>(c.source)) return -1;
+  if (!std::holds_alternative<RtpSource>(c.source) && !std::holds_alternative<RtspSource>(c.source) &&
+      !std::holds_alternative<OnvifSource>(c.source)) {
+    return -1;
+  }
   if (const int m = latency_mode_ms(c.latency_mode); m >= 0) return m;
   if (const auto* r = std::get_if<RtspSource>(&c.source)) return r->latency_ms;
+  if (const auto* o = std::get_if<OnvifSource>(&c.source)) return o->latency_ms;
   return kRtpJitterBufferMs;
 }
 
@@ -56,6 +61,7 @@ const std::string& video_codec(const Camera& c) noexcept {
   static const std::string h264 = "H264";
   if (const auto* r = std::get_if<RtpSource>(&c.source)) return r->codec;
   if (const auto* r = std::get_if<RtspSource>(&c.source)) return r->codec;
+  if (const auto* o = std::get_if<OnvifSource>(&c.source)) return o->codec;
   return h264;
 }
 

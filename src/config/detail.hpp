@@ -72,7 +72,7 @@ inline constexpr IntRange kLoginFailures{1, 1000};
 
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info",    "warn",
                                                   "error", "critical", "off"};
-inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2", "composite"};
+inline constexpr std::string_view kSourceTypes[] = {"test", "rtp", "rtsp", "v4l2", "composite", "onvif"};
 inline constexpr std::string_view kCompositeLayouts[] = {"pip", "grid"};
 inline constexpr std::string_view kCompositeGrids[] = {"2x2", "3x3"};
 inline constexpr std::string_view kPipPositions[] = {"top-left", "top-right", "bottom-left", "bottom-right"};

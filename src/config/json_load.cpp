@@ -267,6 +267,19 @@ void read_rtsp(Obj o, Rtsp& r) {
   o.finish();
 }
 
+void read_onvif(Obj o, Onvif& v) {
+  o.get_bool("enabled", v.enabled);
+  o.get_bool("discovery", v.discovery);
+  o.get_int("discovery_port", v.discovery_port, kPort);
+  o.get_string_list("interfaces", v.interfaces);
+  o.get_string("host", v.host);
+  o.get_string("manufacturer", v.manufacturer);
+  o.get_string("model", v.model);
+  o.get_string("username", v.username);
+  o.get_string("password", v.password);
+  o.finish();
+}
+
 void read_mjpeg(Obj o, Mjpeg& m) {
   o.get_int("fps", m.fps, kMjpegFps);
   o.get_int("quality", m.quality, kMjpegQuality);
@@ -391,6 +404,18 @@ Source read_source(const json& j, const std::string& path, const std::string& or
     o.finish();
     return s;
   }
+  if (type == "onvif") {
+    OnvifSource s;
+    o.get_string("url", s.url);
+    o.get_string("username", s.username);
+    o.get_string("password", s.password);
+    o.get_string("profile", s.profile);
+    o.get_enum("transport", s.transport, kRtspTransports);
+    o.get_int("latency_ms", s.latency_ms, kRtspLatency);
+    o.get_enum("codec", s.codec, kVideoCodecs);
+    o.finish();
+    return s;
+  }
   V4l2Source s;
   o.get_string("device", s.device);
   read_encoding_keys(o, s);
@@ -449,6 +474,7 @@ void read_root(const json& doc, Config& cfg, const std::string& origin,
   if (const json* v = o.get_object("recording")) read_recording(Obj(*v, "recording", origin), cfg.recording);
   if (const json* v = o.get_object("health")) read_health(Obj(*v, "health", origin), cfg.health);
   if (const json* v = o.get_object("auth")) read_auth(Obj(*v, "auth", origin), cfg.auth);
+  if (const json* v = o.get_object("onvif")) read_onvif(Obj(*v, "onvif", origin), cfg.onvif);
   if (const json* list = o.find("cameras")) {
     if (!list->is_array()) o.fail("cameras", "must be an array " + got(*list));
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -593,7 +619,7 @@ Camera apply_settings_json(const Camera& cam, const nlohmann::json& patch, const
     if (lm->is_null()) c.latency_mode.clear();
     else o.get_enum("latency_mode", c.latency_mode, kLatencyModes);
     if (jitter_buffer_ms(c) < 0 && !c.latency_mode.empty()) {
-      o.fail("latency_mode", std::string("only for rtp and rtsp cameras (it sets the ingest jitter buffer); this "
+      o.fail("latency_mode", std::string("only for rtp, rtsp and onvif cameras (it sets the ingest jitter buffer); this "
                                          "camera's source is ") + source_type_name(c.source));
     }
   }

@@ -52,6 +52,7 @@ std::string with_url_password(const std::string& url, std::string_view password)
 std::vector<std::string> secret_keys(const Config& cfg) {
   std::vector<std::string> out;
   if (!cfg.mqtt.password.empty()) out.push_back("mqtt.password");
+  if (!cfg.onvif.password.empty()) out.push_back("onvif.password");
   for (std::size_t i = 0; i < cfg.webrtc.ice_servers.size(); ++i) {
     if (!cfg.webrtc.ice_servers[i].credential.empty()) {
       out.push_back("webrtc.ice_servers[" + std::to_string(i) + "].credential");
@@ -63,12 +64,20 @@ std::vector<std::string> secret_keys(const Config& cfg) {
         out.push_back("cameras[" + c.id + "].source (RTSP password)");
       }
     }
+    if (const auto* o = std::get_if<OnvifSource>(&c.source); o && !o->password.empty()) {
+      out.push_back("cameras[" + c.id + "].source (ONVIF password)");
+    }
   }
   return out;
 }
 
 CameraCredentials take_credentials(Camera& c) {
   CameraCredentials out;
+  if (auto* o = std::get_if<OnvifSource>(&c.source)) {
+    out.username = std::exchange(o->username, {});
+    out.password = std::exchange(o->password, {});
+    return out;
+  }
   auto* r = std::get_if<RtspSource>(&c.source);
   if (!r) return out;
   if (const auto span = userinfo_span(r->url); span && span->second > span->first) {
@@ -81,6 +90,11 @@ CameraCredentials take_credentials(Camera& c) {
 }
 
 void put_credentials(Camera& c, const CameraCredentials& cred) {
+  if (auto* o = std::get_if<OnvifSource>(&c.source)) {
+    o->username = cred.username;
+    o->password = cred.password;
+    return;
+  }
   auto* r = std::get_if<RtspSource>(&c.source);
   if (!r) return;
   r->username = cred.username;
@@ -92,6 +106,10 @@ void put_credentials(Camera& c, const CameraCredentials& cred) {
 }
 
 Camera mask_credentials(Camera c) {
+  if (auto* o = std::get_if<OnvifSource>(&c.source)) {
+    if (!o->password.empty()) o->password = kMaskedSecret;
+    return c;
+  }
   auto* r = std::get_if<RtspSource>(&c.source);
   if (!r) return c;
   if (!r->password.empty()) r->password = kMaskedSecret;
@@ -100,6 +118,16 @@ Camera mask_credentials(Camera c) {
 }
 
 Camera keep_masked_credentials(Camera c, const Camera* stored) {
+  if (auto* o = std::get_if<OnvifSource>(&c.source)) {
+    if (o->password == kMaskedSecret) {
+      const auto* old = stored ? std::get_if<OnvifSource>(&stored->source) : nullptr;
+      if (!old || old->password.empty()) {
+        throw ConfigError("source.password: \"***\" keeps the stored password, and this camera has none");
+      }
+      o->password = old->password;
+    }
+    return c;
+  }
   auto* r = std::get_if<RtspSource>(&c.source);
   if (!r) return c;
   const auto* old = stored ? std::get_if<RtspSource>(&stored->source) : nullptr;

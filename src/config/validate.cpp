@@ -1,4 +1,5 @@
 // validate(): every range and cross-field rule, on the final (file + env + CLI) values.
+#include <cstdio>
 #include <functional>
 #include <iterator>
 #include <set>
@@ -328,6 +329,40 @@ void check_source(const std::string& p, const RtspSource& s, const Config&) {
   check_enum(p + ".codec", s.codec, kVideoCodecs);
 }
 
+void check_source(const std::string& p, const OnvifSource& s, const Config&) {
+  if (!s.url.starts_with("http://")) fail(p + ".url", "must start with http:// (the device service) (got " + quote(s.url) + ")");
+  const auto authority = s.url.substr(7, s.url.find('/', 7) == std::string::npos ? std::string::npos : s.url.find('/', 7) - 7);
+  if (authority.empty()) fail(p + ".url", "has no host (got " + quote(s.url) + ")");
+  if (authority.find('@') != std::string::npos) fail(p + ".url", "must not carry credentials: use username and password");
+  if (s.password.size() && s.username.empty()) fail(p + ".username", "required with a password");
+  check_enum(p + ".transport", s.transport, kRtspTransports);
+  check_int(p + ".latency_ms", s.latency_ms, kRtspLatency);
+  check_enum(p + ".codec", s.codec, kVideoCodecs);
+}
+
+void check_onvif(const Config& cfg) {
+  const Onvif& o = cfg.onvif;
+  check_int("onvif.discovery_port", o.discovery_port, kPort);
+  for (std::size_t i = 0; i < o.interfaces.size(); ++i) {
+    const auto& a = o.interfaces[i];
+    int parts[4];
+    char tail = 0;
+    if (std::sscanf(a.c_str(), "%d.%d.%d.%d%c", &parts[0], &parts[1], &parts[2], &parts[3], &tail) != 4 ||
+        parts[0] < 0 || parts[0] > 255 || parts[1] < 0 || parts[1] > 255 || parts[2] < 0 || parts[2] > 255 ||
+        parts[3] < 0 || parts[3] > 255) {
+      fail("onvif.interfaces[" + std::to_string(i) + "]", "must be an IPv4 address of this host (got " + quote(a) + ")");
+    }
+  }
+  if (o.host.find_first_of("/@ ") != std::string::npos) fail("onvif.host", "must be a host name or address (got " + quote(o.host) + ")");
+  check_non_empty("onvif.manufacturer", o.manufacturer);
+  check_non_empty("onvif.model", o.model);
+  if (!o.password.empty() && o.password.size() < 8) fail("onvif.password", "must be at least 8 characters");
+  if (!o.password.empty()) check_non_empty("onvif.username", o.username);
+  if (o.enabled && !cfg.rtsp.enabled) {
+    fail("onvif.enabled", "needs rtsp.enabled: the stream URI an NVR gets is the RTSP re-serve's");
+  }
+}
+
 void check_source(const std::string& p, const V4l2Source& s, const Config&) {
   check_non_empty(p + ".device", s.device);
   check_encoding(p, *own_encoding(s), false);
@@ -401,7 +436,7 @@ void check_camera(const std::string& path, const Camera& c, const Config& cfg,
   if (!c.latency_mode.empty()) {
     check_enum(key("latency_mode"), c.latency_mode, kLatencyModes);
     if (jitter_buffer_ms(c) < 0) {
-      fail(key("latency_mode"), std::string("only for rtp and rtsp cameras (it sets the ingest jitter buffer); this "
+      fail(key("latency_mode"), std::string("only for rtp, rtsp and onvif cameras (it sets the ingest jitter buffer); this "
                                             "camera's source is ") + source_type_name(c.source));
     }
   }
@@ -424,6 +459,7 @@ void validate(const Config& cfg) {
   check_recording(cfg.recording);
   check_int("health.stall_s", cfg.health.stall_s, kStallS);
   check_auth(cfg.auth);
+  check_onvif(cfg);
   check_cameras(cfg);
 }
 

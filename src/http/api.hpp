@@ -41,4 +41,9 @@ void register_observability_api(Router& r, std::shared_ptr<service::StreamManage
 void register_viewer_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg);
 
+// ONVIF (api_onvif.cpp, docs/onvif.md): the device's SOAP services (with onvif.enabled),
+// GET /onvif/discover, POST /streams/{id}/ptz.
+void register_onvif_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
+                        std::shared_ptr<service::CameraCatalog> catalog, std::shared_ptr<auth::Service> accounts,
+                        const config::Config& cfg);
 }  // namespace camrelay::http

@@ -75,6 +75,7 @@ Server::Server(asio::io_context& io, const config::Config& cfg,
   // The account routes first: the static files' catch-all patterns would take /login.
   register_auth_api(router_, auth_, files_, [this] { return route_table(); });
   register_observability_api(router_, manager_, metrics_);
+  register_onvif_api(router_, manager_, catalog_, auth_, cfg_);
   register_api(router_, manager_, catalog_, cfg_, files_);
   if (web_found_) {
     lg()->info("serving web files from {}", files_.root().string());

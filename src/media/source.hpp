@@ -102,6 +102,10 @@ std::unique_ptr<Source> make_rtp_source(const config::Config& cfg, const config:
                                         const config::RtpSource& c);
 std::unique_ptr<Source> make_rtsp_source(const config::Config& cfg, const config::Camera& cam,
                                          const config::RtspSource& c);
+// Asks the ONVIF camera for its RTSP URI (blocking, on the camera's GLib thread), then
+// reads it with the RTSP source (onvif_source.cpp).
+std::unique_ptr<Source> make_onvif_source(const config::Config& cfg, const config::Camera& cam,
+                                          const config::OnvifSource& c);
 std::unique_ptr<Source> make_v4l2_source(const config::Config& cfg, const config::Camera& cam,
                                          const config::V4l2Source& c);
 std::unique_ptr<Source> make_composite_source(const config::CompositeSource& c,

@@ -7,6 +7,8 @@
 // through StreamManager (the camera's path strand); a client thread waits for the answer.
 #include "camrelay/rtsp/server.hpp"
 
+#include <openssl/crypto.h>
+
 #include <gst/app/gstappsrc.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
@@ -293,6 +295,19 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     const auto colon = plain.find(':');
     if (colon == std::string::npos) return std::nullopt;
     const std::string user = plain.substr(0, colon), pass = plain.substr(colon + 1);
+    // The ONVIF credential (docs/onvif.md): NVRs that added camrelay by ONVIF play the
+    // stream URI with the same user name and password. A viewer of every camera.
+    if (cfg.onvif.enabled && !cfg.onvif.password.empty() && user == cfg.onvif.username &&
+        pass.size() == cfg.onvif.password.size() &&
+        CRYPTO_memcmp(pass.data(), cfg.onvif.password.data(), pass.size()) == 0) {
+      auth::Principal p;
+      p.user = user;
+      p.role = auth::Role::viewer;
+      p.all_cameras = true;
+      p.via = auth::Via::api_token;
+      p.credential_id = "onvif";
+      return p;
+    }
     // An API token (or viewer token) as the password, any user name: cheap, no hashing.
     auth::Credentials c;
     c.authorization = "Bearer " + pass;

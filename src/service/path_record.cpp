@@ -22,7 +22,9 @@ constexpr int kMaxDurationS = 7 * 24 * 3600;
 // Sources that can carry audio; the others (test pattern, V4L2) never do.
 bool audio_possible(const config::Camera& c) {
   if (!c.audio) return false;
-  if (std::holds_alternative<config::RtspSource>(c.source)) return true;
+  if (std::holds_alternative<config::RtspSource>(c.source) || std::holds_alternative<config::OnvifSource>(c.source)) {
+    return true;
+  }
   if (const auto* r = std::get_if<config::RtpSource>(&c.source)) return r->audio || r->audio_port != 0;
   return false;
 }

@@ -106,9 +106,24 @@ struct CompositeSource {
   bool operator==(const CompositeSource&) const = default;
 };
 
-using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source, CompositeSource>;
+// ONVIF camera (docs/onvif.md): its RTSP URI is asked from the camera's Media service
+// (GetCapabilities, GetProfiles, GetStreamUri) every time the source is built — at each
+// start and each rebuild after a failure, so a camera whose URI changed is followed — and
+// the stream is then read by the RTSP source with the same credentials.
+struct OnvifSource {
+  std::string url;       // the device service: http://host[:port]/onvif/device_service
+  std::string username;  // WS-Security UsernameToken (digest) and RTSP
+  std::string password;
+  std::string profile;   // a profile token; "" = the camera's first profile
+  std::string transport = "tcp";  // tcp | udp | auto (as for rtsp)
+  int latency_ms = 200;
+  std::string codec = "H264";  // the profile's video encoding: H264 | H265
+  bool operator==(const OnvifSource&) const = default;
+};
 
-// "test" | "rtp" | "rtsp" | "v4l2" | "composite"
+using Source = std::variant<TestSource, RtpSource, RtspSource, V4l2Source, CompositeSource, OnvifSource>;
+
+// "test" | "rtp" | "rtsp" | "v4l2" | "composite" | "onvif"
 const char* source_type_name(const Source& s) noexcept;
 
 // What camrelay's own H.264 encoders are told (the test pattern, V4L2 cameras): the encoder
@@ -342,6 +357,25 @@ struct Health {
   bool operator==(const Health&) const = default;
 };
 
+// camrelay as an ONVIF device (docs/onvif.md): WS-Discovery answers and the Device and
+// Media services at /onvif/device_service and /onvif/media_service, one profile per camera
+// pointing at the RTSP re-serve (needs rtsp.enabled). Off by default.
+struct Onvif {
+  bool enabled = false;
+  bool discovery = true;                // answer WS-Discovery probes (UDP 3702, 239.255.255.250)
+  int discovery_port = 3702;
+  std::vector<std::string> interfaces;  // IPv4 addresses to answer (and probe) on; empty = all
+  std::string host;                     // the address put into service and stream URIs; "" = the
+                                        // address the client reached (or the prober's route)
+  std::string manufacturer = "camrelay";
+  std::string model = "camrelay";
+  // The ONVIF credential (PasswordDigest needs a password in clear; accounts keep hashes
+  // only): user name and password an NVR is given. "" password = digests are refused.
+  std::string username = "onvif";
+  std::string password;
+  bool operator==(const Onvif&) const = default;
+};
+
 struct Config {
   std::string config_path;  // the file it was loaded from ("" = defaults only)
   std::string data_dir = "/var/lib/camrelay";  // SQLite db, HLS segments, recordings
@@ -356,6 +390,7 @@ struct Config {
   Recording recording;
   Health health;
   Auth auth;
+  Onvif onvif;
   std::vector<Camera> cameras;
 
   const Camera* find_camera(const std::string& id) const;

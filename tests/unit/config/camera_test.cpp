@@ -67,7 +67,7 @@ TEST(ParseCamera, SameMessagesAsTheConfigurationFile) {
     EXPECT_TRUE(file.ends_with("cameras[0]." + api)) << "file: " << file << "\napi:  " << api;
   }
   EXPECT_EQ(api_error(R"({"id":"a","source":{"type":"foo"}})"),
-            "source.type: must be one of test, rtp, rtsp, v4l2, composite (got \"foo\")");
+            "source.type: must be one of test, rtp, rtsp, v4l2, composite, onvif (got \"foo\")");
 }
 
 TEST(ParseCamera, InvalidJsonAndNonObjects) {

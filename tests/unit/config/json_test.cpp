@@ -307,7 +307,7 @@ TEST(ConfigJson, CameraErrors) {
   EXPECT_THAT(parse_error(R"({"cameras":[{"id":"ok"},{"id":"bad id"}]})"),
               HasSubstr("cameras[1].id: must match [A-Za-z0-9_-]{1,64}"));
   EXPECT_THAT(parse_error(R"({"cameras":[{"id":"a","source":{"type":"foo"}}]})"),
-              HasSubstr(R"(cameras[0].source.type: must be one of test, rtp, rtsp, v4l2, composite (got "foo"))"));
+              HasSubstr(R"(cameras[0].source.type: must be one of test, rtp, rtsp, v4l2, composite, onvif (got "foo"))"));
   EXPECT_THAT(parse_error(R"({"cameras":[{"id":"a","source":{}}]})"),
               HasSubstr("cameras[0].source.type: required"));
   EXPECT_THAT(parse_error(R"({"cameras":[{"id":"a","source":"test"}]})"),

@@ -91,7 +91,7 @@ TEST(StreamSettings, ErrorsNameTheDocumentsKeys) {
               StartsWith("video.preset: "));
   EXPECT_THAT(apply_error(test, json::parse(R"({"video":{"colour":"red"}})")), StartsWith("video.colour: unknown key"));
   EXPECT_THAT(apply_error(test, json::parse(R"({"latency_mode":"low"})")),
-              AllOf(StartsWith("latency_mode: "), HasSubstr("only for rtp and rtsp")));
+              AllOf(StartsWith("latency_mode: "), HasSubstr("only for rtp, rtsp and onvif")));
   EXPECT_THAT(apply_error(test, json::parse(R"([1])")), HasSubstr("must be a JSON object"));
   const Camera rtsp = camera(R"({"id":"a","source":{"type":"rtsp","url":"rtsp://h/x"}})");
   EXPECT_THAT(apply_error(rtsp, json::parse(R"({"video":{"fps":5}})")),

@@ -333,3 +333,28 @@ TEST(ConfigValidate, Tls) {
   s.http.tls.cert.clear();
   EXPECT_THAT(error_of(s), ::testing::HasSubstr("http.tls.cert"));
 }
+
+TEST(ValidateOnvif, DeviceNeedsTheRtspReServeAndSaneKeys) {
+  Config ok;
+  ok.rtsp.enabled = true;
+  ok.onvif.enabled = true;
+  ok.onvif.password = "long-enough";
+  ok.onvif.interfaces = {"192.168.1.2"};
+  EXPECT_NO_THROW(validate(ok));
+  EXPECT_THAT(invalid([](Config& c) { c.rtsp.enabled = false; }, ok), HasSubstr("onvif.enabled: needs rtsp.enabled"));
+  EXPECT_THAT(invalid([](Config& c) { c.onvif.interfaces = {"eth0"}; }, ok), HasSubstr("onvif.interfaces[0]"));
+  EXPECT_THAT(invalid([](Config& c) { c.onvif.password = "short"; }, ok), HasSubstr("onvif.password"));
+  EXPECT_THAT(invalid([](Config& c) { c.onvif.host = "a/b"; }, ok), HasSubstr("onvif.host"));
+  EXPECT_THAT(invalid([](Config& c) { c.onvif.model = ""; }, ok), HasSubstr("onvif.model"));
+}
+
+TEST(ValidateOnvif, OnvifSourceNeedsAnHttpDeviceAddress) {
+  OnvifSource s;
+  s.url = "http://192.168.1.30/onvif/device_service";
+  const Config base = with_camera(s);
+  EXPECT_THAT(invalid([](Config& c) { src<OnvifSource>(c).url = "rtsp://x/y"; }, base), HasSubstr("cameras[0].source.url"));
+  EXPECT_THAT(invalid([](Config& c) { src<OnvifSource>(c).url = "http://u:p@x/y"; }, base), HasSubstr("credentials"));
+  EXPECT_THAT(invalid([](Config& c) { src<OnvifSource>(c).password = "pw"; }, base), HasSubstr("source.username"));
+  EXPECT_THAT(invalid([](Config& c) { src<OnvifSource>(c).transport = "x"; }, base), HasSubstr("source.transport"));
+  EXPECT_STREQ(source_type_name(base.cameras[0].source), "onvif");
+}
