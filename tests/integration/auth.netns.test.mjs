@@ -177,10 +177,16 @@ test('every route: 401 without credentials, 403 with another camera\'s token or 
     const routes = list.body.routes;
     assert.ok(routes.length >= 40, `the route table is complete (${routes.length})`);
     // Nothing is open by accident: the open routes are exactly these (/openapi.yaml describes
-    // the routes, which are no secret: the same file is in the source).
+    // the routes, which are no secret: the same file is in the source). The ONVIF SOAP
+    // services authenticate inside the message (WS-Security UsernameToken, as NVRs send it;
+    // integration.onvif checks that a message without one gets ter:NotAuthorized), and
+    // answer 404 while onvif.enabled is false, as here.
     const open = routes.filter((r) => r.access === 'open').map((r) => `${r.method} ${r.path}`).sort();
     assert.deepEqual(open, ['GET /health', 'GET /login', 'GET /openapi.yaml', 'GET /vendor/hls.min.js', 'POST /auth/login',
-      'POST /auth/logout']);
+      'POST /auth/logout', 'POST /onvif/device_service', 'POST /onvif/media_service']);
+    for (const p of ['/onvif/device_service', '/onvif/media_service']) {
+      assert.equal((await d.post(p, '<x/>')).status, 404, `${p} answers nothing while ONVIF is off`);
+    }
     // Cameras are managed by admins only (docs/cameras.md); the seed-004 check is a list.
     const accessOf = (method, p) => routes.find((r) => r.method === method && r.path === p)?.access;
     for (const [method, p] of [['POST', '/cameras'], ['GET', '/cameras/{id}'], ['PUT', '/cameras/{id}'], ['DELETE', '/cameras/{id}']]) {

@@ -227,4 +227,9 @@ test('camrelay as an ONVIF client of a Hikvision-style camera (hand-made fixture
     source: { type: 'onvif', url, username: user, password: 'not-the-password' } });
   await waitFor(async () => (await d.get('/streams/hikwrong')).body.state === 'error', 15000, 200);
   assert.match((await d.get('/streams/hikwrong')).body.error, /NotAuthorized/);
+  // A profile whose encoding is not source.codec: refused, saying which codec to set.
+  await d.post('/cameras', { id: 'hikcodec', auto_start: true,
+    source: { type: 'onvif', url, username: user, password: pass, codec: 'H265' } });
+  await waitFor(async () => (await d.get('/streams/hikcodec')).body.state === 'error', 15000, 200);
+  assert.match((await d.get('/streams/hikcodec')).body.error, /sends H264: set source\.codec to "H264"/);
 }));
