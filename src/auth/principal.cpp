@@ -17,8 +17,20 @@ const char* to_string(Via v) noexcept {
     case Via::session: return "session";
     case Via::api_token: return "api token";
     case Via::viewer_token: return "viewer token";
+    case Via::password: return "password";
+    case Via::onvif: return "onvif credential";
   }
   return "?";
+}
+
+Principal onvif_principal(const std::string& user) {
+  Principal p;
+  p.user = user;
+  p.role = Role::viewer;
+  p.all_cameras = true;
+  p.via = Via::onvif;
+  p.credential_id = "onvif";
+  return p;
 }
 
 }  // namespace camrelay::auth

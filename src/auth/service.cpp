@@ -338,6 +338,14 @@ LoginResult Service::check_password_of(const std::string& name, const std::strin
     std::lock_guard lk(fail_mu_);
     failures_.erase(ip);
   }
+  {
+    std::shared_lock lk(mu_);
+    if (auto u = users_.find(name); u != users_.end()) res.who = principal_of(name, u->second, Via::password, "password");
+  }
+  if (!res.who) {  // deleted while its password was checked
+    res.outcome = LoginResult::Outcome::bad_credentials;
+    return res;
+  }
   res.outcome = LoginResult::Outcome::ok;
   return res;
 }

@@ -88,16 +88,10 @@ bool wildcard(const std::string& host) { return host.empty() || host == "0.0.0.0
 // of the API token given as the password. nullopt: not authenticated.
 std::optional<auth::Principal> check_token(const config::Onvif& o, const auth::Service* accounts,
                                            const onvif::UsernameToken& t, const std::string& ip) {
-  if (onvif::token_matches(t, o.username, o.password, unix_now())) {
-    auth::Principal p;
-    p.user = o.username;
-    p.role = auth::Role::viewer;
-    p.all_cameras = true;
-    p.via = auth::Via::api_token;
-    p.credential_id = "onvif";
-    return p;
-  }
-  if (t.digest || !accounts) return std::nullopt;  // an API token is stored hashed: only its text can be checked
+  if (onvif::token_matches(t, o.username, o.password, unix_now())) return auth::onvif_principal(o.username);
+  // An API token as a PasswordText (it is stored hashed: a digest cannot be checked). Login
+  // passwords are not accepted: an Argon2id check per SOAP call (docs/security.md).
+  if (t.digest || !accounts) return std::nullopt;
   auth::Credentials c;
   c.authorization = "Bearer " + t.password;
   c.remote_ip = ip;

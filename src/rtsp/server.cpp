@@ -300,13 +300,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (cfg.onvif.enabled && !cfg.onvif.password.empty() && user == cfg.onvif.username &&
         pass.size() == cfg.onvif.password.size() &&
         CRYPTO_memcmp(pass.data(), cfg.onvif.password.data(), pass.size()) == 0) {
-      auth::Principal p;
-      p.user = user;
-      p.role = auth::Role::viewer;
-      p.all_cameras = true;
-      p.via = auth::Via::api_token;
-      p.credential_id = "onvif";
-      return p;
+      return auth::onvif_principal(user);
     }
     // An API token (or viewer token) as the password, any user name: cheap, no hashing.
     auth::Credentials c;
@@ -318,16 +312,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       lg()->info("RTSP client {}: wrong credentials for user '{}'", ip, user);
       return std::nullopt;
     }
-    auto u = accounts->user(user);
-    if (!u) return std::nullopt;
-    auth::Principal p;
-    p.user = u->name;
-    p.role = u->role;
-    for (const auto& cam : u->cameras) {
-      if (cam == "*") p.all_cameras = true;
-      else p.cameras.insert(cam);
-    }
-    return p;
+    return res.who;
   }
 
   // GstRTSPAuth's authenticate: a token (role "viewer") when the credentials are good.

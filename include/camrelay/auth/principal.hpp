@@ -19,6 +19,8 @@ enum class Via {
   session,       // login cookie
   api_token,     // Authorization: Bearer crt_…
   viewer_token,  // a signed viewer token (JWT), header, cookie-less ?token=
+  password,      // a user name and password with the request (RTSP Basic)
+  onvif,         // the ONVIF device credential (onvif.username/password): NVRs
 };
 const char* to_string(Via v) noexcept;
 
@@ -37,5 +39,9 @@ struct Principal {
     return is_admin() || all_cameras || cameras.count(camera_id) > 0;
   }
 };
+
+// Who an NVR is once it proved the ONVIF credential (docs/onvif.md): a viewer of every
+// camera, over ONVIF and the RTSP re-serve.
+Principal onvif_principal(const std::string& user);
 
 }  // namespace camrelay::auth

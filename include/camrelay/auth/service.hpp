@@ -88,7 +88,8 @@ class Service {
                     const std::string& user_agent);
   void logout(const std::string& cookie_value);
   // The password check of login(), with its lock-out and audit lines, without a session
-  // (a password change confirms the current one). Outcome ok / bad_credentials / blocked.
+  // (a password change confirms the current one; RTSP Basic). Outcome
+  // ok / bad_credentials / blocked; ok carries who (Via::password).
   LoginResult check_password_of(const std::string& user, const std::string& password, const std::string& ip);
   // Seconds an IP must wait before the next login attempt (0 = may try).
   int login_retry_after_s(const std::string& ip) const;
