@@ -86,9 +86,6 @@ inline constexpr std::string_view kEncoders[] = {"x264", "v4l2", "vaapi", "auto"
 inline constexpr std::string_view kPresets[] = {"auto", "ultrafast", "superfast", "veryfast", "faster",
                                                 "fast", "medium", "slow", "slower", "veryslow"};
 inline constexpr std::string_view kLatencyModes[] = {"low", "normal", "high"};
-inline constexpr std::string_view kSubEncoders[] = {"x264"};
-inline constexpr std::string_view kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                                    "medium",    "slow",      "slower",   "veryslow"};
 inline constexpr std::string_view kNegotiations[] = {"mqtt", "static"};
 inline constexpr std::string_view kAudioCodecs[] = {"OPUS", "PCMU", "PCMA"};
 inline constexpr std::string_view kVideoCodecs[] = {"H264", "H265"};
@@ -125,6 +122,9 @@ void check_camera(const std::string& path, const Camera& c, const Config& cfg,
 // An own H.264 encoding's keys under `path` (encoder, profile, preset and how they combine).
 // `even`: width and height must be even (what camrelay scales to; V4L2 takes the device's).
 void check_encoding(const std::string& path, const H264Encoding& e, bool even);
+// encoder, profile and preset under `path` (the own encoding's and camera.sub's).
+void check_encoder_keys(const std::string& path, const std::string& encoder, const std::string& profile,
+                        const std::string& preset);
 [[noreturn]] void fail_duplicate_id(const std::string& path, const std::string& id);
 
 // Reads a whole file; ConfigError "cannot read config file PATH: <strerror>".

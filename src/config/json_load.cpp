@@ -318,9 +318,9 @@ void read_sub_stream(Obj o, SubStream& s) {
   o.get_int("fps", s.fps, kVideoFpsOrZero);
   o.get_int("bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
   o.get_real("keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  o.get_enum("encoder", s.encoder, kSubEncoders);
+  o.get_enum("encoder", s.encoder, kEncoders);
   o.get_enum("profile", s.profile, kProfiles);
-  o.get_enum("preset", s.preset, kX264Presets);
+  o.get_enum("preset", s.preset, kPresets);
   o.finish();
 }
 

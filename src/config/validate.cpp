@@ -249,12 +249,17 @@ void check_encoding(const std::string& p, const H264Encoding& e, bool even) {
   check_int(p + ".fps", e.fps, kVideoFps);
   check_int(p + ".bitrate_kbps", e.bitrate_kbps, kVideoBitrate);
   check_real(p + ".keyframe_interval_s", e.keyframe_interval_s, kKeyframeInterval);
-  check_enum(p + ".encoder", e.encoder, kEncoders);
-  check_enum(p + ".profile", e.profile, kProfiles);
-  check_enum(p + ".preset", e.preset, kPresets);
-  const bool baseline = e.profile == "constrained-baseline" || e.profile == "baseline";
-  if (!baseline && e.preset == "ultrafast") {
-    fail(p + ".preset", "ultrafast cannot make profile " + quote(e.profile) +
+  check_encoder_keys(p, e.encoder, e.profile, e.preset);
+}
+
+void check_encoder_keys(const std::string& p, const std::string& encoder, const std::string& profile,
+                        const std::string& preset) {
+  check_enum(p + ".encoder", encoder, kEncoders);
+  check_enum(p + ".profile", profile, kProfiles);
+  check_enum(p + ".preset", preset, kPresets);
+  const bool baseline = profile == "constrained-baseline" || profile == "baseline";
+  if (!baseline && preset == "ultrafast") {
+    fail(p + ".preset", "ultrafast cannot make profile " + quote(profile) +
                             " (it turns off CABAC and 8x8 transforms: x264 then writes a baseline SPS); "
                             "use superfast or slower, or auto");
   }
@@ -268,9 +273,7 @@ void check_sub_stream(const std::string& p, const SubStream& s) {
   check_int(p + ".fps", s.fps, kVideoFpsOrZero);
   check_int(p + ".bitrate_kbps", s.bitrate_kbps, kVideoBitrate);
   check_real(p + ".keyframe_interval_s", s.keyframe_interval_s, kKeyframeInterval);
-  check_enum(p + ".encoder", s.encoder, kSubEncoders);
-  check_enum(p + ".profile", s.profile, kProfiles);
-  check_enum(p + ".preset", s.preset, kX264Presets);
+  check_encoder_keys(p, s.encoder, s.profile, s.preset);
 }
 
 void check_source(const std::string& p, const TestSource& s, const Config&) {

@@ -11,6 +11,8 @@
 #include "camrelay/gst/callback.hpp"
 #include "camrelay/gst/ptr.hpp"
 #include "camrelay/media/branch.hpp"
+#include "camrelay/media/encoder.hpp"
+#include "camrelay/util/error.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
@@ -138,18 +140,26 @@ std::pair<int, int> tee_framerate(GstElement* tee) {
   return {n, d};
 }
 
-// The sub stream's encoder (camera.sub): x264 in realtime mode, its bitrate, preset and a
-// keyframe every keyframe_interval_s. `fps`: the output rate the keyframe interval counts in.
+// The sub stream's encoder (camera.sub), built like the cameras camrelay encodes itself
+// (media/encoder.hpp: x264, V4L2 M2M, VA-API): its bitrate, profile, preset and a keyframe
+// every keyframe_interval_s. `fps`: the output rate the keyframe interval counts in.
 GstElement* make_sub_encoder(const config::SubStream& c, double fps, Recipe& r) {
-  GstElement* enc = make("x264enc", r);
-  if (!enc) return nullptr;
-  const int gop = std::max(1, static_cast<int>(c.keyframe_interval_s * fps + 0.5));
-  g_object_set(enc, "bitrate", static_cast<guint>(c.bitrate_kbps), "key-int-max", static_cast<guint>(gop), "bframes",
-               0u, "threads", 1u, nullptr);
-  gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
-  gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", c.preset.c_str());
-  if (GstElement* f = make("capsfilter", r)) gst::set_caps(f, fmt::format("video/x-h264,profile={}", c.profile));
-  return enc;
+  config::H264Encoding e;
+  e.width = c.width;
+  e.height = c.height;
+  e.fps = std::max(1, static_cast<int>(fps + 0.5));
+  e.bitrate_kbps = c.bitrate_kbps;
+  e.keyframe_interval_s = c.keyframe_interval_s;
+  e.encoder = c.encoder;
+  e.profile = c.profile;
+  e.preset = c.preset;
+  try {
+    r.chain.push_back(make_h264_encoder(e, "subenc"));
+  } catch (const Error& err) {
+    r.missing += (r.missing.empty() ? "" : ", ") + std::string(err.what());
+    return nullptr;
+  }
+  return r.chain.back().get();
 }
 
 // The camera's video, decoded, scaled (and its rate lowered) and encoded again as H.264 of
@@ -192,6 +202,12 @@ Recipe sub_recipe(const config::SubStream& c, GstElement* in_tee) {
   r.settings.height = c.height;
   r.settings.fps = c.fps > 0 ? c.fps : static_cast<int>(fps + 0.5);
   r.settings.encoder = c.encoder;
+  if (r.encoder && c.encoder == "auto") {
+    try {
+      r.settings.encoder = "auto: " + h264_encoder_factory(c.encoder);  // what it became here
+    } catch (const Error&) {
+    }
+  }
   r.settings_text = fmt::format("{} → h264 ({}, {}), {}x{}, {} kbit/s, {} fps", r.settings.from, c.encoder, c.preset,
                                 c.width, c.height, c.bitrate_kbps, *r.settings.fps);
   return r;

@@ -141,14 +141,17 @@ config::Camera CameraCatalog::with_settings(const config::Camera& file_camera) c
 }
 
 void CameraCatalog::check_encoder(const config::Camera& cam) const {
-  const auto enc = config::own_encoding(cam.source);
-  if (!enc || !manager_) return;
+  if (!manager_) return;
   const auto have = manager_->h264_encoders();
-  if (std::find(have.begin(), have.end(), enc->encoder) != have.end()) return;
-  std::string list;
-  for (const auto& h : have) list += (list.empty() ? "" : ", ") + h;
-  throw config::ConfigError("video.encoder: " + enc->encoder + " is not available on this machine (GStreamer has: " +
-                            (list.empty() ? std::string("none") : list) + ")");
+  auto check = [&have](const char* key, const std::string& encoder) {
+    if (std::find(have.begin(), have.end(), encoder) != have.end()) return;
+    std::string list;
+    for (const auto& h : have) list += (list.empty() ? "" : ", ") + h;
+    throw config::ConfigError(std::string(key) + ": " + encoder + " is not available on this machine (GStreamer has: " +
+                              (list.empty() ? std::string("none") : list) + ")");
+  };
+  if (const auto enc = config::own_encoding(cam.source)) check("video.encoder", enc->encoder);
+  if (cam.sub.enabled) check("sub.encoder", cam.sub.encoder);
 }
 
 CatalogCamera CameraCatalog::update_settings(const std::string& id, const json& patch) {

@@ -111,7 +111,9 @@ test('bad settings get 400 naming the key; unknown cameras 404', withDaemons(asy
     [{ video: { colour: 'red' } }, 'video.colour'],
     [{ latency_mode: 'low' }, 'latency_mode'],
     [{ sub: { width: 5 } }, 'sub.width'],
-    [{ sub: { encoder: 'vaapi' } }, 'sub.encoder'],
+    [{ sub: { encoder: 'vaapi' } }, 'sub.encoder'],  // a name it knows, an element this machine lacks
+    [{ sub: { encoder: 'nvenc' } }, 'sub.encoder'],
+    [{ sub: { profile: 'main', preset: 'ultrafast' } }, 'sub.preset'],
     [{ bitrate: 1 }, 'bitrate'],
     [[1, 2], 'object'],
   ];
@@ -125,8 +127,9 @@ test('bad settings get 400 naming the key; unknown cameras 404', withDaemons(asy
   assert.equal((await d.get('/streams/nope/settings')).status, 404);
   assert.equal((await put(d, 'nope', { video: { fps: 5 } })).status, 404);
   // The sub stream's settings (camera.sub) are part of the document.
-  const sub = await put(d, 'cam1', { sub: { width: 480, height: 270, bitrate_kbps: 300 } });
+  const sub = await put(d, 'cam1', { sub: { width: 480, height: 270, bitrate_kbps: 300, encoder: 'auto', preset: 'auto' } });
   assert.equal(sub.status, 200, sub.text);
+  assert.equal(sub.body.sub.encoder, 'auto');  // the sub stream's encoder is built like the camera's own
   assert.equal(sub.body.sub.width, 480);
   assert.equal(sub.body.sub.bitrate_kbps, 300);
   assert.equal((await d.get('/streams/cam1/settings')).body.sub.height, 270);

@@ -166,9 +166,9 @@ struct SubStream {
   int fps = 0;                                   // 0 = the camera's rate
   int bitrate_kbps = 500;
   double keyframe_interval_s = 1.0;
-  std::string encoder = "x264";                  // x264 (the only one for now)
+  std::string encoder = "x264";                  // x264 | v4l2 | vaapi | auto (media/encoder.hpp)
   std::string profile = "constrained-baseline";  // constrained-baseline | baseline | main | high
-  std::string preset = "ultrafast";              // x264's speed presets: ultrafast … veryslow
+  std::string preset = "ultrafast";              // auto | x264's speed presets: ultrafast … veryslow
   bool operator==(const SubStream&) const = default;
 };
 

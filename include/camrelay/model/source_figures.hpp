@@ -89,7 +89,7 @@ struct TranscodeFigures {
   std::optional<int> width, height;
   std::optional<std::string> deadline;
   std::optional<int> fps;               // the sub stream's output rate
-  std::optional<std::string> encoder;   // the sub stream's encoder (x264)
+  std::optional<std::string> encoder;   // the sub stream's encoder (x264 | v4l2 | vaapi | "auto: <element>")
   int viewers = 0;
   std::uint64_t frames_out = 0, dropped_in = 0, keyframes_requested = 0;
   double uptime_s = 0;

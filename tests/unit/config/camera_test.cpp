@@ -146,9 +146,10 @@ TEST(SubStreamConfig, ErrorsNameTheKey) {
   EXPECT_THAT(file_error(R"({"id":"a","sub":{"bitrate_kbps":10}})"), HasSubstr("cameras[0].sub.bitrate_kbps"));
   EXPECT_THAT(file_error(R"({"id":"a","sub":{"keyframe_interval_s":0}})"),
               HasSubstr("cameras[0].sub.keyframe_interval_s"));
-  EXPECT_THAT(file_error(R"({"id":"a","sub":{"encoder":"vaapi"}})"), HasSubstr("cameras[0].sub.encoder"));
+  EXPECT_THAT(file_error(R"({"id":"a","sub":{"encoder":"nvenc"}})"), HasSubstr("cameras[0].sub.encoder"));
   EXPECT_THAT(file_error(R"({"id":"a","sub":{"profile":"high10"}})"), HasSubstr("cameras[0].sub.profile"));
   EXPECT_THAT(file_error(R"({"id":"a","sub":{"preset":"placebo"}})"), HasSubstr("cameras[0].sub.preset"));
+  EXPECT_THAT(file_error(R"({"id":"a","sub":{"profile":"main","preset":"ultrafast"}})"), HasSubstr("cameras[0].sub.preset"));
   EXPECT_THAT(file_error(R"({"id":"a","sub":{"bogus":1}})"), HasSubstr("bogus"));
   EXPECT_THAT(api_error(R"({"id":"a","sub":{"enabled":"yes"}})"), HasSubstr("sub.enabled"));
   EXPECT_EQ(file_error(R"({"id":"a","sub":{"fps":0,"preset":"veryslow"}})"), "");
