@@ -32,6 +32,7 @@ TEST_PKGS=(
   vlc-bin vlc-plugin-base  # cvlc reads the RTSP re-serve (rtsp_reserve.test.mjs)
   nginx-light libnginx-mod-http-js jq wrk  # the sharded front (scripts/gen-nginx.sh, scale.netns.test.mjs)
   nodejs npm python3
+  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-bad-1.0  # GStreamer's webrtcbin as a WHEP client (tests/integration/lib/gst_whep_client.py)
 )
 
 want=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${TEST_PKGS[@]}")

@@ -1,9 +1,13 @@
 // HLS endpoints: /streams/{id}/hls/index.m3u8 and segments, the seed-003 aliases
 // /api/cameras/{id}/stream/*, and hls.js from a local copy (/vendor/hls.min.js).
+// An H.265 camera's index.m3u8 is a multivariant playlist: fmp4.m3u8 (its H.265 as it is,
+// fMP4 segments) for players that decode H.265, ts.m3u8 (the shared H.264 transcode in
+// MPEG-TS) for the others.
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "api_outputs.hpp"
@@ -67,8 +71,10 @@ std::optional<long long> requested_msn(const Params& p) {
 // The client as an HLS reader (service/reader.hpp): joined on its first request (limits
 // apply; a stopped camera is started) or kept; its counters take what is then sent.
 asio::awaitable<std::shared_ptr<service::ReaderCounters>> hls_reader(std::shared_ptr<StreamManager> m,
-                                                                     const Request& req, const Params& p) {
-  service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip, query_quality(p)};
+                                                                     const Request& req, const Params& p,
+                                                                     model::HlsFormat format) {
+  service::ReaderRequest rr{p.at("id"), std::string(req[bhttp::field::user_agent]), p.remote_ip, query_quality(p),
+                            format};
   auto op = await_reply<std::shared_ptr<service::ReaderCounters>>(
       [m, rr](Reply<std::shared_ptr<service::ReaderCounters>> cb) { m->hls_request(rr, std::move(cb)); });
   auto c = co_await std::move(op);
@@ -102,22 +108,53 @@ std::string append_uri_query(std::string_view playlist, const std::string& query
   return out;
 }
 
+// Which playlist a request is for: index.m3u8 (for an H.265 camera's main stream the
+// multivariant one), or one variant of an H.265 camera.
+enum class PlaylistKind { index, ts, fmp4 };
+
+// The H.265 camera's multivariant playlist (the stream need not run: its size is added
+// once known). The variants' own requests start the camera and their outputs.
+Response multivariant(const Request& req, const Params& p, const StreamInfo& info) {
+  const auto& st = info.stats;
+  const long long bps = static_cast<long long>(std::max(500.0, st.bitrate_kbps * 1.25) * 1000);
+  std::string body = model::render_multivariant_playlist(
+      {{"fmp4.m3u8", bps, model::hevc_codecs(st.profile, st.width, st.height), st.width, st.height},
+       {"ts.m3u8", bps, model::avc_baseline_codecs(st.width, st.height), st.width, st.height}});
+  if (auto t = p.query.find("token"); t != p.query.end() && p.who && p.who->via == auth::Via::viewer_token) {
+    body = append_uri_query(body, "token=" + t->second);
+  }
+  return text_response(req, bhttp::status::ok, std::move(body), "application/vnd.apple.mpegurl");
+}
+
 asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, std::shared_ptr<StreamManager> m,
-                                         std::string uri_prefix) {
+                                         std::string uri_prefix, PlaylistKind kind) {
   const std::string id = p.at("id");
   const std::optional<long long> want_msn = requested_msn(p);
   const model::Quality quality = query_quality(p);
   check_camera_id(id);
+  if (kind != PlaylistKind::ts && quality == model::Quality::main) {
+    auto iop = stream_info(m, id);
+    const StreamInfo info = co_await std::move(iop);
+    const bool h265 = info.video_codec == "H265";
+    if (kind == PlaylistKind::fmp4 && !h265) {
+      throw Error(Errc::not_found, "camera '" + id + "' sends H.264: its HLS is index.m3u8 (fmp4.m3u8 is an H.265 "
+                                   "camera's own video)");
+    }
+    if (kind == PlaylistKind::index && h265 && uri_prefix.empty()) co_return multivariant(req, p, info);
+  } else if (kind == PlaylistKind::fmp4) {
+    throw Error(Errc::invalid_argument, "quality: the sub stream is H.264 in MPEG-TS only (index.m3u8?quality=sub)");
+  }
+  const model::HlsFormat format = kind == PlaylistKind::fmp4 ? model::HlsFormat::fmp4 : model::HlsFormat::ts;
   std::shared_ptr<service::ReaderCounters> counters;
   if (quality == model::Quality::sub) {
     // Admitted first: a camera without a sub stream answers 404 and is not started for it.
-    auto rop = hls_reader(m, req, p);
+    auto rop = hls_reader(m, req, p, format);
     counters = co_await std::move(rop);
   }
   auto sop = running_stream(m, id, true);
   auto stream = co_await std::move(sop);
   if (stream && !counters) {
-    auto rop = hls_reader(m, req, p);
+    auto rop = hls_reader(m, req, p, format);
     counters = co_await std::move(rop);
   }
   auto ex = co_await asio::this_coro::executor;
@@ -129,7 +166,7 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
   // replaced while we wait (idle-stopped and started again).
   OutputWatch<model::HlsFeed> watch(waker);
   for (;;) {
-    std::shared_ptr<model::HlsFeed> hls = watch.watch(stream ? stream->hls(true, quality) : nullptr);
+    std::shared_ptr<model::HlsFeed> hls = watch.watch(stream ? stream->hls(true, quality, format) : nullptr);
     if (!hls) {
       auto iop = stream_info(m, id);
       auto info = co_await std::move(iop);
@@ -175,19 +212,22 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
   const std::string name = p.at("name");
   if (!model::valid_hls_segment_name(name)) {
     co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
-                             "invalid segment name (expected segmentNNNNN.ts)");
+                             "invalid segment name (expected segmentNNNNN.ts, segmentNNNNN.m4s or init.mp4)");
   }
-  const model::Quality quality = query_quality(p);
+  // fMP4 files are the fMP4 output's (an H.265 camera's own video), TS files the others'.
+  const bool fmp4 = model::is_fmp4_segment_name(name);
+  const model::HlsFormat format = fmp4 ? model::HlsFormat::fmp4 : model::HlsFormat::ts;
+  const model::Quality quality = fmp4 ? model::Quality::main : query_quality(p);
   check_camera_id(id);
   auto sop = running_stream(m, id, false);
   auto stream = co_await std::move(sop);
-  auto hls = stream ? stream->hls(false, quality) : nullptr;
+  auto hls = stream ? stream->hls(false, quality, format) : nullptr;
   if (!hls) {
     throw Error(Errc::not_found, std::string("HLS") + (quality == model::Quality::sub ? " (sub)" : "") +
                                      " is not running for camera '" + id + "'");
   }
   hls->touch();
-  auto rop = hls_reader(m, req, p);
+  auto rop = hls_reader(m, req, p, format);
   auto counters = co_await std::move(rop);
   auto data = hls->read_segment(name);
   if (!data) {
@@ -196,7 +236,7 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
   }
   counters->bytes_sent.fetch_add(data->size(), std::memory_order_relaxed);
   counters->frames_sent.fetch_add(1, std::memory_order_relaxed);
-  co_return text_response(req, bhttp::status::ok, std::move(*data), "video/mp2t");
+  co_return text_response(req, bhttp::status::ok, std::move(*data), fmp4 ? "video/mp4" : "video/mp2t");
 }
 
 nlohmann::json seed_status(const StreamInfo& i, bool hls_running) {
@@ -218,7 +258,14 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
   (void)cfg;
 
   r.add(V::get, "/streams/{id}/hls/index.m3u8", Access::camera, [m](const Request& req, const Params& p) {
-    return serve_playlist(req, p, m, "");
+    return serve_playlist(req, p, m, "", PlaylistKind::index);
+  });
+  // An H.265 camera's variants (its index.m3u8 lists them); ts.m3u8 works for every camera.
+  r.add(V::get, "/streams/{id}/hls/ts.m3u8", Access::camera, [m](const Request& req, const Params& p) {
+    return serve_playlist(req, p, m, "", PlaylistKind::ts);
+  });
+  r.add(V::get, "/streams/{id}/hls/fmp4.m3u8", Access::camera, [m](const Request& req, const Params& p) {
+    return serve_playlist(req, p, m, "", PlaylistKind::fmp4);
   });
   r.add(V::get, "/streams/{id}/hls/{name}", Access::camera, [m](const Request& req, const Params& p) {
     return serve_segment(req, p, m);
@@ -226,7 +273,7 @@ void register_hls_api(Router& r, std::shared_ptr<StreamManager> m, const config:
 
   // Seed-003 aliases.
   r.add(V::get, "/api/cameras/{id}/stream/playlist.m3u8", Access::camera, [m](const Request& req, const Params& p) {
-    return serve_playlist(req, p, m, "segment/");
+    return serve_playlist(req, p, m, "segment/", PlaylistKind::ts);
   });
   r.add(V::get, "/api/cameras/{id}/stream/segment/{name}", Access::camera, [m](const Request& req, const Params& p) {
     return serve_segment(req, p, m);

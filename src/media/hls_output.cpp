@@ -1,4 +1,5 @@
-// HLS output: queue(leaky) → mpegtsmux → appsink → HlsSegmenter, on demand
+// HLS output: queue(leaky) → mpegtsmux → appsink → HlsSegmenter, or for the fMP4 format
+// queue(leaky) → parser → mp4mux (fragmented) → appsink → HlsSegmenter, on demand
 // (include/camrelay/media/hls.hpp).
 #include <gst/app/gstappsink.h>
 
@@ -18,6 +19,7 @@
 #include "hls_segmenter.hpp"
 #include "output_util.hpp"
 #include "transcode.hpp"
+#include "video_codec.hpp"
 
 namespace camrelay::media {
 namespace fs = std::filesystem;
@@ -28,6 +30,10 @@ auto lg() {
 }
 constexpr const char* kKind = "hls";
 constexpr guint kQueueBuffers = 300;  // ~10 s at 30 fps: disk hiccups never stall the tee
+// mp4mux starts a fragment at every keyframe and at least this often.
+constexpr guint kFragmentMs = 200;
+
+std::string kind_of(Quality q, HlsFormat f) { return f == HlsFormat::fmp4 ? "hls-fmp4" : output_kind(kKind, q); }
 
 // The newest HLS output per camera: an older output that finishes its detach after a
 // newer one started must not delete the newer one's folder.
@@ -82,7 +88,8 @@ std::string stream_headers(GstCaps* caps) {
 
 fs::path hls_root(const config::Config& cfg) { return fs::path(cfg.data_dir) / "hls"; }
 
-fs::path hls_dir(const config::Config& cfg, const std::string& camera_id, Quality quality) {
+fs::path hls_dir(const config::Config& cfg, const std::string& camera_id, Quality quality, HlsFormat format) {
+  if (format == HlsFormat::fmp4) return hls_root(cfg) / (camera_id + ".fmp4");
   return hls_root(cfg) / (quality == Quality::sub ? camera_id + ".sub" : camera_id);
 }
 
@@ -93,13 +100,14 @@ void hls_clean_root(const config::Config& cfg) {
 }
 
 HlsOutput::HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
-                     Quality quality)
+                     Quality quality, HlsFormat format)
     : stream_(std::move(stream)),
       cfg_(cfg),
       camera_id_(std::move(camera_id)),
-      quality_(quality),
-      kind_(output_kind(kKind, quality)),
-      dir_(hls_dir(cfg, camera_id_, quality)),
+      quality_(format == HlsFormat::fmp4 ? Quality::main : quality),
+      format_(format),
+      kind_(kind_of(quality_, format)),
+      dir_(hls_dir(cfg, camera_id_, quality_, format)),
       gen_(next_generation(dir_.filename().string())),
       last_touch_ms_(mono_now_ms()) {}
 
@@ -177,11 +185,19 @@ void HlsOutput::build() {
   if (state_ != State::starting) return;
   auto s = stream_.lock();
   if (!s || !s->pipeline() || !s->tee()) return set_failed("the stream is not running");
-  // H.264 into MPEG-TS (hls.js in Chromium and Firefox plays no H.265, and the segmenter
-  // writes MPEG-TS only): main = the camera's own H.264, or an H.265 camera's shared H.264
-  // transcode; sub = the sub stream (H.264 whatever the camera sends).
+  // ts: H.264 into MPEG-TS (hls.js in Chromium and Firefox plays no H.265): main = the
+  // camera's own H.264, or an H.265 camera's shared H.264 transcode; sub = the sub stream
+  // (H.264 whatever the camera sends). fmp4: the camera's own video as it is (H.265).
+  const bool fmp4 = format_ == HlsFormat::fmp4;
+  const VideoCodecNames& codec = video_codec_names(config::video_codec(s->camera()));
   std::function<void()> keyframe;
-  if (quality_ == Quality::main) {
+  if (fmp4) {
+    input_ = video_input(s, Quality::main);
+    if (!input_) return set_failed("the stream is not running");
+    keyframe = [w = std::weak_ptr<Stream>(s)] {
+      if (auto st = w.lock()) request_input_keyframe(st, Quality::main);
+    };
+  } else if (quality_ == Quality::main) {
     TranscodeTap video = acquire_h264(s);
     input_ = VideoInput{video.tee, std::move(video.hold)};
     keyframe = std::move(video.request_keyframe);
@@ -204,14 +220,29 @@ void HlsOutput::build() {
   auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("{}-{}", kind_, camera_id_).c_str()));
   gst::ElementPtr q =
       make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &HlsOutput::dropped_));
-  gst::ElementPtr mux = gst::try_make_element("mpegtsmux");
+  gst::ElementPtr parse = fmp4 ? gst::try_make_element(codec.parse) : gst::ElementPtr();
+  gst::ElementPtr format = fmp4 ? gst::try_make_element("capsfilter") : gst::ElementPtr();
+  gst::ElementPtr mux = gst::try_make_element(fmp4 ? "mp4mux" : "mpegtsmux");
   gst::ElementPtr sink = gst::try_make_element("appsink");
-  if (!q || !mux || !sink) {
+  if (!q || !mux || !sink || (fmp4 && (!parse || !format))) {
     return set_failed(fmt::format("GStreamer element '{}' is missing (install the gstreamer1.0-plugins-* packages)",
-                                  !q ? "queue" : !mux ? "mpegtsmux" : "appsink"));
+                                  !q        ? "queue"
+                                  : !mux    ? (fmp4 ? "mp4mux" : "mpegtsmux")
+                                  : !sink   ? "appsink"
+                                  : !parse  ? codec.parse
+                                            : "capsfilter"));
   }
-  // The muxer pushes each access unit as one buffer list ("all available packets").
-  g_object_set(mux.get(), "alignment", 0, nullptr);
+  if (fmp4) {
+    // Parameter sets out of band (hvcC/avcC: the hvc1 sample entry Apple's players want),
+    // a fragment at every keyframe and every kFragmentMs, the moov first (no seeking back).
+    gst::set_caps(format.get(), std::string(codec.media_type) +
+                                    (codec.name == std::string("H265") ? ",stream-format=hvc1,alignment=au"
+                                                                       : ",stream-format=avc,alignment=au"));
+    g_object_set(mux.get(), "fragment-duration", kFragmentMs, "streamable", TRUE, nullptr);
+  } else {
+    // The muxer pushes each access unit as one buffer list ("all available packets").
+    g_object_set(mux.get(), "alignment", 0, nullptr);
+  }
   g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "emit-signals", TRUE, "drop", FALSE,
                "max-buffers", 300u, "enable-last-sample", FALSE, "buffer-list", TRUE, nullptr);
   // The new-sample handler's data: the segmenter is the handler's alone (one streaming thread).
@@ -219,15 +250,16 @@ void HlsOutput::build() {
     gst::Weak<HlsOutput> out;
     HlsSegmenter seg;
     gst::CapsPtr caps;  // the caps whose stream headers the segmenter has
+    bool fmp4 = false;
   };
   gst::connect<GstFlowReturn(GstElement*)>(
       sink.get(), "new-sample",
-      Ctx{weak_from_this(), HlsSegmenter({dir_, h.target_duration_s, h.playlist_length, h.max_files}), {}},
+      Ctx{weak_from_this(), HlsSegmenter({dir_, h.target_duration_s, h.playlist_length, h.max_files}), {}, fmp4},
       [](Ctx& c, GstElement* as) -> GstFlowReturn {
         auto sample = gst::SamplePtr::adopt(gst_app_sink_pull_sample(GST_APP_SINK(as)));
         if (!sample) return GST_FLOW_OK;
         GstCaps* caps = gst_sample_get_caps(sample.get());  // borrowed from the sample
-        if (caps && caps != c.caps.get()) {
+        if (caps && caps != c.caps.get() && !c.fmp4) {
           c.seg.set_headers(stream_headers(caps));
           c.caps = gst::CapsPtr::ref(caps);
         }
@@ -247,7 +279,8 @@ void HlsOutput::build() {
             gst_buffer_unmap(buf, &m);
           }
         }
-        if (!unit.empty() && c.seg.push(unit, pts, std::int64_t(g_get_monotonic_time()) * 1000)) {
+        const std::int64_t now = std::int64_t(g_get_monotonic_time()) * 1000;
+        if (!unit.empty() && (c.fmp4 ? c.seg.push_fmp4(unit, now) : c.seg.push(unit, pts, now))) {
           if (auto o = c.out.lock()) {
             o->segments_.store(c.seg.segments_written());
             o->publish(c.seg.playlist());
@@ -255,8 +288,16 @@ void HlsOutput::build() {
         }
         return GST_FLOW_OK;
       });
-  gst_bin_add_many(GST_BIN(bin.get()), q.get(), mux.get(), sink.get(), nullptr);
-  if (!gst_element_link_many(q.get(), mux.get(), sink.get(), nullptr)) return set_failed("cannot link the HLS branch");
+  if (fmp4) {
+    gst_bin_add_many(GST_BIN(bin.get()), q.get(), parse.get(), format.get(), mux.get(), sink.get(), nullptr);
+    // mp4mux has request pads: linking the capsfilter asks for its video pad.
+    if (!gst_element_link_many(q.get(), parse.get(), format.get(), mux.get(), sink.get(), nullptr)) {
+      return set_failed("cannot link the HLS branch");
+    }
+  } else {
+    gst_bin_add_many(GST_BIN(bin.get()), q.get(), mux.get(), sink.get(), nullptr);
+    if (!gst_element_link_many(q.get(), mux.get(), sink.get(), nullptr)) return set_failed("cannot link the HLS branch");
+  }
   gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
   if (!gst::add_ghost_pad(bin.get(), "sink", qsink.get())) return set_failed("cannot link the HLS branch");
   // Start at a keyframe (a first segment of orphan delta frames would not decode) and
@@ -270,8 +311,8 @@ void HlsOutput::build() {
   tee_pad_ = std::move(tee_pad);
   state_ = State::running;
   started_ms_ = mono_now_ms();
-  lg()->info("camera {}: HLS ({}) started in {} ({} s target, {} segments listed)", camera_id_,
-             model::to_string(quality_), dir_.string(), h.target_duration_s, h.playlist_length);
+  lg()->info("camera {}: HLS ({}{}) started in {} ({} s target, {} segments listed)", camera_id_,
+             model::to_string(quality_), fmp4 ? ", fMP4" : "", dir_.string(), h.target_duration_s, h.playlist_length);
   if (keyframe) keyframe();  // the first segment can begin at once if the source obeys
   timer_ = s->loop().post_delayed(1000, [self = shared_from_this()] { self->idle_check(); });
 }
@@ -325,17 +366,20 @@ model::OutputFigures HlsOutput::figures() const {
   f.dropped_buffers = dropped_.load();
   f.idle_s = double(mono_now_ms() - last_touch_ms_.load()) / 1000.0;
   f.always = cfg_.hls.always;
-  f.playlist = "/streams/" + camera_id_ + "/hls/index.m3u8" + (quality_ == Quality::sub ? "?quality=sub" : "");
+  f.playlist = "/streams/" + camera_id_ + "/hls/" +
+               (format_ == HlsFormat::fmp4 ? "fmp4.m3u8" : quality_ == Quality::sub ? "index.m3u8?quality=sub" : "index.m3u8");
   if (auto e = error(); !e.empty()) f.error = e;
   return f;
 }
 
-std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality) {
-  return get_or_create_output<HlsOutput>(stream, output_kind(kKind, quality), quality);
+std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality, HlsFormat format) {
+  if (format == HlsFormat::fmp4) quality = Quality::main;
+  return get_or_create_output<HlsOutput>(stream, kind_of(quality, format), quality, format);
 }
 
-std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality) {
-  return find_output<HlsOutput>(stream, output_kind(kKind, quality));
+std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality, HlsFormat format) {
+  if (format == HlsFormat::fmp4) quality = Quality::main;
+  return find_output<HlsOutput>(stream, kind_of(quality, format));
 }
 
 }  // namespace camrelay::media

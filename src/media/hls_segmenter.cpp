@@ -31,9 +31,10 @@ bool ts_starts_with_pat(std::string_view ts) noexcept {
   return p[0] == 0x47 && (((p[1] & 0x1F) << 8) | p[2]) == 0;
 }
 
-std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s) {
-  std::string out = fmt::format("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:{}\n",
-                                target_duration_s, segs.empty() ? 0 : segs.front().seq);
+std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s, std::string_view map_uri) {
+  std::string out = fmt::format("#EXTM3U\n#EXT-X-VERSION:{}\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:{}\n",
+                                map_uri.empty() ? 3 : 7, target_duration_s, segs.empty() ? 0 : segs.front().seq);
+  if (!map_uri.empty()) out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", map_uri);
   for (const auto& s : segs) out += fmt::format("#EXTINF:{:.3f},\n{}\n", s.duration_s, s.name);
   return out;
 }
@@ -44,7 +45,63 @@ HlsSegmenter::HlsSegmenter(Options o) : o_(std::move(o)) {
 
 bool HlsSegmenter::push(std::string_view ts, std::int64_t pts_ns, std::int64_t now_ns) {
   const std::int64_t t = pts_ns >= 0 ? pts_ns : now_ns;
-  const bool key = ts_has_random_access(ts);
+  // A keyframe's unit that does not begin with the PAT gets the stream headers first.
+  return push_unit(ts, ts_has_random_access(ts), t, ts_starts_with_pat(ts) ? std::string_view() : headers_);
+}
+
+bool HlsSegmenter::push_fmp4(std::string_view bytes, std::int64_t now_ns) {
+  fmp4_ = true;
+  pending_.append(bytes.data(), bytes.size());
+  bool completed = false;
+  std::size_t used = 0;
+  for (;;) {
+    bool malformed = false;
+    auto box = fmp4::first_box(std::string_view(pending_).substr(used), &malformed);
+    if (malformed) {
+      error_ = "the fMP4 stream has a malformed box header";
+      pending_.clear();
+      return completed;
+    }
+    if (!box) break;
+    completed = fmp4_box(*box, now_ns) || completed;
+    used += box->whole.size();
+  }
+  pending_.erase(0, used);
+  if (pending_.size() > kMaxSegmentBytes) {
+    error_ = "an fMP4 box larger than 64 MiB";
+    pending_.clear();
+  }
+  return completed;
+}
+
+bool HlsSegmenter::fmp4_box(const fmp4::Box& box, std::int64_t now_ns) {
+  if (box.type == "ftyp") {
+    init_.assign(box.whole);
+    return false;
+  }
+  if (box.type == "moov") {
+    init_.append(box.whole);
+    track_ = fmp4::read_moov(box.body);
+    write_atomically(o_.dir / "init.mp4", init_);
+    return false;
+  }
+  if (box.type == "moof") {
+    moof_.assign(box.whole);
+    fragment_ = fmp4::read_moof(box.body, track_);
+    return false;
+  }
+  if (box.type != "mdat" || moof_.empty()) return false;  // styp, sidx, mfra, …: not needed
+  std::int64_t t = now_ns;
+  if (fragment_.decode_time && track_.timescale > 0) {
+    t = static_cast<std::int64_t>(double(*fragment_.decode_time) * 1e9 / track_.timescale);
+  }
+  std::string unit = std::move(moof_);
+  moof_.clear();
+  unit.append(box.whole);
+  return push_unit(unit, fragment_.starts_with_sync, t, {});
+}
+
+bool HlsSegmenter::push_unit(std::string_view data, bool key, std::int64_t t, std::string_view prefix) {
   bool completed = false;
   if (open_ && key) {
     const double dur = double(t - start_ns_) / 1e9;
@@ -63,10 +120,9 @@ bool HlsSegmenter::push(std::string_view ts, std::int64_t pts_ns, std::int64_t n
     if (!key && next_seq_ == 0) return completed;  // wait for the first keyframe
     open_ = true;
     start_ns_ = t;
-    current_.clear();
-    if (!ts_starts_with_pat(ts)) current_ = headers_;
+    current_.assign(prefix);
   }
-  current_.append(ts.data(), ts.size());
+  current_.append(data.data(), data.size());
   last_ns_ = t;
   return completed;
 }
@@ -94,7 +150,7 @@ void HlsSegmenter::finish(std::int64_t end_ns) {
   HlsSegment s;
   s.seq = next_seq_++;
   s.duration_s = std::max(0.001, double(end_ns - start_ns_) / 1e9);
-  s.name = fmt::format("segment{:05}.ts", s.seq);
+  s.name = fmt::format("segment{:05}.{}", s.seq, fmp4_ ? "m4s" : "ts");
   open_ = false;
   if (!write_atomically(o_.dir / s.name, current_)) return;
   current_.clear();
@@ -108,7 +164,7 @@ void HlsSegmenter::finish(std::int64_t end_ns) {
     fs::remove(o_.dir / on_disk_.front().name, ec);
     on_disk_.pop_front();
   }
-  playlist_ = render_hls_playlist(listed_, target_);
+  playlist_ = render_hls_playlist(listed_, target_, fmp4_ ? "init.mp4" : "");
   write_atomically(o_.dir / "index.m3u8", playlist_);
 }
 

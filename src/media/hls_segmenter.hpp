@@ -1,14 +1,18 @@
 #pragma once
-// Cuts an MPEG-TS byte stream (mpegtsmux output, one buffer per access unit) into HLS
-// segments at keyframes and keeps the playlist. Segments close the moment the next
-// keyframe arrives — hlssink2 (splitmuxsink) first collects the whole next GOP, which
-// costs one extra keyframe interval of latency. Not thread-safe: one streaming thread.
+// Cuts a muxed stream into HLS segments at keyframes and keeps the playlist: an MPEG-TS
+// byte stream (mpegtsmux output, one buffer per access unit: push()) or fragmented MP4
+// (mp4mux with fragment-duration: push_fmp4(); init.mp4 + segmentNNNNN.m4s, playlist
+// version 7 with EXT-X-MAP). Segments close the moment the next keyframe arrives —
+// hlssink2 (splitmuxsink) first collects the whole next GOP, which costs one extra
+// keyframe interval of latency. Not thread-safe: one streaming thread.
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
+
+#include "fmp4.hpp"
 
 namespace camrelay::media {
 
@@ -21,11 +25,13 @@ bool ts_starts_with_pat(std::string_view ts) noexcept;
 struct HlsSegment {
   std::uint64_t seq = 0;
   double duration_s = 0;
-  std::string name;  // segment%05d.ts
+  std::string name;  // segment%05d.ts | segment%05d.m4s
 };
 
-// An HLS v3 media playlist for `segs` (oldest first).
-std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s);
+// An HLS media playlist for `segs` (oldest first): version 3, or with `map_uri` (fMP4's
+// initialization segment) version 7 with EXT-X-MAP.
+std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s,
+                                std::string_view map_uri = {});
 
 class HlsSegmenter {
  public:
@@ -42,6 +48,11 @@ class HlsSegmenter {
   // One muxer output buffer; pts_ns may be -1 (unknown: the arrival time is used).
   // Returns true when a segment was completed (and the playlist rewritten).
   bool push(std::string_view ts, std::int64_t pts_ns, std::int64_t now_ns);
+  // Fragmented MP4 bytes as mp4mux writes them (any buffer boundaries): ftyp + moov become
+  // init.mp4, each moof + mdat a fragment; a segment starts at a fragment that begins with a
+  // keyframe (mp4mux starts a fragment at every keyframe). Times come from the fragments'
+  // decode times. Returns true when a segment was completed. Malformed input: last_error().
+  bool push_fmp4(std::string_view bytes, std::int64_t now_ns);
 
   std::uint64_t segments_written() const { return next_seq_; }
   // The playlist as last written (empty before the first segment).
@@ -49,6 +60,9 @@ class HlsSegmenter {
   const std::string& last_error() const { return error_; }
 
  private:
+  // One unit (a TS access unit, an fMP4 fragment) at time t_ns; key: it starts at a keyframe.
+  bool push_unit(std::string_view data, bool key, std::int64_t t_ns, std::string_view prefix);
+  bool fmp4_box(const fmp4::Box& box, std::int64_t now_ns);
   void finish(std::int64_t end_ns);
   bool write_atomically(const std::filesystem::path& p, std::string_view data);
 
@@ -64,6 +78,13 @@ class HlsSegmenter {
   int target_ = 1;  // EXT-X-TARGETDURATION, never decreases
   std::string playlist_;
   std::string error_;
+  // fMP4 only.
+  bool fmp4_ = false;
+  std::string pending_;  // bytes not yet a whole top-level box
+  std::string init_;     // ftyp + moov
+  fmp4::Track track_;
+  std::string moof_;     // the fragment's moof, waiting for its mdat
+  fmp4::Fragment fragment_;
 };
 
 }  // namespace camrelay::media

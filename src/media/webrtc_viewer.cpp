@@ -172,10 +172,14 @@ void WebrtcViewer::build() {
     plan_.video_index = 0;
     plan_.video_pt = 96;
     plan_.video_twcc_id = 1;
-    // The page says which codecs its browser decodes; without H.264 it gets the VP8 transcode.
+    // The page says which codecs its browser decodes: an H.265 camera goes out as it is to
+    // a browser that decodes H.265 (RTCRtpReceiver.getCapabilities lists video/H265 where
+    // it has a decoder); without H.264 a browser gets the VP8 transcode.
     const auto& cs = opts_.video_codecs;
     auto has = [&cs](const char* c) { return std::find(cs.begin(), cs.end(), c) != cs.end(); };
-    if (!cs.empty() && !has("h264")) {
+    if (h265_camera && has("h265")) {
+      plan_.video_codec = "h265";
+    } else if (!cs.empty() && !has("h264")) {
       if (!has("vp8")) return fail("the browser decodes neither H.264 nor VP8 video");
       plan_.video_codec = "vp8";
     } else {

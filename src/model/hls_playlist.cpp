@@ -3,8 +3,10 @@
 
 namespace camrelay::model {
 
-bool valid_hls_segment_name(std::string_view n) noexcept {
-  constexpr std::string_view pre = "segment", suf = ".ts";
+namespace {
+
+bool numbered(std::string_view n, std::string_view suf) noexcept {
+  constexpr std::string_view pre = "segment";
   if (n.size() < pre.size() + 1 + suf.size() || n.size() > pre.size() + 9 + suf.size()) return false;
   if (!n.starts_with(pre) || !n.ends_with(suf)) return false;
   for (char c : n.substr(pre.size(), n.size() - pre.size() - suf.size())) {
@@ -12,6 +14,12 @@ bool valid_hls_segment_name(std::string_view n) noexcept {
   }
   return true;
 }
+
+}  // namespace
+
+bool is_fmp4_segment_name(std::string_view n) noexcept { return n == "init.mp4" || numbered(n, ".m4s"); }
+
+bool valid_hls_segment_name(std::string_view n) noexcept { return numbered(n, ".ts") || is_fmp4_segment_name(n); }
 
 std::string prefix_playlist_uris(std::string_view playlist, std::string_view prefix) {
   std::string out;
@@ -65,6 +73,36 @@ std::string add_blocking_reload(std::string_view playlist) {
   if (eol == std::string_view::npos) return std::string(playlist) + "\n" + std::string(kTag) + "\n";
   return std::string(playlist.substr(0, eol + 1)) + std::string(kTag) + "\n" +
          std::string(playlist.substr(eol + 1));
+}
+
+std::string render_multivariant_playlist(const std::vector<HlsVariant>& variants) {
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  for (const auto& v : variants) {
+    out += "#EXT-X-STREAM-INF:BANDWIDTH=" + std::to_string(v.bandwidth_bps) + ",CODECS=\"" + v.codecs + "\"";
+    if (v.width > 0 && v.height > 0) out += ",RESOLUTION=" + std::to_string(v.width) + "x" + std::to_string(v.height);
+    out += "\n" + v.uri + "\n";
+  }
+  return out;
+}
+
+namespace {
+long long luma(int w, int h) { return (w > 0 && h > 0) ? (long long)w * h : 1280LL * 720; }
+}  // namespace
+
+std::string hevc_codecs(std::string_view profile, int width, int height) {
+  // general_profile_idc and its compatibility flags (bit-reversed, hex; ISO/IEC 14496-15 E.3).
+  const char* prof = profile == "main-10" ? "2.4" : profile == "main-still-picture" ? "3.8" : "1.6";
+  const long long n = luma(width, height);
+  // general_level_idc = 30 × level (H.265 A.4.1: max luma picture size per level).
+  const int level = n <= 983040 ? 93 : n <= 2228224 ? 123 : n <= 8912896 ? 153 : 183;
+  return std::string("hvc1.") + prof + ".L" + std::to_string(level) + ".B0";
+}
+
+std::string avc_baseline_codecs(int width, int height) {
+  const long long n = luma(width, height);
+  // profile_idc 66 (0x42), constraint_set1 (0xe0: constrained baseline), level_idc.
+  const char* level = n <= 921600 ? "1f" : n <= 2097152 ? "28" : "33";
+  return std::string("avc1.42e0") + level;
 }
 
 }  // namespace camrelay::model

@@ -58,8 +58,8 @@ class GstStream final : public StreamPort {
   void set_target_bitrate(int kbps) override { s_->set_target_bitrate(kbps); }
   void restart_source(std::string why) override { s_->restart_source(std::move(why)); }
   model::SourceFigures source_figures() const override { return s_->source_figures(); }
-  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q) override {
-    return create ? media::hls_output(s_, q) : media::find_hls_output(s_, q);
+  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q, model::HlsFormat f) override {
+    return create ? media::hls_output(s_, q, f) : media::find_hls_output(s_, q, f);
   }
   std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality q) override {
     return create ? media::mjpeg_output(s_, q) : media::find_mjpeg_output(s_, q);

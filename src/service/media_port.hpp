@@ -63,7 +63,7 @@ class StreamPort {
   virtual model::SourceFigures source_figures() const = 0;
   // The on-demand outputs of the camera's video (main) or of its sub stream (sub: they hold
   // the sub transcoder while they run); `create` starts one if none runs. nullptr once torn down.
-  virtual std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q) = 0;
+  virtual std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality q, model::HlsFormat f) = 0;
   virtual std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality q) = 0;
   // The H.264 tap for RTSP clients (media::RtspTap), same rules.
   virtual std::shared_ptr<model::H264Feed> h264(bool create, model::Quality q) = 0;

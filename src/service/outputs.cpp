@@ -9,8 +9,8 @@ namespace camrelay::service {
 StreamOutputs::StreamOutputs(std::shared_ptr<StreamPort> stream) : stream_(std::move(stream)) {}
 StreamOutputs::~StreamOutputs() = default;
 
-std::shared_ptr<model::HlsFeed> StreamOutputs::hls(bool create, model::Quality quality) const {
-  return stream_->hls(create, quality);
+std::shared_ptr<model::HlsFeed> StreamOutputs::hls(bool create, model::Quality quality, model::HlsFormat format) const {
+  return stream_->hls(create, quality, format);
 }
 
 std::shared_ptr<model::PictureFeed> StreamOutputs::pictures(bool create, model::Quality quality) const {

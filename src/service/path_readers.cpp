@@ -29,6 +29,7 @@ ViewerInfo Reader::info() const {
   i.connected_at = rec_.connected_at;
   i.owner = rec_.owner;
   i.quality = rec_.quality;
+  i.hls_format = rec_.hls_format;
   fill(i);
   return i;
 }
@@ -416,9 +417,10 @@ void CameraPath::attach_feed(ReaderRequest req, ReaderKind kind, Reply<std::shar
 void CameraPath::hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCounters>> reply) {
   post([req = std::move(req), reply = std::move(reply)](CameraPath& p) mutable {
     try {
-      // One reader per client and quality (a page may play both streams).
+      // One reader per client, quality and format (a page may play both streams).
       const std::string key = req.ip + '\n' + req.user_agent.substr(0, 512) +
-                              (req.quality == model::Quality::sub ? "\nsub" : "");
+                              (req.quality == model::Quality::sub ? "\nsub" : "") +
+                              (req.hls_format == model::HlsFormat::fmp4 ? "\nfmp4" : "");
       HttpReader* r = nullptr;
       if (auto it = p.hls_clients_.find(key); it != p.hls_clients_.end()) {
         r = it->second;
@@ -427,6 +429,7 @@ void CameraPath::hls_request(ReaderRequest req, Reply<std::shared_ptr<ReaderCoun
         auto slot = p.admit(ReaderKind::hls, vid, req.ip, req.quality);
         auto rec = p.new_record(ReaderKind::hls, vid, req.user_agent, req.ip);
         rec.quality = req.quality;
+        rec.hls_format = req.hls_format;
         auto n = std::make_unique<HttpReader>(std::move(rec));
         n->client_key = key;
         r = &static_cast<HttpReader&>(p.add_reader(std::move(n), ""));

@@ -34,6 +34,7 @@ struct ReaderRecord {
   std::string ip;
   std::string owner;              // ViewerRequest::owner (WHEP resources)
   model::Quality quality = model::Quality::main;  // the camera's stream or its sub stream
+  model::HlsFormat hls_format = model::HlsFormat::ts;  // HLS readers: the TS or the fMP4 variant
   std::int64_t connected_at = 0;  // unix s (join time)
   std::int64_t created_mono_ms = 0;
   std::function<void(std::string reason)> on_closed;  // tells the client it ended

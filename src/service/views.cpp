@@ -280,11 +280,13 @@ nlohmann::json to_json(const ViewerInfo& v) {
                       {"quality", model::to_string(v.quality)}};
   if (!is_webrtc(v.kind)) {
     // MJPEG pictures are made from the camera's video; RTSP carries it as it is, and so does
-    // HLS, except for an H.265 camera's (H.264 from the shared transcode) and the sub stream
-    // (H.264 re-encoded smaller). None has audio.
+    // HLS, except for an H.265 camera's TS variant (H.264 from the shared transcode; its
+    // fMP4 variant is the H.265 as it is) and the sub stream (H.264 re-encoded smaller).
+    // None has audio.
     const bool mjpeg = v.kind == ReaderKind::mjpeg;
     const bool sub = v.quality == model::Quality::sub;
-    const bool hls_of_h265 = v.kind == ReaderKind::hls && v.camera_codec == "H265";
+    const bool hls_of_h265 =
+        v.kind == ReaderKind::hls && v.camera_codec == "H265" && v.hls_format == model::HlsFormat::ts;
     j["ice_state"] = nullptr;
     j["video"] = {{"codec", mjpeg ? "JPEG" : (hls_of_h265 || sub) ? "H264" : v.camera_codec},
                   {"mode", mjpeg || hls_of_h265 || sub ? "transcoded" : "passthrough"}};

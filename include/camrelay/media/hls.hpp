@@ -8,6 +8,10 @@
 // after the last request and whenever the stream stops; its folder is removed then (and
 // when the output fails to start).
 // Segments are cut at keyframes: their length follows the source's keyframe interval.
+// Format fmp4 (kind "hls-fmp4", <data_dir>/hls/<camera>.fmp4/): the camera's own video
+// as it is, `queue → parser → mp4mux (fragmented) → appsink`, in fMP4 segments with
+// init.mp4 — how HLS carries H.265 (the playlist of an H.265 camera lists it beside the
+// H.264 transcode in TS, for players that decode H.265).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -30,12 +34,14 @@
 
 namespace camrelay::media {
 
+using model::HlsFormat;
+
 // Segment names the output serves (model/hls_playlist.hpp).
 using model::valid_hls_segment_name;
 
 std::filesystem::path hls_root(const config::Config& cfg);  // <data_dir>/hls
 std::filesystem::path hls_dir(const config::Config& cfg, const std::string& camera_id,
-                              Quality quality = Quality::main);
+                              Quality quality = Quality::main, HlsFormat format = HlsFormat::ts);
 // Removes <data_dir>/hls and everything below (leftovers of a previous run). Never throws.
 void hls_clean_root(const config::Config& cfg);
 
@@ -44,7 +50,7 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   enum class State { starting, running, failed, stopped };
 
   HlsOutput(std::weak_ptr<Stream> stream, const config::Config& cfg, std::string camera_id,
-            Quality quality = Quality::main);
+            Quality quality = Quality::main, HlsFormat format = HlsFormat::ts);
   ~HlsOutput() override;
 
   // A playlist or segment request: keeps the output alive for hls.idle_stop_s. Any thread.
@@ -80,7 +86,8 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   const config::Config& cfg_;
   std::string camera_id_;
   Quality quality_;
-  std::string kind_;  // "hls" | "hls-sub"
+  HlsFormat format_;
+  std::string kind_;  // "hls" | "hls-sub" | "hls-fmp4"
   std::filesystem::path dir_;
   std::uint64_t gen_;
   std::atomic<State> state_{State::starting};
@@ -99,10 +106,12 @@ class HlsOutput final : public Output, public model::HlsFeed, public std::enable
   guint timer_ = 0;
 };
 
-// The stream's HLS output of `quality`, created and started if there is none; nullptr
-// once the stream has been torn down.
-std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main);
+// The stream's HLS output of `quality` (fmp4: main only), created and started if there is
+// none; nullptr once the stream has been torn down.
+std::shared_ptr<HlsOutput> hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main,
+                                      HlsFormat format = HlsFormat::ts);
 // The stream's HLS output if one runs (nullptr otherwise); never creates one.
-std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main);
+std::shared_ptr<HlsOutput> find_hls_output(const std::shared_ptr<Stream>& stream, Quality quality = Quality::main,
+                                           HlsFormat format = HlsFormat::ts);
 
 }  // namespace camrelay::media

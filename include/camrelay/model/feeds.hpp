@@ -16,6 +16,10 @@
 
 namespace camrelay::model {
 
+// How an HLS output packs its segments: MPEG-TS (H.264, every player), or fragmented MP4
+// with init.mp4 (an H.265 camera's video as it is, for players that decode H.265).
+enum class HlsFormat { ts, fmp4 };
+
 class HlsFeed {
  public:
   virtual ~HlsFeed() = default;

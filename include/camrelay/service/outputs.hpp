@@ -19,8 +19,10 @@ class StreamOutputs {
   ~StreamOutputs();
   // The stream's HLS output; started if `create` and none runs. nullptr: none runs (and
   // !create), or the stream has been torn down. Any thread.
-  // `quality` sub: the HLS output of the camera's sub stream (camera.sub).
-  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality quality = model::Quality::main) const;
+  // `quality` sub: the HLS output of the camera's sub stream (camera.sub). `format` fmp4:
+  // the camera's own video in fMP4 (main only; an H.265 camera's native variant).
+  std::shared_ptr<model::HlsFeed> hls(bool create, model::Quality quality = model::Quality::main,
+                                      model::HlsFormat format = model::HlsFormat::ts) const;
   // The stream's JPEG branch (MJPEG clients, snapshots), same rules. Any thread.
   std::shared_ptr<model::PictureFeed> pictures(bool create, model::Quality quality = model::Quality::main) const;
 

@@ -56,6 +56,8 @@ struct ReaderRequest {
   std::string ip;
   // main: the camera's video; sub: its sub stream (camera.sub; not_found when disabled).
   model::Quality quality = model::Quality::main;
+  // HLS: the TS playlist, or the fMP4 one (an H.265 camera's video as it is).
+  model::HlsFormat hls_format = model::HlsFormat::ts;
 };
 
 // An MJPEG client attached to a camera. RAII: destroying the handle detaches it (the

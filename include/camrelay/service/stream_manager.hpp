@@ -172,6 +172,7 @@ struct ViewerInfo {
   std::string owner;             // ViewerRequest::owner (not shown in JSON)
   std::string camera_codec = "H264";  // the camera's video codec (HLS/RTSP readers' "video")
   model::Quality quality = model::Quality::main;  // which of the camera's streams it reads
+  model::HlsFormat hls_format = model::HlsFormat::ts;  // HLS readers: fmp4 = the camera's own (H.265) video
   model::ViewerStats stats;  // WebRTC readers
   HttpReaderStats http;      // MJPEG and HLS readers
 };

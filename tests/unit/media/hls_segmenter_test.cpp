@@ -3,6 +3,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+
+#include <fmt/format.h>
 
 #include "camrelay/media/hls.hpp"
 #include "hls_segmenter.hpp"
@@ -110,4 +116,157 @@ TEST(HlsSegmenter, PrependsHeadersWhenTheKeyframeHasNoPat) {
   seg.push(delta(), 500 * kMs, 0);
   seg.push(key, 1000 * kMs, 0);
   EXPECT_EQ(read(dir.path / "segment00000.ts"), hdr + key + delta());
+}
+
+// ---- fragmented MP4 (the H.265 cameras' native HLS variant) ----
+namespace {
+std::string be32(std::uint32_t v) {
+  return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+}
+std::string box(const char* type, const std::string& body) { return be32(std::uint32_t(8 + body.size())) + type + body; }
+std::string full(std::uint8_t version, std::uint32_t flags) { return std::string(1, char(version)) + be32(flags).substr(1); }
+constexpr std::uint32_t kNonSyncFlags = 0x10000;
+
+// ftyp + moov: a video track at 90 kHz whose samples are non-sync by default (trex).
+std::string init_segment() {
+  const std::string mdhd = box("mdhd", full(0, 0) + be32(0) + be32(0) + be32(90000) + be32(0) + be32(0));
+  const std::string trex = box("trex", full(0, 0) + be32(1) + be32(1) + be32(0) + be32(0) + be32(kNonSyncFlags));
+  return box("ftyp", "iso6" + be32(0)) + box("moov", box("trak", box("mdia", mdhd)) + box("mvex", trex));
+}
+// moof + mdat of `samples` samples from decode time `dts` (90 kHz). How the first sample's
+// flags are told varies like muxers do: first_sample_flags, per-sample flags, or trex.
+enum class FlagsIn { first_sample, per_sample, defaults };
+std::string fragment(std::uint64_t dts, bool key, FlagsIn how, int samples = 3) {
+  std::string trun;
+  if (how == FlagsIn::first_sample) {
+    trun = box("trun", full(0, 0x4) + be32(samples) + be32(key ? 0x2000000 : kNonSyncFlags));
+  } else if (how == FlagsIn::per_sample) {
+    std::string s;
+    for (int i = 0; i < samples; ++i) s += be32(3000) + be32(key && i == 0 ? 0x2000000 : kNonSyncFlags);
+    trun = box("trun", full(0, 0x500) + be32(samples) + s);
+  } else {
+    trun = box("trun", full(0, 0) + be32(samples));  // trex says: non-sync
+  }
+  const std::string tfdt = box("tfdt", full(1, 0) + be32(std::uint32_t(dts >> 32)) + be32(std::uint32_t(dts)));
+  return box("moof", box("mfhd", full(0, 0) + be32(1)) + box("traf", box("tfhd", full(0, 0) + be32(1)) + tfdt + trun)) +
+         box("mdat", std::string(100, 'v'));
+}
+}  // namespace
+
+TEST(Fmp4Boxes, ReadsTimescaleDecodeTimeAndSync) {
+  const std::string init = init_segment();
+  bool bad = true;
+  auto moov = fmp4::first_box(std::string_view(init).substr(fmp4::first_box(init, &bad)->whole.size()), &bad);
+  ASSERT_TRUE(moov);
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(moov->type, "moov");
+  const fmp4::Track t = fmp4::read_moov(moov->body);
+  EXPECT_EQ(t.timescale, 90000u);
+  EXPECT_EQ(t.trex_flags, kNonSyncFlags);
+  for (FlagsIn how : {FlagsIn::first_sample, FlagsIn::per_sample}) {
+    const std::string f = fragment(180000, true, how);
+    const auto moof = fmp4::first_box(f, &bad);
+    ASSERT_TRUE(moof);
+    const fmp4::Fragment fr = fmp4::read_moof(moof->body, t);
+    EXPECT_EQ(fr.decode_time, 180000u);
+    EXPECT_TRUE(fr.starts_with_sync);
+    EXPECT_FALSE(fmp4::read_moof(fmp4::first_box(fragment(0, false, how), &bad)->body, t).starts_with_sync);
+  }
+  EXPECT_FALSE(fmp4::read_moof(fmp4::first_box(fragment(0, false, FlagsIn::defaults), &bad)->body, t).starts_with_sync);
+  // Incomplete and impossible headers.
+  EXPECT_FALSE(fmp4::first_box(init.substr(0, 7), &bad));
+  EXPECT_FALSE(bad);
+  EXPECT_FALSE(fmp4::first_box(std::string_view(init).substr(16, 20), &bad));  // a moov cut short
+  EXPECT_FALSE(fmp4::first_box(be32(4) + "moof", &bad));
+  EXPECT_TRUE(bad);
+}
+
+TEST(HlsSegmenter, Fmp4InitSegmentsAndPlaylist) {
+  TempDir dir;
+  HlsSegmenter seg({dir.path, 1.0, 3, 4});
+  const std::string init = init_segment();
+  EXPECT_FALSE(seg.push_fmp4(init, 0));
+  EXPECT_EQ(read(dir.path / "init.mp4"), init);
+  // 1 s GOPs of three 1/3 s fragments; the first fragment is not a keyframe (dropped).
+  std::vector<std::string> frags;
+  int completed = seg.push_fmp4(fragment(0, false, FlagsIn::defaults), 0) ? 1 : 0;
+  for (int gop = 0; gop < 4; ++gop) {
+    for (int i = 0; i < 3; ++i) {
+      const std::uint64_t dts = 90000ull * gop + 30000ull * (i + 1);
+      frags.push_back(fragment(dts, i == 0, i == 0 ? FlagsIn::per_sample : FlagsIn::defaults));
+      // Any buffer boundaries: the second GOP's fragments arrive a byte at a time.
+      if (gop == 1) {
+        for (char c : frags.back()) completed += seg.push_fmp4(std::string(1, c), 0) ? 1 : 0;
+      } else {
+        completed += seg.push_fmp4(frags.back(), 0) ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(completed, 3);  // the 4th GOP is still open
+  EXPECT_EQ(read(dir.path / "segment00000.m4s"), frags[0] + frags[1] + frags[2]);
+  EXPECT_EQ(read(dir.path / "segment00001.m4s"), frags[3] + frags[4] + frags[5]);
+  EXPECT_EQ(read(dir.path / "index.m3u8"),
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            "#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.000,\nsegment00000.m4s\n#EXTINF:1.000,\nsegment00001.m4s\n"
+            "#EXTINF:1.000,\nsegment00002.m4s\n");
+  EXPECT_TRUE(seg.last_error().empty());
+  // A box header that cannot be one: an error, not a crash or an endless wait.
+  seg.push_fmp4(be32(3) + "moof", 0);
+  EXPECT_FALSE(seg.last_error().empty());
+}
+
+// mp4mux's own fragmented output: every segment starts with a fragment whose first sample is
+// a keyframe, the init segment is ftyp + moov, and the segment times follow the GOP (0.5 s
+// keyframes, 1 s target → 1 s segments).
+TEST(HlsSegmenter, Fmp4FromMp4mux) {
+  gst_init(nullptr, nullptr);
+  GError* err = nullptr;
+  GstElement* pipe = gst_parse_launch(
+      "videotestsrc num-buffers=120 ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "x264enc key-int-max=15 tune=zerolatency speed-preset=ultrafast ! h264parse ! "
+      "video/x-h264,stream-format=avc,alignment=au ! mp4mux fragment-duration=200 streamable=true ! "
+      "appsink name=out sync=false",
+      &err);
+  if (!pipe) {
+    std::string why = err ? err->message : "?";
+    if (err) g_error_free(err);
+    GTEST_SKIP() << "no x264enc/mp4mux here: " << why;
+  }
+  TempDir dir;
+  HlsSegmenter seg({dir.path, 1.0, 10, 10});
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipe), "out");
+  gst_element_set_state(pipe, GST_STATE_PLAYING);
+  int completed = 0;
+  while (GstSample* s = gst_app_sink_pull_sample(GST_APP_SINK(sink))) {
+    GstBuffer* b = gst_sample_get_buffer(s);
+    GstMapInfo m;
+    if (b && gst_buffer_map(b, &m, GST_MAP_READ)) {
+      completed += seg.push_fmp4(std::string_view(reinterpret_cast<const char*>(m.data), m.size), 0) ? 1 : 0;
+      gst_buffer_unmap(b, &m);
+    }
+    gst_sample_unref(s);
+  }
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipe);
+  EXPECT_TRUE(seg.last_error().empty()) << seg.last_error();
+  EXPECT_EQ(completed, 3);  // 4 s of video: the 4th second is still open at the end
+  const std::string init = read(dir.path / "init.mp4");
+  bool bad = false;
+  auto ftyp = fmp4::first_box(init, &bad);
+  ASSERT_TRUE(ftyp);
+  EXPECT_EQ(ftyp->type, "ftyp");
+  auto moov = fmp4::first_box(std::string_view(init).substr(ftyp->whole.size()), &bad);
+  ASSERT_TRUE(moov);
+  const fmp4::Track track = fmp4::read_moov(moov->body);
+  EXPECT_GT(track.timescale, 0u);
+  for (int i = 0; i < 3; ++i) {
+    const std::string s = read(dir.path / fmt::format("segment{:05}.m4s", i));
+    auto moof = fmp4::first_box(s, &bad);
+    ASSERT_TRUE(moof) << i;
+    EXPECT_EQ(moof->type, "moof");
+    EXPECT_TRUE(fmp4::read_moof(moof->body, track).starts_with_sync) << i;
+  }
+  const std::string pl = read(dir.path / "index.m3u8");
+  EXPECT_NE(pl.find("#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.000,\nsegment00000.m4s\n"), std::string::npos) << pl;
 }

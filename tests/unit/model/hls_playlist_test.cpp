@@ -8,6 +8,12 @@ TEST(HlsNames, AcceptsSegmentNames) {
   EXPECT_TRUE(valid_hls_segment_name("segment00000.ts"));
   EXPECT_TRUE(valid_hls_segment_name("segment1.ts"));
   EXPECT_TRUE(valid_hls_segment_name("segment123456789.ts"));
+  // fMP4 (H.265 cameras' native variant).
+  EXPECT_TRUE(valid_hls_segment_name("segment00003.m4s"));
+  EXPECT_TRUE(valid_hls_segment_name("init.mp4"));
+  EXPECT_TRUE(is_fmp4_segment_name("segment00003.m4s"));
+  EXPECT_TRUE(is_fmp4_segment_name("init.mp4"));
+  EXPECT_FALSE(is_fmp4_segment_name("segment00003.ts"));
 }
 
 TEST(HlsNames, RejectsEverythingElse) {
@@ -15,7 +21,8 @@ TEST(HlsNames, RejectsEverythingElse) {
        {"", "segment.ts", "segment0000000000.ts" /* 10 digits */, "../segment00001.ts",
         "segment00001.ts/..", "..%2Fsegment1.ts", "segment1.TS", "Segment1.ts",
         "segment-1.ts", "segment1.ts.bak", "index.m3u8", "/etc/passwd", "..", ".", "segment1%2ets",
-        "segment 1.ts", "segment1.ts?x", "segment١.ts"}) {
+        "segment 1.ts", "segment1.ts?x", "segment١.ts", "init.mp4.tmp", "init2.mp4", "segment.m4s",
+        "segment1.mp4", "../init.mp4", "segment1.m4s/.."}) {
     EXPECT_FALSE(valid_hls_segment_name(bad)) << bad;
   }
   EXPECT_FALSE(valid_hls_segment_name(std::string(300, 'a')));
@@ -49,4 +56,17 @@ TEST(HlsNames, PrefixesPlaylistUris) {
             "#EXTINF:1.0,\r\nsegment/segment00002.ts\r\n\n");
   EXPECT_EQ(prefix_playlist_uris("a", "p/"), "p/a");  // no trailing newline
   EXPECT_EQ(prefix_playlist_uris("", "p/"), "");
+}
+
+TEST(HlsPlaylist, MultivariantForH265Cameras) {
+  EXPECT_EQ(render_multivariant_playlist({{"fmp4.m3u8", 2500000, hevc_codecs("main", 1920, 1080), 1920, 1080},
+                                          {"ts.m3u8", 2500000, avc_baseline_codecs(1920, 1080), 0, 0}}),
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,CODECS=\"hvc1.1.6.L123.B0\",RESOLUTION=1920x1080\nfmp4.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=2500000,CODECS=\"avc1.42e028\"\nts.m3u8\n");
+  EXPECT_EQ(hevc_codecs("main", 640, 360), "hvc1.1.6.L93.B0");
+  EXPECT_EQ(hevc_codecs("main-10", 3840, 2160), "hvc1.2.4.L153.B0");
+  EXPECT_EQ(hevc_codecs("", 0, 0), "hvc1.1.6.L93.B0");  // unknown: Main, 720p's level
+  EXPECT_EQ(avc_baseline_codecs(640, 360), "avc1.42e01f");
+  EXPECT_EQ(avc_baseline_codecs(3840, 2160), "avc1.42e033");
 }

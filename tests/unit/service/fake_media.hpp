@@ -176,7 +176,7 @@ class FakeStream final : public StreamPort {
     source_restarts.push_back(std::move(why));
   }
   model::SourceFigures source_figures() const override { return {}; }
-  std::shared_ptr<model::HlsFeed> hls(bool, model::Quality) override { return nullptr; }
+  std::shared_ptr<model::HlsFeed> hls(bool, model::Quality, model::HlsFormat) override { return nullptr; }
   std::shared_ptr<model::PictureFeed> pictures(bool, model::Quality q) override {
     last_quality = q;
     return stopped ? nullptr : pictures_;
