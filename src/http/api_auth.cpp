@@ -1,11 +1,9 @@
 // Login, logout, accounts, API tokens, viewer tokens, the route table (docs/security.md).
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
-
 #include "api.hpp"
 #include "auth_gate.hpp"
 #include "await_reply.hpp"
 #include "decode.hpp"
+#include "worker_pool.hpp"
 #include "camrelay/auth/service.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/util/error.hpp"
@@ -14,32 +12,6 @@ namespace camrelay::http {
 namespace {
 using nlohmann::json;
 using auth::Role;
-
-// Password hashing (Argon2id: tens of ms, 64 MiB) runs here, one at a time, never on a
-// network thread: a burst of logins waits its turn instead of stalling streams.
-class HashPool {
- public:
-  ~HashPool() { pool_.join(); }
-  template <class T, class F>
-  asio::awaitable<T> run(F fn) {
-    auto op = await_reply<T>([this, fn = std::move(fn)](std::function<void(std::exception_ptr, T)> cb) mutable {
-      asio::post(pool_, [fn = std::move(fn), cb = std::move(cb)]() mutable {
-        T v{};
-        std::exception_ptr e;
-        try {
-          v = fn();
-        } catch (...) {
-          e = std::current_exception();
-        }
-        cb(e, std::move(v));
-      });
-    });
-    return op;
-  }
-
- private:
-  asio::thread_pool pool_{1};
-};
 
 json user_json(const auth::UserInfo& u) {
   return {{"name", u.name}, {"role", auth::to_string(u.role)}, {"cameras", u.cameras},
@@ -98,7 +70,9 @@ const auth::Principal& who(const Params& p) {
 void register_auth_api(Router& r, std::shared_ptr<auth::Service> a, const StaticFiles& files,
                        std::function<std::vector<Server::RouteEntry>()> routes) {
   using V = bhttp::verb;
-  auto pool = std::make_shared<HashPool>();
+  // Password hashing (Argon2id: tens of ms, 64 MiB), one at a time: a burst of logins waits
+  // its turn instead of stalling streams.
+  auto pool = std::make_shared<WorkerPool>(1);
   const StaticFiles* f = &files;
 
   r.add(V::get, "/login", Access::open, [f](const Request& req, const Params&) -> asio::awaitable<Response> {

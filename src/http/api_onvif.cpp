@@ -3,14 +3,13 @@
 // route table: NVRs authenticate inside the SOAP header (WS-Security UsernameToken), which
 // is checked here — against the ONVIF credential (onvif.username/password: text or digest)
 // or an API token given as the password (text only).
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 
 #include "api.hpp"
 #include "await_reply.hpp"
 #include "decode.hpp"
+#include "worker_pool.hpp"
 #include "camrelay/auth/service.hpp"
 #include "camrelay/http/response.hpp"
 #include "camrelay/onvif/client.hpp"
@@ -20,6 +19,7 @@
 #include "camrelay/service/camera_catalog.hpp"
 #include "camrelay/service/stream_manager.hpp"
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
 #include "camrelay_version.hpp"
 
@@ -31,35 +31,6 @@ auto lg() {
   static auto l = log::get("onvif");
   return l;
 }
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// Blocking ONVIF work (discovery waits, calls to cameras) runs here, never on a network thread.
-class OnvifPool {
- public:
-  ~OnvifPool() { pool_.join(); }
-  template <class T, class F>
-  asio::awaitable<T> run(F fn) {
-    auto op = await_reply<T>([this, fn = std::move(fn)](std::function<void(std::exception_ptr, T)> cb) mutable {
-      asio::post(pool_, [fn = std::move(fn), cb = std::move(cb)]() mutable {
-        T v{};
-        std::exception_ptr e;
-        try {
-          v = fn();
-        } catch (...) {
-          e = std::current_exception();
-        }
-        cb(e, std::move(v));
-      });
-    });
-    return op;
-  }
-
- private:
-  asio::thread_pool pool_{2};
-};
 
 Response soap_response(const Request& req, int status, std::string xml) {
   Response res{static_cast<bhttp::status>(status), req.version()};
@@ -88,7 +59,7 @@ bool wildcard(const std::string& host) { return host.empty() || host == "0.0.0.0
 // of the API token given as the password. nullopt: not authenticated.
 std::optional<auth::Principal> check_token(const config::Onvif& o, const auth::Service* accounts,
                                            const onvif::UsernameToken& t, const std::string& ip) {
-  if (onvif::token_matches(t, o.username, o.password, unix_now())) return auth::onvif_principal(o.username);
+  if (onvif::token_matches(t, o.username, o.password, unix_now_s())) return auth::onvif_principal(o.username);
   // An API token as a PasswordText (it is stored hashed: a digest cannot be checked). Login
   // passwords are not accepted: an Argon2id check per SOAP call (docs/security.md).
   if (t.digest || !accounts) return std::nullopt;
@@ -255,7 +226,8 @@ void register_onvif_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
                         const config::Config& cfg) {
   using V = bhttp::verb;
   using service::Reply;
-  auto pool = std::make_shared<OnvifPool>();
+  // Blocking ONVIF work (discovery waits, calls to cameras).
+  auto pool = std::make_shared<WorkerPool>(2);
 
   // The SOAP routes exist whatever the configuration (the route table and docs/openapi.yaml
   // stay one list); with onvif.enabled false they answer 404.
@@ -295,7 +267,7 @@ void register_onvif_api(Router& r, std::shared_ptr<service::StreamManager> mgr,
               }
               onvif::DeviceView view;
               view.identity = identity;
-              view.now = unix_now();
+              view.now = unix_now_s();
               const Site site = site_of(cfg, req);
               view.base_url = site.base_url;
               const std::string op = msg.operation.local_name();
