@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
-ALL=(offer camera_answer signaling router viewer_token requests)
+ALL=(offer camera_answer signaling router viewer_token requests onvif)
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 
 if ! command -v clang++ >/dev/null; then

@@ -1,11 +1,10 @@
 #include "decode.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 
 #include "camrelay/http/router.hpp"
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
 
 namespace camrelay::http {
 namespace {
@@ -243,37 +242,8 @@ std::int64_t parse_time_ms(std::string_view v, const char* field) {
     if (v.size() > 12) return fail();
     return std::stoll(std::string(v)) * 1000;
   }
-  int Y, M, D, h, m, sec;
-  char tail[32] = {0};
-  const std::string text(v);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &Y, &M, &D, &h, &m, &sec, tail) < 6) return fail();
-  std::string rest(tail);
-  int ms = 0;
-  if (!rest.empty() && rest[0] == '.') {
-    std::size_t i = 1;
-    int digits = 0;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
-      if (digits < 3) ms = ms * 10 + (rest[i] - '0');
-      ++digits;
-      ++i;
-    }
-    if (digits == 0) return fail();
-    for (int k = digits; k < 3; ++k) ms *= 10;
-    rest = rest.substr(i);
-  }
-  if (rest != "Z" && rest != "+00:00") return fail();
-  if (Y < 1970 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || h < 0 ||
-      m < 0 || sec < 0) {
-    return fail();
-  }
-  std::tm tm{};
-  tm.tm_year = Y - 1900;
-  tm.tm_mon = M - 1;
-  tm.tm_mday = D;
-  tm.tm_hour = h;
-  tm.tm_min = m;
-  tm.tm_sec = sec;
-  return std::int64_t(timegm(&tm)) * 1000 + ms;
+  if (auto t = parse_utc_ms(v)) return *t;
+  return fail();
 }
 
 std::vector<std::string> decode_seed_rtsp_fields(const json& body) {

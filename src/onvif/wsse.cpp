@@ -5,10 +5,10 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include <cstdio>
 #include <ctime>
 
 #include "camrelay/util/error.hpp"
+#include "camrelay/util/ids.hpp"
 
 namespace camrelay::onvif {
 
@@ -48,26 +48,9 @@ std::string password_digest(std::string_view nonce_raw, std::string_view created
 }
 
 std::optional<std::int64_t> parse_utc(std::string_view text) {
-  std::tm tm{};
-  int y, mo, d, h, mi, s;
-  char tail[32] = {0};
-  std::string t(text.substr(0, 64));
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &y, &mo, &d, &h, &mi, &s, tail) < 6) return std::nullopt;
-  std::string rest = tail;
-  if (!rest.empty() && rest[0] == '.') {  // fraction of a second
-    std::size_t i = 1;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
-    rest = rest.substr(i);
-  }
-  if (rest != "Z" && rest != "+00:00" && rest != "-00:00") return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<std::int64_t>(timegm(&tm));
+  auto ms = parse_utc_ms(text);
+  if (!ms) return std::nullopt;
+  return *ms / 1000;
 }
 
 std::string format_utc(std::int64_t unix_s) {

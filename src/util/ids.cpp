@@ -1,6 +1,8 @@
 #include "camrelay/util/ids.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <random>
 
@@ -45,6 +47,41 @@ bool valid_camera_id(std::string_view id) noexcept {
     if (!ok) return false;
   }
   return true;
+}
+
+std::optional<std::int64_t> parse_utc_ms(std::string_view v) {
+  if (v.empty() || v.size() > 40) return std::nullopt;
+  int Y, M, D, h, m, sec;
+  char tail[32] = {0};
+  const std::string text(v);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &Y, &M, &D, &h, &m, &sec, tail) < 6) return std::nullopt;
+  std::string rest(tail);
+  int ms = 0;
+  if (!rest.empty() && rest[0] == '.') {  // a fraction of a second: its first three digits
+    std::size_t i = 1;
+    int digits = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+      if (digits < 3) ms = ms * 10 + (rest[i] - '0');
+      ++digits;
+      ++i;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int k = digits; k < 3; ++k) ms *= 10;
+    rest = rest.substr(i);
+  }
+  if (rest != "Z" && rest != "+00:00" && rest != "-00:00") return std::nullopt;
+  if (Y < 1970 || Y > 9999 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 ||
+      sec > 60) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = Y - 1900;
+  tm.tm_mon = M - 1;
+  tm.tm_mday = D;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+  return std::int64_t(timegm(&tm)) * 1000 + ms;
 }
 
 }  // namespace camrelay

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ std::int64_t unix_now_s();
 std::int64_t unix_now_ms();
 // Monotonic clock in milliseconds (for durations and rates).
 std::int64_t mono_now_ms();
+// An ISO 8601 UTC time, YYYY-MM-DDTHH:MM:SS[.fraction] then Z, +00:00 or -00:00 (years
+// 1970..9999), as Unix milliseconds (the fraction cut to ms); nullopt for anything else.
+std::optional<std::int64_t> parse_utc_ms(std::string_view text);
 
 // True for [A-Za-z0-9_-]{1,64}: the allowed shape of camera ids.
 bool valid_camera_id(std::string_view id) noexcept;
