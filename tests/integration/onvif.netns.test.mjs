@@ -11,7 +11,7 @@
 //     RTSP URI and streams it, and POST /streams/{id}/ptz moves, stops and lists presets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,6 +19,7 @@ import path from 'node:path';
 import onvif from 'onvif';
 import { withDaemons, waitFor, freePort, httpRequest, SOURCE_DIR } from './lib/daemon.mjs';
 import { startRtspCamera } from './lib/rtsp_camera.mjs';
+import { run } from './lib/run.mjs';
 
 const ONVIF_USER = 'nvr';
 const ONVIF_PASS = 'onvif-' + crypto.randomBytes(6).toString('hex');
@@ -28,21 +29,6 @@ const PICTURE = ['--width', '320', '--height', '240', '--fps', '15', '--key-int'
 function multicastOnLo() {
   spawnSync('ip', ['link', 'set', 'lo', 'multicast', 'on']);
   spawnSync('ip', ['route', 'replace', '224.0.0.0/4', 'dev', 'lo']);
-}
-
-function run(cmd, args, timeoutMs = 20000) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 async function ffprobe(url) {

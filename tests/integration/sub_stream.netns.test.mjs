@@ -10,26 +10,10 @@
 // Loopback only; runs in a network namespace (WebRTC). Every client is killed by its PID.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { withDaemons, waitFor, freePort, httpRequest } from './lib/daemon.mjs';
 import { mjpegClient, jpegSize } from './lib/rtsp_camera.mjs';
 import { launchBrowser, startWhep, whepFrames } from './lib/browser.mjs';
-
-// Runs a command to its end (SIGKILL by PID on timeout); resolves { code, stdout, stderr }.
-function run(cmd, args, timeoutMs = 20000) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { run } from './lib/run.mjs';
 
 // ffprobe's codec and size of the first video stream at `url`.
 async function probe(url, extra = []) {
