@@ -6,13 +6,22 @@ namespace {
 
 using json = nlohmann::json;
 
+// The encoding keys every source camrelay encodes itself has, and camera.sub too.
+template <class T>
+json encoding_json(const T& s, json head) {
+  head.update({{"width", s.width},
+               {"height", s.height},
+               {"fps", s.fps},
+               {"bitrate_kbps", s.bitrate_kbps},
+               {"keyframe_interval_s", s.keyframe_interval_s},
+               {"encoder", s.encoder},
+               {"profile", s.profile},
+               {"preset", s.preset}});
+  return head;
+}
+
 json source_json(const TestSource& s) {
-  return {{"type", "test"},          {"width", s.width},
-          {"height", s.height},      {"fps", s.fps},
-          {"bitrate_kbps", s.bitrate_kbps}, {"keyframe_interval_s", s.keyframe_interval_s},
-          {"pattern", s.pattern},    {"overlay_clock", s.overlay_clock},
-          {"profile", s.profile},    {"encoder", s.encoder},
-          {"preset", s.preset}};
+  return encoding_json(s, {{"type", "test"}, {"pattern", s.pattern}, {"overlay_clock", s.overlay_clock}});
 }
 
 json source_json(const RtpSource& s) {
@@ -37,43 +46,20 @@ json source_json(const RtspSource& s) {
           {"codec", s.codec}};
 }
 
-json source_json(const V4l2Source& s) {
-  return {{"type", "v4l2"},   {"device", s.device},         {"width", s.width},
-          {"height", s.height}, {"fps", s.fps},             {"bitrate_kbps", s.bitrate_kbps},
-          {"keyframe_interval_s", s.keyframe_interval_s}, {"encoder", s.encoder},
-          {"profile", s.profile}, {"preset", s.preset}};
-}
+json source_json(const V4l2Source& s) { return encoding_json(s, {{"type", "v4l2"}, {"device", s.device}}); }
 
 json source_json(const CompositeSource& s) {
-  return {{"type", "composite"},
-          {"layout", s.layout},
-          {"inputs", s.inputs},
-          {"grid", s.grid},
-          {"position", s.position},
-          {"scale", s.scale},
-          {"border", s.border},
-          {"width", s.width},
-          {"height", s.height},
-          {"fps", s.fps},
-          {"bitrate_kbps", s.bitrate_kbps},
-          {"keyframe_interval_s", s.keyframe_interval_s},
-          {"encoder", s.encoder},
-          {"profile", s.profile},
-          {"preset", s.preset}};
+  return encoding_json(s, {{"type", "composite"},
+                           {"layout", s.layout},
+                           {"inputs", s.inputs},
+                           {"grid", s.grid},
+                           {"position", s.position},
+                           {"scale", s.scale},
+                           {"border", s.border}});
 }
 
 // camera.sub, in the file's format (also the settings document's "sub").
-json sub_json(const SubStream& s) {
-  return {{"enabled", s.enabled},
-          {"width", s.width},
-          {"height", s.height},
-          {"fps", s.fps},
-          {"bitrate_kbps", s.bitrate_kbps},
-          {"keyframe_interval_s", s.keyframe_interval_s},
-          {"encoder", s.encoder},
-          {"profile", s.profile},
-          {"preset", s.preset}};
-}
+json sub_json(const SubStream& s) { return encoding_json(s, {{"enabled", s.enabled}}); }
 
 json source_json(const OnvifSource& s) {
   return {{"type", "onvif"},         {"url", s.url},           {"username", s.username},
