@@ -1,5 +1,5 @@
 // HLS and MJPEG playback for the viewer page (docs/hls-mjpeg.md).
-import { withToken } from './auth.js';
+import { withToken, authFetch } from './auth.js';
 // hls.js is served by the daemon itself (/vendor/hls.min.js, installed from npm by
 // scripts/deps.sh), never from a CDN. The settings favour latency over smoothness:
 // play one segment behind the live edge and catch up by playing faster.
@@ -23,6 +23,13 @@ export const HLS_LIVE_CONFIG = {
   fragLoadingRetryDelay: 500,
 };
 
+// Low-latency HLS (fmp4.m3u8: 200 ms partial segments, preload hints, blocking reloads):
+// hls.js follows the playlist's PART-HOLD-BACK (0.6 s behind the newest part) — setting
+// liveSyncDurationCount would override it, and hls.js refuses liveMaxLatencyDurationCount
+// without it — and catches up by playing faster.
+const { liveSyncDurationCount: _sync, liveMaxLatencyDurationCount: _max, ...llConfig } = HLS_LIVE_CONFIG;
+export const LL_HLS_CONFIG = llConfig;
+
 let hlsJs = null;
 function loadHlsJs() {
   if (window.Hls) return Promise.resolve(window.Hls);
@@ -43,6 +50,19 @@ function loadHlsJs() {
 
 // With the page's viewer token, if it was opened through a shared link (web/auth.js).
 export const hlsUrl = (camera) => withToken(`/streams/${encodeURIComponent(camera)}/hls/index.m3u8`);
+// The playlist for this camera: an H.264 camera's low-latency fMP4 playlist (every browser
+// with MSE or native HLS decodes it), else index.m3u8 (an H.265 camera's variants: its own
+// H.265 and the H.264 transcode, the player picks what it decodes).
+export async function hlsUrlFor(camera) {
+  try {
+    const res = await authFetch(`/streams/${encodeURIComponent(camera)}`);
+    const s = res.ok ? await res.json() : null;
+    if (s && s.video && s.video.codec === 'H264') {
+      return withToken(`/streams/${encodeURIComponent(camera)}/hls/fmp4.m3u8`);
+    }
+  } catch (_) { /* the classic playlist works for every camera */ }
+  return hlsUrl(camera);
+}
 export const mjpegUrl = (camera) => withToken(`/streams/${encodeURIComponent(camera)}/mjpeg`);
 
 // Plays `url` in `video`. `onStatus(text, cls)` reports progress; `onFatal(reason)` is called
@@ -52,7 +72,7 @@ export async function playHls(video, url, onStatus = () => {}, onFatal = null, s
   const Hls = await loadHlsJs();
   video.srcObject = null;
   if (Hls && Hls.isSupported()) {
-    const hls = new Hls(HLS_LIVE_CONFIG);
+    const hls = new Hls(url.includes('/fmp4.m3u8') ? LL_HLS_CONFIG : HLS_LIVE_CONFIG);
     let mediaRecoveries = 0;
     let failed = false;
     const fatal = (reason) => {

@@ -1,7 +1,7 @@
 // camrelay browser viewer: WebSocket signaling + WebRTC (docs/signaling.md).
 // URLs are derived from the page's own location, so it works on http://localhost and
 // behind https (wss) alike. `window.camrelayViewer` exposes state for tests/debugging.
-import { playHls, playMjpeg, hlsUrl, mjpegUrl } from './hls-player.js';
+import { playHls, playMjpeg, hlsUrl, hlsUrlFor, mjpegUrl } from './hls-player.js';
 import { authFetch, showAccount, withToken, pageToken } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +39,8 @@ const state = {
 };
 window.camrelayViewer = state;
 const CONNECT_TIMEOUT_S = Number(params.get('connect_timeout')) || 10;
+// mode=hls plays an H.264 camera's low-latency playlist; hls=ts the classic MPEG-TS one.
+const CLASSIC_HLS = params.get('hls') === 'ts';
 // HLS / MJPEG modes (web/hls-player.js); ?mode=hls|mjpeg selects one. When WebRTC cannot
 // connect, the page falls back to HLS.
 state.mode = ['webrtc', 'hls', 'mjpeg'].includes(params.get('mode')) ? params.get('mode') : 'webrtc';
@@ -110,7 +112,8 @@ async function startPlayer(mode) {
   try {
     state.player = mode === 'mjpeg'
       ? playMjpeg(mjpegImg, mjpegUrl(state.camera), setStatus)
-      : await playHls(video, hlsUrl(state.camera), setStatus, (reason) => fallbackToMjpeg(reason));
+      : await playHls(video, CLASSIC_HLS ? hlsUrl(state.camera) : await hlsUrlFor(state.camera), setStatus,
+        (reason) => fallbackToMjpeg(reason));
   } catch (e) {
     if (mode === 'hls') return fallbackToMjpeg(e.message);
     say(e.message);

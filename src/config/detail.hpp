@@ -42,6 +42,8 @@ inline constexpr RealRange kHlsTargetDuration{0.2, 10.0};
 inline constexpr IntRange kHlsPlaylistLength{1, 20};
 inline constexpr IntRange kHlsMaxFiles{1, 1000};
 inline constexpr IntRange kHlsIdleStop{1, 86400};
+inline constexpr IntRange kHlsPartMs{0, 1000};  // 0 = off, else at least kHlsPartMsMin
+inline constexpr int kHlsPartMsMin = 100;
 inline constexpr IntRange kRtspGrace{0, 3600};
 inline constexpr IntRange kMjpegFps{1, 60};
 inline constexpr IntRange kMjpegQuality{1, 100};

@@ -254,6 +254,7 @@ void read_hls(Obj o, Hls& h) {
   o.get_int("playlist_length", h.playlist_length, kHlsPlaylistLength);
   o.get_int("max_files", h.max_files, kHlsMaxFiles);
   o.get_int("idle_stop_s", h.idle_stop_s, kHlsIdleStop);
+  o.get_int("part_ms", h.part_ms, kHlsPartMs);
   o.get_bool("always", h.always);
   o.finish();
 }

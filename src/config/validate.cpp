@@ -201,6 +201,11 @@ void check_hls(const Hls& h) {
                               ") (got " + std::to_string(h.max_files) + ")");
   }
   check_int("hls.idle_stop_s", h.idle_stop_s, kHlsIdleStop);
+  check_int("hls.part_ms", h.part_ms, kHlsPartMs);
+  if (h.part_ms != 0 && h.part_ms < kHlsPartMsMin) {
+    fail("hls.part_ms", "must be 0 (no partial segments) or " + std::to_string(kHlsPartMsMin) + "..1000 (got " +
+                            std::to_string(h.part_ms) + ")");
+  }
 }
 
 void check_rtsp(const Rtsp& r, const Http& h) {

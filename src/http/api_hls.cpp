@@ -1,8 +1,10 @@
 // HLS endpoints: /streams/{id}/hls/index.m3u8 and segments, the seed-003 aliases
 // /api/cameras/{id}/stream/*, and hls.js from a local copy (/vendor/hls.min.js).
-// An H.265 camera's index.m3u8 is a multivariant playlist: fmp4.m3u8 (its H.265 as it is,
-// fMP4 segments) for players that decode H.265, ts.m3u8 (the shared H.264 transcode in
-// MPEG-TS) for the others.
+// fmp4.m3u8 is every camera's own video in fMP4 as low-latency HLS (partial segments,
+// blocking reloads with _HLS_msn/_HLS_part, preload hints answered when the part exists).
+// An H.265 camera's index.m3u8 is a multivariant playlist: fmp4.m3u8 (its H.265 as it is)
+// for players that decode H.265, ts.m3u8 (the shared H.264 transcode in MPEG-TS) for the
+// others.
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -54,19 +56,22 @@ std::string not_running_message(const StreamInfo& i) {
 // Blocking playlist reload (?_HLS_msn=N): wait at most this long for segment N.
 constexpr auto kBlockingReloadMax = std::chrono::milliseconds(4000);
 
-// ?_HLS_msn=N (LL-HLS delivery directive), nullopt if absent. Malformed → 400.
-std::optional<long long> requested_msn(const Params& p) {
-  auto it = p.query.find("_HLS_msn");
+// ?_HLS_msn=N / ?_HLS_part=M (LL-HLS delivery directives), nullopt if absent. Malformed → 400.
+std::optional<long long> query_number(const Params& p, const std::string& key, const char* what) {
+  auto it = p.query.find(key);
   if (it == p.query.end()) return std::nullopt;
   const std::string& s = it->second;
   long long v = 0;
-  if (s.empty() || s.size() > 12) throw Error(Errc::invalid_argument, "_HLS_msn: must be a segment number");
+  if (s.empty() || s.size() > 12) throw Error(Errc::invalid_argument, key + ": must be " + what);
   for (char c : s) {
-    if (c < '0' || c > '9') throw Error(Errc::invalid_argument, "_HLS_msn: must be a segment number");
+    if (c < '0' || c > '9') throw Error(Errc::invalid_argument, key + ": must be " + what);
     v = v * 10 + (c - '0');
   }
   return v;
 }
+
+// How long a request for a part that is not there yet (the playlist's preload hint) waits.
+constexpr auto kPartWaitMax = std::chrono::milliseconds(5000);
 
 // The client as an HLS reader (service/reader.hpp): joined on its first request (limits
 // apply; a stopped camera is started) or kept; its counters take what is then sent.
@@ -129,20 +134,21 @@ Response multivariant(const Request& req, const Params& p, const StreamInfo& inf
 asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, std::shared_ptr<StreamManager> m,
                                          std::string uri_prefix, PlaylistKind kind) {
   const std::string id = p.at("id");
-  const std::optional<long long> want_msn = requested_msn(p);
+  const std::optional<long long> want_msn = query_number(p, "_HLS_msn", "a segment number");
+  const std::optional<long long> want_part_ll = query_number(p, "_HLS_part", "a part number");
+  if (want_part_ll && !want_msn) throw Error(Errc::invalid_argument, "_HLS_part: needs _HLS_msn");
+  if (want_part_ll && *want_part_ll > 999) throw Error(Errc::invalid_argument, "_HLS_part: must be a part number");
+  const std::optional<int> want_part =
+      want_part_ll ? std::optional<int>(static_cast<int>(*want_part_ll)) : std::nullopt;
   const model::Quality quality = query_quality(p);
   check_camera_id(id);
-  if (kind != PlaylistKind::ts && quality == model::Quality::main) {
+  if (kind == PlaylistKind::fmp4 && quality == model::Quality::sub) {
+    throw Error(Errc::invalid_argument, "quality: the sub stream is H.264 in MPEG-TS only (index.m3u8?quality=sub)");
+  }
+  if (kind == PlaylistKind::index && quality == model::Quality::main && uri_prefix.empty()) {
     auto iop = stream_info(m, id);
     const StreamInfo info = co_await std::move(iop);
-    const bool h265 = info.video_codec == "H265";
-    if (kind == PlaylistKind::fmp4 && !h265) {
-      throw Error(Errc::not_found, "camera '" + id + "' sends H.264: its HLS is index.m3u8 (fmp4.m3u8 is an H.265 "
-                                   "camera's own video)");
-    }
-    if (kind == PlaylistKind::index && h265 && uri_prefix.empty()) co_return multivariant(req, p, info);
-  } else if (kind == PlaylistKind::fmp4) {
-    throw Error(Errc::invalid_argument, "quality: the sub stream is H.264 in MPEG-TS only (index.m3u8?quality=sub)");
+    if (info.video_codec == "H265") co_return multivariant(req, p, info);
   }
   const model::HlsFormat format = kind == PlaylistKind::fmp4 ? model::HlsFormat::fmp4 : model::HlsFormat::ts;
   std::shared_ptr<service::ReaderCounters> counters;
@@ -178,11 +184,12 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
     }
     const auto text = hls->playlist();
     if (text && text->find("#EXTINF") != std::string::npos) {
-      const auto last = model::playlist_last_msn(*text);
+      const model::HlsLiveEdge edge = model::hls_live_edge(*text);
       const bool blocked_long = std::chrono::steady_clock::now() - start >= kBlockingReloadMax;
       // The segment a blocking reload asks for may be far ahead (a stale player): do not
-      // wait for more than two segments beyond the newest one.
-      const bool wait_more = want_msn && last && *want_msn > *last && *want_msn <= *last + 2 && !blocked_long;
+      // wait for more than two segments beyond the newest whole one.
+      const bool wait_more = want_msn && !model::hls_edge_reached(edge, *want_msn, want_part) &&
+                             *want_msn <= edge.open_msn + 1 && !blocked_long;
       if (!wait_more) {
         std::string body = model::add_blocking_reload(*text);
         if (!uri_prefix.empty()) body = model::prefix_playlist_uris(body, uri_prefix);
@@ -207,12 +214,38 @@ asio::awaitable<Response> serve_playlist(const Request& req, const Params& p, st
   }
 }
 
+// A part the playlist's preload hint names, or one just ahead of it: answered the moment the
+// segmenter publishes it. nullopt once the live edge has passed it without it (the segment
+// ended at a keyframe first), when the output stops, or after kPartWaitMax.
+asio::awaitable<std::optional<std::string>> wait_for_part(std::shared_ptr<model::HlsFeed> hls, model::HlsPartRef part,
+                                                          std::string name) {
+  auto ex = co_await asio::this_coro::executor;
+  auto waker = Waker::create(ex);
+  OutputWatch<model::HlsFeed> watch(waker);
+  watch.watch(hls);
+  const auto deadline = std::chrono::steady_clock::now() + kPartWaitMax;
+  for (;;) {
+    if (auto data = hls->read_segment(name)) co_return data;
+    const auto text = hls->playlist();
+    if (hls->failed() || !text || std::chrono::steady_clock::now() >= deadline) co_return std::nullopt;
+    const model::HlsLiveEdge edge = model::hls_live_edge(*text);
+    // Only the segment being collected and the next one can still get this part.
+    if (part.msn < edge.open_msn || part.msn > edge.open_msn + 1) co_return std::nullopt;
+    if (part.msn == edge.open_msn && part.index < edge.open_parts) {
+      co_return hls->read_segment(name);  // listed: written before it was published
+    }
+    auto wop = waker->wait_until(deadline);
+    co_await std::move(wop);
+  }
+}
+
 asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std::shared_ptr<StreamManager> m) {
   const std::string id = p.at("id");
   const std::string name = p.at("name");
   if (!model::valid_hls_segment_name(name)) {
     co_return error_response(req, bhttp::status::bad_request, "invalid_argument",
-                             "invalid segment name (expected segmentNNNNN.ts, segmentNNNNN.m4s or init.mp4)");
+                             "invalid segment name (expected segmentNNNNN.ts, segmentNNNNN.m4s, partNNNNN.K.m4s or "
+                             "init.mp4)");
   }
   // fMP4 files are the fMP4 output's (an H.265 camera's own video), TS files the others'.
   const bool fmp4 = model::is_fmp4_segment_name(name);
@@ -230,6 +263,10 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
   auto rop = hls_reader(m, req, p, format);
   auto counters = co_await std::move(rop);
   auto data = hls->read_segment(name);
+  if (auto part = model::parse_hls_part_name(name); !data && part) {
+    auto wop = wait_for_part(hls, *part, name);
+    data = co_await std::move(wop);
+  }
   if (!data) {
     counters->segments_missed.fetch_add(1, std::memory_order_relaxed);  // the client fell behind
     throw Error(Errc::not_found, "no such segment (it may have rotated out of the playlist)");

@@ -64,7 +64,10 @@ Track read_moov(std::string_view moov) {
   }
   if (auto mvex = find_child(moov, "mvex")) {
     // version/flags, track_ID, description index, duration, size, flags
-    if (auto trex = find_child(mvex->body, "trex"); trex && trex->body.size() >= 24) t.trex_flags = u32(trex->body, 20);
+    if (auto trex = find_child(mvex->body, "trex"); trex && trex->body.size() >= 24) {
+      t.trex_duration = u32(trex->body, 12);
+      t.trex_flags = u32(trex->body, 20);
+    }
   }
   return t;
 }
@@ -74,13 +77,17 @@ Fragment read_moof(std::string_view moof, const Track& track) {
   auto traf = find_child(moof, "traf");
   if (!traf) return f;
   std::optional<std::uint32_t> default_flags = track.trex_flags;
+  std::optional<std::uint32_t> default_duration = track.trex_duration;
   if (auto tfhd = find_child(traf->body, "tfhd"); tfhd && tfhd->body.size() >= 8) {
     const std::string_view h = tfhd->body;
     const std::uint32_t flags = u32(h, 0) & 0xFFFFFF;
     std::size_t at = 8;  // version/flags, track_ID
     if (flags & 0x1) at += 8;   // base_data_offset
     if (flags & 0x2) at += 4;   // sample_description_index
-    if (flags & 0x8) at += 4;   // default_sample_duration
+    if (flags & 0x8) {  // default_sample_duration
+      if (h.size() >= at + 4) default_duration = u32(h, at);
+      at += 4;
+    }
     if (flags & 0x10) at += 4;  // default_sample_size
     if ((flags & 0x20) && h.size() >= at + 4) default_flags = u32(h, at);
   }
@@ -108,6 +115,18 @@ Fragment read_moof(std::string_view moof, const Track& track) {
     }
     if (!first) first = default_flags;
     f.starts_with_sync = count > 0 && first && !(*first & kNonSync);
+    // Each sample's record: duration, size, flags, composition offset, as the flags say.
+    const std::size_t record = 4 * std::size_t(((flags & 0x100) != 0) + ((flags & 0x200) != 0) +
+                                               ((flags & 0x400) != 0) + ((flags & 0x800) != 0));
+    if (flags & 0x100) {
+      if (record > 0 && r.size() >= at + std::size_t(count) * record) {
+        std::uint64_t sum = 0;
+        for (std::uint32_t i = 0; i < count; ++i) sum += u32(r, at + i * record);
+        f.duration = sum;
+      }
+    } else if (default_duration) {
+      f.duration = std::uint64_t(*default_duration) * count;
+    }
   }
   return f;
 }

@@ -1,6 +1,7 @@
 // HLS output: queue(leaky) → mpegtsmux → appsink → HlsSegmenter, or for the fMP4 format
 // queue(leaky) → parser → mp4mux (fragmented) → appsink → HlsSegmenter, on demand
-// (include/camrelay/media/hls.hpp).
+// (include/camrelay/media/hls.hpp). The fMP4 playlist is low-latency HLS: every mp4mux
+// fragment (hls.part_ms) is published as a partial segment the moment it is complete.
 #include <gst/app/gstappsink.h>
 
 #include <cmath>
@@ -30,8 +31,11 @@ auto lg() {
 }
 constexpr const char* kKind = "hls";
 constexpr guint kQueueBuffers = 300;  // ~10 s at 30 fps: disk hiccups never stall the tee
-// mp4mux starts a fragment at every keyframe and at least this often.
+// mp4mux starts a fragment at every keyframe and at least this often (without LL-HLS parts).
 constexpr guint kFragmentMs = 200;
+// PART-HOLD-BACK in parts: how far behind the newest part a low-latency player stays.
+// RFC 8216bis asks for at least 2; Apple recommends 3.
+constexpr double kPartHoldBack = 3.0;
 
 std::string kind_of(Quality q, HlsFormat f) { return f == HlsFormat::fmp4 ? "hls-fmp4" : output_kind(kKind, q); }
 
@@ -82,6 +86,16 @@ std::string stream_headers(GstCaps* caps) {
     }
   }
   return out;
+}
+
+// Low-latency parts for the fMP4 playlist when hls.part_ms is set.
+HlsSegmenter::Options segmenter_options(const fs::path& dir, const config::Hls& h, bool fmp4) {
+  HlsSegmenter::Options o{dir, h.target_duration_s, h.playlist_length, h.max_files};
+  if (fmp4 && h.part_ms > 0) {
+    o.part_target_s = h.part_ms / 1000.0;
+    o.part_hold_back_s = kPartHoldBack * o.part_target_s;
+  }
+  return o;
 }
 
 }  // namespace
@@ -238,7 +252,8 @@ void HlsOutput::build() {
     gst::set_caps(format.get(), std::string(codec.media_type) +
                                     (codec.name == std::string("H265") ? ",stream-format=hvc1,alignment=au"
                                                                        : ",stream-format=avc,alignment=au"));
-    g_object_set(mux.get(), "fragment-duration", kFragmentMs, "streamable", TRUE, nullptr);
+    g_object_set(mux.get(), "fragment-duration", h.part_ms > 0 ? guint(h.part_ms) : kFragmentMs, "streamable", TRUE,
+                 nullptr);
   } else {
     // The muxer pushes each access unit as one buffer list ("all available packets").
     g_object_set(mux.get(), "alignment", 0, nullptr);
@@ -254,7 +269,7 @@ void HlsOutput::build() {
   };
   gst::connect<GstFlowReturn(GstElement*)>(
       sink.get(), "new-sample",
-      Ctx{weak_from_this(), HlsSegmenter({dir_, h.target_duration_s, h.playlist_length, h.max_files}), {}, fmp4},
+      Ctx{weak_from_this(), HlsSegmenter(segmenter_options(dir_, h, fmp4)), {}, fmp4},
       [](Ctx& c, GstElement* as) -> GstFlowReturn {
         auto sample = gst::SamplePtr::adopt(gst_app_sink_pull_sample(GST_APP_SINK(as)));
         if (!sample) return GST_FLOW_OK;
@@ -280,7 +295,9 @@ void HlsOutput::build() {
           }
         }
         const std::int64_t now = std::int64_t(g_get_monotonic_time()) * 1000;
-        if (!unit.empty() && (c.fmp4 ? c.seg.push_fmp4(unit, now) : c.seg.push(unit, pts, now))) {
+        // A whole segment, or (LL-HLS) a part: the playlist changed.
+        if (!unit.empty() && (c.fmp4 ? c.seg.push_fmp4(unit, now) : c.seg.push(unit, pts, now)) &&
+            !c.seg.playlist().empty()) {
           if (auto o = c.out.lock()) {
             o->segments_.store(c.seg.segments_written());
             o->publish(c.seg.playlist());

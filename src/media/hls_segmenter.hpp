@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fmp4.hpp"
 
@@ -22,16 +23,34 @@ bool ts_has_random_access(std::string_view ts) noexcept;
 // True if the first packet of `ts` is a PAT (PID 0).
 bool ts_starts_with_pat(std::string_view ts) noexcept;
 
+// A low-latency partial segment: one fMP4 fragment (moof + mdat).
+struct HlsPart {
+  std::string name;  // part%05d.K.m4s
+  double duration_s = 0;
+  bool independent = false;  // starts with a keyframe
+};
+
 struct HlsSegment {
   std::uint64_t seq = 0;
   double duration_s = 0;
   std::string name;  // segment%05d.ts | segment%05d.m4s
+  std::vector<HlsPart> parts;  // low-latency fMP4: the parts it was published as
+};
+
+// What a low-latency (LL-HLS) playlist adds: EXT-X-PART-INF, PART-HOLD-BACK, the parts of
+// the last segments (those within three target durations of the end) and of the segment
+// being collected, and a preload hint for the next part.
+struct HlsLowLatency {
+  double part_target_s = 0;
+  double part_hold_back_s = 0;
+  const std::vector<HlsPart>* open_parts = nullptr;  // of the segment being collected
+  std::string preload_hint;                          // the next part's name
 };
 
 // An HLS media playlist for `segs` (oldest first): version 3, or with `map_uri` (fMP4's
-// initialization segment) version 7 with EXT-X-MAP.
+// initialization segment) version 7 with EXT-X-MAP; with `ll`, low-latency HLS.
 std::string render_hls_playlist(const std::deque<HlsSegment>& segs, int target_duration_s,
-                                std::string_view map_uri = {});
+                                std::string_view map_uri = {}, const HlsLowLatency* ll = nullptr);
 
 class HlsSegmenter {
  public:
@@ -40,6 +59,10 @@ class HlsSegmenter {
     double target_duration_s = 1.0;
     int playlist_length = 3;
     int max_files = 6;
+    // fMP4 only: > 0 publishes every fragment as a partial segment (LL-HLS) with this
+    // EXT-X-PART-INF PART-TARGET (raised if a fragment is longer) and PART-HOLD-BACK.
+    double part_target_s = 0;
+    double part_hold_back_s = 0;
   };
   explicit HlsSegmenter(Options o);
 
@@ -51,7 +74,8 @@ class HlsSegmenter {
   // Fragmented MP4 bytes as mp4mux writes them (any buffer boundaries): ftyp + moov become
   // init.mp4, each moof + mdat a fragment; a segment starts at a fragment that begins with a
   // keyframe (mp4mux starts a fragment at every keyframe). Times come from the fragments'
-  // decode times. Returns true when a segment was completed. Malformed input: last_error().
+  // decode times. Returns true when the playlist changed: a segment was completed, or with
+  // parts on, a part was published. Malformed input: last_error().
   bool push_fmp4(std::string_view bytes, std::int64_t now_ns);
 
   std::uint64_t segments_written() const { return next_seq_; }
@@ -63,7 +87,10 @@ class HlsSegmenter {
   // One unit (a TS access unit, an fMP4 fragment) at time t_ns; key: it starts at a keyframe.
   bool push_unit(std::string_view data, bool key, std::int64_t t_ns, std::string_view prefix);
   bool fmp4_box(const fmp4::Box& box, std::int64_t now_ns);
+  // A fragment of the open segment published as a part; false if it cannot be written.
+  bool add_part(std::string_view data, double duration_s, bool independent);
   void finish(std::int64_t end_ns);
+  void render();
   bool write_atomically(const std::filesystem::path& p, std::string_view data);
 
   Options o_;
@@ -85,6 +112,8 @@ class HlsSegmenter {
   fmp4::Track track_;
   std::string moof_;     // the fragment's moof, waiting for its mdat
   fmp4::Fragment fragment_;
+  std::vector<HlsPart> open_parts_;  // of the segment being collected (number next_seq_)
+  double part_target_ = 0;           // EXT-X-PART-INF PART-TARGET, never decreases
 };
 
 }  // namespace camrelay::media

@@ -17,7 +17,35 @@ bool numbered(std::string_view n, std::string_view suf) noexcept {
 
 }  // namespace
 
-bool is_fmp4_segment_name(std::string_view n) noexcept { return n == "init.mp4" || numbered(n, ".m4s"); }
+bool is_fmp4_segment_name(std::string_view n) noexcept {
+  return n == "init.mp4" || numbered(n, ".m4s") || parse_hls_part_name(n).has_value();
+}
+
+std::string hls_part_name(unsigned long long msn, int index) {
+  std::string digits = std::to_string(msn);
+  if (digits.size() < 5) digits.insert(0, 5 - digits.size(), '0');
+  return "part" + digits + "." + std::to_string(index) + ".m4s";
+}
+
+std::optional<HlsPartRef> parse_hls_part_name(std::string_view n) noexcept {
+  constexpr std::string_view pre = "part", suf = ".m4s";
+  if (!n.starts_with(pre) || !n.ends_with(suf)) return std::nullopt;
+  n = n.substr(pre.size(), n.size() - pre.size() - suf.size());
+  const std::size_t dot = n.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const std::string_view a = n.substr(0, dot), b = n.substr(dot + 1);
+  if (a.empty() || a.size() > 9 || b.empty() || b.size() > 3) return std::nullopt;
+  HlsPartRef r;
+  for (char c : a) {
+    if (c < '0' || c > '9') return std::nullopt;
+    r.msn = r.msn * 10 + (c - '0');
+  }
+  for (char c : b) {
+    if (c < '0' || c > '9') return std::nullopt;
+    r.index = r.index * 10 + (c - '0');
+  }
+  return r;
+}
 
 bool valid_hls_segment_name(std::string_view n) noexcept { return numbered(n, ".ts") || is_fmp4_segment_name(n); }
 
@@ -61,6 +89,39 @@ std::optional<long long> playlist_last_msn(std::string_view playlist) {
   }
   if (count == 0) return std::nullopt;
   return first + count - 1;
+}
+
+HlsLiveEdge hls_live_edge(std::string_view playlist) {
+  HlsLiveEdge e;
+  e.last_msn = playlist_last_msn(playlist);
+  long long first = 0;
+  int parts = 0;  // EXT-X-PART lines since the last whole segment
+  std::size_t i = 0;
+  while (i < playlist.size()) {
+    std::size_t j = playlist.find('\n', i);
+    if (j == std::string_view::npos) j = playlist.size();
+    std::string_view line = playlist.substr(i, j - i);
+    constexpr std::string_view kSeq = "#EXT-X-MEDIA-SEQUENCE:";
+    if (line.starts_with(kSeq)) {
+      for (char c : line.substr(kSeq.size())) {
+        if (c < '0' || c > '9' || first > 1'000'000'000'000LL) break;
+        first = first * 10 + (c - '0');
+      }
+    } else if (line.starts_with("#EXTINF:")) {
+      parts = 0;
+    } else if (line.starts_with("#EXT-X-PART:")) {
+      ++parts;
+    }
+    i = j + 1;
+  }
+  e.open_msn = e.last_msn ? *e.last_msn + 1 : first;
+  e.open_parts = parts;
+  return e;
+}
+
+bool hls_edge_reached(const HlsLiveEdge& edge, long long msn, std::optional<int> part) noexcept {
+  if (edge.last_msn && msn <= *edge.last_msn) return true;
+  return part && msn == edge.open_msn && *part < edge.open_parts;
 }
 
 std::string add_blocking_reload(std::string_view playlist) {

@@ -12,13 +12,14 @@
 //      viewer in the bench harness (lib/viewer_page.mjs), the same page code that watches
 //      Janus WebRTC (streaming plugin) — the camrelay/Janus ratio uses the harness pair;
 //      camrelay MJPEG
-//      (/viewer?mode=mjpeg: <img src=/streams/ID/mjpeg>), camrelay HLS (/viewer?mode=hls:
-//      hls.js with web/hls-player.js's low-latency settings) — HLS segments are one GOP long,
-//      so 2 s keyframes make HLS ~1 s slower than it needs to be;
+//      (/viewer?mode=mjpeg: <img src=/streams/ID/mjpeg>), camrelay LL-HLS (/viewer?mode=hls:
+//      hls.js in low-latency mode on fmp4.m3u8, 200 ms parts) and classic HLS
+//      (/viewer?mode=hls&hls=ts: MPEG-TS segments one GOP long, so 2 s keyframes make it ~1 s
+//      slower);
 //   C  2 s GOP with --delay-ms 200 (each raw frame held 200 ms after stamping) → camrelay
 //      WebRTC (WHEP): validates the meter (median C - median A must equal the added delay
 //      ± 2 frames);
-//   B  1 s GOP (what docs/hls-mjpeg.md recommends for HLS) → camrelay HLS.
+//   B  1 s GOP (what docs/hls-mjpeg.md recommends for classic HLS) → camrelay HLS, LL-HLS.
 // Each measurement: wait for stamped frames, warm up, then a fixed window (G2G_WINDOW_S,
 // default 10 s, 4 s with BENCH_QUICK=1; HLS 1.5x). Janus runs only when 127.0.0.2 exists (see above) and `janus`
 // is installed, otherwise its column is null and a warning says why.
@@ -127,10 +128,12 @@ async function camrelayMjpeg(browser, d) {
   }
 }
 
-async function camrelayHls(browser, d) {
+// classic: /viewer?mode=hls&hls=ts (index.m3u8, MPEG-TS segments one GOP long); else the
+// low-latency fMP4 playlist the viewer page plays by default (fmp4.m3u8, 200 ms parts).
+async function camrelayHls(browser, d, { classic = false } = {}) {
   const page = await browser.newPage();
   try {
-    await page.goto(d.url('/viewer?camera=cam&mode=hls'));
+    await page.goto(d.url(`/viewer?camera=cam&mode=hls${classic ? '&hls=ts' : ''}`));
     await page.evaluate(() => {
       window.__stalls = 0;
       document.getElementById('video').addEventListener('waiting', () => { window.__stalls += 1; });
@@ -255,8 +258,10 @@ async function main() {
     }
     log('camrelay MJPEG…');
     result.camrelay.mjpeg = await attempt('camrelay MJPEG', () => camrelayMjpeg(browser, d));
-    log('camrelay HLS (2 s GOP)…');
-    result.camrelay.hls_gop2s = await attempt('camrelay HLS 2 s GOP', () => camrelayHls(browser, d));
+    log('camrelay LL-HLS (2 s GOP)…');
+    result.camrelay.llhls_gop2s = await attempt('camrelay LL-HLS 2 s GOP', () => camrelayHls(browser, d));
+    log('camrelay HLS, classic (2 s GOP)…');
+    result.camrelay.hls_gop2s = await attempt('camrelay HLS 2 s GOP', () => camrelayHls(browser, d, { classic: true }));
 
     // Phase C: meter validation, 200 ms added between stamping and encoding.
     const camC = { to: targets, stamp: true, keyInt: 60, delayMs: VALIDATION_DELAY_MS };
@@ -281,8 +286,10 @@ async function main() {
     const camB = { to: targets, stamp: true, keyInt: 30 };
     result.camera.B = { ...camB, to: undefined, desc: 'same, 1 s GOP' };
     cam = await switchCamera(d, cam, camB);
-    log('camrelay HLS (1 s GOP)…');
-    result.camrelay.hls_gop1s = await attempt('camrelay HLS 1 s GOP', () => camrelayHls(browser, d));
+    log('camrelay HLS, classic (1 s GOP)…');
+    result.camrelay.hls_gop1s = await attempt('camrelay HLS 1 s GOP', () => camrelayHls(browser, d, { classic: true }));
+    log('camrelay LL-HLS (1 s GOP)…');
+    result.camrelay.llhls_gop1s = await attempt('camrelay LL-HLS 1 s GOP', () => camrelayHls(browser, d));
 
   } finally {
     if (cam) await cam.stop().catch(() => {});
@@ -302,6 +309,9 @@ async function main() {
     row('G2G WebRTC median, camrelay /viewer page', 'ms', c.webrtc_viewer_page?.median),
     row('G2G MJPEG median', 'ms', c.mjpeg?.median),
     row('G2G MJPEG p95', 'ms', c.mjpeg?.p95),
+    row('G2G LL-HLS median (2 s GOP)', 'ms', c.llhls_gop2s?.median),
+    row('G2G LL-HLS p95 (2 s GOP)', 'ms', c.llhls_gop2s?.p95),
+    row('G2G LL-HLS median (1 s GOP)', 'ms', c.llhls_gop1s?.median),
     row('G2G HLS median (1 s GOP)', 'ms', c.hls_gop1s?.median),
     row('G2G HLS p95 (1 s GOP)', 'ms', c.hls_gop1s?.p95),
     row('G2G HLS median (2 s GOP)', 'ms', c.hls_gop2s?.median),
@@ -315,6 +325,7 @@ async function main() {
       ['camrelay WebRTC /viewer', c.webrtc_viewer_page], ['camrelay WebRTC WHEP', c.webrtc],
       ['Janus WebRTC', j.webrtc], ['camrelay MJPEG', c.mjpeg],
       ['camrelay HLS 1 s GOP', c.hls_gop1s], ['camrelay HLS 2 s GOP', c.hls_gop2s],
+      ['camrelay LL-HLS 1 s GOP', c.llhls_gop1s], ['camrelay LL-HLS 2 s GOP', c.llhls_gop2s],
       [`camrelay WHEP +${VALIDATION_DELAY_MS} ms`, c.webrtc_delayed],
     ].map(([name, m]) => `${name.padEnd(30)}${fmt(m?.median).padStart(7)}${fmt(m?.p95).padStart(7)}` +
       `${fmt(m?.min).padStart(7)}${fmt(m?.max).padStart(7)}${fmt(m?.n).padStart(6)}${fmt(m?.rejected).padStart(10)}` +

@@ -166,8 +166,8 @@ test('H.265 cameras: WHEP in Chromium via the shared H.264 transcode, HLS, MJPEG
   assert.deepEqual([played.w, played.h], [640, 360]);
   assert.match(String(played.codec), /^avc1/, JSON.stringify(played));
   await hlsPage.close();
-  // fmp4.m3u8 is an H.265 camera's: 404 for an H.264 one, 400 for the (H.264) sub stream.
-  assert.equal((await d.get('/streams/wrong/hls/fmp4.m3u8')).status, 404);
+  // fmp4.m3u8: 404 for an unknown camera, 400 for the sub stream (H.264 in MPEG-TS only).
+  assert.equal((await d.get('/streams/nosuch/hls/fmp4.m3u8')).status, 404);
   assert.equal((await d.get('/streams/door/hls/fmp4.m3u8?quality=sub')).status, 400);
 
   // MJPEG: JPEGs decoded from the H.265 stream.

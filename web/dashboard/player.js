@@ -1,7 +1,7 @@
 // The player dialog: WebRTC (WHEP) / HLS / MJPEG with a switch, automatic fallback
 // WebRTC → HLS → MJPEG with the reasons shown, fullscreen, mute and a stats overlay.
 // HLS and MJPEG playback are the viewer page's own (web/hls-player.js).
-import { playHls, playMjpeg, hlsUrl, mjpegUrl } from '../hls-player.js';
+import { playHls, playMjpeg, hlsUrlFor, mjpegUrl } from '../hls-player.js';
 import { playWhep, whepStats } from './whep.js';
 import { $, setText } from './dom.js';
 import { post, enc } from './api.js';
@@ -156,7 +156,7 @@ export class Player {
         if (!alive()) return handle.stop();
         this.handle = handle;
       } else if (protocol === 'hls') {
-        const handle = await playHls(this.video, hlsUrl(camera),
+        const handle = await playHls(this.video, await hlsUrlFor(camera),
           (text, cls) => { if (alive()) this.setStatus(text, cls === 'connected' ? 'active' : cls); }, fail);
         if (!alive()) return handle.stop();
         this.handle = handle;

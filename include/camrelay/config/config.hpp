@@ -299,6 +299,7 @@ struct Hls {
   int playlist_length = 3;
   int max_files = 6;
   int idle_stop_s = 30;  // stop HLS this long after the last request
+  int part_ms = 200;     // LL-HLS partial segments of the fMP4 playlist (0: none)
   bool always = false;   // run HLS whenever the stream runs (no on-demand start/idle stop)
   bool operator==(const Hls&) const = default;
 };

@@ -10,8 +10,10 @@
 // Segments are cut at keyframes: their length follows the source's keyframe interval.
 // Format fmp4 (kind "hls-fmp4", <data_dir>/hls/<camera>.fmp4/): the camera's own video
 // as it is, `queue → parser → mp4mux (fragmented) → appsink`, in fMP4 segments with
-// init.mp4 — how HLS carries H.265 (the playlist of an H.265 camera lists it beside the
-// H.264 transcode in TS, for players that decode H.265).
+// init.mp4, published as low-latency HLS (every fragment of hls.part_ms a partial
+// segment part<N>.<K>.m4s, EXT-X-PART / PRELOAD-HINT): fmp4.m3u8 of every camera, and how
+// HLS carries H.265 (the playlist of an H.265 camera lists it beside the H.264 transcode in
+// TS, for players that decode H.265).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>

@@ -8,11 +8,33 @@
 
 namespace camrelay::model {
 
-// segment<1..9 digits>.ts, segment<1..9 digits>.m4s and init.mp4 — the only names the HLS
-// endpoints serve.
+// segment<1..9 digits>.ts, segment<1..9 digits>.m4s, part<1..9 digits>.<1..3 digits>.m4s
+// (a low-latency partial segment: its segment's number, its index in that segment) and
+// init.mp4 — the only names the HLS endpoints serve.
 bool valid_hls_segment_name(std::string_view name) noexcept;
-// The fMP4 ones (segment….m4s, init.mp4): the fMP4 output's files.
+// The fMP4 ones (segment….m4s, part….m4s, init.mp4): the fMP4 output's files.
 bool is_fmp4_segment_name(std::string_view name) noexcept;
+// A partial segment's name: part<msn>.<index>.m4s.
+std::string hls_part_name(unsigned long long msn, int index);
+// The segment number and index of a partial segment's name; nullopt for other names.
+struct HlsPartRef {
+  long long msn = 0;
+  int index = 0;
+};
+std::optional<HlsPartRef> parse_hls_part_name(std::string_view name) noexcept;
+
+// Where a live playlist ends: the last whole segment (nullopt: none yet) and, in a
+// low-latency playlist, how many parts of the next segment (number last_msn + 1, or
+// EXT-X-MEDIA-SEQUENCE when no segment is whole yet) are listed after it.
+struct HlsLiveEdge {
+  std::optional<long long> last_msn;
+  long long open_msn = 0;
+  int open_parts = 0;
+};
+HlsLiveEdge hls_live_edge(std::string_view playlist);
+// Whether a playlist ending at `edge` answers a blocking reload for segment `msn` (part
+// `part` of it when given): the segment is whole, or that part of it is listed.
+bool hls_edge_reached(const HlsLiveEdge& edge, long long msn, std::optional<int> part) noexcept;
 // Rewrites the URI lines of a playlist (lines not starting with '#') as prefix + line.
 std::string prefix_playlist_uris(std::string_view playlist, std::string_view prefix);
 // Media sequence number of the last segment listed (EXT-X-MEDIA-SEQUENCE + segments - 1);

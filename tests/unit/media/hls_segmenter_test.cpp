@@ -136,13 +136,13 @@ std::string init_segment() {
 // moof + mdat of `samples` samples from decode time `dts` (90 kHz). How the first sample's
 // flags are told varies like muxers do: first_sample_flags, per-sample flags, or trex.
 enum class FlagsIn { first_sample, per_sample, defaults };
-std::string fragment(std::uint64_t dts, bool key, FlagsIn how, int samples = 3) {
+std::string fragment(std::uint64_t dts, bool key, FlagsIn how, int samples = 3, std::uint32_t sample_duration = 3000) {
   std::string trun;
   if (how == FlagsIn::first_sample) {
     trun = box("trun", full(0, 0x4) + be32(samples) + be32(key ? 0x2000000 : kNonSyncFlags));
   } else if (how == FlagsIn::per_sample) {
     std::string s;
-    for (int i = 0; i < samples; ++i) s += be32(3000) + be32(key && i == 0 ? 0x2000000 : kNonSyncFlags);
+    for (int i = 0; i < samples; ++i) s += be32(sample_duration) + be32(key && i == 0 ? 0x2000000 : kNonSyncFlags);
     trun = box("trun", full(0, 0x500) + be32(samples) + s);
   } else {
     trun = box("trun", full(0, 0) + be32(samples));  // trex says: non-sync
@@ -170,6 +170,8 @@ TEST(Fmp4Boxes, ReadsTimescaleDecodeTimeAndSync) {
     const fmp4::Fragment fr = fmp4::read_moof(moof->body, t);
     EXPECT_EQ(fr.decode_time, 180000u);
     EXPECT_TRUE(fr.starts_with_sync);
+    // Per-sample durations are summed; without them trex's default (0 here) counts.
+    EXPECT_EQ(fr.duration, how == FlagsIn::per_sample ? 9000u : 0u);
     EXPECT_FALSE(fmp4::read_moof(fmp4::first_box(fragment(0, false, how), &bad)->body, t).starts_with_sync);
   }
   EXPECT_FALSE(fmp4::read_moof(fmp4::first_box(fragment(0, false, FlagsIn::defaults), &bad)->body, t).starts_with_sync);
@@ -269,4 +271,53 @@ TEST(HlsSegmenter, Fmp4FromMp4mux) {
   }
   const std::string pl = read(dir.path / "index.m3u8");
   EXPECT_NE(pl.find("#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.000,\nsegment00000.m4s\n"), std::string::npos) << pl;
+}
+
+// LL-HLS: every fragment becomes a part the moment it is complete; the playlist lists the
+// parts of the segments within three target durations of the end and of the open segment,
+// and hints the next part. A segment's bytes are its parts' bytes.
+TEST(HlsSegmenter, Fmp4LowLatencyParts) {
+  TempDir dir;
+  HlsSegmenter::Options o{dir.path, 1.0, 5, 5};
+  o.part_target_s = 0.4;
+  o.part_hold_back_s = 1.2;
+  HlsSegmenter seg(o);
+  seg.push_fmp4(init_segment(), 0);
+  // 1 s GOPs of three 1/3 s fragments (3 samples of 10000 at 90 kHz).
+  std::vector<std::string> frags;
+  auto push = [&](int gop, int i) {
+    frags.push_back(fragment(90000ull * gop + 30000ull * i, i == 0, FlagsIn::per_sample, 3, 10000));
+    return seg.push_fmp4(frags.back(), 0);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(push(0, i));  // each part changes the (still empty) playlist
+  EXPECT_TRUE(seg.playlist().empty());                  // no whole segment yet: nothing to play
+  EXPECT_EQ(read(dir.path / "part00000.1.m4s"), frags[1]);
+  EXPECT_TRUE(push(1, 0));
+  EXPECT_EQ(seg.playlist(),
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n"
+            "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.200\n#EXT-X-PART-INF:PART-TARGET=0.400\n"
+            "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+            "#EXT-X-PART:DURATION=0.333,URI=\"part00000.0.m4s\",INDEPENDENT=YES\n"
+            "#EXT-X-PART:DURATION=0.333,URI=\"part00000.1.m4s\"\n"
+            "#EXT-X-PART:DURATION=0.333,URI=\"part00000.2.m4s\"\n"
+            "#EXTINF:1.000,\nsegment00000.m4s\n"
+            "#EXT-X-PART:DURATION=0.333,URI=\"part00001.0.m4s\",INDEPENDENT=YES\n"
+            "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part00001.1.m4s\"\n");
+  EXPECT_EQ(read(dir.path / "segment00000.m4s"), frags[0] + frags[1] + frags[2]);
+  EXPECT_EQ(read(dir.path / "index.m3u8"), seg.playlist());
+  for (int gop = 1; gop < 9; ++gop) {
+    for (int i = gop == 1 ? 1 : 0; i < 3; ++i) push(gop, i);
+  }
+  // Segments 3..7 listed; parts only for 5, 6, 7 (three target durations) and the open 8.
+  const std::string& pl = seg.playlist();
+  EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:3\n"), std::string::npos) << pl;
+  EXPECT_EQ(pl.find("part00004."), std::string::npos) << pl;
+  EXPECT_NE(pl.find("URI=\"part00005.0.m4s\",INDEPENDENT=YES\n"), std::string::npos) << pl;
+  EXPECT_NE(pl.find("part00008.2.m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part00009.0.m4s\"\n"), std::string::npos)
+      << "the next part after a whole GOP's three is hinted as 8.3 or 9.0: " << pl;
+  // Files of segments rotated off the disk go with their parts; later parts stay.
+  EXPECT_FALSE(fs::exists(dir.path / "part00000.0.m4s"));
+  EXPECT_FALSE(fs::exists(dir.path / "segment00000.m4s"));
+  EXPECT_TRUE(fs::exists(dir.path / "part00004.2.m4s"));
+  EXPECT_TRUE(fs::exists(dir.path / "part00008.2.m4s"));
 }

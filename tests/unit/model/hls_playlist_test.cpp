@@ -14,6 +14,16 @@ TEST(HlsNames, AcceptsSegmentNames) {
   EXPECT_TRUE(is_fmp4_segment_name("segment00003.m4s"));
   EXPECT_TRUE(is_fmp4_segment_name("init.mp4"));
   EXPECT_FALSE(is_fmp4_segment_name("segment00003.ts"));
+  // LL-HLS partial segments.
+  EXPECT_EQ(hls_part_name(12, 3), "part00012.3.m4s");
+  EXPECT_EQ(hls_part_name(1234567, 0), "part1234567.0.m4s");
+  EXPECT_TRUE(valid_hls_segment_name("part00012.3.m4s"));
+  EXPECT_TRUE(is_fmp4_segment_name("part1.999.m4s"));
+  auto r = parse_hls_part_name("part00012.3.m4s");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->msn, 12);
+  EXPECT_EQ(r->index, 3);
+  EXPECT_FALSE(parse_hls_part_name("segment00012.m4s"));
 }
 
 TEST(HlsNames, RejectsEverythingElse) {
@@ -22,7 +32,9 @@ TEST(HlsNames, RejectsEverythingElse) {
         "segment00001.ts/..", "..%2Fsegment1.ts", "segment1.TS", "Segment1.ts",
         "segment-1.ts", "segment1.ts.bak", "index.m3u8", "/etc/passwd", "..", ".", "segment1%2ets",
         "segment 1.ts", "segment1.ts?x", "segment١.ts", "init.mp4.tmp", "init2.mp4", "segment.m4s",
-        "segment1.mp4", "../init.mp4", "segment1.m4s/.."}) {
+        "segment1.mp4", "../init.mp4", "segment1.m4s/..", "part1.m4s", "part.1.m4s", "part1..m4s",
+        "part1.1234.m4s", "part1234567890.1.m4s", "partx.1.m4s", "part1.x.m4s", "../part1.1.m4s",
+        "part1.1.m4s/..", "part1.1.ts", "part1.1.1.m4s", "part-1.1.m4s"}) {
     EXPECT_FALSE(valid_hls_segment_name(bad)) << bad;
   }
   EXPECT_FALSE(valid_hls_segment_name(std::string(300, 'a')));
@@ -37,6 +49,34 @@ TEST(HlsPlaylist, LastMediaSequence) {
   EXPECT_EQ(playlist_last_msn("#EXTM3U\r\n#EXTINF:1,\r\nsegment00000.ts\r\n"), 0);  // default sequence 0
   EXPECT_FALSE(playlist_last_msn("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n"));
   EXPECT_FALSE(playlist_last_msn(""));
+}
+
+TEST(HlsPlaylist, LiveEdgeOfALowLatencyPlaylist) {
+  const std::string pl =
+      "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n"
+      "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600\n#EXT-X-PART-INF:PART-TARGET=0.200\n"
+      "#EXT-X-MEDIA-SEQUENCE:4\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.000,\nsegment00004.m4s\n"
+      "#EXT-X-PART:DURATION=0.200,URI=\"part00005.0.m4s\",INDEPENDENT=YES\n#EXTINF:0.200,\nsegment00005.m4s\n"
+      "#EXT-X-PART:DURATION=0.200,URI=\"part00006.0.m4s\",INDEPENDENT=YES\n"
+      "#EXT-X-PART:DURATION=0.200,URI=\"part00006.1.m4s\"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part00006.2.m4s\"\n";
+  const HlsLiveEdge e = hls_live_edge(pl);
+  EXPECT_EQ(e.last_msn, 5);
+  EXPECT_EQ(e.open_msn, 6);
+  EXPECT_EQ(e.open_parts, 2);
+  EXPECT_TRUE(hls_edge_reached(e, 5, std::nullopt));
+  EXPECT_TRUE(hls_edge_reached(e, 3, std::nullopt));
+  EXPECT_TRUE(hls_edge_reached(e, 5, 7));  // segment 5 is whole: all its parts are there
+  EXPECT_FALSE(hls_edge_reached(e, 6, std::nullopt));
+  EXPECT_TRUE(hls_edge_reached(e, 6, 1));
+  EXPECT_FALSE(hls_edge_reached(e, 6, 2));  // the preload hint: not yet
+  EXPECT_FALSE(hls_edge_reached(e, 7, 0));
+  // No whole segment yet: the parts belong to EXT-X-MEDIA-SEQUENCE.
+  const HlsLiveEdge first = hls_live_edge("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PART:DURATION=0.2,URI=\"part00000.0.m4s\"\n");
+  EXPECT_FALSE(first.last_msn);
+  EXPECT_EQ(first.open_msn, 0);
+  EXPECT_EQ(first.open_parts, 1);
+  EXPECT_TRUE(hls_edge_reached(first, 0, 0));
+  EXPECT_FALSE(hls_edge_reached(first, 0, std::nullopt));
 }
 
 TEST(HlsPlaylist, AddsBlockingReload) {
