@@ -24,11 +24,46 @@ export const HLS_LIVE_CONFIG = {
 };
 
 // Low-latency HLS (fmp4.m3u8: 200 ms partial segments, preload hints, blocking reloads):
-// hls.js follows the playlist's PART-HOLD-BACK (0.6 s behind the newest part) — setting
+// hls.js aims at the playlist's PART-HOLD-BACK (0.6 s behind the newest part) — setting
 // liveSyncDurationCount would override it, and hls.js refuses liveMaxLatencyDurationCount
-// without it — and catches up by playing faster.
+// without it. hls.js only speeds up while more than 1 s is buffered ahead, so at a 0.6 s
+// target it would never catch up after a slow start (it settled ~1.0 s behind): the
+// catch-up is ours (followLiveEdge below), and hls.js keeps its hands off playbackRate.
 const { liveSyncDurationCount: _sync, liveMaxLatencyDurationCount: _max, ...llConfig } = HLS_LIVE_CONFIG;
-export const LL_HLS_CONFIG = llConfig;
+export const LL_HLS_CONFIG = { ...llConfig, maxLiveSyncPlaybackRate: 1 };
+
+// Keeps a low-latency player at the playlist's PART-HOLD-BACK behind the live edge: a little
+// faster while it is behind and has some video buffered ahead, normal speed otherwise. Each
+// stall once playing adds 0.2 s to the target (at most 1 s more); the stall hls.js nearly
+// always has while it starts (it seeks just past what it has buffered) does not count.
+function followLiveEdge(hls, video) {
+  let playingSince = 0;
+  let stalls = 0;
+  const onPlaying = () => { if (!playingSince) playingSince = performance.now(); };
+  const onWaiting = () => { if (playingSince && performance.now() - playingSince > 3000) stalls += 1; };
+  video.addEventListener('playing', onPlaying);
+  video.addEventListener('waiting', onWaiting);
+  const timer = setInterval(() => {
+    const details = hls.latestLevelDetails;
+    const holdBack = details && details.partHoldBack;
+    const target = holdBack ? holdBack + 0.2 * Math.min(stalls, 5) : hls.targetLatency;
+    const latency = hls.latency;
+    const b = video.buffered;
+    const ahead = b.length ? b.end(b.length - 1) - video.currentTime : 0;
+    let rate = 1;
+    if (target && latency && !video.paused && ahead > 0.3) {
+      const behind = latency - target;
+      if (behind > 1) rate = 1.5;
+      else if (behind > 0.05) rate = 1.1 + 0.3 * behind;
+    }
+    if (Math.abs(video.playbackRate - rate) > 0.01) video.playbackRate = rate;
+  }, 200);
+  return () => {
+    clearInterval(timer);
+    video.removeEventListener('playing', onPlaying);
+    video.removeEventListener('waiting', onWaiting);
+  };
+}
 
 let hlsJs = null;
 function loadHlsJs() {
@@ -72,13 +107,16 @@ export async function playHls(video, url, onStatus = () => {}, onFatal = null, s
   const Hls = await loadHlsJs();
   video.srcObject = null;
   if (Hls && Hls.isSupported()) {
-    const hls = new Hls(url.includes('/fmp4.m3u8') ? LL_HLS_CONFIG : HLS_LIVE_CONFIG);
+    const lowLatency = url.includes('/fmp4.m3u8');
+    const hls = new Hls(lowLatency ? LL_HLS_CONFIG : HLS_LIVE_CONFIG);
+    const stopFollowing = lowLatency ? followLiveEdge(hls, video) : () => {};
     let mediaRecoveries = 0;
     let failed = false;
     const fatal = (reason) => {
       if (failed) return;
       failed = true;
       clearTimeout(startTimer);
+      stopFollowing();
       onStatus(reason, 'error');
       if (onFatal) onFatal(reason);
     };
@@ -109,6 +147,7 @@ export async function playHls(video, url, onStatus = () => {}, onFatal = null, s
       stop() {
         failed = true;
         clearTimeout(startTimer);
+        stopFollowing();
         hls.destroy();
         video.removeAttribute('src');
         video.load();

@@ -1,6 +1,6 @@
 // HLS from an RTSP camera: on-demand start, ffprobe decodes 1280x720 from two segments,
 // keyframe-aligned ~1 s segments, hls.js in headless chromium plays it (the viewer page's
-// HLS mode), seed-003 aliases, segment name validation, idle stop, clean-up of the folder.
+// HLS mode: the low-latency fmp4.m3u8), seed-003 aliases, segment name validation, idle stop, clean-up of the folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -171,7 +171,9 @@ test('HLS: on demand, ffprobe, keyframe-aligned segments, hls.js, aliases, path 
   const stalls = await page.evaluate(() => window.__stalls);
   t.diagnostic(`hls.js glass-to-glass: median ${g2g.median} ms, p95 ${g2g.p95} ms (n=${g2g.n}); ` +
     `hls.latency ${(await state()).latency.toFixed(2)} s; stalls while measuring: ${stalls}`);
-  assert.ok(g2g.median < 2500, `HLS glass-to-glass median ${g2g.median} ms`);
+  // The viewer page plays the low-latency playlist (fmp4.m3u8, 200 ms parts): ~0.7 s here,
+  // where whole 1 s segments gave ~1.2 s.
+  assert.ok(g2g.median < 1500, `HLS glass-to-glass median ${g2g.median} ms`);
   await page.close();
 
   // Seed-003 aliases.
