@@ -34,6 +34,7 @@ TEST(ConfigDefaults, StructDefaults) {
   EXPECT_TRUE(c.rtp.remb_enabled);
   EXPECT_DOUBLE_EQ(c.hls.target_duration_s, 1.0);
   EXPECT_FALSE(c.hls.always);
+  EXPECT_EQ(c.hls.part_ms, 200);
   EXPECT_EQ(c.mjpeg.fps, 15);
   EXPECT_EQ(c.mjpeg.quality, 85);
   EXPECT_TRUE(c.cameras.empty());

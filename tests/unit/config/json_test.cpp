@@ -45,7 +45,7 @@ TEST(ConfigJson, FullTopLevel) {
              "answer_timeout_s": 7, "keepalive_interval_s": 20},
     "rtp": {"port_min": 6000, "port_max": 6100, "remb_enabled": false},
     "hls": {"target_duration_s": 2, "playlist_length": 4, "max_files": 8, "idle_stop_s": 10,
-            "always": true},
+            "always": true, "part_ms": 0},
     "mjpeg": {"fps": 10, "quality": 70, "width": 640, "height": 360}
   })");
   EXPECT_EQ(c.data_dir, "/tmp/x");
@@ -80,6 +80,7 @@ TEST(ConfigJson, FullTopLevel) {
   EXPECT_DOUBLE_EQ(c.hls.target_duration_s, 2.0);
   EXPECT_EQ(c.hls.max_files, 8);
   EXPECT_TRUE(c.hls.always);
+  EXPECT_EQ(c.hls.part_ms, 0);
   EXPECT_EQ(c.mjpeg.width, 640);
   EXPECT_NO_THROW(validate(c));
 }

@@ -153,6 +153,9 @@ TEST(ConfigValidate, HlsAndMjpeg) {
   EXPECT_THAT(invalid([](Config& c) { c.hls.max_files = 2; }),
               HasSubstr("hls.max_files: must be >= hls.playlist_length"));
   EXPECT_THAT(invalid([](Config& c) { c.hls.idle_stop_s = 0; }), HasSubstr("hls.idle_stop_s:"));
+  EXPECT_THAT(invalid([](Config& c) { c.hls.part_ms = 50; }),
+              HasSubstr("hls.part_ms: must be 0 (no partial segments) or 100..1000 (got 50)"));
+  EXPECT_THAT(invalid([](Config& c) { c.hls.part_ms = 1001; }), HasSubstr("hls.part_ms:"));
   EXPECT_THAT(invalid([](Config& c) { c.mjpeg.fps = 61; }), HasSubstr("mjpeg.fps: must be an integer in 1..60"));
   EXPECT_THAT(invalid([](Config& c) { c.mjpeg.quality = 0; }), HasSubstr("mjpeg.quality:"));
   EXPECT_THAT(invalid([](Config& c) { c.mjpeg.width = 8; }), HasSubstr("mjpeg.width:"));
