@@ -257,13 +257,15 @@ $listen_tls
 
     # --- HLS, cached (the playlist key holds the LL-HLS directives _HLS_msn/_HLS_part and the
     # credential; the segment key the credential: nothing cached reaches another account) ---
-    location ~ "^/streams/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/hls/index\.m3u8\$" {
+    location ~ "^/streams/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/hls/(index|ts|fmp4)\.m3u8\$" {
 ${playlist_cache}
     }
     location ~ "^/api/cameras/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/stream/playlist\.m3u8\$" {
 ${playlist_cache}
     }
-    location ~ "^/streams/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/hls/segment[0-9]{1,9}\.ts\$" {
+    # MPEG-TS and fMP4 segments, low-latency parts (a part asked for before it exists is held
+    # by camrelay; proxy_cache_lock makes the other players wait for that one request).
+    location ~ "^/streams/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/hls/(segment[0-9]{1,9}\.(ts|m4s)|part[0-9]{1,9}\.[0-9]{1,3}\.m4s|init\.mp4)\$" {
 ${segment_cache}
     }
     location ~ "^/api/cameras/(?<camrelay_camera>[A-Za-z0-9_-]{1,64})/stream/segment/segment[0-9]{1,9}\.ts\$" {
