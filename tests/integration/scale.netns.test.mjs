@@ -196,6 +196,30 @@ test('two instances behind nginx: routing, lists, HLS cache, MQTT bridge, browse
     assert.ok(origin.p <= ROUNDS + 1, `origin playlist requests ${origin.p} <= rounds ${ROUNDS} + 1`);
     assert.ok(clientRequests >= 50 * (origin.p + origin.s), 'the cache absorbs the clients');
 
+    // --- low-latency HLS through the cache: CLIENTS players blocking on the same next part
+    // cost one held request to the origin, and so do CLIENTS requests for the hinted part ---
+    const llRoute = '/streams/{id}/hls/fmp4.m3u8';
+    const llFirst = await waitFor(async () => {
+      const r = await front('/streams/cam-a/hls/fmp4.m3u8', { timeoutMs: 10000 });
+      return r.status === 200 ? r.text : null;
+    }, { timeoutMs: 20000, message: 'cam-a LL-HLS is ready' });
+    const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(llFirst)[1]);
+    const tail = llFirst.slice(llFirst.lastIndexOf('#EXTINF'));
+    const msn = seq + (llFirst.match(/#EXTINF/g) || []).length;
+    const nextPart = (tail.match(/#EXT-X-PART:/g) || []).length;
+    const llBefore = { p: await originRequests(a, llRoute), s: await originRequests(a, segmentRoute) };
+    const reload = curlMany(dir, `${base}/streams/cam-a/hls/fmp4.m3u8?_HLS_msn=${msn}&_HLS_part=${nextPart}`, CLIENTS);
+    assert.equal(reload.codes.filter((c) => c === 200).length, CLIENTS, `blocking reloads: ${reload.codes.join(',')}`);
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(reload.body)[1];
+    const part = curlMany(dir, `${base}/streams/cam-a/hls/${hint}`, CLIENTS);
+    // A hint guessed wrong at a segment boundary is 404 for everybody (never cached).
+    assert.ok(part.codes.every((c) => c === 200) || part.codes.every((c) => c === 404), `hinted part: ${part.codes.join(',')}`);
+    const llOrigin = { p: await originRequests(a, llRoute) - llBefore.p, s: await originRequests(a, segmentRoute) - llBefore.s };
+    t.diagnostic(`LL-HLS cache: ${CLIENTS} blocking reloads and ${CLIENTS} requests for the hinted part ${hint} ` +
+      `(${part.codes[0]}) cost the origin ${llOrigin.p} playlist and ${llOrigin.s} part requests`);
+    assert.ok(llOrigin.p <= 2, `origin LL playlist requests ${llOrigin.p}`);
+    assert.ok(llOrigin.s <= 2, `origin part requests ${llOrigin.s}`);
+
     // --- Chromium through nginx: WHEP for both cameras (its resource URL too), the viewer
     // page over signaling (?camera=) for cam-a, HLS (hls.js) for cam-b ---
     const browser = await launchBrowser();
