@@ -6,6 +6,8 @@
 // it near its PART-HOLD-BACK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { withDaemons, waitFor } from './lib/daemon.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import { run } from './lib/run.mjs';
@@ -97,6 +99,17 @@ test('LL-HLS: parts, preload hints, blocking reloads, ffprobe, hls.js low-latenc
   const seg = await d.get(`/streams/cam/hls/${withParts.segment}`);
   assert.equal(seg.status, 200);
   assert.ok(Buffer.concat(bytes).equals(seg.raw), 'the segment is the concatenation of its parts');
+  // An independent part decodes on its own after init.mp4 (what a player joining there does):
+  // all its frames, by ffprobe.
+  const init = await d.get('/streams/cam/hls/init.mp4');
+  assert.equal(init.status, 200);
+  assert.equal(fourcc(init.raw), 'ftyp');
+  const lone = path.join(h.tempDir('camrelay-llhls-'), 'part.mp4');
+  fs.writeFileSync(lone, Buffer.concat([init.raw, bytes[0]]));
+  const frames = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
+    'stream=nb_read_frames', '-of', 'csv=p=0', lone], 20000);
+  assert.equal(frames.code, 0, frames.stderr);
+  assert.equal(Number(frames.stdout.trim()), Math.round(withParts.parts[0].duration * 30), 'frames decoded from one part');
 
   // Bad directives and names: clear errors, no waiting.
   let r = await d.get(`${PL}?_HLS_part=1`);
