@@ -247,7 +247,7 @@ asio::awaitable<Response> serve_segment(const Request& req, const Params& p, std
                              "invalid segment name (expected segmentNNNNN.ts, segmentNNNNN.m4s, partNNNNN.K.m4s or "
                              "init.mp4)");
   }
-  // fMP4 files are the fMP4 output's (an H.265 camera's own video), TS files the others'.
+  // fMP4 files (segments, parts, init.mp4) are the fMP4 output's, TS files the others'.
   const bool fmp4 = model::is_fmp4_segment_name(name);
   const model::HlsFormat format = fmp4 ? model::HlsFormat::fmp4 : model::HlsFormat::ts;
   const model::Quality quality = fmp4 ? model::Quality::main : query_quality(p);
