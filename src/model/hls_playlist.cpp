@@ -66,36 +66,11 @@ std::string prefix_playlist_uris(std::string_view playlist, std::string_view pre
   return out;
 }
 
-std::optional<long long> playlist_last_msn(std::string_view playlist) {
-  long long first = 0;
-  long long count = 0;
-  std::size_t i = 0;
-  while (i < playlist.size()) {
-    std::size_t j = playlist.find('\n', i);
-    if (j == std::string_view::npos) j = playlist.size();
-    std::string_view line = playlist.substr(i, j - i);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    constexpr std::string_view kSeq = "#EXT-X-MEDIA-SEQUENCE:";
-    if (line.starts_with(kSeq)) {
-      first = 0;
-      for (char c : line.substr(kSeq.size())) {
-        if (c < '0' || c > '9' || first > 1'000'000'000'000LL) break;
-        first = first * 10 + (c - '0');
-      }
-    } else if (line.starts_with("#EXTINF:")) {
-      ++count;
-    }
-    i = j + 1;
-  }
-  if (count == 0) return std::nullopt;
-  return first + count - 1;
-}
-
 HlsLiveEdge hls_live_edge(std::string_view playlist) {
   HlsLiveEdge e;
-  e.last_msn = playlist_last_msn(playlist);
   long long first = 0;
-  int parts = 0;  // EXT-X-PART lines since the last whole segment
+  long long whole = 0;  // EXTINF lines
+  int parts = 0;        // EXT-X-PART lines since the last whole segment
   std::size_t i = 0;
   while (i < playlist.size()) {
     std::size_t j = playlist.find('\n', i);
@@ -108,13 +83,15 @@ HlsLiveEdge hls_live_edge(std::string_view playlist) {
         first = first * 10 + (c - '0');
       }
     } else if (line.starts_with("#EXTINF:")) {
+      ++whole;
       parts = 0;
     } else if (line.starts_with("#EXT-X-PART:")) {
       ++parts;
     }
     i = j + 1;
   }
-  e.open_msn = e.last_msn ? *e.last_msn + 1 : first;
+  if (whole > 0) e.last_msn = first + whole - 1;
+  e.open_msn = first + whole;
   e.open_parts = parts;
   return e;
 }

@@ -84,7 +84,7 @@ TEST(HlsSegmenter, CutsAtKeyframesAndKeepsThePlaylist) {
   EXPECT_EQ(pl,
             "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:3\n"
             "#EXTINF:1.000,\nsegment00003.ts\n#EXTINF:1.000,\nsegment00004.ts\n#EXTINF:1.000,\nsegment00005.ts\n");
-  EXPECT_EQ(camrelay::model::playlist_last_msn(pl), 5);
+  EXPECT_EQ(camrelay::model::hls_live_edge(pl).last_msn, 5);
   // A segment starts with the keyframe's own PAT (no extra header) and holds 30 frames.
   const std::string s3 = read(dir.path / "segment00003.ts");
   EXPECT_EQ(s3.size(), keyframe().size() + 29 * delta().size());

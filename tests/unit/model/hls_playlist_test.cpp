@@ -43,12 +43,12 @@ TEST(HlsNames, RejectsEverythingElse) {
 }
 
 TEST(HlsPlaylist, LastMediaSequence) {
-  EXPECT_EQ(playlist_last_msn("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:1,\nsegment00007.ts\n"
-                              "#EXTINF:1,\nsegment00008.ts\n"),
+  EXPECT_EQ(hls_live_edge("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:1,\nsegment00007.ts\n"
+                              "#EXTINF:1,\nsegment00008.ts\n").last_msn,
             8);
-  EXPECT_EQ(playlist_last_msn("#EXTM3U\r\n#EXTINF:1,\r\nsegment00000.ts\r\n"), 0);  // default sequence 0
-  EXPECT_FALSE(playlist_last_msn("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n"));
-  EXPECT_FALSE(playlist_last_msn(""));
+  EXPECT_EQ(hls_live_edge("#EXTM3U\r\n#EXTINF:1,\r\nsegment00000.ts\r\n").last_msn, 0);  // default sequence 0
+  EXPECT_FALSE(hls_live_edge("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:3\n").last_msn);
+  EXPECT_FALSE(hls_live_edge("").last_msn);
 }
 
 TEST(HlsPlaylist, LiveEdgeOfALowLatencyPlaylist) {
