@@ -4,7 +4,7 @@
 //   camrelay-swarm --whep URL [--token T] | --janus URL --mountpoint ID
 //                  [--n 1] [--join-interval-ms 100] [--settle-s 2] [--duration-s 10]
 //                  [--connect-timeout-s 20] [--workers 8] [--local-ip 127.0.0.1]
-//                  [--pipeline shared|per-viewer]
+//                  [--pipeline per-viewer|shared]
 //
 // Viewers join --join-interval-ms apart (signaling on a pool of --workers threads, each
 // request synchronous); once every viewer is connected with a first RTP packet (or failed, or
@@ -14,7 +14,7 @@
 // says goodbye (WHEP DELETE, Janus destroy). Output: one JSON object on stdout (see
 // docs/performance.md, "Viewer swarm"); progress and errors on stderr. Exit 0 when every
 // viewer connected and received RTP, 1 otherwise (the first error is printed), 2 on bad usage.
-// --pipeline: one GStreamer pipeline for all viewers (shared, default) or one each.
+// --pipeline: one GStreamer pipeline per viewer (per-viewer, default) or one for all (shared).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -51,7 +51,7 @@ struct Options {
   double connect_timeout_s = 20;
   int workers = 8;
   std::string local_ip = "127.0.0.1";
-  bool shared_pipeline = true;
+  bool shared_pipeline = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -59,7 +59,7 @@ struct Options {
             << "usage: camrelay-swarm --whep URL [--token T] | --janus URL --mountpoint ID\n"
                "         [--n 1] [--join-interval-ms 100] [--settle-s 2] [--duration-s 10]\n"
                "         [--connect-timeout-s 20] [--workers 8] [--local-ip 127.0.0.1]\n"
-               "         [--pipeline shared|per-viewer]\n";
+               "         [--pipeline per-viewer|shared]\n";
   std::exit(2);
 }
 
@@ -334,6 +334,7 @@ int main(int argc, char** argv) {
       sleep_until(Clock::now() + std::chrono::milliseconds(int64_t(o.settle_s * 1000)));
       pa = self_stat();
       ta = Clock::now();
+      std::cerr << "camrelay-swarm: window starts (" << o.duration_s << " s)" << std::endl;
       for (size_t i = 0; i < entries.size(); ++i) {
         if (entries[i].joined) a[i] = entries[i].viewer->counters();
       }
@@ -364,6 +365,7 @@ int main(int argc, char** argv) {
         Counters now = e.viewer->counters();
         v["state"] = e.viewer->connection_state();
         v["connected_ms"] = now.connected ? json(ms_between(e.t0, *now.connected)) : json(nullptr);
+        v["sdp_ready_ms"] = now.local_sdp_ready.time_since_epoch().count() ? json(ms_between(e.t0, now.local_sdp_ready)) : json(nullptr);
         v["first_packet_ms"] = now.first_packet ? json(ms_between(e.t0, *now.first_packet)) : json(nullptr);
         if (now.connected) conn_ms.push_back(ms_between(e.t0, *now.connected));
         if (now.first_packet) first_ms.push_back(ms_between(e.t0, *now.first_packet));

@@ -1,6 +1,8 @@
 #include "signaling.hpp"
 
 #include <nlohmann/json.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 
@@ -57,7 +59,9 @@ class Janus : public Signaling {
     const std::string hp = sp + "/" + std::to_string(handle_);
     post(hp, {{"janus", "message"}, {"body", {{"request", "watch"}, {"id", mountpoint_}}}});
     std::string offer = wait_offer(sp);
+    if (std::getenv("SWARM_SDP")) std::fprintf(stderr, "--- janus offer\n%s\n", offer.c_str());
     std::string answer = v.answer_offer(offer);
+    if (std::getenv("SWARM_SDP")) std::fprintf(stderr, "--- answer\n%s\n", answer.c_str());
     post(hp, {{"janus", "message"}, {"body", {{"request", "start"}}}, {"jsep", {{"type", "answer"}, {"sdp", answer}}}});
   }
   void keepalive() override {

@@ -183,6 +183,7 @@ void Viewer::wait_gathered() {
   if (!cv_.wait_for(lk, kGatherTimeout, [this] { return gathered_; })) {
     throw std::runtime_error("ICE gathering not complete within 10 s");
   }
+  c_.local_sdp_ready = Clock::now();
 }
 
 std::string Viewer::local_sdp() {

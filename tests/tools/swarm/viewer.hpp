@@ -35,6 +35,7 @@ struct Counters {
   std::optional<Clock::time_point> first_packet;
   std::optional<Clock::time_point> connected;
   bool failed = false;         // connection-state went to failed
+  Clock::time_point local_sdp_ready{};  // our offer/answer had all its candidates
   // Packets the stream should have had since the first one (from the sequence numbers).
   int64_t expected() const { return ext_max < 0 ? 0 : ext_max - ext_first + 1; }
 };
