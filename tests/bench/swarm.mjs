@@ -39,7 +39,7 @@ const SERVERS = String(env.BENCH_SERVERS || 'camrelay,janus').split(',').filter(
 const WINDOW_S = Number(env.BENCH_WINDOW_S || (quick ? 5 : 10));
 const SETTLE_S = Number(env.BENCH_SETTLE_S || (quick ? 2 : 3));
 const CONFIRM = env.BENCH_SWARM_CONFIRM !== '0';
-const PIPELINE = env.BENCH_SWARM_PIPELINE || 'per-viewer';
+const PIPELINE = env.BENCH_SWARM_PIPELINE || 'shared';
 const SWARM = env.CAMRELAY_SWARM || path.join(BUILD_DIR, 'tests', 'camrelay-swarm');
 const JOIN_MS = 100;
 const JANUS_ICE_IP = '127.0.0.2';

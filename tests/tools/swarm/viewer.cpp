@@ -94,7 +94,9 @@ void Viewer::setup(const std::string& local_ip) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "agent")) {
       GObject* agent = nullptr;
       g_object_get(ice.get(), "agent", &agent, nullptr);
-      if (auto a = gst::Ptr<GObject>::adopt(agent)) g_object_set(a.get(), "upnp", FALSE, nullptr);
+      // No UPnP discovery and no ICE-TCP candidates (a listening socket per viewer): UDP on
+      // loopback is all a swarm viewer needs.
+      if (auto a = gst::Ptr<GObject>::adopt(agent)) g_object_set(a.get(), "upnp", FALSE, "ice-tcp", FALSE, nullptr);
     }
   }
   gst::connect<void(GstElement*, GstPad*)>(webrtc_.get(), "pad-added", Weak(weak_from_this()),
