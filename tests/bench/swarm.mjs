@@ -98,6 +98,36 @@ async function threadsOver(pid, ms) {
   return [...byName.values()].sort((x, y) => y.cpuPct - x.cpuPct).slice(0, 6);
 }
 
+// Whole-machine busy CPU (all cores, % of one core) from /proc/stat, as a counter pair.
+function machineTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + (f[4] || 0);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+// Kernel drops (receive buffer full) of the UDP sockets that process `pid` holds, from
+// /proc/net/udp{,6} of this namespace: packets a starved receiver never read.
+function udpDropsOf(pid) {
+  const inodes = new Set();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let drops = 0;
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length >= 13 && inodes.has(c[9])) drops += Number(c[c.length - 1]) || 0;
+    }
+  }
+  return drops;
+}
+
 // One swarm run; the server's CPU, RSS and per-thread CPU are sampled while the swarm is in
 // its window: the swarm prints "joins done" on stderr, then waits for every viewer, settles
 // and measures. We start our window when the swarm's own starts (its "window" line).
@@ -111,8 +141,15 @@ function runSwarm(args, pid, windowS) {
     p.stderr.on('data', (d) => {
       err += d;
       if (!sample && /window starts/.test(err)) {
+        const m0 = machineTicks();
+        const d0 = { server: udpDropsOf(pid), swarm: udpDropsOf(p.pid) };
         sample = Promise.all([cpuOver(pid, windowS * 1000), threadsOver(pid, windowS * 1000)])
-          .then(([cpuPct, threads]) => ({ cpuPct, threads, rssKb: rssKb(pid) }));
+          .then(([cpuPct, threads]) => {
+            const m1 = machineTicks();
+            return { cpuPct, threads, rssKb: rssKb(pid),
+              machineBusyPct: (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) * os.cpus().length,
+              serverUdpDrops: udpDropsOf(pid) - d0.server, swarmUdpDrops: udpDropsOf(p.pid) - d0.swarm };
+          });
       }
     });
     p.on('error', reject);
@@ -188,7 +225,10 @@ async function runOnce(srv, name, n, idle) {
     fpsMin: minFps,
     lossMaxPct: maxLoss,
     viewersBelowFps: fpsAll.filter((f) => f < PASS_FPS).length,
+    deliveredLossMaxPct: Math.max(...viewers.map((v) => v.delivered_loss_pct ?? 100)),
+    jitterbufferLate: viewers.reduce((a, v) => a + (v.jitterbuffer_late || 0), 0),
     nacksSent: viewers.reduce((a, v) => a + (v.nacks_sent || 0), 0),
+    rtxInTime: viewers.reduce((a, v) => a + (v.rtx_in_time || 0), 0),
     plisSent: viewers.reduce((a, v) => a + (v.plis_sent || 0), 0),
     connectedMs: s.connected_ms,
     firstPacketMs: s.first_packet_ms,
@@ -199,6 +239,9 @@ async function runOnce(srv, name, n, idle) {
     serverRssKb: r.server?.rssKb ?? null,
     serverRssPerViewerKb: r.server ? (r.server.rssKb - rssBefore) / n : null,
     serverThreads: r.server?.threads ?? null,
+    machineBusyPct: r.server?.machineBusyPct ?? null,
+    serverUdpDrops: r.server?.serverUdpDrops ?? null,
+    swarmUdpDrops: r.server?.swarmUdpDrops ?? null,
     swarmCpuPct: j.swarm.cpu_pct,
     swarmCpuPerViewerPct: j.swarm.cpu_pct / n,
     swarmRssKb: j.swarm.rss_kb,
@@ -206,8 +249,10 @@ async function runOnce(srv, name, n, idle) {
     machineLoad1: os.loadavg()[0],
   };
   log(`${name} N=${n}: ${res.pass ? 'PASS' : 'FAIL'} connected ${res.connected}/${n}, fps median ${res.fpsMedian?.toFixed(1)} ` +
-    `min ${minFps.toFixed(1)}, loss max ${maxLoss.toFixed(3)} %, server cpu ${res.serverCpuPct?.toFixed(0)} %, ` +
-    `swarm cpu ${res.swarmCpuPct.toFixed(0)} %${res.firstError ? `, first error: ${res.firstError}` : ''}`);
+    `min ${minFps.toFixed(1)}, loss max ${maxLoss.toFixed(3)} % (after jitter buffer ${res.deliveredLossMaxPct.toFixed(3)} %), ` +
+    `nacks ${res.nacksSent}, rtx in time ${res.rtxInTime}, plis ${res.plisSent}, server cpu ${res.serverCpuPct?.toFixed(0)} %, ` +
+    `swarm cpu ${res.swarmCpuPct.toFixed(0)} %, machine ${res.machineBusyPct?.toFixed(0)} % of ${os.cpus().length * 100} %, ` +
+    `udp drops server ${res.serverUdpDrops} swarm ${res.swarmUdpDrops}${res.firstError ? `, first error: ${res.firstError}` : ''}`);
   try {
     await waitFor(async () => (await srv.remaining()) === 0,
       { timeoutMs: 20000, intervalMs: 250, message: `${name}: no viewer left` });
@@ -282,9 +327,13 @@ async function main() {
   both('server CPU per viewer', '% core', (r) => r.serverCpuPerViewerPct);
   both('server RSS per viewer', 'MB', (r) => r.serverRssPerViewerKb / 1024);
   both('swarm CPU per viewer', '% core', (r) => r.swarmCpuPerViewerPct);
+  both('machine busy (all processes)', `% of ${os.cpus().length * 100}`, (r) => r.machineBusyPct);
+  both('UDP drops in the swarm (kernel)', 'packets', (r) => r.swarmUdpDrops);
   both('fps, median viewer', 'fps', (r) => r.fpsMedian, 'higher');
   both('fps, worst viewer', 'fps', (r) => r.fpsMin, 'higher');
   both('loss, worst viewer', '%', (r) => r.lossMaxPct);
+  both('loss after the 200 ms jitter buffer, worst viewer', '%', (r) => r.deliveredLossMaxPct);
+  both('NACKs sent by all viewers', 'count', (r) => r.nacksSent);
   both('connected median', 'ms', (r) => r.connectedMs.median);
   both('connected p95', 'ms', (r) => r.connectedMs.p95);
   rows.push(row('swarm: largest N passing', 'viewers', out.largestPassing.camrelay ?? 0, out.largestPassing.janus ?? 0, 'higher'));

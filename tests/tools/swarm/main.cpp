@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
 
     // Results.
     json viewers = json::array();
-    std::vector<double> fps_all, loss_all, conn_ms, first_ms;
+    std::vector<double> fps_all, loss_all, dloss_all, conn_ms, first_ms;
     int connected = 0;
     std::string first_error;
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -384,23 +384,39 @@ int main(int argc, char** argv) {
         if (now.connected) conn_ms.push_back(ms_between(e.t0, *now.connected));
         if (now.first_packet) first_ms.push_back(ms_between(e.t0, *now.first_packet));
         if (e.joined && window_s > 0) {
-          const int64_t packets = int64_t(cb.packets - ca.packets);
-          const int64_t expected = ca.ext_max < 0 ? cb.expected() : cb.ext_max - ca.ext_max;
+          // Over the window: arrivals give loss and fps (as a browser's inbound-rtp counts
+          // them); the jitter buffer's output gives what arrived in time.
+          const SeqCount& aa = ca.arrived;
+          const SeqCount& ba = cb.arrived;
+          const int64_t packets = int64_t(ba.packets - aa.packets);
+          const int64_t expected = aa.ext_max < 0 ? ba.expected() : ba.ext_max - aa.ext_max;
           const int64_t lost = std::max<int64_t>(0, expected - packets);
-          const double fps = double(cb.frames - ca.frames) / window_s;
+          const double fps = double(ba.frames - aa.frames) / window_s;
           const double loss = expected > 0 ? 100.0 * double(lost) / double(expected) : 100.0;
+          const SeqCount& ad = ca.delivered;
+          const SeqCount& bd = cb.delivered;
+          const int64_t d_packets = int64_t(bd.packets - ad.packets);
+          const int64_t d_expected = ad.ext_max < 0 ? bd.expected() : bd.ext_max - ad.ext_max;
           v["fps"] = fps;
           v["loss_pct"] = loss;
           v["packets"] = packets;
           v["lost"] = lost;
-          v["gaps"] = cb.gaps - ca.gaps;
+          v["gaps"] = ba.gaps - aa.gaps;
+          v["delivered_fps"] = double(bd.frames - ad.frames) / window_s;
+          v["delivered_loss_pct"] =
+              d_expected > 0 ? 100.0 * double(std::max<int64_t>(0, d_expected - d_packets)) / double(d_expected) : 100.0;
           v["plis_sent"] = cb.plis_sent;
-          v["nacks_sent"] = e.viewer->nacks_sent();
-          v["packets_total"] = cb.packets;
+          Viewer::JitterStats js = e.viewer->jitter_stats();
+          v["nacks_sent"] = js.nacks_sent;
+          v["rtx_in_time"] = js.rtx_success;
+          v["jitterbuffer_lost"] = js.lost;
+          v["jitterbuffer_late"] = js.late;
+          v["packets_total"] = ba.packets;
           if (now.connected && now.first_packet && packets > 0) {
             ++connected;
             fps_all.push_back(fps);
             loss_all.push_back(loss);
+            dloss_all.push_back(v["delivered_loss_pct"].get<double>());
           } else if (first_error.empty()) {
             first_error = "viewer " + std::to_string(i) + ": no RTP (connection " + e.viewer->connection_state() + ")";
           }
@@ -420,6 +436,7 @@ int main(int argc, char** argv) {
          {{"connected", connected},
           {"fps", stats(fps_all)},
           {"loss_pct", stats(loss_all)},
+          {"delivered_loss_pct", stats(dloss_all)},
           {"connected_ms", stats(conn_ms)},
           {"first_packet_ms", stats(first_ms)},
           {"errors", std::count_if(entries.begin(), entries.end(), [](const Entry& e) { return !e.error.empty(); })},

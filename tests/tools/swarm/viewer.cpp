@@ -4,6 +4,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace swarm {
@@ -136,45 +137,110 @@ void Viewer::on_pad_added(GstPad* pad) {
   if (gst_pad_is_linked(sinkpad.get())) return;  // one video stream per viewer
   gst::add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, Weak(weak_from_this()),
                  [](Weak& w, GstPad* p, GstPadProbeInfo* info) -> GstPadProbeReturn {
-                   if (auto v = w.lock()) v->on_rtp(GST_PAD_PROBE_INFO_BUFFER(info), p);
+                   if (auto v = w.lock()) v->on_delivered(GST_PAD_PROBE_INFO_BUFFER(info), p);
                    return GST_PAD_PROBE_OK;
                  });
   if (gst_pad_link(pad, sinkpad.get()) != GST_PAD_LINK_OK) g_printerr("viewer %d: cannot link the RTP pad\n", id_);
+  probe_jitterbuffer();
 }
 
-void Viewer::on_rtp(GstBuffer* buf, GstPad* pad) {
+// rtpbin's jitter buffer (there is one per received SSRC; the first one is the video).
+void Viewer::probe_jitterbuffer() {
+  gst::ElementPtr jb;
+  std::unique_ptr<GstIterator, gst::IteratorFree> it(gst_bin_iterate_recurse(GST_BIN(webrtc_.get())));
+  GValue item = G_VALUE_INIT;
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next(it.get(), &item)) {
+      case GST_ITERATOR_OK: {
+        GstElement* e = GST_ELEMENT(g_value_get_object(&item));
+        GstElementFactory* f = gst_element_get_factory(e);
+        if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) {
+          jb = gst::ElementPtr::ref(e);
+          done = true;
+        }
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(it.get());
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  if (!jb) {
+    g_printerr("viewer %d: no jitter buffer found, arrivals not counted\n", id_);
+    return;
+  }
+  // NACK like a browser: for sequence gaps only, not for "the next packet is due by now"
+  // (the jitter buffer's default estimate fires on every late burst, e.g. each keyframe).
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(jb.get()), "rtx-next-seqnum")) {
+    g_object_set(jb.get(), "rtx-next-seqnum", FALSE, nullptr);
+  }
+  gst::PadPtr sink = gst::static_pad(jb.get(), "sink");
+  gst::add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, Weak(weak_from_this()),
+                 [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                   if (auto v = w.lock()) v->on_arrived(GST_PAD_PROBE_INFO_BUFFER(info));
+                   return GST_PAD_PROBE_OK;
+                 });
+}
+
+bool SeqCount::add(uint16_t seq, bool marker) {
+  bool gap = false;
+  int64_t ext = seq;
+  if (ext_max < 0) {
+    ext_first = ext_max = ext;
+  } else {
+    // Extend around the highest number seen (RFC 3550 A.1 style).
+    ext = (ext_max & ~int64_t(0xffff)) | seq;
+    if (ext < ext_max - 0x8000) ext += 0x10000;
+    else if (ext > ext_max + 0x8000) ext -= 0x10000;
+    if (ext > ext_max + 1) {
+      ++gaps;
+      gap = true;
+    }
+    if (ext > ext_max) ext_max = ext;
+  }
+  ++packets;
+  if (marker) ++frames;
+  return gap;
+}
+
+namespace {
+bool read_rtp(GstBuffer* buf, uint16_t& seq, bool& marker) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return;
-  const uint16_t seq = gst_rtp_buffer_get_seq(&rtp);
-  const bool marker = gst_rtp_buffer_get_marker(&rtp);
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  seq = gst_rtp_buffer_get_seq(&rtp);
+  marker = gst_rtp_buffer_get_marker(&rtp);
   gst_rtp_buffer_unmap(&rtp);
+  return true;
+}
+}  // namespace
+
+void Viewer::on_arrived(GstBuffer* buf) {
+  uint16_t seq = 0;
+  bool marker = false;
+  if (!read_rtp(buf, seq, marker)) return;
+  std::lock_guard lk(mu_);
+  c_.arrived.add(seq, marker);
+}
+
+void Viewer::on_delivered(GstBuffer* buf, GstPad* pad) {
+  uint16_t seq = 0;
+  bool marker = false;
+  if (!read_rtp(buf, seq, marker)) return;
   bool send_pli = false;
   {
     std::lock_guard lk(mu_);
     auto now = Clock::now();
-    int64_t ext = seq;
-    if (c_.ext_max < 0) {
-      c_.ext_first = ext;
-      c_.ext_max = ext;
-      c_.first_packet = now;
-    } else {
-      // Extend to 64 bits around the highest number seen (RFC 3550 A.1 style).
-      int64_t base = c_.ext_max & ~int64_t(0xffff);
-      ext = base | seq;
-      if (ext < c_.ext_max - 0x8000) ext += 0x10000;
-      else if (ext > c_.ext_max + 0x8000) ext -= 0x10000;
-      if (ext > c_.ext_max + 1) {
-        ++c_.gaps;
-        if (now - last_pli_ >= std::chrono::seconds(1)) {
-          last_pli_ = now;
-          send_pli = true;
-          ++c_.plis_sent;
-        }
-      }
-      if (ext > c_.ext_max) c_.ext_max = ext;
+    if (!c_.first_packet) c_.first_packet = now;
+    if (c_.delivered.add(seq, marker) && now - last_pli_ >= std::chrono::seconds(1)) {
+      last_pli_ = now;
+      send_pli = true;
+      ++c_.plis_sent;
     }
-    ++c_.packets;
-    if (marker) ++c_.frames;
   }
   // Upstream through webrtcbin: rtpssrcdemux names the SSRC, rtpsession sends a PLI.
   if (send_pli) gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
@@ -237,8 +303,8 @@ std::string Viewer::connection_state() const {
   return conn_state_ >= 0 && conn_state_ < 6 ? names[conn_state_] : "unknown";
 }
 
-uint64_t Viewer::nacks_sent() const {
-  uint64_t n = 0;
+Viewer::JitterStats Viewer::jitter_stats() const {
+  JitterStats n;
   std::unique_ptr<GstIterator, gst::IteratorFree> it(gst_bin_iterate_recurse(GST_BIN(webrtc_.get())));
   GValue item = G_VALUE_INIT;
   for (bool done = false; !done;) {
@@ -250,15 +316,21 @@ uint64_t Viewer::nacks_sent() const {
           GstStructure* s = nullptr;
           g_object_get(e, "stats", &s, nullptr);
           gst::StructurePtr stats(s);
-          guint64 rtx = 0;
-          if (stats && gst_structure_get_uint64(stats.get(), "rtx-count", &rtx)) n += rtx;
+          auto add = [&](const char* field, uint64_t& to) {
+            guint64 x = 0;
+            if (stats && gst_structure_get_uint64(stats.get(), field, &x)) to += x;
+          };
+          add("rtx-count", n.nacks_sent);
+          add("rtx-success-count", n.rtx_success);
+          add("num-lost", n.lost);
+          add("num-late", n.late);
         }
         g_value_reset(&item);
         break;
       }
       case GST_ITERATOR_RESYNC:
         gst_iterator_resync(it.get());
-        n = 0;
+        n = JitterStats{};
         break;
       default:
         done = true;

@@ -1,11 +1,12 @@
 #pragma once
 // One receive-only WebRTC viewer of the swarm: a bin with webrtcbin (video, H.264,
-// recvonly, NACK on) and a fakesink; no depayloader, no decoder. A buffer probe on
-// webrtcbin's decrypted RTP src pad (after rtpbin's jitter buffer) counts packets, frames
-// (marker bit), sequence gaps (extended sequence numbers) and the first packet's arrival;
-// on a gap the jitter buffer did not repair (NACK failed) it asks for a keyframe as a browser
-// does (a force-key-unit event upstream: rtpsession sends it as RTCP PLI), at most once a
-// second. Negotiation calls block the calling (worker) thread; counting runs on
+// recvonly, NACK on) and a fakesink; no depayloader, no decoder. Two buffer probes count
+// packets, frames (marker bit) and sequence gaps (extended sequence numbers): one on the
+// sink pad of rtpbin's jitter buffer (decrypted RTP as it arrives: loss as a browser's
+// inbound-rtp packetsLost counts it, late packets included) and one on webrtcbin's src pad
+// (what leaves the jitter buffer in time). On a gap at the src pad (not repaired by NACK in
+// time) the viewer asks for a keyframe as a browser does (a force-key-unit event upstream:
+// rtpsession sends it as RTCP PLI), at most once a second. Negotiation calls block the calling (worker) thread; counting runs on
 // GStreamer's streaming threads.
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
@@ -25,19 +26,27 @@ namespace swarm {
 
 using Clock = std::chrono::steady_clock;
 
-struct Counters {
+// Packets of one RTP stream at one point of the receive path, with RTP sequence numbers
+// extended to 64 bits (RFC 3550 A.1): lost = expected - received.
+struct SeqCount {
   uint64_t packets = 0;
-  uint64_t frames = 0;
-  uint64_t gaps = 0;           // sequence discontinuities after the jitter buffer
-  uint64_t plis_sent = 0;
+  uint64_t frames = 0;         // packets with the marker bit (the last of a picture)
+  uint64_t gaps = 0;           // sequence discontinuities (a jump forward)
   int64_t ext_first = -1;      // extended sequence number of the first packet
   int64_t ext_max = -1;        // highest extended sequence number seen
+  // Counts a packet; true when it opens a gap.
+  bool add(uint16_t seq, bool marker);
+  int64_t expected() const { return ext_max < 0 ? 0 : ext_max - ext_first + 1; }
+};
+
+struct Counters {
+  SeqCount arrived;            // into the jitter buffer (after SRTP): what the network delivered
+  SeqCount delivered;          // out of the jitter buffer: what a decoder would get in time
+  uint64_t plis_sent = 0;
   std::optional<Clock::time_point> first_packet;
   std::optional<Clock::time_point> connected;
   bool failed = false;         // connection-state went to failed
   Clock::time_point local_sdp_ready{};  // our offer/answer had all its candidates
-  // Packets the stream should have had since the first one (from the sequence numbers).
-  int64_t expected() const { return ext_max < 0 ? 0 : ext_max - ext_first + 1; }
 };
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
@@ -57,8 +66,12 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   std::string answer_offer(const std::string& sdp);
 
   Counters counters() const;
-  // NACKs sent (the jitter buffer's retransmission requests), read from its stats.
-  uint64_t nacks_sent() const;
+  // The jitter buffer's own figures (its "stats"): NACKs sent (retransmission requests),
+  // retransmissions that arrived in time, packets it declared lost, packets that came late.
+  struct JitterStats {
+    uint64_t nacks_sent = 0, rtx_success = 0, lost = 0, late = 0;
+  };
+  JitterStats jitter_stats() const;
   std::string connection_state() const;
   // Removes the bin from its pipeline and stops it.
   void stop();
@@ -67,8 +80,10 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   Viewer(int id, GstElement* pipeline);
   void setup(const std::string& local_ip);
   void on_pad_added(GstPad* pad);
-  void on_rtp(GstBuffer* buf, GstPad* pad);
+  void on_arrived(GstBuffer* buf);
+  void on_delivered(GstBuffer* buf, GstPad* pad);
   void on_state_change();
+  void probe_jitterbuffer();
   void wait_gathered();
   std::string local_sdp();
 
