@@ -333,7 +333,7 @@ async function main() {
   both('fps, worst viewer', 'fps', (r) => r.fpsMin, 'higher');
   both('loss, worst viewer', '%', (r) => r.lossMaxPct);
   both('loss after the 200 ms jitter buffer, worst viewer', '%', (r) => r.deliveredLossMaxPct);
-  both('NACKs sent by all viewers', 'count', (r) => r.nacksSent);
+  both('NACKs sent by all viewers (whole session)', 'count', (r) => r.nacksSent);
   both('connected median', 'ms', (r) => r.connectedMs.median);
   both('connected p95', 'ms', (r) => r.connectedMs.p95);
   rows.push(row('swarm: largest N passing', 'viewers', out.largestPassing.camrelay ?? 0, out.largestPassing.janus ?? 0, 'higher'));
