@@ -89,13 +89,13 @@ async function threadsOver(pid, ms) {
   const byName = new Map();
   for (const [t, v] of b) {
     const d = v.ticks - (a.get(t)?.ticks ?? v.ticks);
-    const k = v.name.replace(/\d+$/, '#');
+    const k = v.name.replace(/\d+/g, '#');
     const e = byName.get(k) || { name: k, threads: 0, cpuPct: 0 };
     e.threads += 1;
     e.cpuPct += d / (ms / 1000);  // ticks are 1/100 s: ticks per s = % of one core
     byName.set(k, e);
   }
-  return [...byName.values()].sort((x, y) => y.cpuPct - x.cpuPct).slice(0, 6);
+  return [...byName.values()].sort((x, y) => y.cpuPct - x.cpuPct).slice(0, 8);
 }
 
 // Whole-machine busy CPU (all cores, % of one core) from /proc/stat, as a counter pair.
