@@ -243,18 +243,6 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::signal(SIGTERM, [](int) { g_stop = true; });
 
-  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  std::thread loop_thread([loop] { g_main_loop_run(loop); });
-
-  std::vector<Entry> entries(size_t(o.n));
-  std::mutex mu;  // Entry::joined/error/sig between the workers and this thread
-  gst::ElementPtr shared;
-  gst::BusWatch shared_watch;
-  if (o.shared_pipeline) {
-    shared = start_pipeline("swarm");
-    shared_watch = watch_bus(shared.get());
-  }
-
   // Warm-up: the first webrtcbin loads the plugins and makes the DTLS certificate (hundreds
   // of ms, holding back the viewers that join meanwhile); pay it before the clock starts.
   try {
@@ -267,6 +255,23 @@ int main(int argc, char** argv) {
     std::cerr << "camrelay-swarm: warm-up: " << ex.what() << "\n";
     return 1;
   }
+
+  std::vector<Entry> entries(size_t(o.n));
+  std::mutex mu;  // Entry::joined/error/sig between the workers and this thread
+  gst::ElementPtr shared;
+  gst::BusWatch shared_watch;
+  if (o.shared_pipeline) {
+    try {
+      shared = start_pipeline("swarm");
+    } catch (const std::exception& ex) {
+      std::cerr << "camrelay-swarm: " << ex.what() << "\n";
+      return 1;
+    }
+    shared_watch = watch_bus(shared.get());
+  }
+  // The bus watches run here; webrtcbin and libnice run on their own threads.
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  std::thread loop_thread([loop] { g_main_loop_run(loop); });
 
   auto t_start = Clock::now();
   {
