@@ -17,10 +17,10 @@
 // camera, negotiation static) and Janus (streaming plugin, rtp mountpoint). For every N,
 // interleaved (camrelay N, Janus N, ...): one swarm run (viewers 100 ms apart, then wait
 // until all are connected with RTP, settle, window); the server's CPU and RSS are taken by
-// /proc over the swarm's window (the swarm prints its window; the server is sampled in
-// parallel over a window of the same length started when the swarm's joins are done plus
-// the settle — see sampleDuring()). A server stops stepping after its first failing N (one
-// more N to confirm, unless BENCH_SWARM_CONFIRM=0).
+// /proc over the swarm's window (sampled from the moment the swarm prints "window starts",
+// for the same length; also the server's per-thread CPU, the machine's busy time and the
+// kernel UDP drops of the server's and the swarm's sockets). A server stops stepping after
+// its first failing N (one more N to confirm, unless BENCH_SWARM_CONFIRM=0).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
