@@ -89,6 +89,7 @@ async function threadsOver(pid, ms) {
   const byName = new Map();
   for (const [t, v] of b) {
     const d = v.ticks - (a.get(t)?.ticks ?? v.ticks);
+    if (!Number.isFinite(d)) continue;  // a stat line read while the thread changed
     const k = v.name.replace(/\d+/g, '#');
     const e = byName.get(k) || { name: k, threads: 0, cpuPct: 0 };
     e.threads += 1;
