@@ -3,7 +3,7 @@
 #
 #   scripts/bench.sh [--quick] [NAME...]
 #
-# NAME: fanout, g2g, figures, vp8, cameras (default: all that exist in tests/bench/). --quick: fan-out with
+# NAME: fanout, g2g, figures, vp8, cameras, swarm (default: all that exist in tests/bench/). --quick: fan-out with
 # N = 1,10 and shorter windows (BENCH_QUICK=1 for every benchmark). Results: bench-results/
 # (or $BENCH_OUT): one JSON per benchmark, results.json (all merged) and summary.md (the
 # table, also printed). Benchmark options go through the environment, e.g.
@@ -28,7 +28,7 @@ for a in "$@"; do
     *) NAMES+=("$a") ;;
   esac
 done
-if [ ${#NAMES[@]} -eq 0 ]; then NAMES=(fanout g2g figures vp8 cameras); fi
+if [ ${#NAMES[@]} -eq 0 ]; then NAMES=(fanout g2g figures vp8 cameras swarm); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -65,7 +65,7 @@ echo "bench: ${NAMES[*]} (build $BUILD_DIR, results $BENCH_OUT$([ $QUICK -eq 1 ]
 t0=$(date +%s)
 rc=0
 if [ -n "$SUDO" ]; then
-  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,PATH \
+  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,BENCH_SWARM_N,BENCH_SWARM_CONFIRM,BENCH_SWARM_PIPELINE,CAMRELAY_SWARM,PATH \
     unshare -n tests/bench/lib/netns.sh "${NAMES[@]}" || rc=$?
 else
   # unshare's child is the namespace's shell: Ctrl-C reaches it (the foreground process

@@ -1,0 +1,131 @@
+// The viewer swarm (tests/tools/swarm, the benchmark's receive-only WebRTC viewers) against
+// the daemon's built-in test camera: 3 viewers over WHEP for ~4 s must all connect, get
+// >= 25 fps with < 0.5 % loss, and say goodbye (DELETE) so that GET /viewers is empty
+// afterwards; with 2 % of UDP dropped (an nftables rule in the namespace) the swarm must see
+// that loss, NACK, and send PLIs that camrelay counts as keyframe requests; a wrong camera id
+// must make the swarm exit non-zero naming the 404.
+//
+// Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/swarm.netns.test.mjs'
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Daemon, waitFor, BUILD_DIR } from './lib/daemon.mjs';
+
+const SWARM = process.env.CAMRELAY_SWARM || path.join(BUILD_DIR, 'tests', 'camrelay-swarm');
+
+// Runs the swarm to its end; resolves { code, out (parsed JSON or null), err }. `during(pid)`
+// runs while it does.
+function runSwarm(args, timeoutMs = 30000, during = null) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(SWARM, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const side = during ? during(p.pid) : Promise.resolve();
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    const t = setTimeout(() => {
+      process.kill(p.pid, 'SIGKILL');
+      reject(new Error(`swarm did not finish within ${timeoutMs} ms\n${err}`));
+    }, timeoutMs);
+    p.on('error', reject);
+    p.on('exit', async (code) => {
+      clearTimeout(t);
+      try {
+        await side;
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      let json = null;
+      try {
+        json = JSON.parse(out);
+      } catch {
+        // left null: the test says so
+      }
+      resolve({ code, out: json, err });
+    });
+  });
+}
+
+let d;
+
+before(async () => {
+  assert.ok(fs.existsSync(SWARM), `${SWARM} missing (build with -DCAMRELAY_BUILD_TESTS=ON)`);
+  d = new Daemon({
+    name: 'camrelay(swarm)',
+    config: {
+      webrtc: { max_viewers_per_ip: 0 },
+      cameras: [{ id: 'demo', name: 'Demo', auto_start: true, source: { type: 'test', keyframe_interval_s: 1 } }],
+    },
+  });
+  await d.start();
+  await waitFor(async () => (await d.get('/streams/demo')).body.state === 'active',
+    { timeoutMs: 10000, message: 'demo stream active' });
+});
+
+after(async () => {
+  if (d) await d.cleanup();
+});
+
+describe('camrelay-swarm', () => {
+  it('3 WHEP viewers connect, get >= 25 fps with < 0.5 % loss, and leave', async () => {
+    const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--n', '3', '--settle-s', '1', '--duration-s', '4']);
+    assert.equal(r.code, 0, `swarm exit ${r.code}\n${r.err}`);
+    assert.ok(r.out, `swarm printed no JSON\n${r.err}`);
+    assert.equal(r.out.summary.connected, 3, JSON.stringify(r.out.summary));
+    for (const v of r.out.viewers) {
+      assert.ok(v.fps >= 25, `viewer ${v.id}: ${v.fps} fps`);
+      assert.ok(v.loss_pct < 0.5, `viewer ${v.id}: ${v.loss_pct} % loss`);
+      assert.ok(v.connected_ms > 0 && v.first_packet_ms > 0, JSON.stringify(v));
+    }
+    assert.ok(r.out.swarm.cpu_pct > 0 && r.out.swarm.rss_kb > 0, JSON.stringify(r.out.swarm));
+    // Every viewer DELETEd its session: none left on the daemon.
+    await waitFor(async () => (await d.get('/viewers')).body.count === 0,
+      { timeoutMs: 5000, message: 'GET /viewers empty after the swarm left' });
+  });
+
+  it('sees 2 % UDP loss, NACKs it, and sends PLIs that camrelay counts', async () => {
+    const rules = path.join(os.tmpdir(), `swarm-drop-${process.pid}.nft`);
+    fs.writeFileSync(rules, 'table inet swarmdrop {\n  chain in {\n    type filter hook input priority 0;\n' +
+      '    meta l4proto udp numgen random mod 100 < 2 drop\n  }\n}\n');
+    let keyframeRequests = 0;
+    try {
+      const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--n', '2', '--settle-s', '2', '--duration-s', '5'],
+        30000, async () => {
+          // Drop once both are connected (ICE and DTLS at full health), until the window ends.
+          await waitFor(async () => (await d.get('/viewers')).body.viewers.filter((v) => v.state === 'connected').length === 2,
+            { timeoutMs: 10000, message: 'both swarm viewers connected' });
+          execFileSync('nft', ['-f', rules]);
+          await waitFor(async () => {
+            const vs = (await d.get('/viewers')).body.viewers;
+            keyframeRequests = vs.reduce((a, v) => a + (v.stats?.keyframe_requests || 0), 0);
+            return keyframeRequests >= 2;
+          }, { timeoutMs: 8000, intervalMs: 200, message: 'camrelay counts keyframe requests from the swarm' });
+        });
+      assert.ok(r.out, `swarm printed no JSON\n${r.err}`);
+      for (const v of r.out.viewers) {
+        assert.ok(v.loss_pct > 0.3 && v.loss_pct < 6, `viewer ${v.id}: ${v.loss_pct} % loss with 2 % dropped`);
+        assert.ok(v.nacks_sent > 0, `viewer ${v.id}: no NACK`);
+      }
+      assert.ok(r.out.viewers.reduce((a, v) => a + v.plis_sent, 0) >= 2, JSON.stringify(r.out.viewers));
+      assert.ok(keyframeRequests >= 2);
+    } finally {
+      try {
+        execFileSync('nft', ['delete', 'table', 'inet', 'swarmdrop'], { stdio: 'ignore' });
+      } catch {
+        // not added
+      }
+      fs.rmSync(rules, { force: true });
+    }
+  });
+
+  it('exits non-zero and names the 404 for an unknown camera', async () => {
+    const r = await runSwarm(['--whep', d.url('/streams/nosuch/whep'), '--n', '1', '--duration-s', '1']);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /HTTP 404/);
+    assert.equal(r.out.summary.connected, 0);
+  });
+});
