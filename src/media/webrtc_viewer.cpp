@@ -388,7 +388,11 @@ bool WebrtcViewer::build_audio_branch() {
 // Requests webrtcbin's sink pad for m-line `mline`, makes its transceiver send-only with
 // our caps (video: with NACK/RTX), and links `from` to it. Media is held back until the peer is connected.
 bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string& caps_str) {
-  gst::CapsPtr caps = gst::caps_from_string(caps_str);
+  // The video SSRC in the caps: webrtcbin then announces it with its RTX SSRC
+  // (a=ssrc-group:FID) and maps one to the other for retransmissions.
+  const bool video = mline == plan_.video_index;
+  gst::CapsPtr caps =
+      gst::caps_from_string(video ? caps_str + fmt::format(",ssrc=(uint){}", video_ssrc_) : caps_str);
   GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");  // borrowed
   const std::string pad_name = fmt::format("sink_{}", mline);
   // webrtcbin keeps its sink pads until it goes (they are not released one by one).
@@ -402,7 +406,7 @@ bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string
     // payload type for ours): without them one lost packet spoils the picture until the
     // next keyframe (measured: 3 % loss froze Chromium 8.4 s of 10; with RTX, no freeze).
     g_object_set(t.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps.get(),
-                 "do-nack", gboolean(mline == plan_.video_index), nullptr);
+                 "do-nack", gboolean(video), nullptr);
   }
   gst::PadPtr src = gst::static_pad(from, "src");
   // Until the peer connection is up, webrtcbin's sink pad has no target and a push

@@ -78,7 +78,8 @@ test('Firefox without H.264 plays through one shared VP8 transcode; Chromium kee
   const h264 = codecs.some((c) => c.codec === 'H264' && /packetization-mode=1/.test(c.fmtp));
   assert.equal(r.status, 201, String(r.body));
   const vp8pt = codecs.find((c) => c.codec === 'VP8')?.pt;
-  if (!h264) assert.match(r.answer, new RegExp(`m=video \\d+ \\S+ ${vp8pt}\\r\\n`), 'answered with Firefox\'s VP8 payload type');
+  // (followed by its RTX payload type: retransmissions for NACKs)
+  if (!h264) assert.match(r.answer, new RegExp(`m=video \\d+ \\S+ ${vp8pt}( \\d+)?\\r\\n`), 'answered with Firefox\'s VP8 payload type');
   await decodes(() => pageFrames(wpage, 'ff'), 'Firefox WHEP viewer');
 
   // 3. The viewer page in Firefox (server offer; the page says it has no H.264).
