@@ -23,13 +23,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startDaemon, waitFor, sleep, BUILD_DIR } from '../integration/lib/daemon.mjs';
+import { waitFor, sleep, BUILD_DIR } from '../integration/lib/daemon.mjs';
 import { launchBrowser } from '../integration/lib/browser.mjs';
-import { startCamera } from './lib/camera.mjs';
-import { startJanus } from './lib/janus.mjs';
+import { startServers, stopServers } from './lib/servers.mjs';
 import { watchJanus } from './lib/janus_page.mjs';
 import { watchWhep, collectViewers, closeViewers, startBlankServer, installBenchHooks } from './lib/viewer_page.mjs';
-import { cpuTicks, rssKb } from './lib/procstat.mjs';
+import { cpuTicks, rssKb, rssSettle } from './lib/procstat.mjs';
 import { summary, writeResult, row, OUT_DIR } from './lib/stats.mjs';
 
 // ------------------------------------------------------------------------------ options
@@ -114,18 +113,6 @@ function browserTicks() {
   return sum;
 }
 
-// Waits until the RSS of pid changes less than 2 % (and 512 kB) over 1 s, at most maxMs.
-async function rssSettle(pid, maxMs = 10000) {
-  const t0 = Date.now();
-  let prev = rssKb(pid);
-  for (;;) {
-    await sleep(1000);
-    const cur = rssKb(pid);
-    if (Math.abs(cur - prev) < Math.max(512, 0.02 * prev) || Date.now() - t0 > maxMs) return cur;
-    prev = cur;
-  }
-}
-
 // Runs `measure` over a window: CPU of pid and of the machine, wall time.
 async function cpuWindow(pid, ms) {
   const c0 = cpuTicks(pid);
@@ -161,31 +148,12 @@ function startPerf(pid, file) {
 }
 
 // ------------------------------------------------------------------------------ servers
-async function setUp() {
-  const fp = async () => {
-    // Two even UDP ports (RTP; RTCP would be +1) well away from the daemon's default range.
-    const base = 40000 + 2 * Math.floor(Math.random() * 5000);
-    return [base, base + 2];
-  };
-  const [camrelayPort, janusPort] = await fp();
-  const daemon = await startDaemon({
-    name: 'camrelay',
-    config: {
-      // All addresses: viewers reach the API as 127.0.1.x (see viewerHost); the namespace has
-      // only lo and ifb0, nothing outside can connect.
-      http: { host: '0.0.0.0' },
-      webrtc: { max_viewers_per_stream: 200, max_viewers_total: 400 },
-      cameras: [{ id: 'bench', name: 'bench', auto_start: true,
-        source: { type: 'rtp', negotiation: 'static', video_port: camrelayPort } }],
-    },
-  });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camrelay-bench-janus-'));
-  const janus = await startJanus({ rtpPort: janusPort, workDir, httpIp: '0.0.0.0' });
-  const camera = await startCamera({ to: [`127.0.0.1:${camrelayPort}`, `127.0.0.1:${janusPort}`] });
-  await waitFor(async () => (await daemon.get('/streams/bench')).body.state === 'active',
-    { timeoutMs: 15000, message: 'camrelay stream "bench" active' });
-  return { daemon, janus, camera, workDir, camrelayPort, janusPort };
-}
+// All addresses: viewers reach the API as 127.0.1.x (see viewerHost); the namespace has only
+// lo and ifb0, nothing outside can connect.
+const setUp = () => startServers({
+  camrelay: { http: { host: '0.0.0.0' }, webrtc: { max_viewers_per_stream: 200, max_viewers_total: 400 } },
+  janus: { httpIp: '0.0.0.0' },
+});
 
 // Every viewer talks to the server through its own loopback address (127.0.1.1 ...): a
 // browser opens at most 6 HTTP connections per host, so 100 viewers of one page sharing
@@ -420,18 +388,7 @@ async function main() {
     }
   } finally {
     await blank.close();
-    await env.camera.stop();
-    await env.janus.stop();
-    await env.daemon.stop();
-    try {
-      fs.mkdirSync(OUT_DIR, { recursive: true });
-      fs.writeFileSync(path.join(OUT_DIR, 'fanout-camrelay.log'), env.daemon.log.slice(-2 * 1024 * 1024));
-      fs.writeFileSync(path.join(OUT_DIR, 'fanout-janus.log'), env.janus.log().slice(-2 * 1024 * 1024));
-    } catch {
-      // best effort
-    }
-    await env.daemon.cleanup();
-    fs.rmSync(env.workDir, { recursive: true, force: true });
+    await stopServers(env, 'fanout');
   }
 
   // Summary rows.

@@ -25,11 +25,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startDaemon, waitFor, sleep, BUILD_DIR } from '../integration/lib/daemon.mjs';
-import { startCamera } from './lib/camera.mjs';
-import { startJanus } from './lib/janus.mjs';
-import { cpuTicks, rssKb } from './lib/procstat.mjs';
-import { writeResult, row, OUT_DIR } from './lib/stats.mjs';
+import { waitFor, sleep, BUILD_DIR } from '../integration/lib/daemon.mjs';
+import { startServers, stopServers } from './lib/servers.mjs';
+import { cpuTicks, rssKb, rssSettle } from './lib/procstat.mjs';
+import { writeResult, row } from './lib/stats.mjs';
 
 const env = process.env;
 const quick = env.BENCH_QUICK === '1';
@@ -46,18 +45,6 @@ const JANUS_ICE_IP = '127.0.0.2';
 const PASS_FPS = 29;
 const PASS_LOSS = 0.5;
 const log = (...a) => console.error(`[swarm ${new Date().toISOString().slice(11, 23)}]`, ...a);
-
-// Waits until the RSS of pid changes less than 2 % (and 512 kB) over 1 s, at most maxMs.
-async function rssSettle(pid, maxMs = 10000) {
-  const t0 = Date.now();
-  let prev = rssKb(pid);
-  for (;;) {
-    await sleep(1000);
-    const cur = rssKb(pid);
-    if (Math.abs(cur - prev) < Math.max(512, 0.02 * prev) || Date.now() - t0 > maxMs) return cur;
-    prev = cur;
-  }
-}
 
 async function cpuOver(pid, ms) {
   const c0 = cpuTicks(pid);
@@ -166,26 +153,12 @@ function runSwarm(args, pid, windowS) {
   });
 }
 
-async function setUp() {
-  const base = 40000 + 2 * Math.floor(Math.random() * 5000);
-  const [camrelayPort, janusPort] = [base, base + 2];
-  const daemon = await startDaemon({
-    name: 'camrelay',
-    config: {
-      webrtc: { max_viewers_per_stream: 1000, max_viewers_total: 1000, max_viewers_per_ip: 0 },
-      cameras: [{ id: 'bench', name: 'bench', auto_start: true,
-        source: { type: 'rtp', negotiation: 'static', video_port: camrelayPort } }],
-    },
-  });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camrelay-bench-janus-'));
-  // Janus gathers on 127.0.0.2 only (lib/netns.sh) and connects to viewers on that address:
-  // checks from a viewer candidate on 127.0.0.1 fail, so the swarm's Janus viewers use it too.
-  const janus = await startJanus({ rtpPort: janusPort, workDir, iceIp: JANUS_ICE_IP });
-  const camera = await startCamera({ to: [`127.0.0.1:${camrelayPort}`, `127.0.0.1:${janusPort}`] });
-  await waitFor(async () => (await daemon.get('/streams/bench')).body.state === 'active',
-    { timeoutMs: 15000, message: 'camrelay stream "bench" active' });
-  return { daemon, janus, camera, workDir };
-}
+// Janus gathers on 127.0.0.2 only (lib/netns.sh) and connects to viewers on that address:
+// checks from a viewer candidate on 127.0.0.1 fail, so the swarm's Janus viewers use it too.
+const setUp = () => startServers({
+  camrelay: { webrtc: { max_viewers_per_stream: 1000, max_viewers_total: 1000, max_viewers_per_ip: 0 } },
+  janus: { iceIp: JANUS_ICE_IP },
+});
 
 function servers(e) {
   return {
@@ -297,18 +270,7 @@ async function main() {
       if (SERVERS.every((s) => failures[s] >= (CONFIRM ? 2 : 1))) break;
     }
   } finally {
-    await e.camera.stop();
-    await e.janus.stop();
-    await e.daemon.stop();
-    try {
-      fs.mkdirSync(OUT_DIR, { recursive: true });
-      fs.writeFileSync(path.join(OUT_DIR, 'swarm-camrelay.log'), e.daemon.log.slice(-2 * 1024 * 1024));
-      fs.writeFileSync(path.join(OUT_DIR, 'swarm-janus.log'), e.janus.log().slice(-2 * 1024 * 1024));
-    } catch {
-      // best effort
-    }
-    await e.daemon.cleanup();
-    fs.rmSync(e.workDir, { recursive: true, force: true });
+    await stopServers(e, 'swarm');
   }
 
   const get = (name, n) => out.runs[name]?.find((r) => r.n === n);

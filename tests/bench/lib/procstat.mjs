@@ -38,3 +38,16 @@ export async function cpuPercentOver(pid, ms) {
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   return (100 * (c1 - c0)) / elapsed;
 }
+
+// Waits until the RSS of pid changes less than 2 % (and 512 kB) over 1 s, at most maxMs;
+// returns the last reading (kB).
+export async function rssSettle(pid, maxMs = 10000) {
+  const t0 = Date.now();
+  let prev = rssKb(pid);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const cur = rssKb(pid);
+    if (Math.abs(cur - prev) < Math.max(512, 0.02 * prev) || Date.now() - t0 > maxMs) return cur;
+    prev = cur;
+  }
+}

@@ -4,13 +4,28 @@
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace swarm {
 
 namespace gst = camrelay::gst;
 using Weak = gst::Weak<Viewer>;
+
+namespace {
+// fn(GstElement*) for every element inside `bin` at any depth, until fn returns true.
+template <class Fn>
+bool for_each_descendant(GstBin* bin, Fn&& fn) {
+  bool stop = false;
+  gst::for_each_child(bin, [&](GstElement* e) {
+    stop = fn(e) || (GST_IS_BIN(e) && for_each_descendant(GST_BIN(e), fn));
+    return stop;
+  });
+  return stop;
+}
+}  // namespace
 
 namespace {
 
@@ -144,47 +159,31 @@ void Viewer::on_pad_added(GstPad* pad) {
   probe_jitterbuffer();
 }
 
-// rtpbin's jitter buffer (there is one per received SSRC; the first one is the video).
+// rtpbin's jitter buffers (one per received SSRC: the video's, and with RTX possibly one
+// more): arrivals are counted at each one's input, the video's is the busiest.
 void Viewer::probe_jitterbuffer() {
-  gst::ElementPtr jb;
-  std::unique_ptr<GstIterator, gst::IteratorFree> it(gst_bin_iterate_recurse(GST_BIN(webrtc_.get())));
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it.get(), &item)) {
-      case GST_ITERATOR_OK: {
-        GstElement* e = GST_ELEMENT(g_value_get_object(&item));
-        GstElementFactory* f = gst_element_get_factory(e);
-        if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) {
-          jb = gst::ElementPtr::ref(e);
-          done = true;
-        }
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it.get());
-        break;
-      default:
-        done = true;
-        break;
+  std::vector<gst::ElementPtr> jbs;
+  for_each_descendant(GST_BIN(webrtc_.get()), [&](GstElement* e) {
+    GstElementFactory* f = gst_element_get_factory(e);  // borrowed
+    const bool seen = std::any_of(jbs.begin(), jbs.end(), [e](const gst::ElementPtr& j) { return j.get() == e; });
+    if (!seen && f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) jbs.push_back(gst::ElementPtr::ref(e));
+    return false;
+  });
+  if (jbs.empty()) g_printerr("viewer %d: no jitter buffer found, arrivals not counted\n", id_);
+  for (const auto& jb : jbs) {
+    // NACK like a browser: for sequence gaps only, not for "the next packet is due by now"
+    // (the jitter buffer's default estimate fires on every late burst, e.g. each keyframe).
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(jb.get()), "rtx-next-seqnum")) {
+      g_object_set(jb.get(), "rtx-next-seqnum", FALSE, nullptr);
     }
+    gst::PadPtr sink = gst::static_pad(jb.get(), "sink");
+    const auto key = reinterpret_cast<std::uintptr_t>(jb.get());
+    gst::add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, std::make_pair(Weak(weak_from_this()), key),
+                   [](std::pair<Weak, std::uintptr_t>& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                     if (auto v = w.first.lock()) v->on_arrived(GST_PAD_PROBE_INFO_BUFFER(info), w.second);
+                     return GST_PAD_PROBE_OK;
+                   });
   }
-  g_value_unset(&item);
-  if (!jb) {
-    g_printerr("viewer %d: no jitter buffer found, arrivals not counted\n", id_);
-    return;
-  }
-  // NACK like a browser: for sequence gaps only, not for "the next packet is due by now"
-  // (the jitter buffer's default estimate fires on every late burst, e.g. each keyframe).
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(jb.get()), "rtx-next-seqnum")) {
-    g_object_set(jb.get(), "rtx-next-seqnum", FALSE, nullptr);
-  }
-  gst::PadPtr sink = gst::static_pad(jb.get(), "sink");
-  gst::add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, Weak(weak_from_this()),
-                 [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
-                   if (auto v = w.lock()) v->on_arrived(GST_PAD_PROBE_INFO_BUFFER(info));
-                   return GST_PAD_PROBE_OK;
-                 });
 }
 
 bool SeqCount::add(uint16_t seq, bool marker) {
@@ -219,12 +218,12 @@ bool read_rtp(GstBuffer* buf, uint16_t& seq, bool& marker) {
 }
 }  // namespace
 
-void Viewer::on_arrived(GstBuffer* buf) {
+void Viewer::on_arrived(GstBuffer* buf, std::uintptr_t jb) {
   uint16_t seq = 0;
   bool marker = false;
   if (!read_rtp(buf, seq, marker)) return;
   std::lock_guard lk(mu_);
-  c_.arrived.add(seq, marker);
+  arrived_[jb].add(seq, marker);
 }
 
 void Viewer::on_delivered(GstBuffer* buf, GstPad* pad) {
@@ -294,7 +293,11 @@ std::string Viewer::answer_offer(const std::string& sdp) {
 
 Counters Viewer::counters() const {
   std::lock_guard lk(mu_);
-  return c_;
+  Counters c = c_;
+  for (const auto& [jb, count] : arrived_) {
+    if (count.packets > c.arrived.packets) c.arrived = count;
+  }
+  return c;
 }
 
 std::string Viewer::connection_state() const {
@@ -305,39 +308,27 @@ std::string Viewer::connection_state() const {
 
 Viewer::JitterStats Viewer::jitter_stats() const {
   JitterStats n;
-  std::unique_ptr<GstIterator, gst::IteratorFree> it(gst_bin_iterate_recurse(GST_BIN(webrtc_.get())));
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it.get(), &item)) {
-      case GST_ITERATOR_OK: {
-        GstElement* e = GST_ELEMENT(g_value_get_object(&item));
-        GstElementFactory* f = gst_element_get_factory(e);
-        if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) {
-          GstStructure* s = nullptr;
-          g_object_get(e, "stats", &s, nullptr);
-          gst::StructurePtr stats(s);
-          auto add = [&](const char* field, uint64_t& to) {
-            guint64 x = 0;
-            if (stats && gst_structure_get_uint64(stats.get(), field, &x)) to += x;
-          };
-          add("rtx-count", n.nacks_sent);
-          add("rtx-success-count", n.rtx_success);
-          add("num-lost", n.lost);
-          add("num-late", n.late);
-        }
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it.get());
-        n = JitterStats{};
-        break;
-      default:
-        done = true;
-        break;
-    }
+  // Collected first: an iteration restarted by a concurrent change may show one twice.
+  std::vector<gst::ElementPtr> jbs;
+  for_each_descendant(GST_BIN(webrtc_.get()), [&](GstElement* e) {
+    GstElementFactory* f = gst_element_get_factory(e);  // borrowed
+    const bool seen = std::any_of(jbs.begin(), jbs.end(), [e](const gst::ElementPtr& j) { return j.get() == e; });
+    if (!seen && f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) jbs.push_back(gst::ElementPtr::ref(e));
+    return false;
+  });
+  for (const auto& jb : jbs) {
+    GstStructure* s = nullptr;
+    g_object_get(jb.get(), "stats", &s, nullptr);
+    gst::StructurePtr stats(s);
+    auto add = [&](const char* field, uint64_t& to) {
+      guint64 x = 0;
+      if (stats && gst_structure_get_uint64(stats.get(), field, &x)) to += x;
+    };
+    add("rtx-count", n.nacks_sent);
+    add("rtx-success-count", n.rtx_success);
+    add("num-lost", n.lost);
+    add("num-late", n.late);
   }
-  g_value_unset(&item);
   return n;
 }
 

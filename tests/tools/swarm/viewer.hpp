@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -80,7 +81,8 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   Viewer(int id, GstElement* pipeline);
   void setup(const std::string& local_ip);
   void on_pad_added(GstPad* pad);
-  void on_arrived(GstBuffer* buf);
+  // `jb`: which jitter buffer's input (rtpbin has one per SSRC, RTX included).
+  void on_arrived(GstBuffer* buf, std::uintptr_t jb);
   void on_delivered(GstBuffer* buf, GstPad* pad);
   void on_state_change();
   void probe_jitterbuffer();
@@ -95,6 +97,8 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   Counters c_;
+  // Arrivals per jitter buffer; the video's is the one with the most packets.
+  std::map<std::uintptr_t, SeqCount> arrived_;
   bool gathered_ = false;
   Clock::time_point last_pli_{};
   int conn_state_ = 0;
