@@ -391,7 +391,8 @@ bool WebrtcViewer::build_audio_branch() {
 }
 
 // Requests webrtcbin's sink pad for m-line `mline`, makes its transceiver send-only with
-// our caps (video: with NACK/RTX), and links `from` to it. Media is held back until the peer is connected.
+// our caps (video: with NACK/RTX), and links `from` to it. Media is held back until the
+// peer is connected.
 bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string& caps_str) {
   // The video SSRC in the caps: webrtcbin then announces it with its RTX SSRC
   // (a=ssrc-group:FID) and maps one to the other for retransmissions.
@@ -431,6 +432,7 @@ bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string
 }
 
 void WebrtcViewer::connect_signals() {
+  // The retransmission buffer webrtcbin creates for a video viewer keeps kRtxHistoryMs.
   gst::connect<void(GstBin*, GstBin*, GstElement*)>(
       webrtc_, "deep-element-added", 0, [](int&, GstBin*, GstBin*, GstElement* e) {
         GstElementFactory* f = gst_element_get_factory(e);  // borrowed

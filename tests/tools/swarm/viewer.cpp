@@ -25,6 +25,19 @@ bool for_each_descendant(GstBin* bin, Fn&& fn) {
   });
   return stop;
 }
+
+// rtpbin's jitter buffers inside `bin`, each once (an iteration restarted by a concurrent
+// change may show one twice).
+std::vector<gst::ElementPtr> jitter_buffers(GstBin* bin) {
+  std::vector<gst::ElementPtr> jbs;
+  for_each_descendant(bin, [&](GstElement* e) {
+    GstElementFactory* f = gst_element_get_factory(e);  // borrowed
+    const bool seen = std::any_of(jbs.begin(), jbs.end(), [e](const gst::ElementPtr& j) { return j.get() == e; });
+    if (!seen && f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) jbs.push_back(gst::ElementPtr::ref(e));
+    return false;
+  });
+  return jbs;
+}
 }  // namespace
 
 namespace {
@@ -162,13 +175,7 @@ void Viewer::on_pad_added(GstPad* pad) {
 // rtpbin's jitter buffers (one per received SSRC: the video's, and with RTX possibly one
 // more): arrivals are counted at each one's input, the video's is the busiest.
 void Viewer::probe_jitterbuffer() {
-  std::vector<gst::ElementPtr> jbs;
-  for_each_descendant(GST_BIN(webrtc_.get()), [&](GstElement* e) {
-    GstElementFactory* f = gst_element_get_factory(e);  // borrowed
-    const bool seen = std::any_of(jbs.begin(), jbs.end(), [e](const gst::ElementPtr& j) { return j.get() == e; });
-    if (!seen && f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) jbs.push_back(gst::ElementPtr::ref(e));
-    return false;
-  });
+  const std::vector<gst::ElementPtr> jbs = jitter_buffers(GST_BIN(webrtc_.get()));
   if (jbs.empty()) g_printerr("viewer %d: no jitter buffer found, arrivals not counted\n", id_);
   for (const auto& jb : jbs) {
     // NACK like a browser: for sequence gaps only, not for "the next packet is due by now"
@@ -308,14 +315,7 @@ std::string Viewer::connection_state() const {
 
 Viewer::JitterStats Viewer::jitter_stats() const {
   JitterStats n;
-  // Collected first: an iteration restarted by a concurrent change may show one twice.
-  std::vector<gst::ElementPtr> jbs;
-  for_each_descendant(GST_BIN(webrtc_.get()), [&](GstElement* e) {
-    GstElementFactory* f = gst_element_get_factory(e);  // borrowed
-    const bool seen = std::any_of(jbs.begin(), jbs.end(), [e](const gst::ElementPtr& j) { return j.get() == e; });
-    if (!seen && f && g_strcmp0(GST_OBJECT_NAME(f), "rtpjitterbuffer") == 0) jbs.push_back(gst::ElementPtr::ref(e));
-    return false;
-  });
+  const std::vector<gst::ElementPtr> jbs = jitter_buffers(GST_BIN(webrtc_.get()));
   for (const auto& jb : jbs) {
     GstStructure* s = nullptr;
     g_object_get(jb.get(), "stats", &s, nullptr);
