@@ -299,9 +299,15 @@ void WebrtcViewer::build() {
   if (!gst::add_ghost_pad(bin_.get(), "sink", qsink.get())) return fail("cannot make the viewer's sink pad");
   // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
   // (rate-limited, shared by all viewers) instead of letting every request through.
-  gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, weak_from_this(),
-                 [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+  // Downstream, the encoder's/h264parse's announcement of a forced keyframe is dropped too:
+  // given one, rtph264pay sends SPS/PPS in an extra packet with the marker bit set, ahead of
+  // the keyframe and with its timestamp. Chromium takes that as a frame of its own, drops one
+  // of the two frames with the same timestamp and asks for a keyframe again: one PLI per
+  // keyframe, forever. The payloader and h264parse already put SPS/PPS before every IDR.
+  gst::add_probe(qsink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_UPSTREAM | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                 weak_from_this(), [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
                    if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+                   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) return GST_PAD_PROBE_DROP;
                    if (auto s = w.lock()) {
                      s->key_requests_.fetch_add(1, std::memory_order_relaxed);
                      s->ask_keyframe();

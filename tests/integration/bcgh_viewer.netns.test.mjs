@@ -56,6 +56,7 @@ test('the viewer page decodes an RTP camera negotiated over MQTT', withDaemons(a
     // With a viewer the REMB follows its estimate, always inside min..max, and the camera
     // keeps streaming (REMB keeps arriving).
     const seen = new Set();
+    const firsSettled = (fake.log.match(/(FIR|PLI) received/g) || []).length;
     for (let i = 0; i < 8; ++i) {
       const st = await stream(d, 'cam1');
       seen.add(st.source.last_remb_kbps);
@@ -64,6 +65,12 @@ test('the viewer page decodes an RTP camera negotiated over MQTT', withDaemons(a
       await new Promise((r) => setTimeout(r, 500));
     }
     console.log(`REMB values with one viewer: ${[...seen].join(', ')} kbps`);
+    // Steady play asks for no more keyframes: at most the join's two follow-up requests (0.7
+    // and 1.5 s after connecting) fall in this window. Once, each forced keyframe made
+    // Chromium drop a frame and send a PLI: a FIR every 0.5 s, 8 in this window.
+    const firsSteady = (fake.log.match(/(FIR|PLI) received/g) || []).length - firsSettled;
+    assert.ok(firsSteady <= 2, `keyframe requests at the camera during 4 s of steady play: ${firsSteady}`);
+    assert.equal((await viewerState(page)).framesDropped, 0, 'frames the browser dropped before decoding');
     const before = (await viewerState(page)).framesDecoded;
     await waitFor(async () => (await viewerState(page)).framesDecoded > before + 60, { timeoutMs: 6000, message: 'frames keep coming' });
     assert.doesNotMatch(fake.log, /stopped streaming/);

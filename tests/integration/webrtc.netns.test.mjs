@@ -47,6 +47,14 @@ test('viewer page plays the demo camera, fast first frame, several viewers, clea
   firstFrames.push(s1.firstFrameMs);
   const before = s1.framesDecoded;
   await waitFor(async () => (await viewerState(p1)).framesDecoded >= before + 60, { timeoutMs: 6000, message: 'frames keep coming' });
+  // Every keyframe the join forced decodes: none is dropped and answered with another PLI
+  // (a payloader given the encoder's force-key-unit event once made each forced keyframe a
+  // frame Chromium dropped, then asked for again: two keyframes a second for good).
+  const settled = await viewerState(p1);
+  await waitFor(async () => (await viewerState(p1)).framesDecoded >= settled.framesDecoded + 60, { timeoutMs: 6000, message: 'frames keep coming' });
+  const later = await viewerState(p1);
+  assert.equal(later.framesDropped, 0, 'frames dropped before decoding');
+  assert.ok(later.pliCount - settled.pliCount <= 1, `PLIs in 2 s of steady play: ${settled.pliCount} → ${later.pliCount}`);
 
   // Two more viewers: all three decode at once.
   const p2 = await openViewer(browser, d);

@@ -55,9 +55,16 @@ export async function viewerState(page) {
     const s = window.camrelayViewer;
     const v = document.getElementById('video');
     let framesDecoded = 0;
+    let framesDropped = 0;
+    let pliCount = 0;
     if (s && s.pc) {
       const r = await s.pc.getStats();
-      r.forEach((x) => { if (x.type === 'inbound-rtp' && x.kind === 'video') framesDecoded = x.framesDecoded || 0; });
+      r.forEach((x) => {
+        if (x.type !== 'inbound-rtp' || x.kind !== 'video') return;
+        framesDecoded = x.framesDecoded || 0;
+        framesDropped = x.framesDropped || 0;
+        pliCount = x.pliCount || 0;
+      });
     }
     return {
       status: document.getElementById('status').textContent,
@@ -68,6 +75,8 @@ export async function viewerState(page) {
       videoWidth: v.videoWidth,
       videoHeight: v.videoHeight,
       framesDecoded,
+      framesDropped,  // before decoding (an undecodable or duplicate frame)
+      pliCount,  // keyframe requests this browser sent
     };
   });
 }
