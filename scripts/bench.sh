@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (not part of scripts/test.sh): camrelay side by side with Janus.
 #
-#   scripts/bench.sh [--quick] [NAME...]
+#   scripts/bench.sh [--quick] [--docs] [NAME...]
 #
 # NAME: fanout, g2g, figures, vp8, cameras, swarm (default: all that exist in tests/bench/). --quick: fan-out with
-# N = 1,10 and shorter windows (BENCH_QUICK=1 for every benchmark). Results: bench-results/
+# N = 1,10 and shorter windows (BENCH_QUICK=1 for every benchmark). --docs: the table, the
+# command and the date also replace the "latest run" block of docs/performance.md. Results: bench-results/
 # (or $BENCH_OUT): one JSON per benchmark, results.json (all merged) and summary.md (the
 # table, also printed). Benchmark options go through the environment, e.g.
 #   BENCH_N=1,10,25 BENCH_WINDOW_S=10 scripts/bench.sh fanout
@@ -23,7 +24,8 @@ NAMES=()
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --docs) export BENCH_DOCS="$PWD/docs/performance.md" ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench.sh: unknown option $a" >&2; exit 2 ;;
     *) NAMES+=("$a") ;;
   esac
@@ -56,6 +58,9 @@ export CAMRELAY_BUILD_DIR=$BUILD_DIR
 export CAMRELAY_BIN=$BUILD_DIR/src/camrelay
 export BENCH_OUT=${BENCH_OUT:-$PWD/bench-results}
 if [ $QUICK -eq 1 ]; then export BENCH_QUICK=1; fi
+# The command as given, with the benchmark options set in the environment (for the docs block).
+BENCH_COMMAND="$(env | grep -E '^(BENCH_(N|SERVERS|WINDOW_S|SETTLE_S|PER_PAGE|DECODE_ALL|SWARM_N|QUICK)|CAM_K|CAM_WINDOW_S)=' | sort | tr '\n' ' ')scripts/bench.sh $*"
+export BENCH_COMMAND
 mkdir -p "$BENCH_OUT"
 for f in "$CAMRELAY_BIN" "$BUILD_DIR/tests/rtsp_test_server"; do
   [ -x "$f" ] || { echo "bench.sh: $f missing (build with -DCAMRELAY_BUILD_TESTS=ON)" >&2; exit 1; }
@@ -65,7 +70,7 @@ echo "bench: ${NAMES[*]} (build $BUILD_DIR, results $BENCH_OUT$([ $QUICK -eq 1 ]
 t0=$(date +%s)
 rc=0
 if [ -n "$SUDO" ]; then
-  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,BENCH_SWARM_N,BENCH_SWARM_CONFIRM,BENCH_SWARM_PIPELINE,CAMRELAY_SWARM,PATH \
+  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_DOCS,BENCH_COMMAND,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,BENCH_SWARM_N,BENCH_SWARM_CONFIRM,BENCH_SWARM_PIPELINE,CAMRELAY_SWARM,PATH \
     unshare -n tests/bench/lib/netns.sh "${NAMES[@]}" || rc=$?
 else
   # unshare's child is the namespace's shell: Ctrl-C reaches it (the foreground process

@@ -4,6 +4,10 @@
 // "goal" marks whether camrelay is at least as good as Janus on that row.
 //
 //   node tests/bench/report.mjs [DIR]
+//
+// BENCH_DOCS=FILE (scripts/bench.sh --docs): the command (BENCH_COMMAND), the date and the
+// table also replace what stands between the `<!-- bench:latest:begin -->` and
+// `<!-- bench:latest:end -->` lines of FILE (docs/performance.md).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +47,7 @@ const machine = {
   chromium: sh('chromium', ['--version']),
   gstreamer: sh('gst-launch-1.0', ['--version'])?.split('\n')[1] ?? null,
   commit: sh('git', ['rev-parse', '--short', 'HEAD']),
+  dirty: !!sh('git', ['status', '--porcelain', '--untracked-files=no']),
 };
 
 const fmt = (x) => {
@@ -58,7 +63,8 @@ const fmt = (x) => {
 
 const lines = [];
 lines.push(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memMb} MB, ${machine.os}, Linux ${machine.kernel}; ` +
-  `Janus ${machine.janus ?? '?'}; ${machine.chromium ?? 'chromium ?'}; ${machine.gstreamer ?? ''}; commit ${machine.commit ?? '?'}`);
+  `Janus ${machine.janus ?? '?'}; ${machine.chromium ?? 'chromium ?'}; ${machine.gstreamer ?? ''}; commit ${machine.commit ?? '?'}` +
+  `${machine.dirty ? ' with uncommitted changes' : ''}`);
 lines.push('');
 lines.push('| benchmark | metric | unit | camrelay | Janus | camrelay/Janus | better |');
 lines.push('|---|---|---|---:|---:|---:|---|');
@@ -82,3 +88,20 @@ fs.writeFileSync(path.join(dir, 'results.json'),
 fs.writeFileSync(path.join(dir, 'summary.md'), md);
 console.log(md);
 console.log(`report: ${Object.keys(results).length} result file(s) merged into ${path.join(dir, 'results.json')}; table in ${path.join(dir, 'summary.md')}`);
+
+if (process.env.BENCH_DOCS) {
+  const file = process.env.BENCH_DOCS;
+  const begin = '<!-- bench:latest:begin -->';
+  const end = '<!-- bench:latest:end -->';
+  const doc = fs.readFileSync(file, 'utf8');
+  const b = doc.indexOf(begin);
+  const e = doc.indexOf(end);
+  if (b < 0 || e < b) {
+    console.error(`report: ${file} has no ${begin} … ${end} block; the table was not written there`);
+    process.exit(1);
+  }
+  const when = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  const block = `${begin}\nCommand: \`${process.env.BENCH_COMMAND || 'node tests/bench/report.mjs'}\`, ${when} UTC.\n\n${md}`;
+  fs.writeFileSync(file, doc.slice(0, b) + block + doc.slice(e));
+  console.log(`report: the table replaced the latest-run block of ${file}`);
+}
