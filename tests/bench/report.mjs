@@ -47,7 +47,8 @@ const machine = {
   chromium: sh('chromium', ['--version']),
   gstreamer: sh('gst-launch-1.0', ['--version'])?.split('\n')[1] ?? null,
   commit: sh('git', ['rev-parse', '--short', 'HEAD']),
-  dirty: !!sh('git', ['status', '--porcelain', '--untracked-files=no']),
+  // Changes to what was built or run (documentation does not count).
+  dirty: !!sh('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!docs']),
 };
 
 const fmt = (x) => {
