@@ -446,6 +446,21 @@ void WebrtcViewer::connect_signals() {
           g_object_set(e, "max-size-time", kRtxHistoryMs, nullptr);
         }
       });
+  // The browser is still there while its receiver reports arrive: rtpbin (webrtcbin's own,
+  // there from the start) says so for every SR/RR of any of its sessions. Besides the
+  // session hook in find_rtp_session(): that one is found by polling, and once, under load,
+  // a viewer whose reports were arriving (its RTT came from them) was closed for "no RTCP".
+  gst::for_each_child(GST_BIN(webrtc_), [this](GstElement* child) {
+    GstElementFactory* f = gst_element_get_factory(child);  // borrowed
+    if (!f || !g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) return false;
+    gst::connect<void(GstElement*, guint, guint)>(child, "on-ssrc-active", weak_from_this(),
+                                                  [](Weak& w, GstElement*, guint, guint) {
+                                                    if (auto s = w.lock()) {
+                                                      s->last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed);
+                                                    }
+                                                  });
+    return true;
+  });
   gst::connect<void(GstElement*, guint, gchar*)>(webrtc_, "on-ice-candidate", weak_from_this(),
                                                  [](Weak& w, GstElement*, guint mline, gchar* cand) {
                                                    if (auto s = w.lock()) s->on_ice_candidate_cb(mline, cand);
