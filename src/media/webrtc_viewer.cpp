@@ -30,6 +30,22 @@ constexpr GstClockTime kReplaySpacing = GST_MSECOND;
 // packet is too late for a live player anyway.
 constexpr guint kRtxHistoryMs = 500;
 
+// Whether `e` was made by the element factory named `factory`.
+bool made_by(GstElement* e, const char* factory) {
+  GstElementFactory* f = gst_element_get_factory(e);  // borrowed
+  return f && g_str_equal(GST_OBJECT_NAME(f), factory);
+}
+
+// webrtcbin's rtpbin (there from webrtcbin's construction; borrowed, lives as long as it).
+GstElement* rtpbin_of(GstElement* webrtc) {
+  GstElement* found = nullptr;
+  gst::for_each_child(GST_BIN(webrtc), [&found](GstElement* child) {
+    if (made_by(child, "rtpbin")) found = child;
+    return found != nullptr;
+  });
+  return found;
+}
+
 }  // namespace
 
 namespace webrtc_detail {
@@ -441,26 +457,18 @@ void WebrtcViewer::connect_signals() {
   // The retransmission buffer webrtcbin creates for a video viewer keeps kRtxHistoryMs.
   gst::connect<void(GstBin*, GstBin*, GstElement*)>(
       webrtc_, "deep-element-added", 0, [](int&, GstBin*, GstBin*, GstElement* e) {
-        GstElementFactory* f = gst_element_get_factory(e);  // borrowed
-        if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtprtxsend") == 0) {
-          g_object_set(e, "max-size-time", kRtxHistoryMs, nullptr);
-        }
+        if (made_by(e, "rtprtxsend")) g_object_set(e, "max-size-time", kRtxHistoryMs, nullptr);
       });
-  // The browser is still there while its receiver reports arrive: rtpbin (webrtcbin's own,
-  // there from the start) says so for every SR/RR of any of its sessions. Besides the
-  // session hook in find_rtp_session(): that one is found by polling, and once, under load,
-  // a viewer whose reports were arriving (its RTT came from them) was closed for "no RTCP".
-  gst::for_each_child(GST_BIN(webrtc_), [this](GstElement* child) {
-    GstElementFactory* f = gst_element_get_factory(child);  // borrowed
-    if (!f || !g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) return false;
-    gst::connect<void(GstElement*, guint, guint)>(child, "on-ssrc-active", weak_from_this(),
+  // The browser is still there while its receiver reports arrive: rtpbin says so for every
+  // SR/RR of any of its sessions. Besides the session hook in find_rtp_session(): that one
+  // is found by polling, and once, under load, a viewer whose reports were arriving (its
+  // RTT came from them) was closed for "no RTCP".
+  if (GstElement* rtpbin = rtpbin_of(webrtc_)) {
+    gst::connect<void(GstElement*, guint, guint)>(rtpbin, "on-ssrc-active", weak_from_this(),
                                                   [](Weak& w, GstElement*, guint, guint) {
-                                                    if (auto s = w.lock()) {
-                                                      s->last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed);
-                                                    }
+                                                    if (auto s = w.lock()) s->note_rtcp();
                                                   });
-    return true;
-  });
+  }
   gst::connect<void(GstElement*, guint, gchar*)>(webrtc_, "on-ice-candidate", weak_from_this(),
                                                  [](Weak& w, GstElement*, guint mline, gchar* cand) {
                                                    if (auto s = w.lock()) s->on_ice_candidate_cb(mline, cand);
@@ -520,32 +528,29 @@ void WebrtcViewer::connect_signals() {
 // The rtpbin session inside webrtcbin that carries our media: its RTCP tells whether the
 // browser is still there, and it holds the TWCC figures. It exists only once a description
 // has been applied, so this is tried from the stats timer until found.
+void WebrtcViewer::note_rtcp() { last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed); }
+
 void WebrtcViewer::find_rtp_session() {
   if (rtp_session_ || !webrtc_) return;
-  gst::for_each_child(GST_BIN(webrtc_), [this](GstElement* child) {
-    GstElementFactory* f = gst_element_get_factory(child);  // borrowed
-    if (!f || !g_str_equal(GST_OBJECT_NAME(f), "rtpbin")) return false;
-    // With BUNDLE every m-line shares the session of the bundle's first m-line.
-    for (guint id = 0; id < 8 && !rtp_session_; ++id) {
-      GstElement* elem = nullptr;  // the rtpsession element: TWCC figures
-      g_signal_emit_by_name(child, "get-session", id, &elem);
-      auto element = gst::ElementPtr::adopt(elem);
-      if (!element) continue;
-      GObject* session = nullptr;  // its RTPSession: RTCP signals
-      g_object_get(element.get(), "internal-session", &session, nullptr);
-      if (session) {
-        rtp_session_ = gst::Ptr<GObject>::adopt(session);
-        twcc_session_ = std::move(element);
-      }
+  GstElement* rtpbin = rtpbin_of(webrtc_);
+  if (!rtpbin) return;
+  // With BUNDLE every m-line shares the session of the bundle's first m-line.
+  for (guint id = 0; id < 8 && !rtp_session_; ++id) {
+    GstElement* elem = nullptr;  // the rtpsession element: TWCC figures
+    g_signal_emit_by_name(rtpbin, "get-session", id, &elem);
+    auto element = gst::ElementPtr::adopt(elem);
+    if (!element) continue;
+    GObject* session = nullptr;  // its RTPSession: RTCP signals
+    g_object_get(element.get(), "internal-session", &session, nullptr);
+    if (session) {
+      rtp_session_ = gst::Ptr<GObject>::adopt(session);
+      twcc_session_ = std::move(element);
     }
-    return static_cast<bool>(rtp_session_);
-  });
+  }
   if (rtp_session_) {
     gst::connect<void(GObject*, GstBuffer*)>(rtp_session_.get(), "on-receiving-rtcp", weak_from_this(),
                                              [](Weak& w, GObject*, GstBuffer*) {
-                                               if (auto s = w.lock()) {
-                                                 s->last_rtcp_ms_.store(mono_now_ms(), std::memory_order_relaxed);
-                                               }
+                                               if (auto s = w.lock()) s->note_rtcp();
                                              });
   }
 }

@@ -83,6 +83,8 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   std::string video_caps() const;  // RTP caps for webrtcbin of our video (H.264 or VP8)
   void ask_keyframe();             // any thread
   void find_rtp_session();  // GLib thread; the rtpbin session carrying our media
+  // Any thread (RTCP arrives on webrtcbin's): the browser is still there.
+  void note_rtcp();
   void create_offer();
   void on_offer_created(struct _GstPromise* p);
   void answer_remote_offer();
