@@ -17,12 +17,14 @@ BUILD_PKGS=(
   libsodium-dev libjwt-dev  # accounts: Argon2id, random secrets; signed viewer tokens
   prometheus-cpp-dev  # GET /metrics: instruments and the text exposition format
   libxml2-dev  # ONVIF (src/onvif): reading SOAP from cameras and NVRs
+  libsrtp2-dev libnice-dev  # WebRTC video sent beside webrtcbin: SRTP and the ICE agent's send
   libgtest-dev libgmock-dev
 )
 RUNTIME_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   gstreamer1.0-x sqlite3 curl libprometheus-cpp-core1.0 libgstrtspserver-1.0-0 libxml2
+  libsrtp2-1 libnice10
 )
 TEST_PKGS=(
   mosquitto mosquitto-clients ffmpeg chromium firefox-esr openssl iproute2 procps nftables util-linux

@@ -81,6 +81,7 @@ inline constexpr std::string_view kPipPositions[] = {"top-left", "top-right", "b
 inline constexpr RealRange kPipScale{0.05, 0.9};
 inline constexpr IntRange kPipBorder{0, 64};
 inline constexpr std::string_view kRecordModes[] = {"off", "continuous"};
+inline constexpr std::string_view kSendPaths[] = {"direct", "webrtcbin"};
 inline constexpr std::string_view kProfiles[] = {"constrained-baseline", "baseline", "main",
                                                  "high"};
 inline constexpr std::string_view kEncoders[] = {"x264", "v4l2", "vaapi", "auto"};

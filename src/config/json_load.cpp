@@ -216,6 +216,7 @@ void read_webrtc(Obj o, Webrtc& w, const std::string& origin) {
   o.get_int("vp8_bitrate_kbps", w.vp8_bitrate_kbps, kVp8Bitrate);
   o.get_int("vp8_width", w.vp8_width, kVp8Size);
   o.get_int("vp8_height", w.vp8_height, kVp8Size);
+  o.get_enum("send_path", w.send_path, kSendPaths);
   o.finish();
 }
 

@@ -119,6 +119,7 @@ void check_webrtc(const Webrtc& w) {
   check_int("webrtc.vp8_bitrate_kbps", w.vp8_bitrate_kbps, kVp8Bitrate);
   check_int("webrtc.vp8_width", w.vp8_width, kVp8Size);
   check_int("webrtc.vp8_height", w.vp8_height, kVp8Size);
+  check_enum("webrtc.send_path", w.send_path, kSendPaths);
   if ((w.vp8_width == 0) != (w.vp8_height == 0) || (w.vp8_width % 2) || (w.vp8_height % 2)) {
     fail("webrtc.vp8_width", "vp8_width and vp8_height must both be 0 (the camera's size) or both even sizes (got " +
                                  std::to_string(w.vp8_width) + "x" + std::to_string(w.vp8_height) + ")");

@@ -7,6 +7,7 @@
 #include "camrelay/media/webrtc_viewer.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "rtp_sender.hpp"
 #include "webrtc_internal.hpp"
 
 namespace camrelay::media {
@@ -35,6 +36,8 @@ void WebrtcViewer::poll_stats() {
     }
   });
   g_signal_emit_by_name(webrtc_, "get-stats", nullptr, p.get());
+  // The video sent beside webrtcbin reports itself (RTCP SR, once a second).
+  if (auto snd = sender()) snd->send_sender_report();
 
   if (twcc_session_) {
     GstStructure* raw = nullptr;
@@ -81,6 +84,18 @@ void WebrtcViewer::on_stats(const GstStructure* r) {
         return TRUE;
       },
       &acc);
+  // send_path direct: webrtcbin's figures cover the audio only; the video's are the sender's.
+  if (auto snd = sender()) {
+    const RtpSenderFigures f = snd->figures();
+    acc.bytes = std::max(0.0, acc.bytes) + double(f.bytes);
+    acc.packets = std::max(0.0, acc.packets) + double(f.packets);
+    if (f.have_report) {
+      acc.lost = std::max(acc.lost, double(f.packets_lost));
+      acc.fraction = std::max(acc.fraction, f.fraction_lost);
+      acc.jitter = std::max(acc.jitter, f.jitter_ms / 1000.0);
+    }
+    if (f.rtt_ms >= 0) acc.rtt = std::max(acc.rtt, f.rtt_ms / 1000.0);
+  }
   const std::int64_t now = mono_now_ms();
   std::lock_guard lk(mu_);
   if (acc.bytes >= 0) {

@@ -10,8 +10,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "camrelay/media/branch.hpp"
+#include "rtp_fanout.hpp"
+#include "rtp_sender.hpp"
 #include "camrelay/util/ids.hpp"
 #include "transcode.hpp"
 #include "webrtc_audio.hpp"
@@ -44,6 +47,60 @@ GstElement* rtpbin_of(GstElement* webrtc) {
     return found != nullptr;
   });
   return found;
+}
+
+// Calls `fn` for every element inside `bin`, depth first.
+template <class Fn>
+void walk(GstBin* bin, Fn& fn) {
+  gst::for_each_child(bin, [&fn](GstElement* e) {
+    fn(e);
+    if (GST_IS_BIN(e)) walk(GST_BIN(e), fn);
+    return false;
+  });
+}
+
+// The RTX payload type (a=rtpmap:<n> rtx/90000, a=fmtp:<n> apt=<pt>) for `pt` on m-line
+// `index`; 0 if there is none.
+int rtx_pt_for(const GstSDPMessage* sdp, int index, int pt) {
+  if (!sdp || index < 0 || guint(index) >= gst_sdp_message_medias_len(sdp)) return 0;
+  const GstSDPMedia* m = gst_sdp_message_get_media(sdp, guint(index));
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (g_strcmp0(a->key, "fmtp") != 0 || !a->value) continue;
+    const std::string v = a->value;
+    const auto sp = v.find(' ');
+    if (sp == std::string::npos || v.find("apt=" + std::to_string(pt), sp) == std::string::npos) continue;
+    const int n = std::atoi(v.substr(0, sp).c_str());
+    const std::string want = std::to_string(n) + " rtx/";
+    for (guint j = 0; j < gst_sdp_media_attributes_len(m); ++j) {
+      const GstSDPAttribute* r = gst_sdp_media_get_attribute(m, j);
+      if (g_strcmp0(r->key, "rtpmap") == 0 && r->value && g_ascii_strncasecmp(r->value, want.c_str(), want.size()) == 0) {
+        return n;
+      }
+    }
+  }
+  return 0;
+}
+
+// The RTX SSRC paired with `ssrc` (a=ssrc-group:FID <ssrc> <rtx>) on m-line `index`; 0 if none.
+std::uint32_t rtx_ssrc_for(const GstSDPMessage* sdp, int index, std::uint32_t ssrc) {
+  if (!sdp || index < 0 || guint(index) >= gst_sdp_message_medias_len(sdp)) return 0;
+  const GstSDPMedia* m = gst_sdp_message_get_media(sdp, guint(index));
+  const std::string prefix = "FID " + std::to_string(ssrc) + " ";
+  for (guint i = 0; i < gst_sdp_media_attributes_len(m); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(m, i);
+    if (g_strcmp0(a->key, "ssrc-group") == 0 && a->value && std::string(a->value).rfind(prefix, 0) == 0) {
+      return std::uint32_t(std::strtoul(a->value + prefix.size(), nullptr, 10));
+    }
+  }
+  return 0;
+}
+
+// One of webrtcbin's session descriptions ("local-description", "remote-description").
+DescriptionPtr description(GstElement* webrtc, const char* which) {
+  GstWebRTCSessionDescription* d = nullptr;
+  g_object_get(webrtc, which, &d, nullptr);
+  return DescriptionPtr(d);
 }
 
 }  // namespace
@@ -239,18 +296,86 @@ void WebrtcViewer::build() {
     stats_.video_transcoded = transcoded;
   }
 
+  direct_ = cfg_.send_path == "direct";
+  if (direct_) {
+    // The stream's shared payloader for this video; this viewer's sender joins it once DTLS
+    // is done. No TWCC: transport-wide sequence numbers are not stamped on this path (the
+    // estimate comes from the receiver reports' loss).
+    plan_.video_twcc_id = 0;
+    const char* kind = vp8 ? "webrtc-rtp-vp8" : h265 ? "webrtc-rtp-h265" : sub ? "webrtc-rtp-sub"
+                       : transcoded ? "webrtc-rtp-h264-transcode" : "webrtc-rtp-h264";
+    std::function<void()> keyframe = transcode_keyframe_;
+    if (!keyframe) {
+      keyframe = [w = std::weak_ptr<Stream>(stream_)] {
+        if (auto st = w.lock()) st->request_keyframe();
+      };
+    }
+    FanoutTap tap = acquire_fanout(stream_, kind, video_tee_,
+                                   vp8 ? FanoutCodec::vp8 : h265 ? FanoutCodec::h265 : FanoutCodec::h264,
+                                   !transcoded && stream_->has_gop_cache(), std::move(keyframe));
+    if (!tap.fanout) return fail("cannot start the shared WebRTC payloader (see the log)");
+    fanout_ = std::move(tap.fanout);
+    fanout_hold_ = std::move(tap.hold);
+  }
+
   bin_ = gst::ElementPtr::ref_sink(gst_bin_new(name_.c_str()));
+  gst::ElementPtr webrtc = gst::try_make_element("webrtcbin", name_.c_str());
+  if (!webrtc) return fail("missing GStreamer element webrtcbin");
+  webrtc_ = webrtc.get();  // kept alive by bin_ once added below
+  video_ssrc_ = g_random_int();
+  gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
+  configure_ice();
+  gst_bin_add(GST_BIN(bin_.get()), webrtc.get());
+  if (!direct_ && !build_video_branch(vp8, h265, transcoded)) return;
+
+  if (plan_.audio_index >= 0 && !build_audio_branch()) plan_.audio_index = -1;
+  {
+    std::lock_guard lk(mu_);
+    stats_.audio_codec = plan_.audio_index >= 0 ? plan_.audio_codec : "";
+  }
+  connect_signals();
+
+  if (direct_) {
+    // Nothing of the video goes through the bin: it only needs to run in the pipeline.
+    gst_bin_add(GST_BIN(pipeline), bin_.get());
+    gst_element_sync_state_with_parent(bin_.get());
+  } else {
+    tee_pad_ = attach_branch(pipeline, video_tee_, bin_.get());
+    if (!tee_pad_) return fail("cannot attach the viewer to the stream");
+  }
+  if (audio_src_) {
+    audio_tee_pad_ = link_tee_to(audio_tee_, bin_.get(), "audio_sink");
+    if (!audio_tee_pad_) lg()->warn("viewer {}: cannot attach the audio; video only", opts_.id);
+  }
+
+  poll_stats();
+
+  if (opts_.remote_offer.empty()) {
+    // Server offers: our transceivers define the m-lines (video 0, audio 1).
+    if (!link_to_webrtc(video_src_, plan_.video_index, video_caps())) return fail("webrtcbin refused the video sink pad");
+    if (audio_src_ && !link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt))) {
+      return fail("webrtcbin refused the audio sink pad");
+    }
+    audio_linked_ = audio_src_ != nullptr;
+    create_offer();
+  } else {
+    // Browser offers: its m-lines exist once the offer is set; we bind to them after.
+    answer_remote_offer();
+  }
+}
+
+// send_path webrtcbin: the viewer's own payloader into webrtcbin.
+//   queue(leaky) → rtph264pay(+TWCC) → capssetter ─▶ (linked to webrtcbin's sink pad later)
+bool WebrtcViewer::build_video_branch(bool vp8, bool h265, bool transcoded) {
   gst::ElementPtr q = make_leaky_queue(nullptr, kQueueBuffers, gst::weak_member(shared_from_this(), &WebrtcViewer::dropped_));
   gst::ElementPtr pay = gst::try_make_element(vp8 ? "rtpvp8pay" : h265 ? "rtph265pay" : "rtph264pay");
   const bool h264 = !vp8 && !h265;  // only H.264 has a profile-level-id to set
   gst::ElementPtr setter = h264 ? gst::try_make_element("capssetter") : gst::ElementPtr();
-  gst::ElementPtr webrtc = gst::try_make_element("webrtcbin", name_.c_str());
-  if (!q || !pay || (h264 && !setter) || !webrtc) {
-    return fail("missing GStreamer elements (queue, rtph264pay/rtph265pay/rtpvp8pay, capssetter, webrtcbin)");
+  if (!q || !pay || (h264 && !setter)) {
+    fail("missing GStreamer elements (queue, rtph264pay/rtph265pay/rtpvp8pay, capssetter)");
+    return false;
   }
   queue_ = q.get();
-  webrtc_ = webrtc.get();  // kept alive by bin_ once added below
-  video_ssrc_ = g_random_int();
   g_object_set(pay.get(), "pt", guint(plan_.video_pt), "mtu", 1200u, "ssrc", video_ssrc_, nullptr);
   if (vp8) {
     gst_util_set_object_arg(G_OBJECT(pay.get()), "picture-id-mode", "15-bit");
@@ -270,9 +395,51 @@ void WebrtcViewer::build() {
         gst::caps_from_string(fmt::format("application/x-rtp,profile-level-id=(string){}", plan_.video_profile));
     g_object_set(setter.get(), "caps", setcaps.get(), "join", TRUE, "replace", FALSE, nullptr);
   }
-  gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
+  gst_bin_add_many(GST_BIN(bin_.get()), q.get(), pay.get(), nullptr);
+  if (setter) gst_bin_add(GST_BIN(bin_.get()), setter.get());
+  if (!(setter ? gst_element_link_many(q.get(), pay.get(), setter.get(), nullptr) : gst_element_link(q.get(), pay.get()))) {
+    fail("cannot link the viewer branch");
+    return false;
+  }
+  video_src_ = setter ? setter.get() : pay.get();
+  gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
+  if (!gst::add_ghost_pad(bin_.get(), "sink", qsink.get())) {
+    fail("cannot make the viewer's sink pad");
+    return false;
+  }
+  // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
+  // (rate-limited, shared by all viewers) instead of letting every request through.
+  // Downstream, the encoder's/h264parse's announcement of a forced keyframe is dropped too:
+  // given one, rtph264pay sends SPS/PPS in an extra packet with the marker bit set, ahead of
+  // the keyframe and with its timestamp. Chromium takes that as a frame of its own, drops one
+  // of the two frames with the same timestamp and asks for a keyframe again: one PLI per
+  // keyframe, forever. The payloader and h264parse already put SPS/PPS before every IDR.
+  gst::add_probe(qsink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_UPSTREAM | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                 weak_from_this(), [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                   if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+                   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) return GST_PAD_PROBE_DROP;
+                   if (auto s = w.lock()) {
+                     s->key_requests_.fetch_add(1, std::memory_order_relaxed);
+                     s->ask_keyframe();
+                   }
+                   return GST_PAD_PROBE_DROP;
+                 });
+  if (!transcoded && stream_->has_gop_cache()) {  // the cache holds the camera's own GOP
+    // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
+    // The probe removes itself once it has replayed: no per-buffer cost afterwards.
+    gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
+                   [](Weak& w, GstPad* pad, GstPadProbeInfo* info) -> GstPadProbeReturn {
+                     auto s = w.lock();
+                     if (!s || s->replaying_ || !s->replay_armed_.exchange(false)) return GST_PAD_PROBE_OK;
+                     s->replay_gop(pad, GST_PAD_PROBE_INFO_BUFFER(info));
+                     return GST_PAD_PROBE_REMOVE;
+                   });
+  }
+  return true;
+}
 
-  // ICE servers, local addresses (libnice skips loopback unless told) and port range.
+// ICE servers, local addresses (libnice skips loopback unless told) and port range.
+void WebrtcViewer::configure_ice() {
   for (const auto& s : cfg_.ice_servers) {
     if (s.url.rfind("stun:", 0) == 0) {
       g_object_set(webrtc_, "stun-server", ("stun://" + s.url.substr(5)).c_str(), nullptr);
@@ -303,72 +470,6 @@ void WebrtcViewer::build() {
       g_object_get(ice, "agent", &agent, nullptr);
       if (auto a = gst::Ptr<GObject>::adopt(agent)) g_object_set(a.get(), "upnp", FALSE, nullptr);
     }
-  }
-
-  gst_bin_add_many(GST_BIN(bin_.get()), q.get(), pay.get(), webrtc.get(), nullptr);
-  if (setter) gst_bin_add(GST_BIN(bin_.get()), setter.get());
-  if (!(setter ? gst_element_link_many(q.get(), pay.get(), setter.get(), nullptr) : gst_element_link(q.get(), pay.get()))) {
-    return fail("cannot link the viewer branch");
-  }
-  video_src_ = setter ? setter.get() : pay.get();
-  gst::PadPtr qsink = gst::static_pad(q.get(), "sink");
-  if (!gst::add_ghost_pad(bin_.get(), "sink", qsink.get())) return fail("cannot make the viewer's sink pad");
-  // PLI/FIR from this browser: swallow the event here and ask the stream for a keyframe
-  // (rate-limited, shared by all viewers) instead of letting every request through.
-  // Downstream, the encoder's/h264parse's announcement of a forced keyframe is dropped too:
-  // given one, rtph264pay sends SPS/PPS in an extra packet with the marker bit set, ahead of
-  // the keyframe and with its timestamp. Chromium takes that as a frame of its own, drops one
-  // of the two frames with the same timestamp and asks for a keyframe again: one PLI per
-  // keyframe, forever. The payloader and h264parse already put SPS/PPS before every IDR.
-  gst::add_probe(qsink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_UPSTREAM | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                 weak_from_this(), [](Weak& w, GstPad*, GstPadProbeInfo* info) -> GstPadProbeReturn {
-                   if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
-                   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) return GST_PAD_PROBE_DROP;
-                   if (auto s = w.lock()) {
-                     s->key_requests_.fetch_add(1, std::memory_order_relaxed);
-                     s->ask_keyframe();
-                   }
-                   return GST_PAD_PROBE_DROP;
-                 });
-  if (!transcoded && stream_->has_gop_cache()) {  // the cache holds the camera's own GOP
-    // Last-GOP replay (sources that cannot be asked for a keyframe): see replay_gop().
-    // The probe removes itself once it has replayed: no per-buffer cost afterwards.
-    gst::add_probe(qsink.get(), GST_PAD_PROBE_TYPE_BUFFER, weak_from_this(),
-                   [](Weak& w, GstPad* pad, GstPadProbeInfo* info) -> GstPadProbeReturn {
-                     auto s = w.lock();
-                     if (!s || s->replaying_ || !s->replay_armed_.exchange(false)) return GST_PAD_PROBE_OK;
-                     s->replay_gop(pad, GST_PAD_PROBE_INFO_BUFFER(info));
-                     return GST_PAD_PROBE_REMOVE;
-                   });
-  }
-
-  if (plan_.audio_index >= 0 && !build_audio_branch()) plan_.audio_index = -1;
-  {
-    std::lock_guard lk(mu_);
-    stats_.audio_codec = plan_.audio_index >= 0 ? plan_.audio_codec : "";
-  }
-  connect_signals();
-
-  tee_pad_ = attach_branch(pipeline, video_tee_, bin_.get());
-  if (!tee_pad_) return fail("cannot attach the viewer to the stream");
-  if (audio_src_) {
-    audio_tee_pad_ = link_tee_to(audio_tee_, bin_.get(), "audio_sink");
-    if (!audio_tee_pad_) lg()->warn("viewer {}: cannot attach the audio; video only", opts_.id);
-  }
-
-  poll_stats();
-
-  if (opts_.remote_offer.empty()) {
-    // Server offers: our transceivers define the m-lines (video 0, audio 1).
-    if (!link_to_webrtc(video_src_, plan_.video_index, video_caps())) return fail("webrtcbin refused the video sink pad");
-    if (audio_src_ && !link_to_webrtc(audio_src_, plan_.audio_index, audio_rtp_caps(plan_.audio_codec, plan_.audio_pt))) {
-      return fail("webrtcbin refused the audio sink pad");
-    }
-    audio_linked_ = audio_src_ != nullptr;
-    create_offer();
-  } else {
-    // Browser offers: its m-lines exist once the offer is set; we bind to them after.
-    answer_remote_offer();
   }
 }
 
@@ -436,6 +537,9 @@ bool WebrtcViewer::link_to_webrtc(GstElement* from, int mline, const std::string
     g_object_set(t.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps.get(),
                  "do-nack", gboolean(video), nullptr);
   }
+  // send_path direct: the video does not go through webrtcbin; the pad only makes the
+  // transceiver a sender of our SSRC (and RTX) in the SDP.
+  if (!from) return true;
   gst::PadPtr src = gst::static_pad(from, "src");
   // Until the peer connection is up, webrtcbin's sink pad has no target and a push
   // returns NOT_LINKED — which would pause the queue's task for good. Drop media (not
@@ -489,6 +593,11 @@ void WebrtcViewer::connect_signals() {
             if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
           }
           if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
+          if (s->direct_ && !s->media_ready_) {
+            s->stream_->loop().post([w = Weak(s)] {
+              if (auto v = w.lock()) v->start_direct_send();
+            });
+          }
           s->media_ready_ = true;
           // A keyframe now, and again shortly after in case the first
           // one is lost while the browser's receiver is still settling.
@@ -549,9 +658,126 @@ void WebrtcViewer::find_rtp_session() {
   }
   if (rtp_session_) {
     gst::connect<void(GObject*, GstBuffer*)>(rtp_session_.get(), "on-receiving-rtcp", weak_from_this(),
-                                             [](Weak& w, GObject*, GstBuffer*) {
-                                               if (auto s = w.lock()) s->note_rtcp();
+                                             [](Weak& w, GObject*, GstBuffer* buf) {
+                                               auto s = w.lock();
+                                               if (!s) return;
+                                               s->note_rtcp();
+                                               if (auto snd = s->sender()) snd->on_rtcp(buf);
                                              });
+    if (direct_) {
+      gst::connect<void(GObject*, guint, guint, guint, guint, GstBuffer*)>(
+          rtp_session_.get(), "on-feedback-rtcp", weak_from_this(),
+          [](Weak& w, GObject*, guint type, guint fbtype, guint, guint media_ssrc, GstBuffer* fci) {
+            if (auto s = w.lock()) s->on_feedback(type, fbtype, media_ssrc, fci);
+          });
+    }
+  }
+}
+
+std::shared_ptr<RtpSender> WebrtcViewer::sender() const {
+  std::lock_guard lk(mu_);
+  return sender_;
+}
+
+// Once DTLS is done webrtcbin's dtlsenc holds the key we encrypt with; the nicesink next to
+// it (same transport) names the ICE agent, stream and component our packets go out on.
+void WebrtcViewer::start_direct_send() {
+  if (stopped_ || !webrtc_ || !fanout_ || sender()) return;
+  gst::ElementPtr dtlsenc;
+  gst::BufferPtr key;
+  auto find_key = [&](GstElement* e) {
+    if (key || !made_by(e, "dtlsenc")) return;
+    GstBuffer* k = nullptr;
+    g_object_get(e, "encoder-key", &k, nullptr);
+    if ((key = gst::BufferPtr::adopt(k))) dtlsenc = gst::ElementPtr::ref(e);
+  };
+  walk(GST_BIN(webrtc_), find_key);
+  if (!key) {
+    // The connection state can run ahead of the key by a moment.
+    if (++key_tries_ > 100) return fail("the DTLS handshake gave no SRTP key");
+    stream_->loop().post_delayed(20, [w = weak_from_this()] {
+      if (auto s = w.lock()) s->start_direct_send();
+    });
+    return;
+  }
+  // dtlsenc ⊂ dtlssrtpenc ⊂ the transport's send bin, which holds the nicesink.
+  GstObject* enc_bin = gst_object_get_parent(GST_OBJECT(dtlsenc.get()));
+  auto enc_bin_ref = gst::Ptr<GstObject>::adopt(enc_bin);
+  auto send_bin = gst::Ptr<GstObject>::adopt(enc_bin ? gst_object_get_parent(enc_bin) : nullptr);
+  GstElement* nicesink = nullptr;
+  auto find_sink = [&nicesink](GstElement* e) {
+    if (!nicesink && made_by(e, "nicesink")) nicesink = e;
+  };
+  if (send_bin && GST_IS_BIN(send_bin.get())) walk(GST_BIN(send_bin.get()), find_sink);
+  if (!nicesink) return fail("no ICE transport found in webrtcbin to send the video on");
+
+  RtpSenderSetup setup;
+  setup.ssrc = video_ssrc_;
+  setup.pt = std::uint8_t(plan_.video_pt);
+  {
+    DescriptionPtr local = description(webrtc_, "local-description");
+    DescriptionPtr remote = description(webrtc_, "remote-description");
+    // RTX when both sides have it for our payload type (the answer decides).
+    const int rtx_pt = local ? rtx_pt_for(local->sdp, plan_.video_index, plan_.video_pt) : 0;
+    const std::uint32_t rtx_ssrc = local ? rtx_ssrc_for(local->sdp, plan_.video_index, video_ssrc_) : 0;
+    if (rtx_pt > 0 && rtx_ssrc && remote && rtx_pt_for(remote->sdp, plan_.video_index, plan_.video_pt) == rtx_pt) {
+      setup.rtx_pt = std::uint8_t(rtx_pt);
+      setup.rtx_ssrc = rtx_ssrc;
+    }
+  }
+  GObject* agent = nullptr;
+  guint stream_id = 0, component = 0;
+  g_object_get(nicesink, "agent", &agent, "stream", &stream_id, "component", &component, nullptr);
+  setup.agent = gst::Ptr<GObject>::adopt(agent);
+  setup.stream_id = stream_id;
+  setup.component_id = component;
+  GstMapInfo m;
+  if (gst_buffer_map(key.get(), &m, GST_MAP_READ)) {
+    setup.master_key.assign(m.data, m.data + m.size);
+    gst_buffer_unmap(key.get(), &m);
+  }
+  guint auth = 0;
+  g_object_get(dtlsenc.get(), "srtp-auth", &auth, nullptr);
+  setup.auth_tag_32 = auth == 1;  // GST_DTLS_SRTP_AUTH_HMAC_SHA1_32
+  setup.cname = "camrelay-" + opts_.id;
+  const bool rtx = setup.rtx_pt != 0;
+  std::string err;
+  std::shared_ptr<RtpSender> snd = RtpSender::create(std::move(setup), err);
+  if (!snd) return fail("cannot send the video: " + err);
+  {
+    std::lock_guard lk(mu_);
+    sender_ = snd;
+  }
+  find_rtp_session();
+  fanout_->add(snd, gst::weak_member(shared_from_this(), &WebrtcViewer::replayed_));
+  lg()->debug("viewer {}: video sent beside webrtcbin (SRTP {}, RTX {})", opts_.id,
+              auth == 1 ? "AES_CM_128_HMAC_SHA1_32" : "AES_CM_128_HMAC_SHA1_80", rtx ? "on" : "off");
+}
+
+void WebrtcViewer::on_feedback(guint type, guint fbtype, guint media_ssrc, GstBuffer* fci) {
+  bool keyframe = false;
+  if (type == GST_RTCP_TYPE_RTPFB && fbtype == GST_RTCP_RTPFB_TYPE_NACK && media_ssrc == video_ssrc_ && fci) {
+    auto snd = sender();
+    GstMapInfo m;
+    if (snd && gst_buffer_map(fci, &m, GST_MAP_READ)) {
+      snd->on_nack(m.data, m.size);
+      gst_buffer_unmap(fci, &m);
+    }
+  } else if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_PLI) {
+    keyframe = media_ssrc == video_ssrc_;
+  } else if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_FIR && fci) {
+    // FIR names the SSRC in its FCI entries (SSRC, sequence number, 3 reserved bytes).
+    GstMapInfo m;
+    if (gst_buffer_map(fci, &m, GST_MAP_READ)) {
+      for (gsize i = 0; i + 8 <= m.size && !keyframe; i += 8) {
+        keyframe = GST_READ_UINT32_BE(m.data + i) == video_ssrc_;
+      }
+      gst_buffer_unmap(fci, &m);
+    }
+  }
+  if (keyframe) {
+    key_requests_.fetch_add(1, std::memory_order_relaxed);
+    ask_keyframe();
   }
 }
 
@@ -599,6 +825,13 @@ void WebrtcViewer::stop(std::function<void()> done) {
       return;
     }
     self->stopped_ = true;
+    // The video first: from here on the fanout sends it nothing more (at most a packet in hand).
+    if (auto snd = self->sender()) {
+      if (self->fanout_) self->fanout_->remove(snd.get());
+      std::lock_guard lk(self->mu_);
+      self->sender_.reset();
+    }
+    self->fanout_hold_.reset();
     if (self->stats_timer_) self->stream_->loop().cancel(self->stats_timer_);
     if (self->gather_timer_) self->stream_->loop().cancel(self->gather_timer_);
     self->stats_timer_ = self->gather_timer_ = 0;
@@ -620,10 +853,17 @@ void WebrtcViewer::stop(std::function<void()> done) {
                       });
         return;
       }
-      // The pipeline is gone (stream stopped first) or we never attached.
+      // send_path direct (no video tee pad), the pipeline gone (stream stopped first) or
+      // never attached.
       self->tee_pad_.release();
       self->video_hold_.reset();
-      if (self->bin_ && !GST_OBJECT_PARENT(self->bin_.get())) gst_element_set_state(self->bin_.get(), GST_STATE_NULL);
+      if (self->bin_ && !GST_OBJECT_PARENT(self->bin_.get())) {
+        gst_element_set_state(self->bin_.get(), GST_STATE_NULL);
+      } else if (self->bin_ && pipeline && GST_OBJECT_PARENT(self->bin_.get()) == GST_OBJECT(pipeline)) {
+        gst_element_set_state(self->bin_.get(), GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(pipeline), self->bin_.get());
+        lg()->debug("viewer {}: released", self->opts_.id);
+      }
       if (done) done();
     };
     if (self->audio_tee_pad_ && self->stream_->pipeline()) {

@@ -131,6 +131,13 @@ json to_json(const model::TranscodeFigures& f) {
   return j;
 }
 
+json to_json(const model::WebrtcSendFigures& f) {
+  return {{"state", "running"},          {"codec", f.codec},
+          {"viewers", f.viewers},        {"frames_in", f.frames_in},
+          {"packets_out", f.packets_out}, {"dropped_in", f.dropped_in},
+          {"replays", f.replays},        {"uptime_s", std::round(f.uptime_s * 10) / 10}};
+}
+
 json to_json(const model::RecorderFigures& f) {
   json j = {{"state", f.state},
             {"file", f.file.empty() ? json(nullptr) : json(f.file)},

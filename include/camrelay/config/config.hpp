@@ -258,6 +258,10 @@ struct Webrtc {
   int vp8_bitrate_kbps = 1500;
   int vp8_width = 0;   // 0 = the camera's size (both 0, or both set)
   int vp8_height = 0;
+  // How a viewer's video leaves: "direct" = payloaded once per stream, then per viewer a
+  // header rewrite, SRTP (libsrtp2) and a send on webrtcbin's ICE transport; "webrtcbin" =
+  // a payloader per viewer into webrtcbin's own RTP/SRTP path (slower; TWCC figures).
+  std::string send_path = "direct";
   bool operator==(const Webrtc&) const = default;
 };
 

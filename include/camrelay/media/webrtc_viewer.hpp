@@ -1,7 +1,11 @@
 #pragma once
 #include "camrelay/gst/layer.hpp"  // below the service only
 // One WebRTC viewer: a bin on a running Stream with
-//   video: tee ─▶ queue(leaky) → rtph264pay(+TWCC) → capssetter ─▶ webrtcbin.sink_<video m-line>
+//   video (webrtc.send_path "direct", the default): the stream's shared payloader
+//          (rtp_fanout.hpp) → this viewer's RtpSender (header rewrite, SRTP, send on
+//          webrtcbin's ICE agent); webrtcbin negotiates, runs ICE/DTLS and takes the RTCP
+//   video (send_path "webrtcbin"): tee ─▶ queue(leaky) → rtph264pay(+TWCC) → capssetter
+//          ─▶ webrtcbin.sink_<video m-line>
 //          (an H.265 camera: rtph265pay to a browser that offers H.265, else the shared
 //          H.264 transcoder's tee → rtph264pay)
 //   audio: audio tee (or the shared Opus transcoder) ─▶ queue(leaky) → rtp{opus,pcmu,pcma}pay
@@ -55,6 +59,9 @@ struct ViewerOptions {
   int bandwidth_min_kbps = 500;
 };
 
+class RtpSender;
+class RtpFanout;
+
 class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
  public:
   static std::shared_ptr<WebrtcViewer> create(std::shared_ptr<Stream> stream,
@@ -78,11 +85,20 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
                ViewerCallbacks cb);
   void build();  // GLib thread
   bool build_audio_branch();  // GLib thread; false = no audio for this viewer
+  // GLib thread, send_path webrtcbin: the viewer's own payloader; false = failed (reported).
+  bool build_video_branch(bool vp8, bool h265, bool transcoded);
+  void configure_ice();       // GLib thread: ICE servers, local addresses, port range
   bool link_to_webrtc(GstElement* from, int mline, const std::string& caps);  // GLib thread
   void connect_signals();
   std::string video_caps() const;  // RTP caps for webrtcbin of our video (H.264 or VP8)
   void ask_keyframe();             // any thread
   void find_rtp_session();  // GLib thread; the rtpbin session carrying our media
+  // GLib thread, once connected (send_path direct): the SRTP key and ICE transport from
+  // webrtcbin, the sender attached to the stream's fanout. Retried until DTLS has the key.
+  void start_direct_send();
+  // webrtcbin's RTCP thread: a browser's feedback message (NACK, PLI, FIR) about our video.
+  void on_feedback(guint type, guint fbtype, guint media_ssrc, GstBuffer* fci);
+  std::shared_ptr<RtpSender> sender() const;  // any thread
   // Any thread (RTCP arrives on webrtcbin's): the browser is still there.
   void note_rtcp();
   void create_offer();
@@ -126,6 +142,10 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   std::function<void()> transcode_keyframe_;  // asks the transcoder's encoder (VP8, H.264, sub) for a keyframe
   gst::Ptr<GObject> rtp_session_;    // RTPSession (RTCP signals)
   gst::ElementPtr twcc_session_;     // the rtpsession element (twcc-stats)
+  bool direct_ = false;              // send_path direct: the video goes through fanout_
+  std::shared_ptr<RtpFanout> fanout_;
+  std::shared_ptr<void> fanout_hold_;
+  unsigned key_tries_ = 0;           // start_direct_send attempts
   unsigned stats_timer_ = 0;
   unsigned gather_timer_ = 0;
   bool stopped_ = false;
@@ -138,6 +158,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   bool answer_sent_ = false;
   bool offer_sent_ = false;
   std::string pending_answer_sdp_;
+  std::shared_ptr<RtpSender> sender_;  // direct: set on the GLib thread once DTLS is done
   std::int64_t last_stats_ms_ = 0;
   std::uint64_t last_bytes_ = 0;
   std::atomic<std::uint64_t> dropped_{0};

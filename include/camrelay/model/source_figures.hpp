@@ -114,10 +114,21 @@ struct RtspServeFigures {
   std::optional<std::string> error;
 };
 
-using OutputFigures = std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures, RtspServeFigures>;
+// The shared RTP payloader of a stream's WebRTC viewers (media::RtpFanout): the packets it
+// makes once and each viewer's sender rewrites, protects and sends.
+struct WebrtcSendFigures {
+  std::string codec;       // h264 | h265 | vp8
+  int viewers = 0;         // senders attached
+  std::uint64_t frames_in = 0, packets_out = 0, dropped_in = 0;
+  std::uint64_t replays = 0;  // viewers started with the cached GOP
+  double uptime_s = 0;
+};
+
+using OutputFigures =
+    std::variant<HlsFigures, MjpegFigures, TranscodeFigures, RecorderFigures, RtspServeFigures, WebrtcSendFigures>;
 
 struct NamedOutput {
-  std::string kind;  // hls | mjpeg | rtsp | webrtc-opus | webrtc-vp8 | record | sub | hls-sub | mjpeg-sub | rtsp-sub
+  std::string kind;  // hls | mjpeg | rtsp | webrtc-opus | webrtc-vp8 | record | sub | hls-sub | mjpeg-sub | rtsp-sub | webrtc-rtp-*
   OutputFigures figures;
 };
 

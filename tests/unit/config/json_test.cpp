@@ -293,6 +293,8 @@ TEST(ConfigJson, TypeErrorsNameKeyAndValue) {
               HasSubstr("webrtc.announced_ips: must be an array of strings"));
   EXPECT_THAT(parse_error(R"({"webrtc":{"local_ips":["a",1]}})"),
               HasSubstr("webrtc.local_ips[1]: must be a string"));
+  EXPECT_THAT(parse_error(R"({"webrtc":{"send_path":"fast"}})"),
+              HasSubstr(R"(webrtc.send_path: must be one of direct, webrtcbin (got "fast"))"));
   EXPECT_THAT(parse_error(R"({"webrtc":{"ice_servers":{}}})"),
               HasSubstr("webrtc.ice_servers: must be an array"));
   EXPECT_THAT(parse_error(R"({"webrtc":{"ice_servers":[7]}})"),

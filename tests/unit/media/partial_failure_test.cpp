@@ -412,9 +412,22 @@ void run_viewer(const std::shared_ptr<media::Stream>& stream, const config::Conf
 }
 
 TEST_F(PartialFailure, WebrtcViewer) {
-  each_step({"queue", "rtph264pay", "capssetter", "webrtcbin"}, [this](Events& ev, const std::string& missing) {
+  // send_path direct (the default): the stream's shared payloader (queue → rtph264pay →
+  // fakesink) and the viewer's webrtcbin.
+  each_step({"queue", "rtph264pay", "fakesink", "webrtcbin"}, [this](Events& ev, const std::string& missing) {
     with_stream(ev, [&](const std::shared_ptr<media::Stream>& s) {
       WithoutElement gone(missing);  // once the stream runs (it needs a queue itself)
+      run_viewer(s, cfg_, ev, missing, {"h264"});
+    });
+  });
+}
+
+TEST_F(PartialFailure, WebrtcViewerOwnPayloader) {
+  // send_path webrtcbin: the viewer's own queue → rtph264pay → capssetter into webrtcbin.
+  cfg_.webrtc.send_path = "webrtcbin";
+  each_step({"queue", "rtph264pay", "capssetter", "webrtcbin"}, [this](Events& ev, const std::string& missing) {
+    with_stream(ev, [&](const std::shared_ptr<media::Stream>& s) {
+      WithoutElement gone(missing);
       run_viewer(s, cfg_, ev, missing, {"h264"});
     });
   });
