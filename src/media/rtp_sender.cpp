@@ -59,7 +59,7 @@ std::shared_ptr<RtpSender> RtpSender::create(RtpSenderSetup setup, std::string& 
     error = "the DTLS handshake gave an SRTP key of " + std::to_string(setup.master_key.size()) + " bytes";
     return nullptr;
   }
-  if (!setup.agent) {
+  if (!setup.agent && !setup.transport) {
     error = "no ICE agent to send with";
     return nullptr;
   }
@@ -94,9 +94,12 @@ RtpSender::~RtpSender() {
 
 void RtpSender::protect_and_send(int len, bool rtcp) {
   const srtp_err_status_t st = rtcp ? srtp_protect_rtcp(srtp_, out_.data(), &len) : srtp_protect(srtp_, out_.data(), &len);
-  if (st != srtp_err_status_ok ||
-      nice_agent_send(NICE_AGENT(setup_.agent.get()), setup_.stream_id, setup_.component_id, guint(len),
-                      reinterpret_cast<const gchar*>(out_.data())) < 0) {
+  const bool sent =
+      st == srtp_err_status_ok &&
+      (setup_.transport ? setup_.transport(out_.data(), std::size_t(len))
+                        : nice_agent_send(NICE_AGENT(setup_.agent.get()), setup_.stream_id, setup_.component_id,
+                                          guint(len), reinterpret_cast<const gchar*>(out_.data())) >= 0);
+  if (!sent) {
     ++fig_.send_errors;  // a full socket buffer or a transport being closed: the packet is lost
   }
 }

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,8 @@ struct RtpSenderSetup {
   std::vector<std::uint8_t> master_key;  // SRTP master key + salt (30 bytes) from DTLS
   bool auth_tag_32 = false;              // SRTP_AES128_CM_HMAC_SHA1_32 (else _80)
   std::string cname;                     // RTCP SDES CNAME
+  // Where protected packets go instead of the agent (tests); true = sent.
+  std::function<bool(const std::uint8_t* data, std::size_t len)> transport;
 };
 
 // What the sender did and what the browser's receiver reports said about the video.
