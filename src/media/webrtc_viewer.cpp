@@ -13,9 +13,9 @@
 #include <cstdlib>
 
 #include "camrelay/media/branch.hpp"
+#include "camrelay/util/ids.hpp"
 #include "rtp_fanout.hpp"
 #include "rtp_sender.hpp"
-#include "camrelay/util/ids.hpp"
 #include "transcode.hpp"
 #include "webrtc_audio.hpp"
 #include "webrtc_internal.hpp"
