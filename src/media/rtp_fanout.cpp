@@ -73,7 +73,10 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
       gst_util_set_object_arg(G_OBJECT(pay.get()), "aggregate-mode", "zero-latency");
     }
     g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
-    auto bin = gst::ElementPtr::ref_sink(gst_bin_new(fmt::format("{}-{}", kind, stream_->camera_id()).c_str()));
+    // A number in the name: the previous fanout of this kind may still be leaving the pipeline.
+    static std::atomic<unsigned> serial{0};
+    auto bin = gst::ElementPtr::ref_sink(
+        gst_bin_new(fmt::format("{}-{}-{}", kind, stream_->camera_id(), ++serial).c_str()));
     gst_bin_add_many(GST_BIN(bin.get()), q.get(), pay.get(), sink.get(), nullptr);
     if (!gst_element_link_many(q.get(), pay.get(), sink.get(), nullptr)) {
       lg()->error("camera {}: cannot link the WebRTC payloader ({})", stream_->camera_id(), payf);

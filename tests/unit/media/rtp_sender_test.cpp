@@ -184,6 +184,52 @@ TEST_F(RtpSenderTest, SenderReportsAndReceiverReportsGiveTheFigures) {
   EXPECT_LT(f.rtt_ms, 1000.0);
 }
 
+TEST(RtpSender, WithoutRtxANackedPacketGoesAgainAsItWas) {
+  gst_init(nullptr, nullptr);
+  const std::vector<std::uint8_t> key = test_key();
+  std::vector<std::vector<std::uint8_t>> wire;
+  RtpSenderSetup s;
+  s.ssrc = kSsrc;
+  s.pt = kPt;  // no rtx_pt: the browser did not offer RTX
+  s.master_key = key;
+  s.transport = [&wire](const std::uint8_t* d, std::size_t n) {
+    wire.emplace_back(d, d + n);
+    return true;
+  };
+  std::string err;
+  auto sender = RtpSender::create(std::move(s), err);
+  ASSERT_TRUE(sender) << err;
+  GstBuffer* b = shared_packet(3, 6000, true, 0x7e);
+  sender->send(b);
+  gst_buffer_unref(b);
+  ASSERT_EQ(wire.size(), 1u);
+  // The sequence number is in clear in the SRTP header.
+  const std::uint16_t seq = get16(wire[0].data() + 2);
+  const std::uint8_t fci[] = {std::uint8_t(seq >> 8), std::uint8_t(seq), 0, 0};
+  sender->on_nack(fci, sizeof fci);
+  ASSERT_EQ(wire.size(), 2u);
+  // A receiver that lost the first copy decrypts the second: same SSRC, number and payload.
+  srtp_policy_t p;
+  std::memset(&p, 0, sizeof p);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+  p.ssrc.type = ssrc_any_inbound;
+  p.key = const_cast<unsigned char*>(key.data());
+  p.window_size = 1024;
+  srtp_t rx = nullptr;
+  ASSERT_EQ(srtp_create(&rx, &p), srtp_err_status_ok);
+  std::vector<std::uint8_t> d = wire[1];
+  int len = int(d.size());
+  EXPECT_EQ(srtp_unprotect(rx, d.data(), &len), srtp_err_status_ok);
+  srtp_dealloc(rx);
+  ASSERT_EQ(len, 112);
+  EXPECT_EQ(d[1], 0x80 | kPt);
+  EXPECT_EQ(get16(d.data() + 2), seq);
+  EXPECT_EQ(get32(d.data() + 8), kSsrc);
+  EXPECT_EQ(d[12], 0x7e);
+  EXPECT_EQ(sender->figures().retransmitted, 1u);
+}
+
 TEST(RtpSender, RefusesAKeyOfTheWrongSize) {
   RtpSenderSetup s;
   s.master_key = std::vector<std::uint8_t>(16, 1);
