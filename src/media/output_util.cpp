@@ -41,4 +41,37 @@ void add_keyframe_gate(GstPad* pad, bool drop_key_requests) {
   });
 }
 
+std::shared_ptr<Holds> Holds::create(gst::MainLoop& loop, unsigned linger_ms) {
+  return std::shared_ptr<Holds>(new Holds(loop, linger_ms));
+}
+
+std::shared_ptr<void> Holds::hold() {
+  ++users_;
+  if (timer_) {
+    loop_.cancel(timer_);
+    timer_ = 0;
+  }
+  std::weak_ptr<Holds> w = weak_from_this();
+  return std::shared_ptr<void>(nullptr, [w](void*) {
+    if (auto h = w.lock()) h->loop_.post([h] { h->release(); });
+  });
+}
+
+void Holds::release() {
+  if (--users_ > 0 || timer_ || cancelled_) return;
+  std::weak_ptr<Holds> w = weak_from_this();
+  timer_ = loop_.post_delayed(linger_ms_, [w] {
+    auto h = w.lock();
+    if (!h) return;
+    h->timer_ = 0;
+    if (h->users_ == 0 && !h->cancelled_ && h->idle_) h->idle_();
+  });
+}
+
+void Holds::cancel() {
+  cancelled_ = true;
+  if (timer_) loop_.cancel(timer_);
+  timer_ = 0;
+}
+
 }  // namespace camrelay::media

@@ -12,6 +12,7 @@
 #include "camrelay/media/branch.hpp"
 #include "camrelay/util/ids.hpp"
 #include "camrelay/util/log.hpp"
+#include "output_util.hpp"
 #include "rtp_sender.hpp"
 
 namespace camrelay::media {
@@ -127,23 +128,16 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     if (!tee_pad_) return false;
     bin_ = std::move(bin);
     started_ms_ = mono_now_ms();
+    holds_->set_idle([w = weak_from_this()] {
+      if (auto f = w.lock(); f && f->bin_) f->stop();
+    });
     lg()->info("camera {}: WebRTC {} payloader started, shared by its viewers", stream_->camera_id(), codec_name(codec_));
     return true;
   }
 
   bool running() const { return static_cast<bool>(bin_); }
 
-  std::shared_ptr<void> hold() {
-    ++users_;
-    if (linger_) {
-      stream_->loop().cancel(linger_);
-      linger_ = 0;
-    }
-    std::weak_ptr<Fanout> w = shared_from_this();
-    return std::shared_ptr<void>(nullptr, [w](void*) {
-      if (auto f = w.lock()) f->stream_->loop().post([f] { f->release(); });
-    });
-  }
+  std::shared_ptr<void> hold() { return holds_->hold(); }
 
   void add(std::shared_ptr<RtpSender> sender, gst::Weak<std::atomic<std::uint64_t>> replayed) override {
     auto e = std::make_shared<Entry>();
@@ -166,8 +160,7 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   }
 
   void on_stream_teardown() override {
-    if (linger_) stream_->loop().cancel(linger_);
-    linger_ = 0;
+    holds_->cancel();
     tee_pad_.release();
     bin_.reset();
   }
@@ -288,17 +281,6 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     if (auto c = e.replayed.lock()) c->fetch_add(frames, std::memory_order_relaxed);
   }
 
-  void release() {
-    if (--users_ > 0 || linger_ || !bin_) return;
-    std::weak_ptr<Fanout> w = shared_from_this();
-    linger_ = stream_->loop().post_delayed(kLingerMs, [w] {
-      auto f = w.lock();
-      if (!f) return;
-      f->linger_ = 0;
-      if (f->users_ == 0) f->stop();
-    });
-  }
-
   void stop() {
     stream_->remove_output(kind_, this);
     GstElement* pipeline = stream_->pipeline();
@@ -318,8 +300,7 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   std::string kind_;
   gst::ElementPtr bin_;
   gst::RequestPad tee_pad_;
-  std::atomic<int> users_{0};  // written on the GLib thread
-  unsigned linger_ = 0;
+  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kLingerMs);  // its viewers
   std::int64_t started_ms_ = 0;
   std::atomic<std::uint64_t> frames_in_{0}, packets_out_{0}, dropped_{0}, replays_{0};
 

@@ -289,6 +289,9 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
       return false;
     }
     started_ms_ = mono_now_ms();
+    holds_->set_idle([w = weak_from_this()] {
+      if (auto t = w.lock(); t && t->bin_) t->stop();
+    });
     if (!r.from_audio) stream_->request_keyframe();  // the decoder needs one to start
     lg()->info("camera {}: {} transcoder started ({}), shared by its viewers", stream_->camera_id(),
                transcode_kind(target_), r.settings_text);
@@ -297,17 +300,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 
   GstElement* tee() const { return otee_.get(); }
 
-  std::shared_ptr<void> hold() {
-    ++users_;
-    if (linger_) {
-      stream_->loop().cancel(linger_);
-      linger_ = 0;
-    }
-    std::weak_ptr<Transcoder> w = shared_from_this();
-    return std::shared_ptr<void>(nullptr, [w](void*) {
-      if (auto t = w.lock()) t->stream_->loop().post([t] { t->release(); });
-    });
-  }
+  std::shared_ptr<void> hold() { return holds_->hold(); }
 
   // Any thread: an upstream force-key-unit event to the encoder, at most one per 0.5 s.
   void request_keyframe() {
@@ -326,8 +319,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   }
 
   void on_stream_teardown() override {
-    if (linger_) stream_->loop().cancel(linger_);
-    linger_ = 0;
+    holds_->cancel();
     // The pipeline is at NULL and is released with these elements in it (giving the tee
     // its pad back first is harmless).
     tee_pad_.release();
@@ -336,7 +328,7 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
 
   model::OutputFigures figures() const override {
     model::TranscodeFigures f = settings_;
-    f.viewers = users_.load();
+    f.viewers = holds_->count();
     f.frames_out = frames_.load();
     f.dropped_in = dropped_.load();
     f.keyframes_requested = keyframes_requested_.load();
@@ -345,17 +337,6 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   }
 
  private:
-  void release() {
-    if (--users_ > 0 || linger_ || !bin_) return;
-    std::weak_ptr<Transcoder> w = shared_from_this();
-    linger_ = stream_->loop().post_delayed(kLingerMs, [w] {
-      auto t = w.lock();
-      if (!t) return;
-      t->linger_ = 0;
-      if (t->users_ == 0) t->stop();
-    });
-  }
-
   void stop() {
     stream_->remove_output(transcode_kind(target_), this);
     if (!stream_->pipeline() || !tee_pad_) return;
@@ -391,8 +372,8 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   gst::ElementPtr otee_;
   gst::RequestPad tee_pad_;       // in_tee_'s request pad
   gst::PadPtr encoder_src_;
-  std::atomic<int> users_{0};     // written on the GLib thread, read by stats
-  unsigned linger_ = 0;
+  // Its viewers (and for sub, outputs); it stops kLingerMs after the last leaves.
+  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kLingerMs);
   std::int64_t started_ms_ = 0;
   std::atomic<std::uint64_t> frames_{0}, dropped_{0}, keyframes_requested_{0};
   std::atomic<std::int64_t> last_key_ms_{0};

@@ -119,6 +119,9 @@ test('WHEP client decodes; DELETE ends it; PATCH and errors', withDaemons(async 
   }, { timeoutMs: 15000, message: 'WHEP client decodes' });
   assert.equal(f.state, 'connected');
   assert.equal((await d.get('/viewers')).body.viewers[0].kind, 'whep');
+  // The video leaves through the stream's shared payloader (webrtc.send_path "direct").
+  const fan = (await d.get('/streams/demo')).body.source.outputs?.['webrtc-rtp-h264'];
+  assert.ok(fan && fan.viewers === 1 && fan.packets_out > 0 && fan.frames_in > 0, JSON.stringify(fan));
 
   // Trickle candidates via PATCH are accepted for a live resource, 404 for an unknown one.
   const frag = 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n';
@@ -135,6 +138,9 @@ test('WHEP client decodes; DELETE ends it; PATCH and errors', withDaemons(async 
   assert.equal(del.status, 200);
   await waitFor(async () => (await d.get('/viewers')).body.count === 0, 5000);
   assert.equal((await httpRequest({ port: d.port, method: 'DELETE', target: r.location })).status, 404);
+  // With no viewer left the payloader stops after its 5 s linger.
+  await waitFor(async () => !(await d.get('/streams/demo')).body.source.outputs?.['webrtc-rtp-h264'],
+    { timeoutMs: 10000, message: 'the shared payloader stops without viewers' });
 
   // Bad offers get clear errors and do not disturb the daemon.
   const bad = await httpRequest({ port: d.port, method: 'POST', target: '/streams/demo/whep', body: 'hello', headers: { 'Content-Type': 'application/sdp' } });
