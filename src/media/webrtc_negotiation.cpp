@@ -59,6 +59,7 @@ void WebrtcViewer::answer_remote_offer() {
 
 void WebrtcViewer::on_remote_offer_set(GstPromise* p) {
   if (auto err = promise_error(p); !err.empty()) return fail("set-remote-description: " + err);
+  lg()->debug("viewer {}: offer set", opts_.id);
   // Pads are graph changes: on the GLib thread, not webrtcbin's.
   stream_->loop().post([s = shared_from_this()] { s->bind_transceivers(); });
 }
@@ -95,6 +96,7 @@ void WebrtcViewer::on_answer_created(GstPromise* p) {
   if (auto err = promise_error(p); !err.empty()) return fail("create-answer: " + err);
   DescriptionPtr answer = reply_description(p, "answer");
   if (!answer) return fail("create-answer returned nothing");
+  lg()->debug("viewer {}: answer created", opts_.id);
   {
     std::string text = gst::take_string(gst_sdp_message_as_text(answer->sdp));
     std::lock_guard lk(mu_);
@@ -134,6 +136,7 @@ void WebrtcViewer::maybe_send_answer() {
     answer_sent_ = true;
     sdp = add_candidates_to_sdp(pending_answer_sdp_, local_candidates_);
   }
+  lg()->debug("viewer {}: answer sent", opts_.id);
   if (cb_.on_local_description) cb_.on_local_description(std::move(sdp));
 }
 

@@ -228,6 +228,7 @@ void WebrtcViewer::fail(const std::string& why) {
 
 void WebrtcViewer::build() {
   if (stopped_) return;
+  lg()->debug("viewer {}: building", opts_.id);
   GstElement* pipeline = stream_->pipeline();
   GstElement* tee = stream_->tee();
   if (!pipeline || !tee) return fail("the stream is not running");
@@ -593,6 +594,7 @@ void WebrtcViewer::connect_signals() {
             if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
           }
           if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
+          lg()->debug("viewer {}: connected (DTLS done)", s->opts_.id);
           if (s->direct_ && !s->media_ready_) {
             s->stream_->loop().post([w = Weak(s)] {
               if (auto v = w.lock()) v->start_direct_send();
@@ -616,6 +618,7 @@ void WebrtcViewer::connect_signals() {
                                                  if (!s) return;
                                                  GstWebRTCICEConnectionState st;
                                                  g_object_get(e, "ice-connection-state", &st, nullptr);
+                                                 lg()->debug("viewer {}: ICE {}", s->opts_.id, ice_state_name(st));
                                                  std::lock_guard lk(s->mu_);
                                                  s->stats_.ice_state = ice_state_name(st);
                                                });

@@ -23,6 +23,8 @@ export async function startServers({ camrelay = {}, janus = {} } = {}) {
     name: 'camrelay',
     config: {
       ...camrelay,
+      // BENCH_LOG_LEVEL=debug: the daemon's log (kept in OUT_DIR) with every viewer's join steps.
+      ...(process.env.BENCH_LOG_LEVEL ? { log_level: process.env.BENCH_LOG_LEVEL } : {}),
       cameras: [{ id: 'bench', name: 'bench', auto_start: true,
         source: { type: 'rtp', negotiation: 'static', video_port: camrelayPort } }],
     },
