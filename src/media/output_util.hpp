@@ -35,6 +35,8 @@ std::shared_ptr<T> get_or_create_output(const std::shared_ptr<Stream>& stream, c
 // the idle function runs `linger_ms` after the last hold is dropped with no new one (a viewer
 // coming back soon finds it running). set_idle(), hold() and cancel() on the GLib thread of
 // `loop`; a hold may be dropped on any thread.
+inline constexpr unsigned kOutputLingerMs = 5000;  // how long a shared output outlives its last hold
+
 class Holds : public std::enable_shared_from_this<Holds> {
  public:
   static std::shared_ptr<Holds> create(gst::MainLoop& loop, unsigned linger_ms);

@@ -21,7 +21,6 @@ auto lg() {
   static auto l = log::get("webrtc");
   return l;
 }
-constexpr unsigned kLingerMs = 5000;
 constexpr guint kQueueBuffers = 90;
 // Replayed frames go 1 ms (90 ticks of the 90 kHz video clock) apart, just before the live one.
 constexpr std::uint32_t kReplayStepTicks = 90;
@@ -42,8 +41,7 @@ const char* codec_name(FanoutCodec c) {
 
 std::uint32_t rtp_ts(GstBuffer* b) {
   std::uint8_t h[8];
-  if (gst_buffer_extract(b, 0, h, 8) != 8) return 0;
-  return (std::uint32_t(h[4]) << 24) | (std::uint32_t(h[5]) << 16) | (std::uint32_t(h[6]) << 8) | h[7];
+  return gst_buffer_extract(b, 0, h, 8) == 8 ? GST_READ_UINT32_BE(h + 4) : 0;
 }
 
 class Fanout final : public Output, public RtpFanout, public std::enable_shared_from_this<Fanout> {
@@ -223,12 +221,15 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
       snapshot_ = list_;  // who gets this frame
     }
     if (replay_) cache(pkt, first);
+    GstMapInfo m;
+    if (!gst_buffer_map(pkt, &m, GST_MAP_READ)) return;
     std::uint64_t sent = 0;
     for (const auto& e : *snapshot_) {
       if (!e->started && !(first && start(*e, pkt))) continue;
-      e->sender->send(pkt);
+      e->sender->send(pkt, m.data, m.size);
       ++sent;
     }
+    gst_buffer_unmap(pkt, &m);
     packets_out_.fetch_add(sent, std::memory_order_relaxed);
   }
 
@@ -300,7 +301,7 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   std::string kind_;
   gst::ElementPtr bin_;
   gst::RequestPad tee_pad_;
-  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kLingerMs);  // its viewers
+  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kOutputLingerMs);  // its viewers
   std::int64_t started_ms_ = 0;
   std::atomic<std::uint64_t> frames_in_{0}, packets_out_{0}, dropped_{0}, replays_{0};
 

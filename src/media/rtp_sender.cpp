@@ -7,25 +7,14 @@
 
 #include <cstring>
 
+#include "camrelay/util/ids.hpp"
+
 namespace camrelay::media {
 namespace {
 // A NACKed packet older than this is too late for a live player: not sent again.
 constexpr std::int64_t kHistoryMs = 500;
 constexpr std::uint64_t kNtpUnixOffset = 2208988800ULL;
 
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = std::uint8_t(v >> 8);
-  p[1] = std::uint8_t(v);
-}
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = std::uint8_t(v >> 24);
-  p[1] = std::uint8_t(v >> 16);
-  p[2] = std::uint8_t(v >> 8);
-  p[3] = std::uint8_t(v);
-}
-std::uint32_t get32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
-}
 
 // Length of an RTP header with its CSRCs and extension; 0 if `len` bytes are not RTP.
 std::size_t rtp_header_len(const std::uint8_t* d, std::size_t len) {
@@ -46,8 +35,6 @@ std::uint64_t ntp_now() {
   return (sec << 32) | frac;
 }
 std::uint32_t ntp_mid(std::uint64_t ntp) { return std::uint32_t(ntp >> 16); }
-
-std::int64_t mono_ms() { return g_get_monotonic_time() / 1000; }
 }  // namespace
 
 std::shared_ptr<RtpSender> RtpSender::create(RtpSenderSetup setup, std::string& error) {
@@ -107,22 +94,22 @@ void RtpSender::protect_and_send(int len, bool rtcp) {
 void RtpSender::send(GstBuffer* packet, bool keep_ts, std::uint32_t timestamp) {
   GstMapInfo m;
   if (!gst_buffer_map(packet, &m, GST_MAP_READ)) return;
-  const std::size_t len = m.size;
-  if (!rtp_header_len(m.data, len) || len + SRTP_MAX_TRAILER_LEN > out_.size()) {
-    gst_buffer_unmap(packet, &m);
-    return;
-  }
-  std::lock_guard lk(mu_);
-  std::memcpy(out_.data(), m.data, len);
-  const std::uint32_t ts = keep_ts ? get32(m.data + 4) : timestamp;
+  send(packet, m.data, m.size, keep_ts, timestamp);
   gst_buffer_unmap(packet, &m);
+}
+
+void RtpSender::send(GstBuffer* packet, const std::uint8_t* data, std::size_t len, bool keep_ts,
+                     std::uint32_t timestamp) {
+  if (!rtp_header_len(data, len) || len + SRTP_MAX_TRAILER_LEN > out_.size()) return;
+  std::lock_guard lk(mu_);
+  std::memcpy(out_.data(), data, len);
+  const std::uint32_t ts = keep_ts ? GST_READ_UINT32_BE(data + 4) : timestamp;
   out_[1] = std::uint8_t((out_[1] & 0x80) | (setup_.pt & 0x7f));  // keep the marker bit
   const std::uint16_t seq = seq_++;
-  put16(out_.data() + 2, seq);
-  put32(out_.data() + 4, ts);
-  put32(out_.data() + 8, setup_.ssrc);
-  const std::int64_t now = mono_ms();
-  history_[seq % kHistory] = Sent{gst::BufferPtr::ref(packet), seq, ts, now};
+  GST_WRITE_UINT16_BE(out_.data() + 2, seq);
+  GST_WRITE_UINT32_BE(out_.data() + 4, ts);
+  GST_WRITE_UINT32_BE(out_.data() + 8, setup_.ssrc);
+  history_[seq % kHistory] = Sent{gst::BufferPtr::ref(packet), seq, ts, mono_now_ms()};
   protect_and_send(int(len), false);
   ++fig_.packets;
   fig_.bytes += len;
@@ -133,7 +120,7 @@ void RtpSender::send(GstBuffer* packet, bool keep_ts, std::uint32_t timestamp) {
 
 void RtpSender::retransmit(std::uint16_t seq) {
   Sent& s = history_[seq % kHistory];
-  if (!s.packet || s.seq != seq || mono_ms() - s.mono_ms > kHistoryMs) return;
+  if (!s.packet || s.seq != seq || mono_now_ms() - s.sent_ms > kHistoryMs) return;
   GstMapInfo m;
   if (!gst_buffer_map(s.packet.get(), &m, GST_MAP_READ)) return;
   const std::size_t hlen = rtp_header_len(m.data, m.size);
@@ -146,16 +133,16 @@ void RtpSender::retransmit(std::uint16_t seq) {
   std::memcpy(out_.data() + hlen + extra, m.data + hlen, m.size - hlen);
   const std::size_t len = m.size + extra;
   gst_buffer_unmap(s.packet.get(), &m);
-  put32(out_.data() + 4, s.ts);
+  GST_WRITE_UINT32_BE(out_.data() + 4, s.ts);
   if (setup_.rtx_pt) {
     out_[1] = std::uint8_t((out_[1] & 0x80) | (setup_.rtx_pt & 0x7f));
-    put16(out_.data() + 2, rtx_seq_++);
-    put32(out_.data() + 8, setup_.rtx_ssrc);
-    put16(out_.data() + hlen, seq);
+    GST_WRITE_UINT16_BE(out_.data() + 2, rtx_seq_++);
+    GST_WRITE_UINT32_BE(out_.data() + 8, setup_.rtx_ssrc);
+    GST_WRITE_UINT16_BE(out_.data() + hlen, seq);
   } else {
     out_[1] = std::uint8_t((out_[1] & 0x80) | (setup_.pt & 0x7f));
-    put16(out_.data() + 2, seq);
-    put32(out_.data() + 8, setup_.ssrc);
+    GST_WRITE_UINT16_BE(out_.data() + 2, seq);
+    GST_WRITE_UINT32_BE(out_.data() + 8, setup_.ssrc);
   }
   protect_and_send(int(len), false);
   ++fig_.retransmitted;
@@ -216,13 +203,13 @@ void RtpSender::send_sender_report() {
   // SR (RFC 3550 6.4.1), no report blocks.
   o[0] = 0x80;
   o[1] = 200;
-  put16(o + 2, 6);
-  put32(o + 4, setup_.ssrc);
-  put32(o + 8, std::uint32_t(ntp >> 32));
-  put32(o + 12, std::uint32_t(ntp));
-  put32(o + 16, rtp_ts);
-  put32(o + 20, std::uint32_t(fig_.packets));
-  put32(o + 24, std::uint32_t(fig_.bytes - 12 * fig_.packets));  // payload octets
+  GST_WRITE_UINT16_BE(o + 2, 6);
+  GST_WRITE_UINT32_BE(o + 4, setup_.ssrc);
+  GST_WRITE_UINT32_BE(o + 8, std::uint32_t(ntp >> 32));
+  GST_WRITE_UINT32_BE(o + 12, std::uint32_t(ntp));
+  GST_WRITE_UINT32_BE(o + 16, rtp_ts);
+  GST_WRITE_UINT32_BE(o + 20, std::uint32_t(fig_.packets));
+  GST_WRITE_UINT32_BE(o + 24, std::uint32_t(fig_.bytes - 12 * fig_.packets));  // payload octets
   std::size_t n = 28;
   // SDES with the CNAME (RFC 3550 6.5): an RTCP compound packet carries one.
   const std::size_t cname = std::min<std::size_t>(setup_.cname.size(), 255);
@@ -232,8 +219,8 @@ void RtpSender::send_sender_report() {
   std::memset(s, 0, 4 + padded);
   s[0] = 0x81;
   s[1] = 202;
-  put16(s + 2, std::uint16_t(padded / 4));
-  put32(s + 4, setup_.ssrc);
+  GST_WRITE_UINT16_BE(s + 2, std::uint16_t(padded / 4));
+  GST_WRITE_UINT32_BE(s + 4, setup_.ssrc);
   s[8] = 1;  // CNAME
   s[9] = std::uint8_t(cname);
   std::memcpy(s + 10, setup_.cname.data(), cname);

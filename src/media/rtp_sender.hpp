@@ -65,6 +65,10 @@ class RtpSender {
   // with this viewer's header; `keep_ts` false: with `timestamp` instead of its own (a
   // replayed frame). Streaming thread of the fanout.
   void send(GstBuffer* packet, bool keep_ts = true, std::uint32_t timestamp = 0);
+  // The same with `packet` already mapped (`data`, `len`): the fanout maps each packet once
+  // for all its viewers.
+  void send(GstBuffer* packet, const std::uint8_t* data, std::size_t len, bool keep_ts = true,
+            std::uint32_t timestamp = 0);
   // RTCP from the browser (webrtcbin's RTCP thread): a generic NACK's FCI about our SSRC.
   void on_nack(const std::uint8_t* fci, std::size_t len);
   // A decrypted RTCP compound packet: receiver report blocks about our SSRC.
@@ -83,7 +87,7 @@ class RtpSender {
     gst::BufferPtr packet;  // the shared payloader's packet (its memory, shared by all viewers)
     std::uint16_t seq = 0;  // the sequence number this viewer got it with
     std::uint32_t ts = 0;   // and the timestamp
-    std::int64_t mono_ms = 0;
+    std::int64_t sent_ms = 0;  // mono_now_ms()
   };
   static constexpr std::size_t kHistory = 512;  // > 500 ms of a 8 Mbit/s camera's packets
 

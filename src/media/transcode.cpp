@@ -24,7 +24,6 @@ auto lg() {
   static auto l = log::get("transcode");
   return l;
 }
-constexpr unsigned kLingerMs = 5000;
 constexpr int kOpusBitrate = 64000;
 constexpr std::int64_t kKeyframeMinIntervalMs = 500;
 
@@ -372,8 +371,8 @@ class Transcoder final : public Output, public std::enable_shared_from_this<Tran
   gst::ElementPtr otee_;
   gst::RequestPad tee_pad_;       // in_tee_'s request pad
   gst::PadPtr encoder_src_;
-  // Its viewers (and for sub, outputs); it stops kLingerMs after the last leaves.
-  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kLingerMs);
+  // Its viewers (and for sub, outputs); it stops kOutputLingerMs after the last leaves.
+  std::shared_ptr<Holds> holds_ = Holds::create(stream_->loop(), kOutputLingerMs);
   std::int64_t started_ms_ = 0;
   std::atomic<std::uint64_t> frames_{0}, dropped_{0}, keyframes_requested_{0};
   std::atomic<std::int64_t> last_key_ms_{0};

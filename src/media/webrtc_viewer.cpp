@@ -593,7 +593,8 @@ void WebrtcViewer::connect_signals() {
             std::lock_guard lk(s->mu_);
             if (!s->stats_.connected_mono_ms) s->stats_.connected_mono_ms = mono_now_ms();
           }
-          if (!s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
+          // The viewer's own GOP replay (send_path webrtcbin; the fanout replays for direct).
+          if (!s->direct_ && !s->media_ready_ && s->stream_->has_gop_cache()) s->replay_armed_ = true;
           lg()->debug("viewer {}: connected (DTLS done)", s->opts_.id);
           if (s->direct_ && !s->media_ready_) {
             s->stream_->loop().post([w = Weak(s)] {
