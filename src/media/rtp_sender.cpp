@@ -37,11 +37,35 @@ std::uint64_t ntp_now() {
 std::uint32_t ntp_mid(std::uint64_t ntp) { return std::uint32_t(ntp >> 16); }
 }  // namespace
 
+void warm_up_srtp() {
+  // Once, whichever thread comes first (the others wait). GStreamer's srtp plugin may have
+  // initialised libsrtp already: a second srtp_init() then fails on its debug module, with
+  // the crypto kernel ready; srtp_create() is what tells whether libsrtp works. Debian's
+  // libsrtp2 starts NSS (its crypto) on the first session and packet: ~35 ms, far more on
+  // a busy machine, that would otherwise fall on the first viewer's join.
+  static const bool warm [[maybe_unused]] = [] {
+    srtp_init();
+    srtp_policy_t p;
+    std::memset(&p, 0, sizeof p);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+    p.ssrc.type = ssrc_any_outbound;
+    std::uint8_t key[SRTP_AES_ICM_128_KEY_LEN_WSALT] = {};
+    p.key = key;
+    p.window_size = 1024;
+    srtp_t session = nullptr;
+    if (srtp_create(&session, &p) == srtp_err_status_ok) {
+      std::uint8_t pkt[12 + 16 + SRTP_MAX_TRAILER_LEN] = {0x80, 96};
+      int len = 12 + 16;
+      srtp_protect(session, pkt, &len);
+      srtp_dealloc(session);
+    }
+    return true;
+  }();
+}
+
 std::shared_ptr<RtpSender> RtpSender::create(RtpSenderSetup setup, std::string& error) {
-  // GStreamer's srtp plugin may have initialised libsrtp already: a second srtp_init()
-  // then fails on its debug module, with the crypto kernel ready. srtp_create() below is
-  // what tells whether libsrtp works.
-  static const srtp_err_status_t init [[maybe_unused]] = srtp_init();
+  warm_up_srtp();
   if (setup.master_key.size() != SRTP_AES_ICM_128_KEY_LEN_WSALT) {
     error = "the DTLS handshake gave an SRTP key of " + std::to_string(setup.master_key.size()) + " bytes";
     return nullptr;

@@ -53,6 +53,10 @@ struct RtpSenderFigures {
   double rtt_ms = -1;                    // -1: not known (no report that refers to our SR yet)
 };
 
+// Initialises libsrtp and its crypto once (any thread; RtpSender::create does it too).
+// Called at start-up so that the first viewer's join does not pay for it.
+void warm_up_srtp();
+
 class RtpSender {
  public:
   // Sets up SRTP; nullptr with `error` set if libsrtp refuses the key.

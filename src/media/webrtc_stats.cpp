@@ -146,6 +146,7 @@ std::shared_future<void> warm_up_webrtc(gst::MainLoop& loop) {
   std::shared_future<void> fut = done->get_future().share();
   loop.post([&loop, done] {
     const std::int64_t t0 = mono_now_ms();
+    warm_up_srtp();  // the direct send path's SRTP
     auto pipe = gst::ElementPtr::ref_sink(gst_pipeline_new("dtls-warmup"));
     gst::ElementPtr wb = gst::try_make_element("webrtcbin");
     if (!wb) {

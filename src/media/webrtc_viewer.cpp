@@ -754,8 +754,8 @@ void WebrtcViewer::start_direct_send() {
   }
   find_rtp_session();
   fanout_->add(snd, gst::weak_member(shared_from_this(), &WebrtcViewer::replayed_));
-  lg()->debug("viewer {}: video sent beside webrtcbin (SRTP {}, RTX {})", opts_.id,
-              auth == 1 ? "AES_CM_128_HMAC_SHA1_32" : "AES_CM_128_HMAC_SHA1_80", rtx ? "on" : "off");
+  lg()->debug("viewer {}: video sent beside webrtcbin (SRTP {}, RTX {}, key found at try {})", opts_.id,
+              auth == 1 ? "AES_CM_128_HMAC_SHA1_32" : "AES_CM_128_HMAC_SHA1_80", rtx ? "on" : "off", key_tries_ + 1);
 }
 
 void WebrtcViewer::on_feedback(guint type, guint fbtype, guint media_ssrc, GstBuffer* fci) {
