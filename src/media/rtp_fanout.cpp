@@ -29,6 +29,12 @@ constexpr std::size_t kMaxGopPackets = 8192;
 constexpr std::size_t kMaxGopBytes = 8u << 20;
 // A sender that saw no keyframe (and had no GOP to replay) this long starts on what comes.
 constexpr std::int64_t kStartAnywayMs = 3000;
+// Sources that make a keyframe when asked: the frames since the last keyframe are replayed
+// only while they span at most this much (90 kHz ticks, 0.5 s, the source's minimum
+// interval between forced keyframes); a longer GOP is not kept and the viewer waits for the
+// keyframe it asks for. In a join burst each viewer finds the GOP its predecessor's
+// keyframe started, short, and starts at once instead of waiting up to that interval.
+constexpr std::uint32_t kShortGopTicks = 45000;
 
 const char* codec_name(FanoutCodec c) {
   switch (c) {
@@ -220,9 +226,9 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
       std::lock_guard lk(mu_);
       snapshot_ = list_;  // who gets this frame
     }
-    if (replay_) cache(pkt, first);
     GstMapInfo m;
     if (!gst_buffer_map(pkt, &m, GST_MAP_READ)) return;
+    if (m.size >= 12) cache(pkt, first, GST_READ_UINT32_BE(m.data + 4));
     std::uint64_t sent = 0;
     for (const auto& e : *snapshot_) {
       if (!e->started && !(first && start(*e, pkt))) continue;
@@ -233,16 +239,18 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     packets_out_.fetch_add(sent, std::memory_order_relaxed);
   }
 
-  void cache(GstBuffer* pkt, bool first) {
+  void cache(GstBuffer* pkt, bool first, std::uint32_t ts) {
     if (first && frame_key_) {
       gop_.clear();
       gop_bytes_ = 0;
       gop_ok_ = true;
+      gop_ts_ = ts;
     }
     if (!gop_ok_) return;
     gop_.push_back(gst::BufferPtr::ref(pkt));
     gop_bytes_ += gst_buffer_get_size(pkt);
-    if (gop_.size() > kMaxGopPackets || gop_bytes_ > kMaxGopBytes) {
+    const bool too_long = !replay_ && ts - gop_ts_ > kShortGopTicks;
+    if (too_long || gop_.size() > kMaxGopPackets || gop_bytes_ > kMaxGopBytes) {
       gop_.clear();  // too long to replay: nothing cached until the next keyframe
       gop_bytes_ = 0;
       gop_ok_ = false;
@@ -252,8 +260,9 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   // Streaming thread, first packet of a frame: whether `e` starts with it (after a replay).
   bool start(Entry& e, GstBuffer* live) {
     if (frame_key_) return e.started = true;
-    // The cache ends with `live`: before it, the whole GOP up to the previous frame.
-    if (replay_ && gop_ok_ && gop_.size() > 1) {
+    // The cache ends with `live`: before it, the whole GOP up to the previous frame (for a
+    // source that makes keyframes when asked, only while that GOP is short).
+    if (gop_ok_ && gop_.size() > 1) {
       replay(e, rtp_ts(live));
       return e.started = true;
     }
@@ -315,6 +324,7 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   std::vector<gst::BufferPtr> gop_;
   std::size_t gop_bytes_ = 0;
   bool gop_ok_ = false;
+  std::uint32_t gop_ts_ = 0;  // RTP timestamp of the cached GOP's keyframe
 };
 }  // namespace
 

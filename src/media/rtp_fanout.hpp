@@ -5,10 +5,12 @@
 //   video tee ─▶ [bin webrtc-rtp-<codec>: queue(leaky) → rtp{h264,h265,vp8}pay → fakesink]
 //                                   every packet ─▶ each attached RtpSender: header, SRTP, send
 //
-// A viewer's sender starts at a frame boundary: a keyframe, or (cameras that cannot be asked
-// for one) the current GOP replayed first with its timestamps squeezed 1 ms apart just before
-// the live frame, so the browser decodes a picture at once. While a sender waits for a
-// keyframe, the fanout asks the source for one (rate-limited there).
+// A viewer's sender starts at a frame boundary: a keyframe, or the current GOP replayed first
+// with its timestamps squeezed 1 ms apart just before the live frame, so the browser decodes
+// a picture at once. Cameras that cannot be asked for a keyframe get the whole GOP (up to
+// 8 MB); sources that can (encoders, BCGH) only a GOP of at most 0.5 s, which is what a join
+// burst finds after the previous viewer's keyframe. Otherwise the sender waits, and the
+// fanout asks the source for a keyframe (rate-limited there: one per 0.5 s).
 //
 // It is an Output of the stream (GET /streams/{id}: source.outputs."webrtc-rtp-<codec>"),
 // starts with its first viewer and stops 5 s after the last. GLib thread unless noted.
@@ -44,8 +46,10 @@ struct FanoutTap {
 };
 
 // The fanout registered as `kind` on the stream for the video on `tee`, built if there is
-// none. `replay_gop`: the tee carries the camera's own frames and the stream keeps its GOP
-// (has_gop_cache). `request_keyframe`: asks whatever feeds `tee` for a keyframe (any thread).
+// none. `replay_gop`: the tee carries the camera's own frames, the stream keeps its GOP
+// (has_gop_cache) and the camera cannot be asked for keyframes: any GOP is replayed, and the
+// first viewer gets the stream's. `request_keyframe`: asks whatever feeds `tee` for a
+// keyframe (any thread).
 FanoutTap acquire_fanout(const std::shared_ptr<Stream>& s, const std::string& kind, GstElement* tee,
                          FanoutCodec codec, bool replay_gop, std::function<void()> request_keyframe);
 

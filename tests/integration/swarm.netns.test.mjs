@@ -3,8 +3,9 @@
 // >= 25 fps with < 0.5 % loss, and say goodbye (DELETE) so that GET /viewers is empty
 // afterwards; with 10 % of UDP dropped (an nftables rule in the namespace) the swarm must NACK,
 // get camrelay's retransmissions (RTX) so that less loss is left, and send PLIs for what
-// stays lost that camrelay counts as keyframe requests; a wrong camera id must make the swarm
-// exit non-zero naming the 404.
+// stays lost that camrelay counts as keyframe requests; in a join burst some viewers must
+// start from a short-GOP replay; a wrong camera id must make the swarm exit non-zero naming
+// the 404.
 //
 // Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/swarm.netns.test.mjs'
 import { describe, it, before, after } from 'node:test';
@@ -86,6 +87,23 @@ describe('camrelay-swarm', () => {
     // Every viewer DELETEd its session: none left on the daemon.
     await waitFor(async () => (await d.get('/viewers')).body.count === 0,
       { timeoutMs: 5000, message: 'GET /viewers empty after the swarm left' });
+  });
+
+  it('a join burst on a camera that makes keyframes when asked: later viewers start from the short GOP, not a wait', async () => {
+    // The first viewer's join forces a keyframe; viewers joining within 0.5 s of it are
+    // given the frames since (a replay) instead of waiting for the next forced keyframe,
+    // which the source's rate limit (one per 0.5 s) would hold back. With a 1 s keyframe
+    // interval and 5 joins 100 ms apart, some join always lands within 0.5 s of a keyframe.
+    const replays = async () => (await d.get('/streams/demo')).body.source.outputs?.['webrtc-rtp-h264']?.replays ?? 0;
+    const before = await replays();
+    const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--n', '5', '--join-interval-ms', '100',
+      '--settle-s', '1', '--duration-s', '2']);
+    assert.equal(r.code, 0, `swarm exit ${r.code}\n${r.err}`);
+    assert.equal(r.out.summary.connected, 5, JSON.stringify(r.out.summary));
+    for (const v of r.out.viewers) assert.ok(v.fps >= 25 && v.loss_pct < 0.5, JSON.stringify(v));
+    // Read while the shared payloader lingers (5 s after its last viewer).
+    const after = await replays();
+    assert.ok(after - before >= 1, `no viewer of the burst started from a replay (replays ${before} -> ${after})`);
   });
 
   it('with 10 % UDP loss: NACKs answered by retransmissions, PLIs for the rest that camrelay counts', async () => {
