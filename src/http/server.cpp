@@ -431,7 +431,8 @@ void Server::audit(const Request& req, const Params& p, const Response& res) con
 asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& remote_ip, bool secure,
                                            std::string& route) {
   try {
-    lg()->debug("{} {} from {}", req.method_string(), req.target(), remote_ip);
+    // Without the query: it may hold a viewer token.
+    lg()->debug("{} {} from {}", req.method_string(), req.target().substr(0, req.target().find('?')), remote_ip);
     if (req.method() == bhttp::verb::options) {
       Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
       res.set(bhttp::field::access_control_max_age, "600");
