@@ -5,7 +5,8 @@
 //                               [--window S] [--settle S] [--per-page K] [--decode-all D]
 //
 // Environment (same meaning): BENCH_N, BENCH_SERVERS, BENCH_WINDOW_S, BENCH_SETTLE_S,
-// BENCH_PER_PAGE, BENCH_DECODE_ALL, BENCH_QUICK=1, BENCH_OUT (results dir),
+// BENCH_PER_PAGE, BENCH_DECODE_ALL, BENCH_QUICK=1, BENCH_OUT (results dir), BENCH_TRICKLE=0
+// (both clients wait for the browser's candidates before sending its SDP, instead of trickling),
 // CAMRELAY_BUILD_DIR (daemon and test camera), BENCH_PERF=N (record `perf record -g` of the
 // daemon for the window of the run with N viewers, into $BENCH_OUT/perf-camrelay-N.data).
 //
@@ -62,6 +63,7 @@ const SETTLE_S = Number(args.settle || env.BENCH_SETTLE_S || (quick ? 2 : 3));
 const PER_PAGE = Number(args.perPage || env.BENCH_PER_PAGE || 25);
 const DECODE_ALL = Number(args.decodeAll ?? env.BENCH_DECODE_ALL ?? 2);
 const JOIN_SPACING_MS = 100;
+const TRICKLE = env.BENCH_TRICKLE !== '0';
 const PERF_N = env.BENCH_PERF ? Number(env.BENCH_PERF) : null;
 const log = (...a) => console.error(`[fanout ${new Date().toISOString().slice(11, 23)}]`, ...a);
 
@@ -115,20 +117,30 @@ function browserTicks() {
 
 // Runs `measure` over a window: CPU of pid and of the machine, wall time.
 async function cpuWindow(pid, ms) {
+  const mark = cpuMark(pid);
+  await sleep(ms);
+  return mark.end();
+}
+
+// CPU of pid, of the browser and of the machine from now until end() (the join phase).
+function cpuMark(pid) {
   const c0 = cpuTicks(pid);
   const b0 = browserTicks();
   const m0 = machineTicks();
   const t0 = process.hrtime.bigint();
-  await sleep(ms);
-  const c1 = cpuTicks(pid);
-  const b1 = browserTicks();
-  const m1 = machineTicks();
-  const dt = Number(process.hrtime.bigint() - t0) / 1e9;
   return {
-    seconds: dt,
-    cpuPct: (100 * (c1 - c0)) / dt,
-    browserCpuPct: (100 * (b1 - b0)) / dt,
-    machineBusyPct: (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) * os.cpus().length,
+    end: () => {
+      const c1 = cpuTicks(pid);
+      const b1 = browserTicks();
+      const m1 = machineTicks();
+      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+      return {
+        seconds: dt,
+        cpuPct: (100 * (c1 - c0)) / dt,
+        browserCpuPct: (100 * (b1 - b0)) / dt,
+        machineBusyPct: (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) * os.cpus().length,
+      };
+    },
   };
 }
 
@@ -170,8 +182,9 @@ function servers(env) {
   return {
     camrelay: {
       pid: env.daemon.pid,
-      watch: (page, keyframesOnly, i) => watchWhep(page, withHost(env.daemon.url('/streams/bench/whep'), i), { keyframesOnly }),
-      signaling: 'WHEP (POST /streams/bench/whep, non-trickle offer; DELETE at the end)',
+      watch: (page, keyframesOnly, i) => watchWhep(page, withHost(env.daemon.url('/streams/bench/whep'), i), { keyframesOnly, trickle: TRICKLE }),
+      signaling: TRICKLE ? 'WHEP (POST /streams/bench/whep at once, browser candidates by PATCH, as npm whip-whep; DELETE at the end)'
+        : 'WHEP (POST /streams/bench/whep with the browser\'s first candidate, later ones by PATCH; DELETE at the end)',
       remaining: async () => (await env.daemon.get('/viewers')).body.count,
       serverView: async () => (await env.daemon.get('/viewers')).body,
       ingestPort: env.camrelayPort,
@@ -179,8 +192,9 @@ function servers(env) {
     },
     janus: {
       pid: env.janus.pid,
-      watch: (page, keyframesOnly, i) => watchJanus(page, withHost(env.janus.apiUrl, i), env.janus.mountpointId, { keyframesOnly }),
-      signaling: 'Janus REST API, one session per viewer (create, attach streaming, watch, start with a non-trickle answer)',
+      watch: (page, keyframesOnly, i) => watchJanus(page, withHost(env.janus.apiUrl, i), env.janus.mountpointId, { keyframesOnly, trickle: TRICKLE }),
+      signaling: TRICKLE ? 'Janus REST API, one session per viewer (create, attach streaming, watch, start with the answer at once, browser candidates by trickle requests, as janus.js)'
+        : 'Janus REST API, one session per viewer (create, attach streaming, watch, start with a non-trickle answer)',
       remaining: async () => (await env.janus.listSessions()).length,
       serverView: async () => null,
       ingestPort: env.janusPort,
@@ -206,6 +220,7 @@ async function runOnce(srv, name, n, blank) {
     // Join N viewers 100 ms apart, round-robin over the pages; the first DECODE_ALL decode
     // every frame, the others only keyframes.
     const tJoin0 = Date.now();
+    const joinCpu = cpuMark(srv.pid);
     const joins = [];
     for (let i = 0; i < n; ++i) {
       await sleep(Math.max(0, tJoin0 + i * JOIN_SPACING_MS - Date.now()));
@@ -227,6 +242,7 @@ async function runOnce(srv, name, n, blank) {
       log(`WARNING ${e.message.split('\n')[0]}`);
     }
     const tReady = Date.now();
+    const joinPhase = joinCpu.end();
     await sleep(SETTLE_S * 1000);
 
     // The steady window.
@@ -258,6 +274,7 @@ async function runOnce(srv, name, n, blank) {
         firstFrameMs: b.firstFrameMs,
         firstKeyframeMs: b.firstKeyframeMs,
         marks: b.marks,
+        t0Epoch: b.t0Epoch,
         fps: ((b.encPictures ?? 0) - (a.encPictures ?? 0)) / dt,
         framesPerS: ((b.encFrames ?? 0) - (a.encFrames ?? 0)) / dt,
         keyframesPerS: ((b.encKeyframes ?? 0) - (a.encKeyframes ?? 0)) / dt,
@@ -289,6 +306,9 @@ async function runOnce(srv, name, n, blank) {
       cpuPct: cpu.cpuPct,
       machineBusyPct: cpu.machineBusyPct,
       browserCpuPct: cpu.browserCpuPct,
+      // From the first join until every viewer is connected with a frame.
+      joinPhase: { seconds: joinPhase.seconds, serverCpuPct: joinPhase.cpuPct, browserCpuPct: joinPhase.browserCpuPct,
+        machineBusyPct: joinPhase.machineBusyPct, serverCpuSeconds: (joinPhase.cpuPct * joinPhase.seconds) / 100 },
       ingestUdpDrops: drops1 - drops0,
       ingestFps: frames0 !== null && frames1 !== null ? (frames1 - frames0) / cpu.seconds : null,
       windowS: cpu.seconds,
@@ -306,13 +326,13 @@ async function runOnce(srv, name, n, blank) {
       pliPerViewer: summary(ok.map((v) => v.pli)),
       keyframesPerS: summary(ok.map((v) => v.keyframesPerS)),
       serverDroppedBuffers: server?.viewers ? server.viewers.reduce((s, v) => s + (v.stats?.dropped_buffers ?? 0), 0) : undefined,
-      viewers: viewers.map(({ kind, connectedMs, firstFrameMs, fps, lossPct, error }) =>
-        ({ kind, connectedMs, firstFrameMs, fps, lossPct, ...(error ? { error } : {}) })),
+      viewers: viewers.map(({ kind, connectedMs, firstFrameMs, fps, lossPct, error, marks, t0Epoch }) =>
+        ({ kind, connectedMs, firstFrameMs, fps, lossPct, marks, t0Epoch, ...(error ? { error } : {}) })),
     };
     log(`${name} N=${n}: connected ${ok.length}/${n}, cpu ${cpu.cpuPct.toFixed(1)} % (browser ${cpu.browserCpuPct.toFixed(0)} %, machine ${cpu.machineBusyPct.toFixed(0)} % of ${os.cpus().length * 100}), ` +
       `ingest udp drops ${res.ingestUdpDrops}${res.ingestFps !== null ? `, ingest ${res.ingestFps.toFixed(1)} fps` : ''}, ` +
       `rss ${rssBefore}→${rssSteady} kB, ttff median ${res.firstFrameMs.median?.toFixed(0)} p95 ${res.firstFrameMs.p95?.toFixed(0)} ms, ` +
-      `connected median ${res.connectedMs.median?.toFixed(0)} ms, fps median ${res.fps.median?.toFixed(1)} min ${res.fps.min?.toFixed(1)}, loss ${res.lossPct?.toFixed(3)} %, phases ${JSON.stringify(phases)}`);
+      `connected median ${res.connectedMs.median?.toFixed(0)} ms, fps median ${res.fps.median?.toFixed(1)} min ${res.fps.min?.toFixed(1)}, loss ${res.lossPct?.toFixed(3)} %, phases ${JSON.stringify(phases)}, join phase: server ${res.joinPhase.serverCpuSeconds.toFixed(2)} s CPU (${res.joinPhase.serverCpuPct.toFixed(0)} %), browser ${res.joinPhase.browserCpuPct.toFixed(0)} %, machine ${res.joinPhase.machineBusyPct.toFixed(0)} %`);
     return res;
   } finally {
     // Teardown: hang up (WHEP DELETE / Janus destroy), close the browser, wait until the
@@ -336,7 +356,7 @@ async function runOnce(srv, name, n, blank) {
 // ------------------------------------------------------------------------------ main
 async function main() {
   log(`N=${NS.join(',')} servers=${SERVERS.join(',')} window=${WINDOW_S}s settle=${SETTLE_S}s ` +
-    `per-page=${PER_PAGE} decode-all=${DECODE_ALL}`);
+    `per-page=${PER_PAGE} decode-all=${DECODE_ALL} trickle=${TRICKLE}`);
   const env = await setUp();
   const blank = await startBlankServer();
   const srvs = servers(env);

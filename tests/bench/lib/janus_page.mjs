@@ -8,8 +8,10 @@
 //
 // Per viewer, over the REST API: create a session → attach janus.plugin.streaming →
 // message {request:'watch', id} → the JSEP offer arrives on the session's long poll →
-// RTCPeerConnection answer (non-trickle: the browser's candidates are in the answer) →
-// message {request:'start'} with the answer. The long poll runs until the offer is in (the
+// RTCPeerConnection answer → message {request:'start'} with the answer. trickle (the default,
+// as janus.js does) sends the answer at once and each browser candidate as a
+// {janus:'trickle'} request (then {completed:true}); trickle: false waits until the browser's
+// gathering is over and sends the answer with its candidates in it. The long poll runs until the offer is in (the
 // browser allows 6 connections per host, so 100 parked long polls would block every other
 // request); after that a keepalive every 25 s keeps the session (timeout 60 s). t0 (the
 // start of negotiation) is taken before the `create` request. closeViewers() destroys the
@@ -18,9 +20,9 @@ import { installBenchHooks } from './viewer_page.mjs';
 
 export { installBenchHooks, collectViewers, closeViewers, startBlankServer } from './viewer_page.mjs';
 
-export async function watchJanus(page, apiUrl, mountpointId, { keyframesOnly = false } = {}) {
+export async function watchJanus(page, apiUrl, mountpointId, { keyframesOnly = false, trickle = true } = {}) {
   await installBenchHooks(page);
-  return page.evaluate(async ({ apiUrl, mountpointId, keyframesOnly }) => {
+  return page.evaluate(async ({ apiUrl, mountpointId, keyframesOnly, trickle }) => {
     const B = window.bench;
     const v = B.newViewer('janus', keyframesOnly);
     const tx = () => Math.random().toString(36).slice(2, 12);
@@ -59,9 +61,17 @@ export async function watchJanus(page, apiUrl, mountpointId, { keyframesOnly = f
       const offer = await offerP;
       v.mark('offerReceived');
       const pc = B.makePc(v);
+      if (trickle) {
+        pc.addEventListener('icecandidate', (e) => {
+          const candidate = e.candidate
+            ? { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex }
+            : { completed: true };
+          post(`/${sid}/${hid}`, { janus: 'trickle', candidate }).catch(() => {});
+        });
+      }
       await pc.setRemoteDescription(offer);
       await pc.setLocalDescription(await pc.createAnswer());
-      await B.waitGathering(pc);
+      if (!trickle) await B.waitGathering(pc);
       v.mark('answerReady');
       await post(`/${sid}/${hid}`, { janus: 'message', body: { request: 'start' },
         jsep: { type: 'answer', sdp: pc.localDescription.sdp } });
@@ -71,5 +81,5 @@ export async function watchJanus(page, apiUrl, mountpointId, { keyframesOnly = f
       v.error = String(e && e.message || e);
     }
     return v.id;
-  }, { apiUrl, mountpointId, keyframesOnly });
+  }, { apiUrl, mountpointId, keyframesOnly, trickle });
 }

@@ -192,7 +192,8 @@ function benchHooksInit() {
         firstFrameMs: v.firstFrameAt !== null ? v.firstFrameAt - v.t0 : null,
         loadedMs: v.loadedAt !== null ? v.loadedAt - v.t0 : null,
         marks: Object.fromEntries(Object.entries(v.marks).map(([k, t]) => [k, t - v.t0])),
-        width: v.video ? v.video.videoWidth : 0, at: performance.timeOrigin + tNow };
+        width: v.video ? v.video.videoWidth : 0, at: performance.timeOrigin + tNow,
+        t0Epoch: performance.timeOrigin + v.t0 };
       const c = B.counts[v.id];
       if (c) {
         s.encFrames = c.frames;
@@ -236,14 +237,17 @@ export async function installBenchHooks(page) {
   return page.evaluate(benchHooksInit);
 }
 
-// A camrelay (or any WHEP server) viewer: recvonly video; the offer is POSTed (application/sdp)
-// at the browser's first ICE candidate, as a trickle-ICE WHEP client does — waiting for
-// Chromium's gathering to complete costs ~150 ms more on loopback; candidates found later
-// are sent with PATCH (application/trickle-ice-sdpfrag). Then the answer is applied.
-// Resolves the viewer index in window.bench.viewers.
-export async function watchWhep(page, url, { keyframesOnly = false, trace = false } = {}) {
+// A camrelay (or any WHEP server) viewer: recvonly video, its offer POSTed (application/sdp).
+// trickle (the default) does what the reference WHEP client (npm whip-whep) does: the offer
+// goes at once, before the browser has gathered a candidate, and every candidate follows by
+// PATCH (application/trickle-ice-sdpfrag) — gathering overlaps the HTTP round trip.
+// trickle: false waits for the browser's first candidate and puts it in the offer (later
+// ones still go by PATCH). Then the answer is applied. Marks (ms after t0): offerCreated,
+// localSet, offerReady (POST sent), answerReceived, remoteSet. Resolves the viewer index in
+// window.bench.viewers.
+export async function watchWhep(page, url, { keyframesOnly = false, trace = false, trickle = true } = {}) {
   await installBenchHooks(page);
-  return page.evaluate(async ({ url, keyframesOnly, trace }) => {
+  return page.evaluate(async ({ url, keyframesOnly, trace, trickle }) => {
     const B = window.bench;
     const v = B.newViewer('whep', keyframesOnly);
     v.trace = trace;
@@ -251,36 +255,42 @@ export async function watchWhep(page, url, { keyframesOnly = false, trace = fals
       const pc = B.makePc(v);
       const tr = pc.addTransceiver('video', { direction: 'recvonly' });
       B.prepareReceiver(v, tr.receiver);
-      const late = [];
+      const pending = [];
+      let inOffer = null;  // candidates already in the POSTed offer
       let resource = null;
-      const sendLate = (c) => {
-        if (!resource) return late.push(c);
+      const patch = (c) => {
+        if (inOffer && inOffer.has(c.candidate)) return;
+        if (!resource) return pending.push(c);
         const mid = c.sdpMid ?? '0';
         fetch(resource, { method: 'PATCH', headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' },
           body: `a=mid:${mid}\r\na=${c.candidate}\r\n` }).catch(() => {});
       };
-      await pc.setLocalDescription(await pc.createOffer());
-      await B.waitFirstCandidate(pc);
-      const inOffer = new Set((pc.localDescription.sdp.match(/a=candidate:[^\r\n]+/g) || []).map((l) => l.slice(2)));
-      pc.addEventListener('icecandidate', (e) => { if (e.candidate && !inOffer.has(e.candidate.candidate)) sendLate(e.candidate); });
+      pc.addEventListener('icecandidate', (e) => { if (e.candidate) patch(e.candidate); });
+      const offer = await pc.createOffer();
+      v.mark('offerCreated');
+      await pc.setLocalDescription(offer);
+      v.mark('localSet');
+      if (!trickle) await B.waitFirstCandidate(pc);
+      const sdp = pc.localDescription.sdp;
+      inOffer = new Set((sdp.match(/a=candidate:[^\r\n]+/g) || []).map((l) => l.slice(2)));
       v.mark('offerReady');
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' },
-        body: pc.localDescription.sdp });
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: sdp });
       const answer = await res.text();
       if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${answer.slice(0, 200)}`);
       const loc = res.headers.get('Location');
       if (loc) {
         resource = new URL(loc, url).href;
         v.cleanup = () => fetch(resource, { method: 'DELETE' });
-        late.splice(0).forEach(sendLate);
+        pending.splice(0).forEach(patch);
       }
       v.mark('answerReceived');
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      v.mark('remoteSet');
     } catch (e) {
       v.error = String(e && e.message || e);
     }
     return v.id;
-  }, { url, keyframesOnly, trace });
+  }, { url, keyframesOnly, trace, trickle });
 }
 
 export async function collectViewers(page) {
