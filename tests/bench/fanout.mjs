@@ -412,6 +412,7 @@ async function main() {
   }
 
   // Summary rows.
+  const n_ = (r) => r.n;
   const get = (name, n) => out.runs[name]?.find((r) => r.n === n);
   const rows = [];
   const both = (metric, unit, f, better = 'lower') => {
@@ -430,6 +431,8 @@ async function main() {
   both('first frame p95', 'ms', (r) => r.firstFrameMs.p95);
   both('connected median', 'ms', (r) => r.connectedMs.median);
   both('connected p95', 'ms', (r) => r.connectedMs.p95);
+  both('server CPU per join (join phase, all threads)', 'ms', (r) => r.joinPhase && (1000 * r.joinPhase.serverCpuSeconds) / n_(r));
+  both('machine busy in the join phase', `% of ${os.cpus().length * 100}`, (r) => r.joinPhase?.machineBusyPct);
   both('received fps, median viewer', 'fps', (r) => r.fps.median, 'higher');
   both('received fps, worst viewer', 'fps', (r) => r.fps.min, 'higher');
   both('decoded fps, decode-all viewers', 'fps', (r) => r.decodedFpsDecodeAll.median, 'higher');
