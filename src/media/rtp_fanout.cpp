@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "camrelay/gst/ptr.hpp"
@@ -14,6 +16,7 @@
 #include "camrelay/util/log.hpp"
 #include "output_util.hpp"
 #include "rtp_sender.hpp"
+#include "send_lane.hpp"
 
 namespace camrelay::media {
 namespace {
@@ -35,6 +38,13 @@ constexpr std::int64_t kStartAnywayMs = 3000;
 // keyframe it asks for. In a join burst each viewer finds the GOP its predecessor's
 // keyframe started, short, and starts at once instead of waiting up to that interval.
 constexpr std::uint32_t kShortGopTicks = 45000;
+// Send threads per stream and codec, the payloader's own included: one per core, at most 4.
+// Each viewer is sent by one of them (the least busy when it joins), so that a stream's
+// viewers use several cores, and a busy machine's scheduler gives the stream a share per
+// thread rather than one.
+std::size_t send_threads() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
 
 const char* codec_name(FanoutCodec c) {
   switch (c) {
@@ -52,8 +62,14 @@ std::uint32_t rtp_ts(GstBuffer* b) {
 
 class Fanout final : public Output, public RtpFanout, public std::enable_shared_from_this<Fanout> {
  public:
+  // The send threads are made here, before any other thread can see the fanout (figures()).
   Fanout(std::shared_ptr<Stream> s, FanoutCodec codec, bool replay, std::function<void()> keyframe)
-      : stream_(std::move(s)), codec_(codec), replay_(replay), keyframe_(std::move(keyframe)) {}
+      : stream_(std::move(s)), codec_(codec), replay_(replay), keyframe_(std::move(keyframe)) {
+    for (std::size_t i = 1; i < send_threads(); ++i) {
+      lanes_.push_back(std::make_unique<SendLane>(fmt::format("tx{}:{}", i, stream_->camera_id())));
+    }
+    to_lane_.assign(lanes_.size(), std::make_shared<const SenderList>());
+  }
 
   bool build(const std::string& kind, GstElement* tee) {
     kind_ = kind;
@@ -149,6 +165,10 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     e->replayed = std::move(replayed);
     e->added_ms = mono_now_ms();
     std::lock_guard lk(mu_);
+    // The send thread with the fewest viewers (0: the payloader's own).
+    std::vector<std::size_t> load(lanes_.size() + 1, 0);
+    for (const auto& x : *list_) ++load[x->lane];
+    e->lane = std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
     auto next = std::make_shared<List>(*list_);
     next->push_back(std::move(e));
     list_ = std::move(next);
@@ -179,6 +199,11 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     f.frames_in = frames_in_.load();
     f.packets_out = packets_out_.load();
     f.dropped_in = dropped_.load();
+    f.send_threads = int(lanes_.size() + 1);
+    for (const auto& l : lanes_) {
+      f.packets_out += l->sent();
+      f.dropped_out += l->dropped();
+    }
     f.replays = replays_.load();
     f.uptime_s = double(mono_now_ms() - started_ms_) / 1000.0;
     return f;
@@ -189,6 +214,7 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     std::shared_ptr<RtpSender> sender;
     gst::Weak<std::atomic<std::uint64_t>> replayed;
     std::int64_t added_ms = 0;
+    std::size_t lane = 0;  // its send thread: 0 the payloader's, i lanes_[i - 1]
     bool started = false;  // streaming thread only
   };
   using List = std::vector<std::shared_ptr<Entry>>;
@@ -218,25 +244,39 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
     frames_in_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // Streaming thread: one packet of the payloader, to every started sender.
+  // Streaming thread: one packet of the payloader, to every started sender: those of send
+  // thread 0 here, the others' queued to their threads.
   void on_packet(GstBuffer* pkt) {
     const bool first = frame_start_;
     frame_start_ = false;
-    if (first) {
-      std::lock_guard lk(mu_);
-      snapshot_ = list_;  // who gets this frame
-    }
     GstMapInfo m;
     if (!gst_buffer_map(pkt, &m, GST_MAP_READ)) return;
     if (m.size >= 12) cache(pkt, first, GST_READ_UINT32_BE(m.data + 4));
-    std::uint64_t sent = 0;
-    for (const auto& e : *snapshot_) {
-      if (!e->started && !(first && start(*e, pkt))) continue;
-      e->sender->send(pkt, m.data, m.size);
-      ++sent;
-    }
+    if (first) plan_frame(pkt);
+    for (const auto& s : here_) s->send(pkt, m.data, m.size);
     gst_buffer_unmap(pkt, &m);
-    packets_out_.fetch_add(sent, std::memory_order_relaxed);
+    packets_out_.fetch_add(here_.size(), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      if (!to_lane_[i]->empty()) lanes_[i]->post(pkt, to_lane_[i]);
+    }
+  }
+
+  // Streaming thread, first packet of a frame: who gets this frame, on which send thread.
+  // Senders start here (a replay goes out from this thread, before the frame's first packet
+  // is queued to the sender's own thread, so it stays in order).
+  void plan_frame(GstBuffer* live) {
+    std::shared_ptr<const List> list;
+    {
+      std::lock_guard lk(mu_);
+      list = list_;
+    }
+    here_.clear();
+    std::vector<SenderList> there(lanes_.size());
+    for (const auto& e : *list) {
+      if (!e->started && !start(*e, live)) continue;
+      (e->lane == 0 ? here_ : there[e->lane - 1]).push_back(e->sender);
+    }
+    for (std::size_t i = 0; i < lanes_.size(); ++i) to_lane_[i] = std::make_shared<const SenderList>(std::move(there[i]));
   }
 
   void cache(GstBuffer* pkt, bool first, std::uint32_t ts) {
@@ -317,8 +357,12 @@ class Fanout final : public Output, public RtpFanout, public std::enable_shared_
   mutable std::mutex mu_;
   std::shared_ptr<const List> list_ = std::make_shared<List>();
 
-  // Streaming thread only.
-  std::shared_ptr<const List> snapshot_ = std::make_shared<List>();
+  // Made by the constructor, then fixed: the send threads besides the payloader's.
+  std::vector<std::unique_ptr<SendLane>> lanes_;
+
+  // Streaming thread only: this frame's senders, on the payloader's thread and per lane.
+  SenderList here_;
+  std::vector<std::shared_ptr<const SenderList>> to_lane_;
   bool frame_start_ = false, frame_key_ = false;
   bool priming_ = false;
   std::vector<gst::BufferPtr> gop_;

@@ -135,7 +135,8 @@ json to_json(const model::WebrtcSendFigures& f) {
   return {{"state", "running"},          {"codec", f.codec},
           {"viewers", f.viewers},        {"frames_in", f.frames_in},
           {"packets_out", f.packets_out}, {"dropped_in", f.dropped_in},
-          {"replays", f.replays},        {"uptime_s", std::round(f.uptime_s * 10) / 10}};
+          {"replays", f.replays},        {"send_threads", f.send_threads},
+          {"dropped_out", f.dropped_out}, {"uptime_s", std::round(f.uptime_s * 10) / 10}};
 }
 
 json to_json(const model::RecorderFigures& f) {

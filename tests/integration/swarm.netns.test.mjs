@@ -4,8 +4,8 @@
 // afterwards; with 10 % of UDP dropped (an nftables rule in the namespace) the swarm must NACK,
 // get camrelay's retransmissions (RTX) so that less loss is left, and send PLIs for what
 // stays lost that camrelay counts as keyframe requests; in a join burst some viewers must
-// start from a short-GOP replay; a wrong camera id must make the swarm exit non-zero naming
-// the 404.
+// start from a short-GOP replay, and the viewers are sent from one thread per core; a wrong
+// camera id must make the swarm exit non-zero naming the 404.
 //
 // Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/swarm.netns.test.mjs'
 import { describe, it, before, after } from 'node:test';
@@ -104,6 +104,11 @@ describe('camrelay-swarm', () => {
     // Read while the shared payloader lingers (5 s after its last viewer).
     const after = await replays();
     assert.ok(after - before >= 1, `no viewer of the burst started from a replay (replays ${before} -> ${after})`);
+    // The viewers were spread over one send thread per core (at most 4): with 2+ cores some
+    // of the 5 above were sent from a thread other than the payloader's, and all got video.
+    const fan = (await d.get('/streams/demo')).body.source.outputs['webrtc-rtp-h264'];
+    assert.equal(fan.send_threads, Math.min(Math.max(os.cpus().length, 1), 4), JSON.stringify(fan));
+    assert.equal(fan.dropped_out, 0, JSON.stringify(fan));
   });
 
   it('with 10 % UDP loss: NACKs answered by retransmissions, PLIs for the rest that camrelay counts', async () => {

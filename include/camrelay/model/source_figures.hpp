@@ -121,6 +121,8 @@ struct WebrtcSendFigures {
   int viewers = 0;         // senders attached
   std::uint64_t frames_in = 0, packets_out = 0, dropped_in = 0;
   std::uint64_t replays = 0;  // viewers started with the cached GOP
+  int send_threads = 1;       // threads its viewers are sent from (the payloader's included)
+  std::uint64_t dropped_out = 0;  // packets a send thread dropped, too far behind
   double uptime_s = 0;
 };
 
