@@ -36,7 +36,8 @@ class RtpFanout {
   // Any thread. `replayed` counts the frames of a GOP replay for this sender (its owner's
   // counter, held weakly).
   virtual void add(std::shared_ptr<RtpSender> sender, gst::Weak<std::atomic<std::uint64_t>> replayed) = 0;
-  // Any thread. The streaming thread may still hand the sender one packet it already holds.
+  // Any thread. The sender may still be given the rest of the frame in progress (by the
+  // payloader's thread or its send thread).
   virtual void remove(const RtpSender* sender) = 0;
 };
 
