@@ -1,9 +1,11 @@
 #pragma once
 // The WebRTC viewers' video, payloaded once per stream and codec and sent by each viewer's
-// RtpSender (rtp_sender.hpp) on the payloader's thread:
+// RtpSender (rtp_sender.hpp), from one thread per core: the payloader's and SendLanes
+// (send_lane.hpp), each viewer on the one with the fewest viewers when it joined:
 //
 //   video tee ─▶ [bin webrtc-rtp-<codec>: queue(leaky) → rtp{h264,h265,vp8}pay → fakesink]
-//                                   every packet ─▶ each attached RtpSender: header, SRTP, send
+//                  every packet ─▶ its viewers on this thread: header, SRTP, send
+//                               ─▶ each SendLane's queue ─▶ its viewers: header, SRTP, send
 //
 // A viewer's sender starts at a frame boundary: a keyframe, or the current GOP replayed first
 // with its timestamps squeezed 1 ms apart just before the live frame, so the browser decodes
