@@ -35,6 +35,23 @@ std::uint64_t ntp_now() {
   return (sec << 32) | frac;
 }
 std::uint32_t ntp_mid(std::uint64_t ntp) { return std::uint32_t(ntp >> 16); }
+
+// The SRTP policy of one viewer's outbound stream: AES-CM-128 with an 80-bit HMAC-SHA1 tag
+// (32 bits on RTP if negotiated; RFC 5764 4.1.2: SRTCP keeps 80), `key` (master key+salt).
+srtp_policy_t outbound_policy(const std::uint8_t* key, bool auth_tag_32) {
+  srtp_policy_t p;
+  std::memset(&p, 0, sizeof p);
+  if (auth_tag_32) {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+  }
+  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+  p.ssrc.type = ssrc_any_outbound;
+  p.key = const_cast<std::uint8_t*>(key);  // libsrtp only reads it
+  p.window_size = 1024;
+  return p;
+}
 }  // namespace
 
 void warm_up_srtp() {
@@ -45,14 +62,8 @@ void warm_up_srtp() {
   // a busy machine, that would otherwise fall on the first viewer's join.
   static const bool warm [[maybe_unused]] = [] {
     srtp_init();
-    srtp_policy_t p;
-    std::memset(&p, 0, sizeof p);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-    p.ssrc.type = ssrc_any_outbound;
-    std::uint8_t key[SRTP_AES_ICM_128_KEY_LEN_WSALT] = {};
-    p.key = key;
-    p.window_size = 1024;
+    const std::uint8_t key[SRTP_AES_ICM_128_KEY_LEN_WSALT] = {};
+    srtp_policy_t p = outbound_policy(key, false);
     srtp_t session = nullptr;
     if (srtp_create(&session, &p) == srtp_err_status_ok) {
       std::uint8_t pkt[12 + 16 + SRTP_MAX_TRAILER_LEN] = {0x80, 96};
@@ -75,17 +86,7 @@ std::shared_ptr<RtpSender> RtpSender::create(RtpSenderSetup setup, std::string& 
     return nullptr;
   }
   std::shared_ptr<RtpSender> s(new RtpSender(std::move(setup)));
-  srtp_policy_t p;
-  std::memset(&p, 0, sizeof p);
-  if (s->setup_.auth_tag_32) {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-  } else {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-  }
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);  // RFC 5764 4.1.2: SRTCP keeps 80 bits
-  p.ssrc.type = ssrc_any_outbound;
-  p.key = s->setup_.master_key.data();
-  p.window_size = 1024;
+  srtp_policy_t p = outbound_policy(s->setup_.master_key.data(), s->setup_.auth_tag_32);
   p.allow_repeat_tx = 1;  // without RTX a NACKed packet goes again with its own index
   if (srtp_create(&s->srtp_, &p) != srtp_err_status_ok) {
     error = "libsrtp refused the DTLS key (is libsrtp initialised?)";
