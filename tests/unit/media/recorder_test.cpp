@@ -258,10 +258,16 @@ TEST_F(RecorderTest, AWriteErrorEndsOnlyTheRecording) {
   auto rec = media::Recorder::create(stream_, options(0), files.events());
   ASSERT_NE(rec, nullptr);
   rec->start();
-  const bool failed = eventually([&] { return rec->state() == media::Recorder::State::failed; });
+  // The state turns `failed` before the branch is taken down and the event is sent (on the
+  // stream's thread): wait for the event, which comes last.
+  const bool failed = eventually([&] {
+    std::lock_guard lk(files.mu);
+    return !files.failures.empty();
+  });
   setrlimit(RLIMIT_FSIZE, &old);
   signal(SIGXFSZ, old_handler);
   ASSERT_TRUE(failed) << "the recording did not fail at the size limit";
+  EXPECT_EQ(rec->state(), media::Recorder::State::failed);
   EXPECT_FALSE(rec->error().empty());
   {
     std::lock_guard lk(files.mu);
