@@ -9,7 +9,9 @@
 # (or $BENCH_OUT): one JSON per benchmark, results.json (all merged) and summary.md (the
 # table, also printed). Benchmark options go through the environment, e.g.
 #   BENCH_N=1,10,25 BENCH_WINDOW_S=10 scripts/bench.sh fanout
-# (see the header of each tests/bench/*.mjs). BENCH_NO_BUILD=1 skips the build.
+# (see the header of each tests/bench/*.mjs). BENCH_NO_BUILD=1 skips the build. fanout and
+# swarm replay two recorded GOPs of the synthetic camera (no encoder running beside the
+# servers); BENCH_CAMERA=live runs the live encoder instead.
 #
 # Installs what the benchmarks need and the tests do not (janus, wrk, linux-perf) when
 # missing, builds with tests (BUILD_DIR, default build), then runs everything inside a fresh
@@ -59,7 +61,7 @@ export CAMRELAY_BIN=$BUILD_DIR/src/camrelay
 export BENCH_OUT=${BENCH_OUT:-$PWD/bench-results}
 if [ $QUICK -eq 1 ]; then export BENCH_QUICK=1; fi
 # The command as given, with the benchmark options set in the environment (for the docs block).
-BENCH_COMMAND="$(env | grep -E '^(BENCH_(N|SERVERS|WINDOW_S|SETTLE_S|PER_PAGE|DECODE_ALL|SWARM_N|QUICK)|CAM_K|CAM_WINDOW_S)=' | sort | tr '\n' ' ')scripts/bench.sh $*"
+BENCH_COMMAND="$(env | grep -E '^(BENCH_(N|SERVERS|WINDOW_S|SETTLE_S|PER_PAGE|DECODE_ALL|SWARM_N|QUICK|CAMERA|TRICKLE)|CAM_K|CAM_WINDOW_S)=' | sort | tr '\n' ' ')scripts/bench.sh $*"
 export BENCH_COMMAND
 mkdir -p "$BENCH_OUT"
 for f in "$CAMRELAY_BIN" "$BUILD_DIR/tests/rtsp_test_server"; do
@@ -70,7 +72,7 @@ echo "bench: ${NAMES[*]} (build $BUILD_DIR, results $BENCH_OUT$([ $QUICK -eq 1 ]
 t0=$(date +%s)
 rc=0
 if [ -n "$SUDO" ]; then
-  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_DOCS,BENCH_COMMAND,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,BENCH_SWARM_N,BENCH_SWARM_CONFIRM,BENCH_SWARM_PIPELINE,BENCH_LOG_LEVEL,BENCH_TRICKLE,CAMRELAY_SWARM,PATH \
+  $SUDO --preserve-env=CAM_K,CAM_WINDOW_S,CAMRELAY_SOURCE_DIR,CAMRELAY_BUILD_DIR,CAMRELAY_BIN,BENCH_OUT,BENCH_QUICK,BENCH_DOCS,BENCH_COMMAND,BENCH_N,BENCH_SERVERS,BENCH_WINDOW_S,BENCH_SETTLE_S,BENCH_PER_PAGE,BENCH_DECODE_ALL,BENCH_PERF,BENCH_SWARM_N,BENCH_SWARM_CONFIRM,BENCH_SWARM_PIPELINE,BENCH_LOG_LEVEL,BENCH_TRICKLE,BENCH_CAMERA,CAMRELAY_SWARM,PATH \
     unshare -n tests/bench/lib/netns.sh "${NAMES[@]}" || rc=$?
 else
   # unshare's child is the namespace's shell: Ctrl-C reaches it (the foreground process

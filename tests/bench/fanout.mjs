@@ -11,9 +11,11 @@
 // daemon for the window of the run with N viewers, into $BENCH_OUT/perf-camrelay-N.data).
 //
 // Set-up: one synthetic camera process (tests/tools/rtsp_test_server --rtp-to, 1280x720@30,
-// constrained baseline, ~2 Mbit/s, keyframe every 2 s, moving SMPTE bars) sends the very same
+// constrained baseline, ~2 Mbit/s, keyframe every 2 s, moving SMPTE bars; two GOPs recorded
+// and replayed in a loop, BENCH_CAMERA=live: encoded live) sends the very same
 // RTP packets to camrelay (rtp camera, negotiation static) and to Janus (streaming plugin, rtp
-// mountpoint) at once; both servers run for the whole benchmark. For every N and server
+// mountpoint) at once; both servers run for the whole benchmark. Before them, each server runs
+// once without any stream (the baseline of the idle stream's cost). For every N and server
 // (interleaved: camrelay N, Janus N, camrelay next N, ...): a fresh browser, N viewers joining
 // 100 ms apart (camrelay: WHEP; Janus: its REST API), wait until all are connected and have
 // shown a frame, settle, then a fixed window in which the server's CPU (utime+stime from
@@ -26,10 +28,10 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { waitFor, sleep, BUILD_DIR } from '../integration/lib/daemon.mjs';
 import { launchBrowser } from '../integration/lib/browser.mjs';
-import { startServers, stopServers } from './lib/servers.mjs';
+import { startServers, stopServers, measureEmptyServers } from './lib/servers.mjs';
 import { watchJanus } from './lib/janus_page.mjs';
 import { watchWhep, collectViewers, closeViewers, startBlankServer, installBenchHooks } from './lib/viewer_page.mjs';
-import { cpuTicks, rssKb, rssSettle } from './lib/procstat.mjs';
+import { cpuTicks, rssKb, rssAnonKb, rssSettle } from './lib/procstat.mjs';
 import { summary, writeResult, row, OUT_DIR } from './lib/stats.mjs';
 
 // ------------------------------------------------------------------------------ options
@@ -162,10 +164,11 @@ function startPerf(pid, file) {
 // ------------------------------------------------------------------------------ servers
 // All addresses: viewers reach the API as 127.0.1.x (see viewerHost); the namespace has only
 // lo and ifb0, nothing outside can connect.
-const setUp = () => startServers({
+const SERVER_OPTS = {
   camrelay: { http: { host: '0.0.0.0' }, webrtc: { max_viewers_per_stream: 200, max_viewers_total: 400 } },
   janus: { httpIp: '0.0.0.0' },
-});
+};
+const setUp = () => startServers(SERVER_OPTS);
 
 // Every viewer talks to the server through its own loopback address (127.0.1.1 ...): a
 // browser opens at most 6 HTTP connections per host, so 100 viewers of one page sharing
@@ -357,10 +360,13 @@ async function runOnce(srv, name, n, blank) {
 async function main() {
   log(`N=${NS.join(',')} servers=${SERVERS.join(',')} window=${WINDOW_S}s settle=${SETTLE_S}s ` +
     `per-page=${PER_PAGE} decode-all=${DECODE_ALL} trickle=${TRICKLE}`);
+  // The empty servers first (nothing else running yet): the baseline of the idle stream's cost.
+  const empty = await measureEmptyServers(SERVER_OPTS);
+  for (const name of SERVERS) log(`${name} without a stream: cpu ${empty[name].cpuPct.toFixed(2)} %, rss ${empty[name].rssKb} kB`);
   const env = await setUp();
   const blank = await startBlankServer();
   const srvs = servers(env);
-  const out = { config: {}, idle: {}, runs: { camrelay: [], janus: [] } };
+  const out = { config: {}, empty, idle: {}, runs: { camrelay: [], janus: [] } };
   try {
     // Probe the browser's transform support once (for the record).
     const b = await launchBrowser();
@@ -384,6 +390,9 @@ async function main() {
       cpu: 'utime+stime of the server process from /proc/PID/stat over the window, % of one core; ' +
         'per viewer = (cpu_N - cpu_idle) / N',
       rss: 'VmRSS; before = settled before the viewers join; steady = end of the window; per viewer = (steady - before) / N',
+      idleStreamCost: 'idle (camera in, 0 viewers) minus empty (the same server started without any stream: ' +
+        'camrelay without cameras, Janus without a mountpoint): RSS, its private anonymous part (RssAnon: not ' +
+        'library pages, which a second stream would not add again) and CPU',
       daemonBin: env.daemon.bin,
       buildDir: BUILD_DIR,
       cpus: os.cpus().length,
@@ -395,7 +404,7 @@ async function main() {
     for (const name of SERVERS) {
       const rss = await rssSettle(srvs[name].pid);
       const cpu = await cpuWindow(srvs[name].pid, WINDOW_S * 1000);
-      out.idle[name] = { cpuPct: cpu.cpuPct, rssKb: rss };
+      out.idle[name] = { cpuPct: cpu.cpuPct, rssKb: rss, rssAnonKb: rssAnonKb(srvs[name].pid) };
       log(`${name} idle: cpu ${cpu.cpuPct.toFixed(2)} %, rss ${rss} kB`);
     }
     for (const n of NS) {
@@ -424,6 +433,11 @@ async function main() {
   };
   rows.push(row('fan-out idle (camera in, 0 viewers): server CPU', '% core', out.idle.camrelay?.cpuPct, out.idle.janus?.cpuPct));
   rows.push(row('fan-out idle: server RSS', 'MB', out.idle.camrelay && out.idle.camrelay.rssKb / 1024, out.idle.janus && out.idle.janus.rssKb / 1024));
+  const cost = (name, k) => out.idle[name] && out.empty[name] && out.idle[name][k] - out.empty[name][k];
+  rows.push(row('server without a stream: RSS', 'MB', out.empty.camrelay && out.empty.camrelay.rssKb / 1024, out.empty.janus && out.empty.janus.rssKb / 1024));
+  rows.push(row('idle stream\'s cost (idle - without a stream): RSS', 'MB', cost('camrelay', 'rssKb') / 1024, cost('janus', 'rssKb') / 1024));
+  rows.push(row('idle stream\'s cost: private (anonymous) RSS', 'MB', cost('camrelay', 'rssAnonKb') / 1024, cost('janus', 'rssAnonKb') / 1024));
+  rows.push(row('idle stream\'s cost: server CPU', '% core', cost('camrelay', 'cpuPct'), cost('janus', 'cpuPct')));
   both('server CPU', '% core', (r) => r.cpuPct);
   both('server CPU per viewer', '% core', (r) => r.cpuPerViewerPct);
   both('RSS per viewer', 'MB', (r) => r.rssPerViewerKb / 1024);

@@ -7,7 +7,8 @@
 //   j.mountpointId  the mountpoint to `watch`
 //   j.pid, await j.stop()
 // Options: httpIp (REST API bind address, default 127.0.0.1; '0.0.0.0' inside the private
-// namespace lets viewers use distinct 127.x.y.z hosts), debugLevel (4 = Janus' default).
+// namespace lets viewers use distinct 127.x.y.z hosts), debugLevel (4 = Janus' default),
+// mountpointId (1; null: no mountpoint at all, the empty server of the idle-cost baseline).
 //   await j.listSessions()  session ids Janus holds (admin API on 127.0.0.1, for teardown checks)
 //
 // ICE: Janus skips loopback interfaces, so it must run in a network namespace that has an
@@ -118,7 +119,9 @@ admin: {
 cors: {
 }
 `);
-  fs.writeFileSync(path.join(confDir, 'janus.plugin.streaming.jcfg'), `general: {
+  fs.writeFileSync(path.join(confDir, 'janus.plugin.streaming.jcfg'), mountpointId === null ? `general: {
+}
+` : `general: {
 }
 bench: {
 	type = "rtp"
@@ -138,7 +141,7 @@ bench: {
 
 export async function startJanus({ rtpPort, workDir, iceIp = '127.0.0.2', mountpointId = 1,
   debugLevel = 4, readyTimeoutMs = 15000, httpIp = '127.0.0.1' } = {}) {
-  if (!rtpPort) throw new Error('startJanus: rtpPort is required');
+  if (!rtpPort && mountpointId !== null) throw new Error('startJanus: rtpPort is required');
   if (!workDir) throw new Error('startJanus: workDir is required');
   if (!fs.existsSync(JANUS_BIN)) throw new Error(`${JANUS_BIN} not found: apt-get install janus (scripts/bench.sh does)`);
   const httpPort = await freePort();
@@ -153,7 +156,7 @@ export async function startJanus({ rtpPort, workDir, iceIp = '127.0.0.2', mountp
       const info = await janusGet(apiUrl, '/info', 1000);
       if (info.janus !== 'server_info') return false;
       const list = await listMountpoints(apiUrl);
-      return list.some((m) => m.id === mountpointId);
+      return mountpointId === null ? Array.isArray(list) : list.some((m) => m.id === mountpointId);
     }, { timeoutMs: readyTimeoutMs, intervalMs: 100, message: 'janus answers and lists the mountpoint' });
   } catch (e) {
     await p.stop(500);

@@ -1,6 +1,8 @@
 // Process CPU and memory from /proc (Linux only).
 //   cpuTicks(pid)            user+system CPU time of the process so far, in seconds
 //   rssKb(pid)               resident set size (VmRSS) in kB
+//   rssAnonKb(pid)           its private anonymous part (RssAnon: heap, stacks; not the
+//                            pages mapped from library files, which processes share)
 //   cpuPercentOver(pid, ms)  CPU used over the next `ms` milliseconds, in % of one core
 // Threads are included (/proc/PID/stat sums all threads of the process).
 import fs from 'node:fs';
@@ -27,6 +29,12 @@ export function cpuTicks(pid) {
 export function rssKb(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = s.match(/^VmRSS:\s+(\d+)\s+kB/m);
+  return m ? Number(m[1]) : 0;
+}
+
+export function rssAnonKb(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = s.match(/^RssAnon:\s+(\d+)\s+kB/m);
   return m ? Number(m[1]) : 0;
 }
 
