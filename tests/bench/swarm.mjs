@@ -13,7 +13,8 @@
 // CAMRELAY_BUILD_DIR (daemon, test camera, swarm).
 //
 // Set-up as in fanout.mjs: one synthetic camera process (rtsp_test_server --rtp-to,
-// 1280x720@30, ~2 Mbit/s, keyframe every 2 s) sends the same RTP packets to camrelay (rtp
+// 1280x720@30, ~2 Mbit/s, keyframe every 2 s; two GOPs recorded and replayed in a loop,
+// BENCH_CAMERA=live: encoded live) sends the same RTP packets to camrelay (rtp
 // camera, negotiation static) and Janus (streaming plugin, rtp mountpoint). For every N,
 // interleaved (camrelay N, Janus N, ...): one swarm run (viewers 100 ms apart, then wait
 // until all are connected with RTP, settle, window); the server's CPU and RSS are taken by
