@@ -71,6 +71,12 @@ void warm_up_srtp() {
       srtp_protect(session, pkt, &len);
       srtp_dealloc(session);
     }
+    // And OpenSSL's AES and HMAC providers, fetched on first use.
+    std::string error;
+    if (auto tx = SrtpRtpTx::create(key, 10, error)) {
+      std::uint8_t pkt[12 + 16 + SrtpRtpTx::kMaxTrailer] = {0x80, 96};
+      tx->protect(pkt, 12 + 16, 12);
+    }
     return true;
   }();
 }
@@ -87,11 +93,12 @@ std::shared_ptr<RtpSender> RtpSender::create(RtpSenderSetup setup, std::string& 
   }
   std::shared_ptr<RtpSender> s(new RtpSender(std::move(setup)));
   srtp_policy_t p = outbound_policy(s->setup_.master_key.data(), s->setup_.auth_tag_32);
-  p.allow_repeat_tx = 1;  // without RTX a NACKed packet goes again with its own index
   if (srtp_create(&s->srtp_, &p) != srtp_err_status_ok) {
     error = "libsrtp refused the DTLS key (is libsrtp initialised?)";
     return nullptr;
   }
+  s->rtp_tx_ = SrtpRtpTx::create(s->setup_.master_key.data(), s->setup_.auth_tag_32 ? 4 : 10, error);
+  if (!s->rtp_tx_) return nullptr;
   return s;
 }
 
@@ -104,13 +111,18 @@ RtpSender::~RtpSender() {
   if (srtp_) srtp_dealloc(srtp_);
 }
 
-void RtpSender::protect_and_send(int len, bool rtcp) {
-  const srtp_err_status_t st = rtcp ? srtp_protect_rtcp(srtp_, out_.data(), &len) : srtp_protect(srtp_, out_.data(), &len);
+void RtpSender::protect_and_send(std::size_t len, std::size_t header_len) {
+  if (header_len) {
+    len = rtp_tx_->protect(out_.data(), len, header_len);  // a NACKed packet again: its own index
+  } else {
+    int n = int(len);
+    len = srtp_protect_rtcp(srtp_, out_.data(), &n) == srtp_err_status_ok ? std::size_t(n) : 0;
+  }
   const bool sent =
-      st == srtp_err_status_ok &&
-      (setup_.transport ? setup_.transport(out_.data(), std::size_t(len))
-                        : nice_agent_send(NICE_AGENT(setup_.agent.get()), setup_.stream_id, setup_.component_id,
-                                          guint(len), reinterpret_cast<const gchar*>(out_.data())) >= 0);
+      len > 0 && (setup_.transport ? setup_.transport(out_.data(), len)
+                                   : nice_agent_send(NICE_AGENT(setup_.agent.get()), setup_.stream_id,
+                                                     setup_.component_id, guint(len),
+                                                     reinterpret_cast<const gchar*>(out_.data())) >= 0);
   if (!sent) {
     ++fig_.send_errors;  // a full socket buffer or a transport being closed: the packet is lost
   }
@@ -125,7 +137,8 @@ void RtpSender::send(GstBuffer* packet, bool keep_ts, std::uint32_t timestamp) {
 
 void RtpSender::send(GstBuffer* packet, const std::uint8_t* data, std::size_t len, bool keep_ts,
                      std::uint32_t timestamp) {
-  if (!rtp_header_len(data, len) || len + SRTP_MAX_TRAILER_LEN > out_.size()) return;
+  const std::size_t hlen = rtp_header_len(data, len);
+  if (!hlen || len + SRTP_MAX_TRAILER_LEN > out_.size()) return;
   std::lock_guard lk(mu_);
   std::memcpy(out_.data(), data, len);
   const std::uint32_t ts = keep_ts ? GST_READ_UINT32_BE(data + 4) : timestamp;
@@ -135,7 +148,7 @@ void RtpSender::send(GstBuffer* packet, const std::uint8_t* data, std::size_t le
   GST_WRITE_UINT32_BE(out_.data() + 4, ts);
   GST_WRITE_UINT32_BE(out_.data() + 8, setup_.ssrc);
   history_[seq % kHistory] = Sent{gst::BufferPtr::ref(packet), seq, ts, mono_now_ms()};
-  protect_and_send(int(len), false);
+  protect_and_send(len, hlen);
   ++fig_.packets;
   fig_.bytes += len;
   sent_any_ = true;
@@ -169,7 +182,7 @@ void RtpSender::retransmit(std::uint16_t seq) {
     GST_WRITE_UINT16_BE(out_.data() + 2, seq);
     GST_WRITE_UINT32_BE(out_.data() + 8, setup_.ssrc);
   }
-  protect_and_send(int(len), false);
+  protect_and_send(len, hlen);
   ++fig_.retransmitted;
 }
 
@@ -251,7 +264,7 @@ void RtpSender::send_sender_report() {
   std::memcpy(s + 10, setup_.cname.data(), cname);
   n += 4 + padded;
   last_sr_ntp_mid_ = ntp_mid(ntp);
-  protect_and_send(int(n), true);
+  protect_and_send(n, 0);
 }
 
 RtpSenderFigures RtpSender::figures() const {

@@ -2,15 +2,16 @@
 // One WebRTC viewer's video as it leaves the daemon, beside webrtcbin rather than through it.
 // The stream's shared payloader (rtp_fanout.hpp) makes each RTP packet once; per viewer this
 // only rewrites the header (payload type, SSRC, sequence number, timestamp), protects the
-// packet with the viewer's SRTP key (from webrtcbin's DTLS handshake, libsrtp2) and hands it
-// to the viewer's ICE transport (webrtcbin's libnice agent, one sendmsg). webrtcbin keeps
+// packet with the viewer's SRTP key (from webrtcbin's DTLS handshake; RTP on OpenSSL,
+// srtp_rtp_tx.hpp, RTCP with libsrtp2) and hands it to the viewer's ICE transport
+// (webrtcbin's libnice agent, one sendmsg). webrtcbin keeps
 // SDP, ICE, DTLS, audio and the incoming RTCP; this class answers what that RTCP asks of the
 // video: NACKs (retransmissions from a 500 ms history, RTX per RFC 4588 when negotiated), and
 // it sends the video's RTCP sender reports and reads the browser's receiver reports.
 //
 // Thread-safe: packets come from the fanout's streaming thread, NACKs and receiver reports
 // from webrtcbin's RTCP thread, sender reports from the GLib thread (one mutex; a packet
-// holds it for one srtp_protect and one send).
+// holds it for one SRTP transform and one send).
 #include <gst/gst.h>
 
 #include <array>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "camrelay/gst/ptr.hpp"
+#include "srtp_rtp_tx.hpp"
 
 typedef struct srtp_ctx_t_ srtp_ctx_t;
 
@@ -53,13 +55,13 @@ struct RtpSenderFigures {
   double rtt_ms = -1;                    // -1: not known (no report that refers to our SR yet)
 };
 
-// Initialises libsrtp and its crypto once (any thread; RtpSender::create does it too).
+// Initialises libsrtp (RTCP) and OpenSSL's SRTP ciphers (RTP) once (any thread; RtpSender::create does it too).
 // Called at start-up so that the first viewer's join does not pay for it.
 void warm_up_srtp();
 
 class RtpSender {
  public:
-  // Sets up SRTP; nullptr with `error` set if libsrtp refuses the key.
+  // Sets up SRTP; nullptr with `error` set if libsrtp or OpenSSL refuses the key.
   static std::shared_ptr<RtpSender> create(RtpSenderSetup setup, std::string& error);
   ~RtpSender();
   RtpSender(const RtpSender&) = delete;
@@ -84,7 +86,8 @@ class RtpSender {
  private:
   explicit RtpSender(RtpSenderSetup setup);
   // Protects `len` bytes in out_ (room for the SRTP trailer) and sends them; caller holds mu_.
-  void protect_and_send(int len, bool rtcp);
+  // `header_len`: of an RTP packet; 0: RTCP.
+  void protect_and_send(std::size_t len, std::size_t header_len);
   void retransmit(std::uint16_t seq);  // caller holds mu_
 
   struct Sent {
@@ -97,7 +100,8 @@ class RtpSender {
 
   RtpSenderSetup setup_;
   mutable std::mutex mu_;
-  srtp_ctx_t* srtp_ = nullptr;
+  srtp_ctx_t* srtp_ = nullptr;       // RTCP
+  std::unique_ptr<SrtpRtpTx> rtp_tx_;  // RTP
   std::array<std::uint8_t, 1500> out_{};
   std::uint16_t seq_ = 0, rtx_seq_ = 0;
   bool sent_any_ = false;
