@@ -5,7 +5,8 @@
 // get camrelay's retransmissions (RTX) so that less loss is left, and send PLIs for what
 // stays lost that camrelay counts as keyframe requests; in a join burst some viewers must
 // start from a short-GOP replay, and the viewers are sent from one thread per core; a wrong
-// camera id must make the swarm exit non-zero naming the 404.
+// camera id must make the swarm exit non-zero naming the 404. All with the default receiver
+// (lite: libnice + DTLS + libsrtp2); 2 viewers also with --receiver webrtcbin.
 //
 // Run: unshare -n sh -c 'ip link set lo up && node --test tests/integration/swarm.netns.test.mjs'
 import { describe, it, before, after } from 'node:test';
@@ -77,6 +78,7 @@ describe('camrelay-swarm', () => {
     const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--n', '3', '--settle-s', '1', '--duration-s', '4']);
     assert.equal(r.code, 0, `swarm exit ${r.code}\n${r.err}`);
     assert.ok(r.out, `swarm printed no JSON\n${r.err}`);
+    assert.equal(r.out.receiver, 'lite');
     assert.equal(r.out.summary.connected, 3, JSON.stringify(r.out.summary));
     for (const v of r.out.viewers) {
       assert.ok(v.fps >= 25, `viewer ${v.id}: ${v.fps} fps`);
@@ -145,6 +147,18 @@ describe('camrelay-swarm', () => {
       }
       fs.rmSync(rules, { force: true });
     }
+  });
+
+  it('the webrtcbin receiver: 2 viewers connect, get >= 25 fps with < 0.5 % loss, and leave', async () => {
+    const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--receiver', 'webrtcbin', '--n', '2',
+      '--settle-s', '1', '--duration-s', '2']);
+    assert.equal(r.code, 0, `swarm exit ${r.code}\n${r.err}`);
+    assert.equal(r.out.receiver, 'webrtcbin');
+    assert.equal(r.out.pipeline, 'shared');
+    assert.equal(r.out.summary.connected, 2, JSON.stringify(r.out.summary));
+    for (const v of r.out.viewers) assert.ok(v.fps >= 25 && v.loss_pct < 0.5, JSON.stringify(v));
+    await waitFor(async () => (await d.get('/viewers')).body.count === 0,
+      { timeoutMs: 5000, message: 'GET /viewers empty after the webrtcbin swarm left' });
   });
 
   it('exits non-zero and names the 404 for an unknown camera', async () => {

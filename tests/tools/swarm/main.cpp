@@ -4,7 +4,7 @@
 //   camrelay-swarm --whep URL [--token T] | --janus URL --mountpoint ID
 //                  [--n 1] [--join-interval-ms 100] [--settle-s 2] [--duration-s 10]
 //                  [--connect-timeout-s 20] [--workers 8] [--local-ip 127.0.0.1]
-//                  [--pipeline shared|per-viewer]
+//                  [--receiver lite|webrtcbin] [--io-threads CORES] [--pipeline shared|per-viewer]
 //
 // Viewers join --join-interval-ms apart (signaling on a pool of --workers threads, each
 // request synchronous); once every viewer is connected with a first RTP packet (or failed, or
@@ -14,28 +14,34 @@
 // says goodbye (WHEP DELETE, Janus destroy). Output: one JSON object on stdout (see
 // docs/performance.md, "Viewer swarm"); progress and errors on stderr. Exit 0 when every
 // viewer connected and received RTP, 1 otherwise (the first error is printed), 2 on bad usage.
-// --pipeline: one GStreamer pipeline for all viewers (shared, default: measured ~10-20 % less
-// CPU than per-viewer, same threads) or one pipeline each (per-viewer).
+// --receiver (receiver.hpp): lite (default: libnice + OpenSSL DTLS + libsrtp2, no GStreamer,
+// on --io-threads GMainContext threads, default one per core, 1..8) or webrtcbin (GStreamer).
+// --pipeline (webrtcbin only): one GStreamer pipeline for all viewers (shared, default:
+// measured ~10-20 % less CPU than per-viewer, same threads) or one pipeline each (per-viewer).
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include "receiver.hpp"
 #include "signaling.hpp"
-#include "viewer.hpp"
 
-namespace gst = camrelay::gst;
 using json = nlohmann::json;
 using namespace swarm;
 
@@ -51,8 +57,8 @@ struct Options {
   double duration_s = 10;
   double connect_timeout_s = 20;
   int workers = 8;
-  std::string local_ip = "127.0.0.1";
-  bool shared_pipeline = true;
+  ReceiverOptions receiver{"lite", "127.0.0.1", true,
+                           std::clamp(int(std::thread::hardware_concurrency()), 1, 8)};
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -60,7 +66,7 @@ struct Options {
             << "usage: camrelay-swarm --whep URL [--token T] | --janus URL --mountpoint ID\n"
                "         [--n 1] [--join-interval-ms 100] [--settle-s 2] [--duration-s 10]\n"
                "         [--connect-timeout-s 20] [--workers 8] [--local-ip 127.0.0.1]\n"
-               "         [--pipeline shared|per-viewer]\n";
+               "         [--receiver lite|webrtcbin] [--io-threads CORES] [--pipeline shared|per-viewer]\n";
   std::exit(2);
 }
 
@@ -89,11 +95,15 @@ Options parse(int argc, char** argv) {
     else if (a == "--duration-s") o.duration_s = num(0.1);
     else if (a == "--connect-timeout-s") o.connect_timeout_s = num(1);
     else if (a == "--workers") o.workers = static_cast<int>(num(1));
-    else if (a == "--local-ip") o.local_ip = next();
-    else if (a == "--pipeline") {
+    else if (a == "--local-ip") o.receiver.local_ip = next();
+    else if (a == "--io-threads") o.receiver.io_threads = std::min(8, static_cast<int>(num(1)));
+    else if (a == "--receiver") {
+      o.receiver.kind = next();
+      if (o.receiver.kind != "lite" && o.receiver.kind != "webrtcbin") usage("--receiver: lite or webrtcbin");
+    } else if (a == "--pipeline") {
       std::string p = next();
       if (p != "shared" && p != "per-viewer") usage("--pipeline: shared or per-viewer");
-      o.shared_pipeline = p == "shared";
+      o.receiver.shared_pipeline = p == "shared";
     } else if (a == "--help" || a == "-h") usage("help");
     else usage("unknown argument " + a);
   }
@@ -157,8 +167,6 @@ class Pool {
 struct Entry {
   std::shared_ptr<Viewer> viewer;
   std::unique_ptr<Signaling> sig;
-  gst::ElementPtr pipeline;  // --pipeline per-viewer
-  gst::BusWatch watch;
   Clock::time_point t0;
   bool joined = false;
   std::string error;
@@ -204,35 +212,16 @@ json stats(std::vector<double> xs) {
   return {{"n", xs.size()}, {"min", xs.front()}, {"median", median}, {"p95", xs[r95]}, {"max", xs.back()}};
 }
 
-gst::BusWatch watch_bus(GstElement* pipeline) {
-  gst::BusPtr bus = gst::BusPtr::adopt(gst_element_get_bus(pipeline));
-  return gst::BusWatch::attach(bus.get(), nullptr, 0, [](int&, GstBus*, GstMessage* m) {
-    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
-      auto e = gst::parse_error(m);
-      std::cerr << "camrelay-swarm: GStreamer error from " << GST_OBJECT_NAME(GST_MESSAGE_SRC(m)) << ": " << e.message
-                << "\n";
-    }
-  });
-}
-
-gst::ElementPtr start_pipeline(const std::string& name) {
-  auto p = gst::ElementPtr::ref_sink(gst_pipeline_new(name.c_str()));
-  if (gst_element_set_state(p.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    throw std::runtime_error("pipeline does not start");
-  }
-  return p;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
-  gst_init(&argc, &argv);
-  for (const char* f : {"webrtcbin", "fakesink", "nicesrc", "dtlssrtpdec", "rtpjitterbuffer"}) {
-    if (auto fac = gst::Ptr<GstElementFactory>::adopt(gst_element_factory_find(f)); !fac) {
-      std::cerr << "camrelay-swarm: GStreamer element '" << f << "' is missing (install gstreamer1.0-plugins-bad / gstreamer1.0-nice)\n";
-      return 2;
-    }
+  std::unique_ptr<Receiver> receiver;
+  try {
+    receiver = make_receiver(o.receiver);
+  } catch (const std::exception& ex) {
+    std::cerr << "camrelay-swarm: " << ex.what() << "\n";
+    return 2;
   }
   // Every viewer holds a few sockets and pipes (ICE, wakeup fds): lift the soft limit.
   rlimit rl{};
@@ -243,14 +232,10 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::signal(SIGTERM, [](int) { g_stop = true; });
 
-  // Warm-up: the first webrtcbin loads the plugins and makes the DTLS certificate (hundreds
-  // of ms, holding back the viewers that join meanwhile); pay it before the clock starts.
+  // Warm-up: plugins, DTLS certificate (hundreds of ms with webrtcbin, holding back the
+  // viewers that join meanwhile); pay it before the clock starts.
   try {
-    gst::ElementPtr warm_pipe = start_pipeline("warm-up");
-    auto warm = Viewer::create(-1, warm_pipe.get(), o.local_ip);
-    warm->make_offer();
-    warm->stop();
-    gst_element_set_state(warm_pipe.get(), GST_STATE_NULL);
+    receiver->warm_up();
   } catch (const std::exception& ex) {
     std::cerr << "camrelay-swarm: warm-up: " << ex.what() << "\n";
     return 1;
@@ -258,20 +243,6 @@ int main(int argc, char** argv) {
 
   std::vector<Entry> entries(size_t(o.n));
   std::mutex mu;  // Entry::joined/error/sig between the workers and this thread
-  gst::ElementPtr shared;
-  gst::BusWatch shared_watch;
-  if (o.shared_pipeline) {
-    try {
-      shared = start_pipeline("swarm");
-    } catch (const std::exception& ex) {
-      std::cerr << "camrelay-swarm: " << ex.what() << "\n";
-      return 1;
-    }
-    shared_watch = watch_bus(shared.get());
-  }
-  // The bus watches run here; webrtcbin and libnice run on their own threads.
-  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  std::thread loop_thread([loop] { g_main_loop_run(loop); });
 
   auto t_start = Clock::now();
   {
@@ -283,15 +254,7 @@ int main(int argc, char** argv) {
         Entry& e = entries[size_t(i)];
         try {
           std::unique_ptr<Signaling> sig = make_signaling(o.sig);
-          GstElement* pipe = nullptr;
-          if (o.shared_pipeline) {
-            pipe = shared.get();
-          } else {
-            e.pipeline = start_pipeline("swarm" + std::to_string(i));
-            e.watch = watch_bus(e.pipeline.get());
-            pipe = e.pipeline.get();
-          }
-          auto v = Viewer::create(i, pipe, o.local_ip);
+          std::shared_ptr<Viewer> v = receiver->make(i);
           {
             std::lock_guard lk(mu);
             e.t0 = t0;
@@ -433,7 +396,8 @@ int main(int argc, char** argv) {
     json out = {
         {"server", o.sig.whep_url.empty() ? "janus" : "whep"},
         {"n", o.n},
-        {"pipeline", o.shared_pipeline ? "shared" : "per-viewer"},
+        {"receiver", o.receiver.kind},
+        {"pipeline", o.receiver.kind != "webrtcbin" ? json(nullptr) : json(o.receiver.shared_pipeline ? "shared" : "per-viewer")},
         {"join_interval_ms", o.join_interval_ms},
         {"joins_ms", ms_between(t_start, t_joined)},
         {"window_s", window_s},
@@ -471,12 +435,8 @@ int main(int argc, char** argv) {
     std::cout << out.dump() << std::endl;
     for (auto& e : entries) {
       if (e.viewer) e.viewer->stop();
-      if (e.pipeline) gst_element_set_state(e.pipeline.get(), GST_STATE_NULL);
     }
-    if (shared) gst_element_set_state(shared.get(), GST_STATE_NULL);
-    g_main_loop_quit(loop);
-    loop_thread.join();
-    g_main_loop_unref(loop);
+    receiver.reset();
     if (connected < o.n) {
       std::cerr << "camrelay-swarm: " << (o.n - connected) << " of " << o.n
                 << " viewers did not connect or received no RTP; first error: " << first_error << "\n";
