@@ -96,7 +96,8 @@ function machineTicks() {
 }
 
 // Kernel drops (receive buffer full) of the UDP sockets that process `pid` holds, from
-// /proc/net/udp{,6} of this namespace: packets a starved receiver never read.
+// /proc/net/udp{,6} of this namespace, per socket (inode): packets a starved receiver never
+// read. dropsSince(a, b): the drops between two readings, on the sockets in both.
 function udpDropsOf(pid) {
   const inodes = new Set();
   for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
@@ -107,15 +108,16 @@ function udpDropsOf(pid) {
       // closed meanwhile
     }
   }
-  let drops = 0;
+  const drops = new Map();
   for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
     for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
       const c = line.trim().split(/\s+/);
-      if (c.length >= 13 && inodes.has(c[9])) drops += Number(c[c.length - 1]) || 0;
+      if (c.length >= 13 && inodes.has(c[9])) drops.set(c[9], Number(c[c.length - 1]) || 0);
     }
   }
   return drops;
 }
+const dropsSince = (a, b) => [...b].reduce((n, [inode, d]) => n + (a.has(inode) ? d - a.get(inode) : 0), 0);
 
 // One swarm run; the server's CPU, RSS and per-thread CPU are sampled while the swarm is in
 // its window: the swarm prints "joins done" on stderr, then waits for every viewer, settles
@@ -137,7 +139,7 @@ function runSwarm(args, pid, windowS) {
             const m1 = machineTicks();
             return { cpuPct, threads, rssKb: rssKb(pid),
               machineBusyPct: (100 * (m1.busy - m0.busy)) / (m1.total - m0.total) * os.cpus().length,
-              serverUdpDrops: udpDropsOf(pid) - d0.server, swarmUdpDrops: udpDropsOf(p.pid) - d0.swarm };
+              serverUdpDrops: dropsSince(d0.server, udpDropsOf(pid)), swarmUdpDrops: dropsSince(d0.swarm, udpDropsOf(p.pid)) };
           });
       }
     });
