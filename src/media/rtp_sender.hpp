@@ -4,10 +4,10 @@
 // only rewrites the header (payload type, SSRC, sequence number, timestamp), protects the
 // packet with the viewer's SRTP key (from webrtcbin's DTLS handshake; RTP on OpenSSL,
 // srtp_rtp_tx.hpp, RTCP with libsrtp2) and hands it to the viewer's ICE transport
-// (webrtcbin's libnice agent, one sendmsg). webrtcbin keeps
-// SDP, ICE, DTLS, audio and the incoming RTCP; this class answers what that RTCP asks of the
-// video: NACKs (retransmissions from a 500 ms history, RTX per RFC 4588 when negotiated), and
-// it sends the video's RTCP sender reports and reads the browser's receiver reports.
+// (webrtcbin's libnice agent, one sendmsg). webrtcbin keeps SDP, ICE, DTLS, audio and the
+// incoming RTCP; this class answers what that RTCP asks of the video: NACKs (retransmissions
+// from a 500 ms history, RTX per RFC 4588 when negotiated), and it sends the video's RTCP
+// sender reports and reads the browser's receiver reports.
 //
 // Thread-safe: packets come from the fanout's streaming thread, NACKs and receiver reports
 // from webrtcbin's RTCP thread, sender reports from the GLib thread (one mutex; a packet
@@ -55,8 +55,9 @@ struct RtpSenderFigures {
   double rtt_ms = -1;                    // -1: not known (no report that refers to our SR yet)
 };
 
-// Initialises libsrtp (RTCP) and OpenSSL's SRTP ciphers (RTP) once (any thread; RtpSender::create does it too).
-// Called at start-up so that the first viewer's join does not pay for it.
+// Initialises libsrtp (RTCP) and OpenSSL's SRTP ciphers (RTP) once (any thread;
+// RtpSender::create does it too). Called at start-up so that the first viewer's join does
+// not pay for it.
 void warm_up_srtp();
 
 class RtpSender {
