@@ -85,8 +85,10 @@ void WebrtcViewer::on_stats(const GstStructure* r) {
       },
       &acc);
   // send_path direct: webrtcbin's figures cover the audio only; the video's are the sender's.
+  RtpSenderFigures sent;
   if (auto snd = sender()) {
     const RtpSenderFigures f = snd->figures();
+    sent = f;
     acc.bytes = std::max(0.0, acc.bytes) + double(f.bytes);
     acc.packets = std::max(0.0, acc.packets) + double(f.packets);
     if (f.have_report) {
@@ -112,6 +114,9 @@ void WebrtcViewer::on_stats(const GstStructure* r) {
   if (acc.fraction >= 0) stats_.fraction_lost = acc.fraction;
   if (acc.rtt >= 0) stats_.rtt_ms = acc.rtt * 1000.0;
   if (acc.jitter >= 0) stats_.jitter_ms = acc.jitter * 1000.0;
+  stats_.nacks_received = sent.nacked;
+  stats_.retransmitted = sent.retransmitted;
+  stats_.send_errors = sent.send_errors;
   update_estimate();
 }
 

@@ -333,7 +333,10 @@ nlohmann::json to_json(const ViewerInfo& v) {
                 {"estimated_kbps", s.estimated_kbps},
                 {"dropped_buffers", s.dropped_buffers},
                 {"keyframe_requests", s.keyframe_requests},
-                {"replayed_frames", s.replayed_frames}};
+                {"replayed_frames", s.replayed_frames},
+                {"nacks_received", s.nacks_received},
+                {"retransmitted", s.retransmitted},
+                {"send_errors", s.send_errors}};
   return j;
 }
 

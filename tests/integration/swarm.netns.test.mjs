@@ -3,7 +3,8 @@
 // >= 25 fps with < 0.5 % loss, and say goodbye (DELETE) so that GET /viewers is empty
 // afterwards; with 10 % of UDP dropped (an nftables rule in the namespace) the swarm must NACK,
 // get camrelay's retransmissions (RTX) so that less loss is left, and send PLIs for what
-// stays lost that camrelay counts as keyframe requests; in a join burst some viewers must
+// stays lost that camrelay counts as keyframe requests (and GET /viewers its NACKs and
+// retransmissions); in a join burst some viewers must
 // start from a short-GOP replay, and the viewers are sent from one thread per core; a wrong
 // camera id must make the swarm exit non-zero naming the 404. All with the default receiver
 // (lite: libnice + DTLS + libsrtp2); 2 viewers also with --receiver webrtcbin.
@@ -118,6 +119,7 @@ describe('camrelay-swarm', () => {
     fs.writeFileSync(rules, 'table inet swarmdrop {\n  chain in {\n    type filter hook input priority 0;\n' +
       '    meta l4proto udp numgen random mod 100 < 10 drop\n  }\n}\n');
     let keyframeRequests = 0;
+    let served = { nacks: 0, retransmitted: 0, sendErrors: 0 };
     try {
       const r = await runSwarm(['--whep', d.url('/streams/demo/whep'), '--n', '2', '--settle-s', '2', '--duration-s', '5'],
         30000, async () => {
@@ -127,9 +129,11 @@ describe('camrelay-swarm', () => {
           execFileSync('nft', ['-f', rules]);
           await waitFor(async () => {
             const vs = (await d.get('/viewers')).body.viewers;
-            keyframeRequests = vs.reduce((a, v) => a + (v.stats?.keyframe_requests || 0), 0);
-            return keyframeRequests >= 2;
-          }, { timeoutMs: 8000, intervalMs: 200, message: 'camrelay counts keyframe requests from the swarm' });
+            const sum = (k) => vs.reduce((a, v) => a + (v.stats?.[k] || 0), 0);
+            keyframeRequests = sum('keyframe_requests');
+            served = { nacks: sum('nacks_received'), retransmitted: sum('retransmitted'), sendErrors: sum('send_errors') };
+            return keyframeRequests >= 2 && served.retransmitted > 0;
+          }, { timeoutMs: 8000, intervalMs: 200, message: 'camrelay counts keyframe requests and retransmissions for the swarm' });
         });
       assert.ok(r.out, `swarm printed no JSON\n${r.err}`);
       for (const v of r.out.viewers) {
@@ -139,6 +143,9 @@ describe('camrelay-swarm', () => {
       }
       assert.ok(r.out.viewers.reduce((a, v) => a + v.plis_sent, 0) >= 2, JSON.stringify(r.out.viewers));
       assert.ok(keyframeRequests >= 2);
+      // GET /viewers shows the same from the server's side.
+      assert.ok(served.nacks >= served.retransmitted && served.retransmitted > 0, JSON.stringify(served));
+      assert.equal(served.sendErrors, 0, JSON.stringify(served));
     } finally {
       try {
         execFileSync('nft', ['delete', 'table', 'inet', 'swarmdrop'], { stdio: 'ignore' });

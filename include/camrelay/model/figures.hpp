@@ -65,6 +65,11 @@ struct ViewerStats {
   std::uint64_t dropped_buffers = 0; // frames dropped by the leaky queue (slow viewer)
   std::uint64_t keyframe_requests = 0;  // PLI/FIR from the browser
   std::uint64_t replayed_frames = 0;    // cached GOP frames sent at the start (last-GOP replay)
+  // The video's direct send path (0 on webrtcbin's): packets the browser NACKed, packets sent
+  // again (RTX or as they were), packets the ICE transport refused (full socket buffer).
+  std::uint64_t nacks_received = 0;
+  std::uint64_t retransmitted = 0;
+  std::uint64_t send_errors = 0;
   std::int64_t last_rtcp_mono_ms = 0;  // last RTCP packet from the browser (0 = none yet)
   std::int64_t connected_mono_ms = 0;  // when the peer connection reached "connected"
   std::string video_codec = "H264";   // H264 | H265 (passed through, or H264 from an H.265 camera's transcode) | VP8 (the shared transcode)
