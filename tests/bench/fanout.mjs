@@ -361,7 +361,7 @@ async function main() {
   log(`N=${NS.join(',')} servers=${SERVERS.join(',')} window=${WINDOW_S}s settle=${SETTLE_S}s ` +
     `per-page=${PER_PAGE} decode-all=${DECODE_ALL} trickle=${TRICKLE}`);
   // The empty servers first (nothing else running yet): the baseline of the idle stream's cost.
-  const empty = await measureEmptyServers(SERVER_OPTS);
+  const empty = await measureEmptyServers({ ...SERVER_OPTS, names: SERVERS });
   for (const name of SERVERS) log(`${name} without a stream: cpu ${empty[name].cpuPct.toFixed(2)} %, rss ${empty[name].rssKb} kB`);
   const env = await setUp();
   const blank = await startBlankServer();

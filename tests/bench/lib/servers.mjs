@@ -5,7 +5,7 @@
 //   const env = await startServers({ camrelay: {...config}, janus: {...startJanus options} });
 //   env.daemon, env.janus, env.camera, env.workDir, env.camrelayPort, env.janusPort
 //   await stopServers(env, 'fanout');   // stops all three, keeps their logs in OUT_DIR
-//   const empty = await measureEmptyServers({ camrelay: {...}, janus: {...} });
+//   const empty = await measureEmptyServers({ camrelay: {...}, janus: {...}, names: ['camrelay', 'janus'] });
 //     // both servers started without any stream: { camrelay: { rssKb, rssAnonKb, cpuPct }, janus: ... }
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,12 +60,19 @@ export async function stopServers(env, name) {
   fs.rmSync(env.workDir, { recursive: true, force: true });
 }
 
-// The baseline of the idle stream's cost: each server started with the same configuration but
-// no stream at all (camrelay without cameras, Janus without a mountpoint), one after the
-// other; RSS once settled (and its private anonymous part), CPU over `windowMs`. What a stream costs is the idle figure with the
-// camera in minus this.
-export async function measureEmptyServers({ camrelay = {}, janus = {}, windowMs = 5000 } = {}) {
+// The baseline of the idle stream's cost: each server of `names` started with the same
+// configuration but no stream at all (camrelay without cameras, Janus without a mountpoint),
+// one after the other; RSS once settled (and its private anonymous part), CPU over
+// `windowMs`. What a stream costs is the idle figure with the camera in minus this.
+export async function measureEmptyServers({ camrelay = {}, janus = {}, windowMs = 5000,
+  names = ['camrelay', 'janus'] } = {}) {
   const out = {};
+  if (names.includes('camrelay')) await measureEmptyCamrelay(out, camrelay, windowMs);
+  if (names.includes('janus')) await measureEmptyJanus(out, janus, windowMs);
+  return out;
+}
+
+async function measureEmptyCamrelay(out, camrelay, windowMs) {
   const daemon = await startDaemon({ name: 'camrelay-empty', config: { ...camrelay, cameras: [] } });
   try {
     out.camrelay = { rssKb: await rssSettle(daemon.pid), rssAnonKb: rssAnonKb(daemon.pid),
@@ -74,6 +81,9 @@ export async function measureEmptyServers({ camrelay = {}, janus = {}, windowMs 
     await daemon.stop();
     await daemon.cleanup();
   }
+}
+
+async function measureEmptyJanus(out, janus, windowMs) {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'camrelay-bench-janus-empty-'));
   try {
     const j = await startJanus({ ...janus, mountpointId: null, workDir });
@@ -85,5 +95,4 @@ export async function measureEmptyServers({ camrelay = {}, janus = {}, windowMs 
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
-  return out;
 }
