@@ -85,18 +85,17 @@ void WebrtcViewer::on_stats(const GstStructure* r) {
       },
       &acc);
   // send_path direct: webrtcbin's figures cover the audio only; the video's are the sender's.
-  RtpSenderFigures sent;
-  if (auto snd = sender()) {
-    const RtpSenderFigures f = snd->figures();
-    sent = f;
-    acc.bytes = std::max(0.0, acc.bytes) + double(f.bytes);
-    acc.packets = std::max(0.0, acc.packets) + double(f.packets);
-    if (f.have_report) {
-      acc.lost = std::max(acc.lost, double(f.packets_lost));
-      acc.fraction = std::max(acc.fraction, f.fraction_lost);
-      acc.jitter = std::max(acc.jitter, f.jitter_ms / 1000.0);
+  const auto snd = sender();
+  const RtpSenderFigures sent = snd ? snd->figures() : RtpSenderFigures{};
+  if (snd) {
+    acc.bytes = std::max(0.0, acc.bytes) + double(sent.bytes);
+    acc.packets = std::max(0.0, acc.packets) + double(sent.packets);
+    if (sent.have_report) {
+      acc.lost = std::max(acc.lost, double(sent.packets_lost));
+      acc.fraction = std::max(acc.fraction, sent.fraction_lost);
+      acc.jitter = std::max(acc.jitter, sent.jitter_ms / 1000.0);
     }
-    if (f.rtt_ms >= 0) acc.rtt = std::max(acc.rtt, f.rtt_ms / 1000.0);
+    if (sent.rtt_ms >= 0) acc.rtt = std::max(acc.rtt, sent.rtt_ms / 1000.0);
   }
   const std::int64_t now = mono_now_ms();
   std::lock_guard lk(mu_);
