@@ -256,7 +256,9 @@ test('dashboard: tiles, controls, player with fallback, recordings, forms, keybo
 
     await page.locator('#player-fullscreen').click();
     await waitFor(async () => (await player(page)).fullscreenHasVideo, { timeoutMs: 5000, message: 'fullscreen on' });
-    assert.equal(await page.locator('#player-fullscreen').textContent(), 'Exit fullscreen');
+    // The label follows the fullscreenchange event, which fires after fullscreenElement is set.
+    await waitFor(async () => (await page.locator('#player-fullscreen').textContent()) === 'Exit fullscreen',
+      { timeoutMs: 2000, intervalMs: 50, message: 'the button says "Exit fullscreen"' });
     await page.locator('#player-fullscreen').click();
     await waitFor(async () => (await player(page)).fullscreen === null, { timeoutMs: 5000, message: 'fullscreen off' });
     assert.equal((await player(page)).muted, true, 'starts muted (autoplay)');
